@@ -1,0 +1,85 @@
+#pragma once
+// The archive: one SQLite database in the normalized schema of docs/SCHEMA.md.
+//
+// Contract: every function reports database failures (locked, corrupt, disk full, schema too new)
+// as an Error naming the database file; SQLite exceptions never leave storage/. An Archive is one
+// connection: use it from one thread at a time; open one Archive per thread to read in parallel
+// (WAL mode lets readers run beside the single writer).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/expected.h"
+#include "model/record.h"
+#include "storage/record_query.h"
+
+namespace emarchive::storage {
+
+struct OpenOptions {
+  bool create = true;      // create the file if missing (else opening a missing file is an error)
+  bool read_only = false;  // no migrations are run; an out-of-date schema is an error
+  int busy_timeout_ms = 5000;
+};
+
+// What storing one record did.
+enum class StoreOutcome {
+  New,        // no document of this record had been archived before
+  Updated,    // a form changed, or a form not seen before was added: new revision(s)
+  Unchanged,  // every form was byte-for-byte what the archive already served
+};
+
+struct RunCounts {
+  std::int64_t documents = 0;  // documents read
+  std::int64_t rejected = 0;   // documents rejected
+  std::int64_t records_new = 0;
+  std::int64_t records_updated = 0;
+  std::int64_t records_unchanged = 0;
+};
+
+class Archive {
+ public:
+  // Opens the database at `path`, configures it (WAL, foreign keys, busy timeout) and applies
+  // pending migrations, each in one transaction with its version bump. A database whose schema is
+  // newer than this binary's is refused with a message saying both versions.
+  static Expected<std::unique_ptr<Archive>> open(const std::string& path,
+                                                 const OpenOptions& options = {});
+  virtual ~Archive() = default;
+
+  // The schema version of the open database (PRAGMA user_version).
+  virtual int schema_version() = 0;
+
+  // Records a run of a command ("import", "ingest") started now; returns its id.
+  virtual Expected<std::int64_t> begin_run(std::string_view command, std::string_view detail,
+                                           std::string_view started_at) = 0;
+  // Closes a run with its counts and the errors met (one per line, "" for none).
+  virtual Status finish_run(std::int64_t run_id, std::string_view finished_at,
+                            const RunCounts& counts, std::string_view errors) = 0;
+
+  // Stores the records of one document in one transaction: all of them or none. Each record is
+  // upserted by UID; each form present in it is compared with the archived one and, if it differs
+  // or is new, becomes a new revision (observed_at, run, origin's source, SHA-256 of the form's
+  // canonical document). Jobs, backup servers and parent sessions that the records point to (by
+  // UID field or by Link) are created as stubs when not yet archived. Returns one outcome per
+  // record, in order.
+  virtual Expected<std::vector<StoreOutcome>> store(std::span<const Record> records,
+                                                    std::int64_t run_id,
+                                                    std::string_view observed_at) = 0;
+
+  // The latest archived state of the record with this UID: every form that was archived, as it
+  // was parsed. nullopt when no document of it was archived (unknown, or only a stub).
+  virtual Expected<std::optional<Record>> load(std::string_view uid) = 0;
+
+  // The records `query` selects, in its order, from its offset up to its limit, each as load()
+  // returns it, with the number of records that match over all pages; read in one transaction.
+  virtual Expected<RecordPage> query(const RecordQuery& query) = 0;
+
+  // Number of revisions archived for this UID's form (0 if none).
+  virtual Expected<std::int64_t> revision_count(std::string_view uid, Form form) = 0;
+};
+
+}  // namespace emarchive::storage

@@ -1,0 +1,63 @@
+#include "storage/migrator.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <string>
+
+namespace emarchive::storage {
+
+int user_version(SQLite::Database& db) {
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+Status validate(std::span<const migrations::Migration> list) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const int expected = static_cast<int>(i) + 1;
+    if (list[i].version != expected) {
+      return Error{"migration " + std::string(list[i].file) + " has version " +
+                   std::to_string(list[i].version) + " where version " + std::to_string(expected) +
+                   " was expected: migrations must be numbered 1, 2, 3, ... without gaps"};
+    }
+  }
+  return Ok{};
+}
+
+Status migrate(SQLite::Database& db, std::span<const migrations::Migration> list,
+               std::string_view db_name) {
+  if (Status valid = validate(list); !valid) return valid;
+  const int newest = static_cast<int>(list.size());
+  auto too_new = [&](int current) {
+    return Error{std::string(db_name) + ": the database has schema version " +
+                 std::to_string(current) + ", newer than the newest this emarchive knows (" +
+                 std::to_string(newest) + "); use a newer emarchive to open it"};
+  };
+  try {
+    // Up to date is the common case; it takes no lock.
+    const int current = user_version(db);
+    if (current > newest) return too_new(current);
+    if (current == newest) return Ok{};
+  } catch (const SQLite::Exception& e) {
+    return Error{std::string(db_name) + ": cannot read the schema version: " + e.what()};
+  }
+  for (;;) {
+    const migrations::Migration* m = nullptr;
+    try {
+      SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+      // Read again under the write lock: another process may have migrated meanwhile.
+      const int current = user_version(db);
+      if (current > newest) return too_new(current);
+      if (current == newest) return Ok{};
+      m = &list[static_cast<std::size_t>(current)];
+      db.exec(std::string(m->sql));
+      db.exec("PRAGMA user_version = " + std::to_string(m->version));
+      transaction.commit();
+    } catch (const SQLite::Exception& e) {
+      if (!m) return Error{std::string(db_name) + ": cannot start a migration: " + e.what()};
+      return Error{std::string(db_name) + ": migration " + std::string(m->file) +
+                   " to schema version " + std::to_string(m->version) + " failed: " + e.what() +
+                   "; the database stays at schema version " + std::to_string(m->version - 1)};
+    }
+  }
+}
+
+}  // namespace emarchive::storage
