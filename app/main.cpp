@@ -1,0 +1,42 @@
+// emarchive: a long-term archive for Veeam Backup Enterprise Manager's REST API.
+
+#include <iostream>
+#include <string>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+#ifndef EMARCHIVE_VERSION
+#define EMARCHIVE_VERSION "unknown"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"emarchive: a long-term archive of Veeam Backup Enterprise Manager's sessions"};
+  app.set_version_flag("--version", "emarchive " EMARCHIVE_VERSION);
+  app.require_subcommand(1);
+
+  namespace cmd = emarchive::app;
+  const std::pair<std::string, cmd::CommandRunner> commands[] = {
+      {"import", cmd::add_import_command(app)},
+      {"serve", cmd::add_serve_command(app)},
+      {"query", cmd::add_query_command(app)},
+      {"users", cmd::add_users_command(app)},
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return cmd::kExitUsage;
+  }
+  for (const auto& [name, run] : commands) {
+    if (app.got_subcommand(name)) return run();
+  }
+  return cmd::kExitUsage;
+}
