@@ -1,0 +1,124 @@
+#include "model/query_type.h"
+
+#include <array>
+
+#include "model/ascii.h"
+
+namespace emarchive {
+namespace {
+
+using S = QuerySource;
+using V = QueryValueType;
+
+// EM compares enum values by their position (reference/em-api.md 6.2). None, the result of a
+// session still running, comes before Success.
+constexpr std::array<std::string_view, 4> kResults = {"None", "Success", "Warning", "Failed"};
+constexpr std::array<std::string_view, 6> kJobStates = {"Starting", "Stopping", "Working",
+                                                        "Pausing",  "Resuming", "Stopped"};
+constexpr std::array<std::string_view, 3> kTaskStates = {"InProgress", "Pending", "Completed"};
+
+constexpr QueryField kUid{"UID", S::Uid, V::Uid};
+constexpr QueryField kName{"Name", S::Name, V::Text};
+constexpr QueryField kCreationTime{"CreationTime", S::Field, V::Time, "CreationTimeUTC"};
+constexpr QueryField kEndTime{"EndTime", S::Field, V::Time, "EndTimeUTC"};
+constexpr QueryField kJobState{"State", S::Field, V::Enum, "State", kJobStates};
+constexpr QueryField kTaskState{"State", S::Field, V::Enum, "State", kTaskStates};
+constexpr QueryField kResult{"Result", S::Field, V::Enum, "Result", kResults};
+constexpr QueryField kJobUid{"JobUid", S::JobUid, V::Uid};
+constexpr QueryField kJobName{"JobName", S::JobName, V::Text};
+constexpr QueryField kServerUid{"BackupServerUid", S::BackupServerUid, V::Uid};
+constexpr QueryField kServerName{"BackupServerName", S::BackupServerName, V::Text};
+constexpr QueryField kVmDisplayName{"VmDisplayName", S::VmDisplayName, V::Text};
+
+constexpr std::array kJobSessionFields = {
+    kUid,
+    kName,
+    QueryField{"JobType", S::Field, V::Text, "JobType"},
+    kJobUid,
+    kJobName,
+    kCreationTime,
+    kEndTime,
+    kJobState,
+    kResult,
+    QueryField{"IsRetry", S::Field, V::Boolean, "IsRetry"},
+    kServerUid,
+    kServerName,
+};
+
+constexpr std::array kTaskSessionFields = {
+    kUid,
+    kName,
+    kCreationTime,
+    kEndTime,
+    kTaskState,
+    kResult,
+    QueryField{"Reason", S::Field, V::Text, "Reason"},
+    QueryField{"TotalSize", S::Field, V::Integer, "TotalSize"},
+    QueryField{"JobSessionUid", S::JobSessionUid, V::Uid},
+    kJobUid,
+    kJobName,
+    kServerUid,
+    kServerName,
+    kVmDisplayName,
+};
+
+constexpr std::array kRestoreSessionFields = {
+    kUid,           kName,      QueryField{"Type", S::Field, V::Text, "JobType"},
+    kCreationTime,  kEndTime,   kJobState,
+    kResult,        kServerUid, kServerName,
+    kVmDisplayName,
+};
+
+constexpr std::array kJobFields = {
+    kUid,
+    kName,
+    QueryField{"Description", S::Field, V::Text, "Description"},
+    QueryField{"NextRun", S::Field, V::Time, "NextRun"},
+    QueryField{"JobType", S::Field, V::Text, "JobType"},
+    QueryField{"Platform", S::Field, V::Text, "Platform"},
+    QueryField{"ScheduleConfigured", S::Field, V::Boolean, "ScheduleConfigured"},
+    QueryField{"ScheduleEnabled", S::Field, V::Boolean, "ScheduleEnabled"},
+    kServerUid,
+    kServerName,
+};
+
+// The reference lists no query fields for BackupServer; these are its own fields.
+constexpr std::array kBackupServerFields = {
+    kUid,
+    kName,
+    QueryField{"Description", S::Field, V::Text, "Description"},
+    QueryField{"Port", S::Field, V::Integer, "Port"},
+    QueryField{"Version", S::Field, V::Text, "Version"},
+};
+
+constexpr std::array<QueryType, 7> kTypes = {{
+    {"BackupJobSession", Kind::BackupJobSession, kJobSessionFields},
+    {"BackupTaskSession", Kind::BackupTaskSession, kTaskSessionFields},
+    {"RestoreSession", Kind::RestoreSession, kRestoreSessionFields},
+    {"ReplicaJobSession", Kind::ReplicaJobSession, kJobSessionFields},
+    {"ReplicaTaskSession", Kind::ReplicaTaskSession, kTaskSessionFields},
+    {"Job", Kind::Job, kJobFields},
+    {"BackupServer", Kind::BackupServer, kBackupServerFields},
+}};
+
+}  // namespace
+
+std::span<const QueryType> all_query_types() {
+  return kTypes;
+}
+
+const QueryType* find_query_type(std::string_view name) {
+  for (const QueryType& t : kTypes) {
+    if (iequals(t.name, name)) return &t;
+  }
+  return nullptr;
+}
+
+const QueryField* find_query_field(const QueryType& type, std::string_view name) {
+  for (const QueryField& f : type.fields) {
+    if (iequals(f.name, name)) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace emarchive

@@ -1,0 +1,311 @@
+#include "storage/record_query.h"
+
+#include <charconv>
+
+#include "model/ascii.h"
+#include "model/kind.h"
+#include "storage/table_names.h"
+
+namespace emarchive::storage {
+namespace {
+
+bool is_task_kind(Kind kind) {
+  return kind == Kind::BackupTaskSession || kind == Kind::ReplicaTaskSession;
+}
+
+const FieldSpec* field_spec(Kind kind, std::string_view element) {
+  for (const FieldSpec& spec : info(kind).fields) {
+    if (spec.element == element) return &spec;
+  }
+  return nullptr;
+}
+
+// The SQL expression for a field's value, over the aliases r (records) and t (the kind's table).
+std::string value_expr(Kind kind, const QueryField& field) {
+  switch (field.source) {
+    case QuerySource::Uid:
+      return "r.uid";
+    case QuerySource::Name:
+      return "t.name";
+    case QuerySource::VmDisplayName:
+      return "t.vm_display_name";
+    case QuerySource::Field: {
+      const FieldSpec* spec = field_spec(kind, field.element);
+      const std::string column = "t." + std::string(spec->column);
+      if (spec->type == FieldType::Time) return column + "_ns";
+      if (spec->type == FieldType::Uid)
+        return "(SELECT uid FROM records WHERE id = " + column + ")";
+      return column;
+    }
+    case QuerySource::JobUid:
+      if (is_task_kind(kind)) {
+        return "(SELECT jr.uid FROM sessions p JOIN records jr ON jr.id = p.job_id "
+               "WHERE p.record_id = t.parent_id)";
+      }
+      return "(SELECT uid FROM records WHERE id = t.job_id)";
+    case QuerySource::JobName:
+      if (is_task_kind(kind))
+        return "(SELECT p.job_name FROM sessions p WHERE p.record_id = t.parent_id)";
+      return "t.job_name";
+    case QuerySource::JobSessionUid:
+      return "(SELECT uid FROM records WHERE id = t.parent_id)";
+    case QuerySource::BackupServerUid:
+      return "(SELECT uid FROM records WHERE id = t.backup_server_id)";
+    case QuerySource::BackupServerName:
+      return "(SELECT name FROM backup_servers WHERE record_id = t.backup_server_id)";
+  }
+  return "NULL";
+}
+
+// For UID fields held as a record id in t: the id column, so that equality uses its index.
+std::optional<std::string> id_column(Kind kind, const QueryField& field) {
+  switch (field.source) {
+    case QuerySource::JobUid:
+      if (is_task_kind(kind)) return std::nullopt;
+      return "t.job_id";
+    case QuerySource::JobSessionUid:
+      return "t.parent_id";
+    case QuerySource::BackupServerUid:
+      return "t.backup_server_id";
+    default:
+      return std::nullopt;
+  }
+}
+
+// EM writes "urn:veeam:<Kind>:" followed by a lowercase GUID; clients may not.
+std::string canonical_uid(std::string value) {
+  for (const KindInfo& k : all_kinds()) {
+    if (value.size() >= k.uid_prefix.size() &&
+        iequals(std::string_view(value).substr(0, k.uid_prefix.size()), k.uid_prefix)) {
+      std::string out(k.uid_prefix);
+      for (std::size_t i = k.uid_prefix.size(); i < value.size(); ++i) out += ascii_lower(value[i]);
+      return out;
+    }
+  }
+  return value;
+}
+
+std::string_view sql_operator(CompareOp op) {
+  switch (op) {
+    case CompareOp::Equal:
+      return "=";
+    case CompareOp::NotEqual:
+      return "<>";
+    case CompareOp::Less:
+      return "<";
+    case CompareOp::LessEqual:
+      return "<=";
+    case CompareOp::Greater:
+      return ">";
+    case CompareOp::GreaterEqual:
+      return ">=";
+  }
+  return "=";
+}
+
+std::string join_names(const QueryType& type) {
+  std::string out;
+  for (const QueryField& f : type.fields) {
+    if (!out.empty()) out += ", ";
+    out += f.name;
+  }
+  return out;
+}
+
+std::string join_values(std::span<const std::string_view> values) {
+  std::string out;
+  for (std::string_view v : values) {
+    if (!out.empty()) out += ", ";
+    out += v;
+  }
+  return out;
+}
+
+class Compiler {
+ public:
+  explicit Compiler(const QueryType& type) : type_(type) {}
+
+  Expected<CompiledFilter> compile(const FilterNode& node) {
+    CompiledFilter out;
+    if (!emit(node, out)) return Error{error_};
+    return out;
+  }
+
+ private:
+  bool emit(const FilterNode& node, CompiledFilter& out) {
+    if (node.type == FilterNode::Type::Compare) return emit_comparison(node, out);
+    const std::string_view joiner = node.type == FilterNode::Type::And ? " AND " : " OR ";
+    out.sql += '(';
+    for (std::size_t i = 0; i < node.children.size(); ++i) {
+      if (i) out.sql += joiner;
+      if (!emit(node.children[i], out)) return false;
+    }
+    out.sql += ')';
+    return true;
+  }
+
+  bool emit_comparison(const FilterNode& node, CompiledFilter& out) {
+    const QueryField* field = find_query_field(type_, node.field);
+    if (!field) {
+      return fail(node, "unknown field '" + node.field + "' for type " + std::string(type_.name) +
+                            " (fields: " + join_names(type_) + ")");
+    }
+    const std::string expr = value_expr(type_.kind, *field);
+    const std::string_view op = sql_operator(node.op);
+    switch (field->type) {
+      case QueryValueType::Text:
+        out.sql += expr + " " + std::string(op) + " ? COLLATE NOCASE";
+        out.params.emplace_back(node.value);
+        return true;
+      case QueryValueType::Uid: {
+        std::string uid = canonical_uid(node.value);
+        const auto id = id_column(type_.kind, *field);
+        if (id && (node.op == CompareOp::Equal || node.op == CompareOp::NotEqual)) {
+          const std::string target = "(SELECT id FROM records WHERE uid = ?)";
+          if (node.op == CompareOp::Equal) {
+            out.sql += *id + " = " + target;
+          } else {
+            // A session without that link does not have "another" value: NULL stays out, as
+            // with every other comparison.
+            out.sql += "(" + *id + " IS NOT NULL AND " + *id + " IS NOT " + target + ")";
+          }
+        } else {
+          out.sql += expr + " " + std::string(op) + " ?";
+        }
+        out.params.emplace_back(std::move(uid));
+        return true;
+      }
+      case QueryValueType::Time: {
+        auto t = parse_em_time(node.value);
+        if (!t) return fail(node, t.error().message + " (for " + std::string(field->name) + ")");
+        out.sql += expr + " " + std::string(op) + " ?";
+        out.params.emplace_back(static_cast<std::int64_t>(*t));
+        return true;
+      }
+      case QueryValueType::Integer: {
+        std::int64_t v = 0;
+        const char* end = node.value.data() + node.value.size();
+        auto [ptr, ec] = std::from_chars(node.value.data(), end, v);
+        if (ec != std::errc{} || ptr != end) {
+          return fail(node, "'" + node.value + "' is not an integer (for " +
+                                std::string(field->name) + ")");
+        }
+        out.sql += expr + " " + std::string(op) + " ?";
+        out.params.emplace_back(v);
+        return true;
+      }
+      case QueryValueType::Boolean: {
+        std::int64_t v = 0;
+        if (iequals(node.value, "true")) {
+          v = 1;
+        } else if (!iequals(node.value, "false")) {
+          return fail(node, "'" + node.value + "' is not true or false (for " +
+                                std::string(field->name) + ")");
+        }
+        out.sql += expr + " " + std::string(op) + " ?";
+        out.params.emplace_back(v);
+        return true;
+      }
+      case QueryValueType::Enum:
+        return emit_enum(node, *field, expr, op, out);
+    }
+    return fail(node, "unsupported field type");
+  }
+
+  bool emit_enum(const FilterNode& node, const QueryField& field, const std::string& expr,
+                 std::string_view op, CompiledFilter& out) {
+    if (node.op == CompareOp::Equal || node.op == CompareOp::NotEqual) {
+      // Values outside the documented list are allowed: newer EMs report more states.
+      out.sql += expr + " " + std::string(op) + " ? COLLATE NOCASE";
+      out.params.emplace_back(node.value);
+      return true;
+    }
+    std::int64_t ordinal = -1;
+    for (std::size_t i = 0; i < field.enum_order.size(); ++i) {
+      if (iequals(field.enum_order[i], node.value)) ordinal = static_cast<std::int64_t>(i);
+    }
+    if (ordinal < 0) {
+      return fail(node, "'" + node.value + "' is not a " + std::string(field.name) +
+                            " that can be ordered (" + join_values(field.enum_order) + ")");
+    }
+    // The list is ours, not the client's: it may be SQL text.
+    std::string rank = "(CASE lower(" + expr + ")";
+    for (std::size_t i = 0; i < field.enum_order.size(); ++i) {
+      std::string lower;
+      for (char c : field.enum_order[i]) lower += ascii_lower(c);
+      rank += " WHEN '" + lower + "' THEN " + std::to_string(i);
+    }
+    rank += " END)";
+    out.sql += rank + " " + std::string(op) + " ?";
+    out.params.emplace_back(ordinal);
+    return true;
+  }
+
+  bool fail(const FilterNode& node, const std::string& what) {
+    error_ = "filter: at character " + std::to_string(node.position + 1) + ": " + what;
+    return false;
+  }
+
+  const QueryType& type_;
+  std::string error_;
+};
+
+}  // namespace
+
+Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter) {
+  return Compiler(type).compile(filter);
+}
+
+RecordQuerySql record_query_sql(const RecordQuery& query) {
+  const KindInfo& kind = info(query.kind);
+  RecordQuerySql out;
+  std::string where = "EXISTS (SELECT 1 FROM representations p WHERE p.record_id = r.id";
+  where += query.entities_only ? " AND p.form = 1)" : ")";
+  if (kind.table == Table::Sessions) {
+    // kinds.id is the Kind's enum value + 1 (migrations/001_initial.sql).
+    where += " AND t.kind_id = ?";
+    out.params.emplace_back(static_cast<std::int64_t>(query.kind) + 1);
+  }
+  if (query.parent_uid) {
+    where += " AND t.parent_id = (SELECT id FROM records WHERE uid = ?)";
+    out.params.emplace_back(*query.parent_uid);
+  }
+  if (query.job_uid) {
+    where += " AND t.job_id = (SELECT id FROM records WHERE uid = ?)";
+    out.params.emplace_back(*query.job_uid);
+  }
+  if (!query.job_types.empty()) {
+    where += " AND t.job_type IN (";
+    for (std::size_t i = 0; i < query.job_types.size(); ++i) {
+      where += i ? ", ?" : "?";
+      out.params.emplace_back(query.job_types[i]);
+    }
+    where += ")";
+  }
+  if (query.created_since) {
+    where += " AND t.creation_time_ns >= ?";
+    out.params.emplace_back(static_cast<std::int64_t>(*query.created_since));
+  }
+  if (query.filter) {
+    where += " AND " + query.filter->sql;
+    out.params.insert(out.params.end(), query.filter->params.begin(), query.filter->params.end());
+  }
+
+  const std::string from = std::string(" FROM ") + table_name(info(query.kind).table) +
+                           " t JOIN records r ON r.id = t.record_id";
+  std::string order;
+  if (query.sort.field) {
+    order = value_expr(query.kind, *query.sort.field);
+    if (query.sort.field->type == QueryValueType::Text) order += " COLLATE NOCASE";
+  } else {
+    order = kind.table == Table::Sessions ? "t.creation_time_ns" : "t.name COLLATE NOCASE";
+  }
+  order += query.sort.descending ? " DESC" : " ASC";
+
+  out.count = "SELECT count(*)" + from + " WHERE " + where;
+  out.select_ids =
+      "SELECT r.id" + from + " WHERE " + where + " ORDER BY " + order + ", r.id LIMIT ? OFFSET ?";
+  return out;
+}
+
+}  // namespace emarchive::storage

@@ -1,0 +1,71 @@
+#pragma once
+// Questions asked of the archive: the query service (`/api/query`), the collections and
+// `emarchive query`. A filter is compiled once against its query type (model/query_type.h) into
+// SQL with parameters; no value a client sends ever becomes SQL text.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "model/em_time.h"
+#include "model/expected.h"
+#include "model/query_filter.h"
+#include "model/query_type.h"
+#include "model/record.h"
+
+namespace emarchive::storage {
+
+using SqlValue = std::variant<std::int64_t, std::string>;
+
+// A WHERE clause over the aliases of RecordQuery's SQL (r = records, t = the kind's table),
+// with its parameters in order.
+struct CompiledFilter {
+  std::string sql;
+  std::vector<SqlValue> params;
+};
+
+// Resolves field names (case-insensitively) against `type` and checks every value against the
+// field's type. Errors say where and what, in the filter parser's style: "filter: at character
+// 9: unknown field 'Reslt' for type BackupJobSession (fields: UID, Name, ...)", "... 'Done' is
+// not a Result (None, Success, Warning, Failed)", "... '2025-13-01' is not a time: ...".
+Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter);
+
+struct Sort {
+  const QueryField* field = nullptr;  // from the query type; nullptr = the default order
+  bool descending = false;
+};
+
+struct RecordQuery {
+  Kind kind = Kind::BackupJobSession;
+  std::optional<CompiledFilter> filter;
+  Sort sort;  // default order: creation time for sessions, name for jobs and servers; ties by
+              // archive order, so pages never overlap or skip
+  // Collections (DESIGN.md, API surface):
+  std::optional<std::string> parent_uid;  // sessions whose parent session has this UID
+  std::optional<std::string> job_uid;     // sessions of the job with this UID
+  std::vector<std::string> job_types;     // only sessions of these JobTypes (agents, nas)
+  std::optional<EmTime> created_since;    // only sessions created at or after (list windows)
+  // Only records whose entity form was archived (entity lists); otherwise every record with at
+  // least one archived form (stubs known only from links are never listed).
+  bool entities_only = false;
+  std::int64_t offset = 0;
+  std::int64_t limit = -1;  // -1: no limit
+};
+
+struct RecordPage {
+  std::vector<Record> records;
+  std::int64_t total = 0;  // how many records match, over all pages
+};
+
+// The SELECT that answers `query` (ids of the page, ordered) and its count, with parameters.
+// Exposed for Archive implementations and their tests.
+struct RecordQuerySql {
+  std::string select_ids;
+  std::string count;
+  std::vector<SqlValue> params;  // shared by both statements, then LIMIT and OFFSET for select
+};
+RecordQuerySql record_query_sql(const RecordQuery& query);
+
+}  // namespace emarchive::storage
