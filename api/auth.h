@@ -1,0 +1,103 @@
+#pragma once
+// Logon emulation: who is logged on, with which token, until when (em-api.md section 3).
+//
+// A logon checks Basic credentials and opens a logon session: a GUID (SessionId, in Hrefs) and a
+// separate secret token (X-RestSvcSessionId). Every later request presents the token; a session
+// idle for 15 minutes expires, as on EM. Two modes:
+//   - enforcing (a users file given): credentials are checked and requests need a live token;
+//   - open (no users file; for loopback use): any credentials log on, and requests without a
+//     token, or with an unknown one, are served anyway.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <ostream>  // see resource_handler.h
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include <boost/beast/http/status.hpp>
+
+#include "api/users_file.h"
+
+namespace emarchive::api {
+
+// Where "now" comes from for idle expiry; tests inject one they can move forward.
+using SteadyClock = std::function<std::chrono::steady_clock::time_point()>;
+
+inline constexpr std::chrono::minutes kLogonIdleTimeout{15};
+// Open sessions are bounded so that a client that never logs off cannot grow memory without
+// limit; expired sessions are swept on every logon before this is checked.
+inline constexpr std::size_t kMaxLogonSessions = 10000;
+
+struct LogonSession {
+  std::string session_id;  // GUID, lowercase ("SessionId" and the Href's last segment)
+  std::string user_name;
+};
+
+// Why a request or logon was refused, as the HTTP answer to give.
+struct Denial {
+  boost::beast::http::status status;
+  std::string message;
+};
+
+struct Logon {
+  std::string token;  // base64 of 16 random bytes, e.g. "OsU6RL7OGkGKrPBGxKxURw=="
+  LogonSession session;
+};
+
+// Thread-safe: every member may be called from several server threads at once.
+class Authenticator {
+ public:
+  // `users` empty = open mode. `clock` must be callable from any thread.
+  Authenticator(std::optional<UsersFile> users, SteadyClock clock);
+
+  bool enforcing() const { return users_.has_value(); }
+
+  // `authorization` is the Authorization header ("" when absent). A Basic header is required in
+  // both modes (EM requires one, and a client that works here must work against EM); in open
+  // mode any name and password are accepted. Denials: 401 for missing, malformed or wrong
+  // credentials (the caller adds WWW-Authenticate), 503 when kMaxLogonSessions are open, 500
+  // when the random generator fails.
+  std::variant<Logon, Denial> logon(std::string_view authorization);
+
+  // Checks a request's token (nullopt when it carried none) and, when it names a live session,
+  // counts the request as activity. Returns the session, or nullopt when serving anonymously
+  // (open mode with no or an unknown token), or a 401 Denial (enforcing mode: no token, unknown
+  // token, expired token).
+  std::variant<std::optional<LogonSession>, Denial> authenticate(
+      std::optional<std::string_view> token);
+
+  // Live sessions of `user_name`, oldest first.
+  std::vector<LogonSession> sessions_of(std::string_view user_name);
+  // The live session with this SessionId (GUID, case-insensitive), if any.
+  std::optional<LogonSession> find(std::string_view session_id);
+  // Ends the session; false when there is no live one with this id.
+  bool logoff(std::string_view session_id);
+
+ private:
+  struct Entry {
+    LogonSession session;
+    std::chrono::steady_clock::time_point last_used;
+    std::uint64_t sequence = 0;  // logon order, for listing oldest first
+  };
+  bool expired(const Entry& entry, std::chrono::steady_clock::time_point now) const;
+  void sweep_expired(std::chrono::steady_clock::time_point now);  // mutex_ held
+  using Sessions = std::unordered_map<std::string, Entry>;        // by token
+  // The live session with `session_id`, or end(). mutex_ held.
+  Sessions::iterator live_session(std::string_view session_id,
+                                  std::chrono::steady_clock::time_point now);
+
+  const std::optional<UsersFile> users_;
+  const SteadyClock clock_;
+  std::mutex mutex_;
+  Sessions by_token_;
+  std::uint64_t next_sequence_ = 0;
+};
+
+}  // namespace emarchive::api

@@ -1,0 +1,324 @@
+#include "api/connection.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "api/error_document.h"
+#include "api/server.h"
+
+namespace emarchive::api {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// A refused connection gets less time to send its request: it is only waiting for a 503.
+constexpr std::chrono::seconds kRefusedReadTimeout{5};
+// After an error response on a connection whose request was not read to its end, keep reading
+// (and discarding) for a while before closing: closing a socket with unread input makes the
+// kernel send a reset, which can destroy the error response before the client reads it.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kLingerBytes = 1 << 20;
+// The peer may never answer our close_notify; do not wait for it long.
+constexpr std::chrono::seconds kTlsShutdownTimeout{2};
+
+std::string endpoint_string(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  std::string out = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return out + ":" + std::to_string(endpoint.port());
+}
+
+const boost::system::error_category& http_category() {
+  return http::make_error_code(http::error::bad_method).category();
+}
+
+template <class Stream>
+class Connection final : public Drainable, public std::enable_shared_from_this<Connection<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+ public:
+  template <class... TlsContext>
+  Connection(ServerContext& context, bool refuse, tcp::socket&& socket, TlsContext&... tls)
+      : stream_(std::move(socket), tls...), context_(context), refuse_(refuse) {
+    beast::error_code ec;
+    // Responses go out in one write; waiting to coalesce them only adds latency.
+    lowest().socket().set_option(tcp::no_delay(true), ec);
+    const auto remote = lowest().socket().remote_endpoint(ec);
+    remote_ = ec ? "-" : endpoint_string(remote);
+    const auto local = lowest().socket().local_endpoint(ec);
+    info_.tls = kTls;
+    info_.local_authority = ec ? "localhost" : endpoint_string(local);
+  }
+
+  ~Connection() override {
+    if (id_) context_.registry.remove(*id_, !refuse_);
+  }
+
+  void start() {
+    id_ = context_.registry.add(this->weak_from_this(), !refuse_);
+    if (!id_) return;  // the server is draining; destruction closes the socket
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Connection::on_start, this->shared_from_this()));
+  }
+
+  void drain() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->on_drain(); });
+  }
+
+ private:
+  enum class State { starting, reading, busy, closing };
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  std::chrono::steady_clock::duration read_timeout() const {
+    if (!refuse_) return context_.options.read_timeout;
+    return std::min<std::chrono::steady_clock::duration>(context_.options.read_timeout,
+                                                         kRefusedReadTimeout);
+  }
+
+  void on_start() {
+    if constexpr (kTls) {
+      lowest().expires_after(read_timeout());
+      stream_.async_handshake(
+          net::ssl::stream_base::server,
+          beast::bind_front_handler(&Connection::on_handshake, this->shared_from_this()));
+    } else {
+      do_read();
+    }
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) return;  // nothing to answer on: not TLS, or no common parameters
+    do_read();
+  }
+
+  void do_read() {
+    if (draining_) return do_close();
+    parser_.emplace();
+    parser_->header_limit(context_.options.header_limit);
+    parser_->body_limit(context_.options.body_limit);
+    lowest().expires_after(read_timeout());
+    state_ = State::reading;
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Connection::on_read, this->shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    state_ = State::busy;
+    started_ = std::chrono::steady_clock::now();
+    // Closed between requests, drained while idle, or timed out (the stream has closed the
+    // socket then, so nothing can be answered).
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout) {
+      return do_close();
+    }
+    if (ec == http::error::body_limit) {
+      return respond_error(
+          http::status::payload_too_large,
+          "request body larger than " + std::to_string(context_.options.body_limit) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+      return respond_error(
+          http::status::request_header_fields_too_large,
+          "request header larger than " + std::to_string(context_.options.header_limit) + " bytes");
+    }
+    if (ec && ec.category() == http_category()) {
+      return respond_error(http::status::bad_request, "malformed request: " + ec.message());
+    }
+    if (ec) return;  // the transport failed (reset, TLS error): no one to answer
+
+    http::request<http::string_body> request = parser_->release();
+    method_ = std::string(request.method_string());
+    target_ = std::string(request.target());
+    if (refuse_) {
+      set_error_response(http::status::service_unavailable,
+                         "too many connections (" +
+                             std::to_string(context_.options.max_connections) + "); retry later",
+                         request.version());
+    } else {
+      response_ = context_.router.route(request, info_);
+    }
+    if (draining_ || context_.registry.draining()) response_.keep_alive(false);
+    do_write();
+  }
+
+  void set_error_response(http::status status, std::string_view message, unsigned version) {
+    ApiResponse api = error_response(status, message);
+    response_ = http::response<http::string_body>(status, version);
+    response_.set(http::field::content_type, api.content_type);
+    response_.body() = std::move(api.body);
+    response_.keep_alive(false);
+    response_.prepare_payload();
+  }
+
+  // For a request that could not be read whole: answer, then close without reading on.
+  void respond_error(http::status status, std::string_view message) {
+    method_ = "-";
+    target_ = "-";
+    linger_ = true;
+    set_error_response(status, message, 11);
+    do_write();
+  }
+
+  void do_write() {
+    lowest().expires_after(context_.options.read_timeout);
+    http::async_write(stream_, response_,
+                      beast::bind_front_handler(&Connection::on_write, this->shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    log_request();
+    const bool keep_alive = response_.keep_alive();
+    response_ = {};
+    if (ec) return;
+    if (!keep_alive || draining_) return do_close();
+    do_read();
+  }
+
+  void log_request() {
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+            .count();
+    std::array<char, 32> duration{};
+    std::snprintf(duration.data(), duration.size(), "%.1fms", ms);
+    context_.log.write(remote_ + " " + method_ + " " + target_ + " " +
+                       std::to_string(response_.result_int()) + " " +
+                       std::to_string(response_.body().size()) + " " + duration.data());
+  }
+
+  void do_close() {
+    state_ = State::closing;
+    if constexpr (kTls) {
+      lowest().expires_after(kTlsShutdownTimeout);
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { /* closing regardless */ });
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (linger_ && !ec) {
+        lowest().expires_after(kLingerTimeout);
+        do_linger();
+      }
+    }
+  }
+
+  void do_linger() {
+    stream_.async_read_some(
+        net::buffer(discard_),
+        beast::bind_front_handler(&Connection::on_linger, this->shared_from_this()));
+  }
+
+  void on_linger(beast::error_code ec, std::size_t bytes) {
+    lingered_ += bytes;
+    if (!ec && lingered_ < kLingerBytes) do_linger();
+  }
+
+  void on_drain() {
+    draining_ = true;
+    // Idle between requests: nothing is lost by closing now. A request partly received is left
+    // to finish (bounded by the read timeout and the server's drain deadline).
+    if (state_ == State::reading && buffer_.size() == 0 && !parser_->got_some()) {
+      lowest().cancel();
+    }
+  }
+
+  Stream stream_;
+  ServerContext& context_;
+  const bool refuse_;
+  std::optional<std::uint64_t> id_;
+  std::string remote_;
+  ConnectionInfo info_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  State state_ = State::starting;
+  bool draining_ = false;
+  bool linger_ = false;
+  std::array<char, 4096> discard_{};
+  std::size_t lingered_ = 0;
+  // For the access log.
+  std::string method_;
+  std::string target_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace
+
+void AccessLog::write(std::string_view line) {
+  if (!sink_) return;
+  std::lock_guard lock(mutex_);
+  try {
+    sink_(line);
+  } catch (...) {
+    // A broken log must not take the server down; the request was served.
+  }
+}
+
+std::optional<std::uint64_t> ConnectionRegistry::add(std::weak_ptr<Drainable> connection,
+                                                     bool serving) {
+  std::lock_guard lock(mutex_);
+  if (draining_) return std::nullopt;
+  const std::uint64_t id = next_id_++;
+  connections_.emplace(id, std::move(connection));
+  ++(serving ? serving_ : refusing_);
+  return id;
+}
+
+void ConnectionRegistry::remove(std::uint64_t id, bool serving) {
+  std::lock_guard lock(mutex_);
+  connections_.erase(id);
+  --(serving ? serving_ : refusing_);
+  if (connections_.empty()) empty_.notify_all();
+}
+
+std::size_t ConnectionRegistry::serving() const {
+  std::lock_guard lock(mutex_);
+  return serving_;
+}
+
+std::size_t ConnectionRegistry::refusing() const {
+  std::lock_guard lock(mutex_);
+  return refusing_;
+}
+
+void ConnectionRegistry::drain_all() {
+  std::vector<std::shared_ptr<Drainable>> live;
+  {
+    std::lock_guard lock(mutex_);
+    draining_ = true;
+    draining_flag_ = true;
+    for (auto& [id, weak] : connections_) {
+      if (auto connection = weak.lock()) live.push_back(std::move(connection));
+    }
+  }
+  for (auto& connection : live) connection->drain();
+}
+
+bool ConnectionRegistry::wait_empty_until(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  return empty_.wait_until(lock, deadline, [this] { return connections_.empty(); });
+}
+
+void start_connection(tcp::socket socket, ServerContext& context, bool refuse) {
+  if (context.tls) {
+    std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
+        context, refuse, std::move(socket), *context.tls)
+        ->start();
+  } else {
+    std::make_shared<Connection<beast::tcp_stream>>(context, refuse, std::move(socket))->start();
+  }
+}
+
+}  // namespace emarchive::api

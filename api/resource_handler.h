@@ -1,0 +1,44 @@
+#pragma once
+// The seam between the HTTP server (listener, connections, logon) and the handlers that answer
+// for archived resources (collections, records, the query service). The server parses and
+// authenticates a request, then hands everything under /api/ that is not logon or the entry
+// point to a ResourceHandler.
+
+#include <functional>
+// Before any Boost header: Boost 1.81's core/detail/string_view.hpp uses std::ostream
+// without including <ostream>.
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+
+namespace emarchive::api {
+
+struct ApiRequest {
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  std::string target;  // as received: path and query, percent-encoded ("/api/query?type=...")
+  std::string path;    // decoded path without query ("/api/backupSessions/<guid>")
+  // Decoded query parameters in the order received (names as sent; EM matches them
+  // case-insensitively, handlers do too).
+  std::vector<std::pair<std::string, std::string>> query;
+  // scheme://host:port every Href in the response must carry: --public-url if set, otherwise the
+  // scheme the server listens with and the request's Host header.
+  std::string origin;
+  bool wants_json = false;  // Accept asks for application/json (not served yet: 406 from server)
+};
+
+struct ApiResponse {
+  boost::beast::http::status status = boost::beast::http::status::ok;
+  std::string body;  // an EM XML document, or an Error document for errors
+  std::string content_type = "application/xml; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+// Called on a server thread; must be safe to call from several threads at once (each thread may
+// use its own archive connection). Must not throw for anything a client can send.
+using ResourceHandler = std::function<ApiResponse(const ApiRequest&)>;
+
+}  // namespace emarchive::api

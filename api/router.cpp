@@ -1,0 +1,273 @@
+#include "api/router.h"
+
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <optional>
+#include <variant>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/url/authority_view.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include "api/entry_point.h"
+#include "api/error_document.h"
+#include "api/logon_sessions.h"
+
+namespace emarchive::api {
+namespace {
+
+namespace http = boost::beast::http;
+namespace urls = boost::urls;
+using boost::beast::iequals;
+
+constexpr std::string_view kTokenName = "X-RestSvcSessionId";
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+ApiResponse method_not_allowed(std::string_view allow) {
+  ApiResponse response = error_response(http::status::method_not_allowed,
+                                        "method not allowed here; allowed: " + std::string(allow));
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+// The session token: the cookie if there is one (as EM: the cookie wins), else the header.
+std::optional<std::string_view> token_of(const http::request<http::string_body>& request) {
+  for (auto range = request.equal_range(http::field::cookie); range.first != range.second;
+       ++range.first) {
+    std::string_view cookies = range.first->value();
+    while (!cookies.empty()) {
+      const auto end = cookies.find(';');
+      const std::string_view pair = trim(cookies.substr(0, end));
+      cookies.remove_prefix(end == std::string_view::npos ? cookies.size() : end + 1);
+      const auto eq = pair.find('=');
+      if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == kTokenName) {
+        std::string_view value = trim(pair.substr(eq + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+          value = value.substr(1, value.size() - 2);
+        }
+        return value;
+      }
+    }
+  }
+  const auto header = request.find(kTokenName);
+  if (header != request.end()) return trim(header->value());
+  return std::nullopt;
+}
+
+// The origin for Hrefs, or a 400 Error.
+std::variant<std::string, ApiResponse> origin_of(const http::request<http::string_body>& request,
+                                                 const ConnectionInfo& connection,
+                                                 const std::string& public_url) {
+  const auto hosts = request.equal_range(http::field::host);
+  const auto count = std::distance(hosts.first, hosts.second);
+  if (count > 1) return error_response(http::status::bad_request, "more than one Host header");
+  const std::string scheme = connection.tls ? "https://" : "http://";
+  if (count == 0) {
+    if (request.version() >= 11) {
+      return error_response(http::status::bad_request, "HTTP/1.1 request without a Host header");
+    }
+    return public_url.empty() ? scheme + connection.local_authority : public_url;
+  }
+  // Checked even with a public URL: a malformed Host is a malformed request.
+  const std::string_view host = trim(hosts.first->value());
+  auto authority = urls::parse_authority(host);
+  if (!authority || authority->has_userinfo() || authority->encoded_host().empty()) {
+    return error_response(http::status::bad_request,
+                          "invalid Host header '" + std::string(host) + "'");
+  }
+  if (!public_url.empty()) return public_url;
+  return scheme + std::string(host);
+}
+
+bool has_nul(std::string_view s) {
+  return s.find('\0') != std::string_view::npos;
+}
+
+// Parses the target into `api` (path, query), or returns a 400 Error.
+std::optional<ApiResponse> parse_target(std::string_view target, ApiRequest& api) {
+  urls::result<urls::url_view> url =
+      target.starts_with('/') ? urls::parse_origin_form(target) : urls::parse_absolute_uri(target);
+  if (!url) {
+    return error_response(http::status::bad_request,
+                          "malformed request target: " + url.error().message());
+  }
+  api.target = std::string(target);
+  api.path = url->path();
+  if (api.path.empty()) api.path = "/";
+  // '+' is a space in a query, as HTML forms and most client libraries send it (and as EM's
+  // ASP.NET host decodes it); a literal '+' arrives as %2B.
+  urls::encoding_opts options;
+  options.space_as_plus = true;
+  for (const urls::param& param : url->params(options)) {
+    api.query.emplace_back(param.key, param.value);
+  }
+  if (has_nul(api.path) || std::any_of(api.query.begin(), api.query.end(), [](const auto& p) {
+        return has_nul(p.first) || has_nul(p.second);
+      })) {
+    return error_response(http::status::bad_request, "request target contains %00");
+  }
+  return std::nullopt;
+}
+
+http::response<http::string_body> to_http(ApiResponse api, unsigned version, bool keep_alive) {
+  http::response<http::string_body> response{api.status, version};
+  if (!api.body.empty()) response.set(http::field::content_type, api.content_type);
+  for (auto& [name, value] : api.headers) response.insert(name, value);
+  response.body() = std::move(api.body);
+  response.keep_alive(keep_alive);
+  // A 204 must carry neither a body nor Content-Length (RFC 9110 8.6).
+  if (response.result() != http::status::no_content) response.prepare_payload();
+  return response;
+}
+
+}  // namespace
+
+Router::Router(Authenticator& auth, ResourceHandler resources, std::string public_url)
+    : auth_(auth), resources_(std::move(resources)), public_url_(std::move(public_url)) {}
+
+http::response<http::string_body> Router::route(const http::request<http::string_body>& request,
+                                                const ConnectionInfo& connection) const {
+  ApiResponse api;
+  try {
+    api = dispatch(request, connection);
+  } catch (const std::exception& e) {
+    api = error_response(http::status::internal_server_error,
+                         std::string("internal error: ") + e.what());
+  }
+  return to_http(std::move(api), request.version(), request.keep_alive());
+}
+
+ApiResponse Router::dispatch(const http::request<http::string_body>& request,
+                             const ConnectionInfo& connection) const {
+  ApiRequest api;
+  api.method = request.method();
+  if (auto error = parse_target(request.target(), api)) return std::move(*error);
+  auto origin = origin_of(request, connection, public_url_);
+  if (auto* error = std::get_if<ApiResponse>(&origin)) return std::move(*error);
+  api.origin = std::move(std::get<std::string>(origin));
+
+  std::string_view path = api.path;
+  if (!iequals(path, "/api") && !istarts_with(path, "/api/")) {
+    return error_response(http::status::not_found, "no resource at " + api.path);
+  }
+  const auto accept = request.find(http::field::accept);
+  api.wants_json = accept != request.end() && prefers_json(accept->value());
+  if (api.wants_json) {
+    return error_response(http::status::not_acceptable,
+                          "JSON is not served yet; ask for application/xml");
+  }
+
+  const http::verb method = request.method();
+  path.remove_prefix(std::min<std::size_t>(path.size(), 5));  // "/api/"
+  if (path.empty()) {
+    if (method != http::verb::get) return method_not_allowed("GET");
+    return entry_point_response(api);
+  }
+  if (iequals(path, "sessionMngr") || iequals(path, "sessionMngr/")) {
+    if (method != http::verb::post) return method_not_allowed("POST");
+    const auto authorization = request.find(http::field::authorization);
+    return logon_response(auth_, api, authorization == request.end() ? "" : authorization->value());
+  }
+
+  auto caller = auth_.authenticate(token_of(request));
+  if (auto* denial = std::get_if<Denial>(&caller)) {
+    return error_response(denial->status, denial->message);
+  }
+  const auto& session = std::get<std::optional<LogonSession>>(caller);
+
+  if (iequals(path, "logonSessions") || iequals(path, "logonSessions/")) {
+    if (method != http::verb::get) return method_not_allowed("GET");
+    return logon_sessions_response(auth_, api, session);
+  }
+  constexpr std::string_view kSessionPrefix = "logonSessions/";
+  if (istarts_with(path, kSessionPrefix) &&
+      path.find('/', kSessionPrefix.size()) == std::string_view::npos) {
+    const std::string_view id = path.substr(kSessionPrefix.size());
+    if (method == http::verb::get) return logon_session_response(auth_, api, session, id);
+    if (method == http::verb::delete_) return logoff_response(auth_, session, id);
+    return method_not_allowed("GET, DELETE");
+  }
+
+  if (method != http::verb::get) return method_not_allowed("GET");
+  return resources_(api);
+}
+
+Expected<std::string> normalize_public_url(std::string_view url) {
+  auto fail = [&](std::string_view why) {
+    return Error{"invalid public URL '" + std::string(url) + "': " + std::string(why)};
+  };
+  auto parsed = urls::parse_absolute_uri(url);
+  if (!parsed) return fail(parsed.error().message());
+  if (parsed->scheme_id() != urls::scheme::http && parsed->scheme_id() != urls::scheme::https) {
+    return fail("scheme must be http or https");
+  }
+  if (!parsed->has_authority() || parsed->encoded_host().empty()) return fail("no host");
+  if (parsed->has_userinfo()) return fail("user info is not allowed");
+  if (parsed->has_query()) return fail("a query is not allowed");
+  if (!parsed->encoded_path().empty() && parsed->encoded_path() != "/") {
+    return fail("a path is not allowed (Hrefs always start with /api/)");
+  }
+  std::string origin(parsed->scheme());
+  origin += "://";
+  origin += parsed->encoded_authority();
+  return origin;
+}
+
+bool prefers_json(std::string_view accept) {
+  struct Best {
+    double q = -1;
+    std::size_t position = 0;
+  };
+  Best json, xml, wildcard;
+  std::size_t position = 0;
+  while (!accept.empty()) {
+    const auto end = accept.find(',');
+    std::string_view item = accept.substr(0, end);
+    accept.remove_prefix(end == std::string_view::npos ? accept.size() : end + 1);
+    ++position;
+    const auto semicolon = item.find(';');
+    const std::string_view type = trim(item.substr(0, semicolon));
+    double q = 1;
+    if (semicolon != std::string_view::npos) {
+      std::string_view params = item.substr(semicolon + 1);
+      while (!params.empty()) {
+        const auto next = params.find(';');
+        const std::string_view param = trim(params.substr(0, next));
+        params.remove_prefix(next == std::string_view::npos ? params.size() : next + 1);
+        if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+          const std::string_view value = param.substr(2);
+          // from_chars for double is in libstdc++ 11+; values are at most "1.000".
+          double parsed = 0;
+          const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+          q = ec == std::errc() && ptr == value.data() + value.size() ? parsed : 0;
+        }
+      }
+    }
+    Best* slot = nullptr;
+    if (iequals(type, "application/json")) {
+      slot = &json;
+    } else if (iequals(type, "application/xml") || iequals(type, "text/xml")) {
+      slot = &xml;
+    } else if (type == "*/*" || iequals(type, "application/*") || iequals(type, "text/*")) {
+      slot = &wildcard;
+    }
+    if (slot && q > slot->q) *slot = Best{q, position};
+  }
+  if (json.q <= 0) return false;
+  if (json.q != xml.q) return json.q > xml.q && json.q >= wildcard.q;
+  return json.position < xml.position && json.q >= wildcard.q;
+}
+
+}  // namespace emarchive::api

@@ -1,0 +1,249 @@
+#include "api/server.h"
+
+#include <csignal>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include "api/connection.h"
+
+namespace emarchive::api {
+namespace {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+// Refused connections are answered (503) up to this many times the cap, then dropped unanswered,
+// so that a flood costs the server no more than a bounded number of sockets.
+constexpr std::size_t kRefusingFactor = 2;
+// Accept failures (out of file descriptors, mostly) are retried after a pause rather than in a
+// busy loop.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+std::string host_port(const std::string& host, std::uint16_t port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// Accepts connections on its own strand and hands each to start_connection on a new strand.
+class Listener {
+ public:
+  Listener(net::io_context& io, ServerContext& context)
+      : io_(io),
+        context_(context),
+        acceptor_(net::make_strand(io)),
+        retry_(acceptor_.get_executor()) {}
+
+  error_code open(const tcp::endpoint& endpoint) {
+    error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    return ec;
+  }
+
+  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+  void start() {
+    net::post(acceptor_.get_executor(), [this] { do_accept(); });
+  }
+
+  // Stops accepting and returns once the port is closed; connections already accepted are
+  // unaffected. Needs the io_context running, and must not be called from one of its threads.
+  void close() {
+    std::promise<void> closed;
+    net::post(acceptor_.get_executor(), [this, &closed] {
+      error_code ignored;
+      acceptor_.close(ignored);
+      retry_.cancel();
+      closed.set_value();
+    });
+    closed.get_future().wait();
+  }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(net::make_strand(io_),
+                           boost::beast::bind_front_handler(&Listener::on_accept, this));
+  }
+
+  void on_accept(error_code ec, tcp::socket socket) {
+    if (!acceptor_.is_open()) return;
+    if (ec) {
+      retry_.expires_after(kAcceptRetryDelay);
+      retry_.async_wait([this](error_code wait_ec) {
+        if (!wait_ec && acceptor_.is_open()) do_accept();
+      });
+      return;
+    }
+    const std::size_t cap = context_.options.max_connections;
+    if (context_.registry.serving() < cap) {
+      start_connection(std::move(socket), context_, false);
+    } else if (context_.registry.refusing() < cap * kRefusingFactor) {
+      start_connection(std::move(socket), context_, true);
+    }  // else: the socket closes as it goes out of scope
+    do_accept();
+  }
+
+  net::io_context& io_;
+  ServerContext& context_;
+  tcp::acceptor acceptor_;
+  net::steady_timer retry_;
+};
+
+}  // namespace
+
+// Member order is destruction order reversed: the io_context goes before what its pending
+// handlers (connections) refer to, and the listener before the io_context it uses.
+struct Server::Impl {
+  Impl(ServerOptions options_in, ResourceHandler resources_in)
+      : options(std::move(options_in)),
+        resources(std::move(resources_in)),
+        auth(options.users, options.clock),
+        log(options.access_log) {}
+
+  ServerOptions options;
+  ResourceHandler resources;
+  Authenticator auth;
+  AccessLog log;
+  ConnectionRegistry registry;
+  std::optional<Router> router;
+  std::optional<ssl::context> tls;
+  std::optional<ServerContext> context;
+  net::io_context io;
+  std::optional<Listener> listener;
+  std::vector<std::thread> threads;
+  std::mutex lifecycle;
+  bool started = false;
+  bool stopped = false;
+};
+
+Server::Server(ServerOptions options, ResourceHandler resources)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(resources))) {}
+
+Server::~Server() {
+  stop();
+}
+
+Expected<Endpoint> Server::start() {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.lifecycle);
+  if (s.started) return Error{"server already started"};
+  const ServerOptions& options = s.options;
+  const std::string where = host_port(options.host, options.port);
+  auto cannot_listen = [&](std::string_view why) {
+    return Error{"cannot listen on " + where + ": " + std::string(why)};
+  };
+
+  std::string public_url;
+  if (!options.public_url.empty()) {
+    auto normalized = normalize_public_url(options.public_url);
+    if (!normalized) return normalized.error();
+    public_url = std::move(*normalized);
+  }
+
+  error_code ec;
+  tcp::resolver resolver(s.io);
+  const auto resolved = resolver.resolve(options.host, std::to_string(options.port),
+                                         tcp::resolver::numeric_service, ec);
+  if (ec || resolved.empty()) return cannot_listen(ec ? ec.message() : "host not found");
+  const tcp::endpoint endpoint = resolved.begin()->endpoint();
+  if (!endpoint.address().is_loopback() && !options.users) {
+    return cannot_listen(
+        "not a loopback address, and no users file: anyone who can reach the port could read "
+        "the archive. Give a users file (--users), or listen on 127.0.0.1");
+  }
+
+  if (options.tls_certificate_file.empty() != options.tls_private_key_file.empty()) {
+    return Error{"cannot load TLS: give both a certificate file and a private key file"};
+  }
+  if (!options.tls_certificate_file.empty()) {
+    auto& tls = s.tls.emplace(ssl::context::tls_server);
+    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                        ssl::context::single_dh_use,
+                    ec);
+    if (!ec) tls.use_certificate_chain_file(options.tls_certificate_file.string(), ec);
+    if (ec) {
+      return Error{"cannot load TLS certificate " + options.tls_certificate_file.string() + ": " +
+                   ec.message()};
+    }
+    tls.use_private_key_file(options.tls_private_key_file.string(), ssl::context::pem, ec);
+    if (ec) {
+      return Error{"cannot load TLS private key " + options.tls_private_key_file.string() + ": " +
+                   ec.message()};
+    }
+  }
+
+  s.router.emplace(s.auth, std::move(s.resources), std::move(public_url));
+  s.context.emplace(
+      ServerContext{s.options, *s.router, s.registry, s.log, s.tls ? &*s.tls : nullptr});
+  auto& listener = s.listener.emplace(s.io, *s.context);
+  if (auto open_ec = listener.open(endpoint)) return cannot_listen(open_ec.message());
+  const tcp::endpoint bound = listener.local_endpoint();
+
+  listener.start();
+  unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
+  if (threads == 0) threads = 1;
+  s.threads.reserve(threads);
+  for (unsigned i = 0; i < threads; ++i) {
+    s.threads.emplace_back([&io = s.io, &log = s.log] {
+      // A handler that throws (only std::bad_alloc and bugs can) costs its connection, not the
+      // thread: run() is re-entered and the pool stays whole.
+      for (;;) {
+        try {
+          io.run();
+          return;
+        } catch (const std::exception& e) {
+          log.write(std::string("- - - 500 0 0.0ms internal error: ") + e.what());
+        }
+      }
+    });
+  }
+  s.started = true;
+  return Endpoint{bound.address().to_string(), bound.port()};
+}
+
+void Server::stop() {
+  Impl& s = *impl_;
+  std::lock_guard lock(s.lifecycle);
+  if (!s.started || s.stopped) return;
+  s.stopped = true;
+  s.listener->close();
+  s.registry.drain_all();
+  s.registry.wait_empty_until(std::chrono::steady_clock::now() + s.options.drain_timeout);
+  // Whatever is left past the deadline is dropped: its handlers are destroyed with the
+  // io_context, closing the sockets.
+  s.io.stop();
+  for (std::thread& thread : s.threads) thread.join();
+  s.threads.clear();
+}
+
+int Server::run_until_signal() {
+  net::io_context io;
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  int received = 0;
+  signals.async_wait([&](const error_code& ec, int signal) {
+    if (!ec) received = signal;
+  });
+  io.run();
+  stop();
+  return received;
+}
+
+std::size_t Server::open_connections() const {
+  return impl_->registry.serving() + impl_->registry.refusing();
+}
+
+}  // namespace emarchive::api

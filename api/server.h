@@ -1,0 +1,113 @@
+#pragma once
+// emarchive's HTTP server: listens, runs a thread pool, serves the EM API through a Router, and
+// drains gracefully on stop. Plain HTTP, or HTTPS on every connection when given a certificate
+// (as EM's port 9398).
+//
+//   emarchive::api::ServerOptions options;            // defaults below
+//   options.port = 0;                                 // ephemeral
+//   emarchive::api::Server server(options, handler);  // handler: the archive's resources
+//   auto bound = server.start();                      // error: "cannot listen on HOST:PORT: ..."
+//   if (!bound) ...;
+//   server.run_until_signal();                        // or server.stop() from another thread
+//
+// Robustness (DESIGN.md, "Reliability promises"): a header limit, a body limit and a read
+// timeout per request, a cap on connections, one request at a time per connection (pipelined
+// requests wait in the buffer), and a 4xx Error document for a malformed request where a
+// response can still be written, after which that connection closes.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/auth.h"
+#include "api/resource_handler.h"
+#include "api/users_file.h"
+#include "model/expected.h"
+
+namespace emarchive::api {
+
+struct ServerOptions {
+  // Host name or IP address to listen on; a name is resolved and the first address used.
+  std::string host = "127.0.0.1";
+  // 0 = an ephemeral port; start() reports the one bound.
+  std::uint16_t port = 9399;
+  // Threads running the io_context; 0 = std::thread::hardware_concurrency().
+  unsigned threads = 0;
+  // "" = Hrefs carry the scheme the server speaks and the request's Host header; otherwise
+  // this URL's scheme://host[:port] (for a server behind a proxy). Checked by start().
+  std::string public_url;
+  // Users allowed to log on. Without it any credentials log on and tokens are optional, which
+  // start() allows only on a loopback address.
+  std::optional<UsersFile> users;
+  // PEM certificate chain and private key; both or neither. With them every connection is
+  // HTTPS (TLS 1.2 or newer).
+  std::filesystem::path tls_certificate_file;
+  std::filesystem::path tls_private_key_file;
+  // Request line plus header fields; beyond it: 431 and close.
+  std::uint32_t header_limit = 8 * 1024;
+  // Request body; beyond it: 413 and close. EM clients only POST empty logon bodies.
+  std::uint64_t body_limit = 64 * 1024;
+  // For each whole request to arrive once a read starts (also the keep-alive idle limit), and for
+  // each response or TLS handshake to be written. On expiry the connection is closed.
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+  // Connections being served at once. Beyond it a connection gets its request answered with
+  // 503 Error and is closed; beyond twice it, it is closed unanswered.
+  std::size_t max_connections = 1024;
+  // How long stop() waits for in-flight requests before dropping what is left.
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(10)};
+  // One line per request, "REMOTE METHOD TARGET STATUS BYTES DURATIONms", with "-" for the
+  // method and target of a request too malformed to have them. Empty = no log. Calls are
+  // serialised by the server, so the sink need not be thread-safe; it runs on a server thread
+  // and should be quick. Exceptions it throws are swallowed. An exception escaping to the thread
+  // pool (a bug, or std::bad_alloc) is logged here too, as "- - - 500 0 0.0ms internal error: ...",
+  // and costs only its connection.
+  std::function<void(std::string_view)> access_log;
+  // The clock logon sessions expire by; tests substitute one they move forward.
+  SteadyClock clock = [] { return std::chrono::steady_clock::now(); };
+};
+
+struct Endpoint {
+  std::string address;  // "127.0.0.1", "::1"
+  std::uint16_t port = 0;
+};
+
+// start() and stop() may be called from any thread but a server thread (stop() from a handler
+// would wait for itself). A Server is started at most once.
+class Server {
+ public:
+  // `resources` answers every authenticated GET under /api/ that is not logon or the entry
+  // point; it is called on server threads, concurrently (see resource_handler.h).
+  Server(ServerOptions options, ResourceHandler resources);
+  ~Server();  // stop()s
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Checks the options, binds, listens and starts the threads. Errors, all complete messages:
+  // "cannot listen on HOST:PORT: <reason>" (resolve or bind failure, or a non-loopback address
+  // without users), "cannot load TLS ...", "invalid public URL ...", "already started".
+  Expected<Endpoint> start();
+
+  // Graceful drain: stop accepting, close idle keep-alive connections, let requests already
+  // received be answered (with Connection: close), then stop the threads. Waits at most
+  // options.drain_timeout for connections to finish, then drops the rest. Idempotent; returns at
+  // once if never started.
+  void stop();
+
+  // Blocks until SIGINT or SIGTERM, then stop()s; returns the signal number. For app/.
+  int run_until_signal();
+
+  // Connections currently open (served or being refused); for tests and diagnostics.
+  std::size_t open_connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace emarchive::api

@@ -1,0 +1,352 @@
+#include "api/server.h"
+
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "tests/api/http_client.h"
+#include "tests/api/test_server.h"
+#include "tests/test_data.h"
+
+namespace emarchive::api {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::HttpClient;
+using testing::HttpReply;
+using testing::TestServer;
+
+bool is_error_document(const HttpReply& reply) {
+  return reply.body.find(R"(<Error xmlns="http://www.veeam.com/ent/v1.0" Message=")") !=
+             std::string::npos &&
+         reply.body.find("StatusCode=\"" + std::to_string(reply.status) + "\"") !=
+             std::string::npos;
+}
+
+// Polls `condition` for up to a second: for effects the server makes after answering.
+template <class F>
+bool eventually(F condition) {
+  for (int i = 0; i < 100; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return condition();
+}
+
+TEST(ServerTest, MalformedRequestGets400AndOthersAreStillServed) {
+  TestServer server;
+  HttpClient bad(server.port());
+  HttpReply reply = bad.send_raw("GARBAGE\r\n\r\n");
+  EXPECT_EQ(reply.status, 400u) << reply.error;
+  EXPECT_TRUE(is_error_document(reply)) << reply.body;
+  EXPECT_EQ(reply.header("Connection"), "close");
+  EXPECT_TRUE(bad.wait_closed_by_server());
+
+  HttpClient good(server.port());
+  EXPECT_EQ(good.get("/api/").status, 200u);
+}
+
+TEST(ServerTest, OversizedHeaderGets431) {
+  TestServer server;
+  HttpClient client(server.port());
+  HttpReply reply = client.get("/api/", {{"X-Padding", std::string(10000, 'a')}});
+  EXPECT_EQ(reply.status, 431u) << reply.error;
+  EXPECT_TRUE(is_error_document(reply)) << reply.body;
+}
+
+TEST(ServerTest, OversizedBodyGets413) {
+  TestServer server;
+  HttpClient client(server.port());
+  HttpReply reply = client.post("/api/sessionMngr/?v=latest",
+                                {{"Authorization", testing::basic_authorization("a", "b")}},
+                                std::string(100000, 'x'));
+  EXPECT_EQ(reply.status, 413u) << reply.error;
+  EXPECT_TRUE(is_error_document(reply)) << reply.body;
+}
+
+TEST(ServerTest, UnknownPathGets404ErrorDocument) {
+  TestServer server;
+  HttpClient client(server.port());
+  HttpReply reply = client.get("/favicon.ico");
+  EXPECT_EQ(reply.status, 404u) << reply.error;
+  EXPECT_TRUE(is_error_document(reply)) << reply.body;
+  EXPECT_EQ(reply.header("Content-Type"), "application/xml; charset=utf-8");
+}
+
+TEST(ServerTest, UnsupportedMethodGets405) {
+  TestServer server;
+  HttpClient client(server.port());
+  HttpReply reply = client.request("PUT", "/api/", {}, "x");
+  EXPECT_EQ(reply.status, 405u) << reply.error;
+  EXPECT_EQ(reply.header("Allow"), "GET");
+  EXPECT_TRUE(is_error_document(reply)) << reply.body;
+}
+
+TEST(ServerTest, KeepAliveAndPipelining) {
+  TestServer server;
+  HttpClient client(server.port());
+  EXPECT_EQ(client.get("/api/").status, 200u);
+  EXPECT_EQ(client.get("/api/jobs").body, R"(<Stub Path="/api/jobs" />)");
+  // Two requests in one write: answered in order on the same connection.
+  const std::string host = "Host: 127.0.0.1\r\n";
+  HttpReply first = client.send_raw("GET /api/a HTTP/1.1\r\n" + host +
+                                    "\r\nGET /api/b HTTP/1.1\r\n" + host + "\r\n");
+  HttpReply second = client.send_raw("");
+  EXPECT_EQ(first.body, R"(<Stub Path="/api/a" />)");
+  EXPECT_EQ(second.body, R"(<Stub Path="/api/b" />)");
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST(ServerTest, ConnectionCapAnswers503) {
+  ServerOptions options;
+  options.max_connections = 2;
+  TestServer server(options);
+  HttpClient a(server.port()), b(server.port()), c(server.port());
+  ASSERT_EQ(a.get("/api/").status, 200u);
+  ASSERT_EQ(b.get("/api/").status, 200u);
+  HttpReply refused = c.get("/api/");
+  EXPECT_EQ(refused.status, 503u) << refused.error;
+  EXPECT_TRUE(is_error_document(refused)) << refused.body;
+  EXPECT_TRUE(c.wait_closed_by_server());
+
+  a.close();
+  ASSERT_TRUE(eventually([&] { return server.server().open_connections() <= 1; }));
+  HttpClient d(server.port());
+  EXPECT_EQ(d.get("/api/").status, 200u);
+}
+
+TEST(ServerTest, ReadTimeoutClosesSilentConnections) {
+  ServerOptions options;
+  options.read_timeout = 200ms;
+  TestServer server(options);
+  HttpClient silent(server.port());
+  ASSERT_EQ(silent.connect(), "");
+  EXPECT_TRUE(silent.wait_closed_by_server());
+  // Half a request is no better than none.
+  HttpClient slow(server.port());
+  HttpReply reply = slow.send_raw("GET /api/ HTTP/1.1\r\nHost: x\r\n");
+  EXPECT_EQ(reply.status, 0u);
+}
+
+TEST(ServerTest, StopClosesIdleConnectionsAndFinishesRequestsInFlight) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  ServerOptions options;
+  options.drain_timeout = 5s;
+  TestServer server(options, [&](const ApiRequest& request) {
+    if (request.path == "/api/slow") {
+      entered.set_value();
+      released.wait();
+    }
+    return TestServer::stub_resources(request);
+  });
+
+  HttpClient idle(server.port());
+  ASSERT_EQ(idle.get("/api/").status, 200u);
+  auto in_flight = std::async(std::launch::async, [port = server.port()] {
+    HttpClient client(port);
+    return client.get("/api/slow");
+  });
+  ASSERT_EQ(entered.get_future().wait_for(5s), std::future_status::ready);
+
+  const auto stop_started = std::chrono::steady_clock::now();
+  auto stopping = std::async(std::launch::async, [&] { server.server().stop(); });
+  EXPECT_TRUE(idle.wait_closed_by_server());
+  EXPECT_EQ(stopping.wait_for(50ms), std::future_status::timeout);  // still draining
+  release.set_value();
+
+  HttpReply reply = in_flight.get();
+  EXPECT_EQ(reply.status, 200u) << reply.error;
+  EXPECT_EQ(reply.header("Connection"), "close");
+  ASSERT_EQ(stopping.wait_for(5s), std::future_status::ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_started, 4s);
+
+  HttpClient late(server.port());
+  EXPECT_NE(late.connect(), "");
+}
+
+TEST(ServerTest, AccessLogHasOneLinePerRequest) {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  ServerOptions options;
+  options.access_log = [&](std::string_view line) {
+    std::lock_guard lock(mutex);
+    lines.emplace_back(line);
+  };
+  TestServer server(options);
+  {
+    HttpClient client(server.port());
+    client.get("/api/jobs");
+    client.get("/nowhere");
+    client.send_raw("NOT HTTP\r\n\r\n");
+  }
+  server.server().stop();
+  ASSERT_EQ(lines.size(), 3u);
+  const std::string prefix = "127.0.0.1:";
+  EXPECT_EQ(lines[0].rfind(prefix, 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find(" GET /api/jobs 200 25 "), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("ms"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(" GET /nowhere 404 "), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find(" - - 400 "), std::string::npos) << lines[2];
+}
+
+TEST(ServerTest, RefusesNonLoopbackAddressWithoutUsers) {
+  ServerOptions options;
+  options.host = "0.0.0.0";
+  options.port = 0;
+  Server server(options, TestServer::stub_resources);
+  auto started = server.start();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().message.rfind("cannot listen on 0.0.0.0:0: not a loopback address", 0),
+            0u)
+      << started.error().message;
+  EXPECT_NE(started.error().message.find("--users"), std::string::npos);
+}
+
+TEST(ServerTest, BindFailureNamesTheAddress) {
+  TestServer first;
+  ServerOptions options;
+  options.port = first.port();
+  Server second(options, TestServer::stub_resources);
+  auto started = second.start();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().message.rfind(
+                "cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": ", 0),
+            0u)
+      << started.error().message;
+}
+
+TEST(ServerTest, RejectsBadPublicUrl) {
+  ServerOptions options;
+  options.port = 0;
+  options.public_url = "archive.example.com";
+  Server server(options, TestServer::stub_resources);
+  auto started = server.start();
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().message.find("invalid public URL"), std::string::npos);
+}
+
+TEST(ServerTest, RunUntilSignalStopsOnSigterm) {
+  // Our own signal_set keeps SIGTERM from killing the test binary whether or not the server's
+  // is installed yet; the signal is raised until the server has seen one.
+  boost::asio::io_context guard_io;
+  boost::asio::signal_set guard(guard_io, SIGTERM);
+  TestServer server;
+  auto waiting = std::async(std::launch::async, [&] { return server.server().run_until_signal(); });
+  bool returned = false;
+  for (int i = 0; i < 100 && !returned; ++i) {
+    std::raise(SIGTERM);
+    returned = waiting.wait_for(20ms) == std::future_status::ready;
+  }
+  ASSERT_TRUE(returned);
+  EXPECT_EQ(waiting.get(), SIGTERM);
+  HttpClient late(server.port());
+  EXPECT_NE(late.connect(), "");  // stopped
+}
+
+// --- TLS -----------------------------------------------------------------------------------
+
+struct Pem {
+  std::string certificate;
+  std::string private_key;
+};
+
+// A self-signed P-256 certificate for "localhost", valid for an hour.
+Pem make_self_signed_certificate() {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
+  if (!key || !cert) throw std::runtime_error("OpenSSL allocation failed");
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+  X509_set_pubkey(cert.get(), key.get());
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost"},
+                            std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    if (!extension) throw std::runtime_error("cannot make a certificate extension");
+    X509_add_ext(cert.get(), extension, -1);
+    X509_EXTENSION_free(extension);
+  }
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
+    throw std::runtime_error("cannot sign the certificate");
+  }
+  auto to_string = [](auto write) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    write(bio.get());
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(size));
+  };
+  return {to_string([&](BIO* bio) { PEM_write_bio_X509(bio, cert.get()); }),
+          to_string([&](BIO* bio) {
+            PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+          })};
+}
+
+TEST(ServerTest, ServesHttpsWithItsCertificate) {
+  const Pem pem = make_self_signed_certificate();
+  testing::TempDir dir;
+  std::ofstream(dir / "cert.pem") << pem.certificate;
+  std::ofstream(dir / "key.pem") << pem.private_key;
+  ServerOptions options;
+  options.tls_certificate_file = dir / "cert.pem";
+  options.tls_private_key_file = dir / "key.pem";
+  TestServer server(options);
+
+  HttpClient trusting(server.port(), testing::TlsClientOptions{pem.certificate});
+  HttpReply reply = trusting.get("/api/");
+  ASSERT_EQ(reply.status, 200u) << reply.error;
+  EXPECT_NE(
+      reply.body.find("https://127.0.0.1:" + std::to_string(server.port()) + "/api/logonSessions"),
+      std::string::npos)
+      << reply.body;
+  EXPECT_EQ(trusting.get("/api/jobs").status, 200u);
+  EXPECT_EQ(trusting.connections_opened(), 1);
+
+  // A client that trusts another certificate refuses the server.
+  HttpClient distrusting(server.port(),
+                         testing::TlsClientOptions{make_self_signed_certificate().certificate});
+  EXPECT_NE(distrusting.connect(), "");
+  // Plain HTTP on the TLS port gets nothing back.
+  HttpClient plain(server.port(), std::nullopt, 1s);
+  EXPECT_EQ(plain.get("/api/").status, 0u);
+  // And the server still serves.
+  HttpClient again(server.port(), testing::TlsClientOptions{pem.certificate});
+  EXPECT_EQ(again.get("/api/").status, 200u);
+}
+
+TEST(ServerTest, TlsFilesAreChecked) {
+  testing::TempDir dir;
+  ServerOptions options;
+  options.port = 0;
+  options.tls_certificate_file = dir / "missing.pem";
+  options.tls_private_key_file = dir / "key.pem";
+  Server server(options, TestServer::stub_resources);
+  auto started = server.start();
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().message.find("cannot load TLS certificate"), std::string::npos);
+  EXPECT_NE(started.error().message.find("missing.pem"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace emarchive::api
