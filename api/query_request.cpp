@@ -1,0 +1,99 @@
+#include "api/query_request.h"
+
+#include <charconv>
+#include <optional>
+
+#include "model/ascii.h"
+#include "model/query_filter.h"
+
+namespace emarchive::api {
+namespace {
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// The last value given for a parameter, matched case-insensitively.
+const std::string* param(const Params& params, std::string_view name) {
+  const std::string* found = nullptr;
+  for (const auto& [key, value] : params) {
+    if (iequals(key, name)) found = &value;
+  }
+  return found;
+}
+
+Expected<std::int64_t> positive(const Params& params, std::string_view name, std::int64_t dflt) {
+  const std::string* text = param(params, name);
+  if (!text) return dflt;
+  std::int64_t v = 0;
+  const char* end = text->data() + text->size();
+  auto [ptr, ec] = std::from_chars(text->data(), end, v);
+  if (ec != std::errc{} || ptr != end || v < 1) {
+    return Error{std::string(name) + ": '" + *text + "' is not a positive integer"};
+  }
+  return v;
+}
+
+}  // namespace
+
+Expected<QueryRequest> parse_query_request(const Params& params) {
+  QueryRequest request;
+  const std::string* type = param(params, "type");
+  if (!type || type->empty()) return Error{"type: missing; the query service needs type=..."};
+  request.type = find_query_type(*type);
+  if (!request.type) {
+    std::string known;
+    for (const QueryType& t : all_query_types()) {
+      known += known.empty() ? "" : ", ";
+      known += t.name;
+    }
+    return Error{"type: '" + *type + "' is not a type this archive holds (" + known + ")"};
+  }
+  request.query.kind = request.type->kind;
+
+  if (const std::string* format = param(params, "format")) {
+    if (iequals(*format, "Entities")) {
+      request.form = Form::Entity;
+      request.query.entities_only = true;
+    } else if (!iequals(*format, "References")) {
+      return Error{"format: '" + *format + "' is neither References nor Entities"};
+    }
+  }
+
+  const std::string* asc = param(params, "sortAsc");
+  const std::string* desc = param(params, "sortDesc");
+  if (asc && desc) return Error{"sortAsc and sortDesc: give one of them, not both"};
+  if (asc || desc) {
+    const std::string& name = asc ? *asc : *desc;
+    request.query.sort.field = find_query_field(*request.type, name);
+    request.query.sort.descending = desc != nullptr;
+    if (!request.query.sort.field) {
+      std::string fields;
+      for (const QueryField& f : request.type->fields) {
+        fields += fields.empty() ? "" : ", ";
+        fields += f.name;
+      }
+      return Error{std::string(asc ? "sortAsc" : "sortDesc") + ": unknown field '" + name +
+                   "' for type " + std::string(request.type->name) + " (fields: " + fields + ")"};
+    }
+  }
+
+  auto page_size = positive(params, "pageSize", kDefaultPageSize);
+  if (!page_size) return page_size.error();
+  auto page = positive(params, "page", 1);
+  if (!page) return page.error();
+  request.page_size = *page_size;
+  request.page = *page;
+  if (request.page - 1 > INT64_MAX / request.page_size) return Error{"page: too large"};
+  request.query.offset = (request.page - 1) * request.page_size;
+  request.query.limit = request.page_size;
+
+  if (const std::string* filter = param(params, "filter")) {
+    auto parsed = parse_filter(*filter);
+    if (!parsed) return parsed.error();
+    auto compiled = storage::compile_filter(*request.type, *parsed);
+    if (!compiled) return compiled.error();
+    request.query.filter = std::move(*compiled);
+  }
+  return request;
+}
+
+}  // namespace emarchive::api

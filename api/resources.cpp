@@ -1,0 +1,256 @@
+#include "api/resources.h"
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "api/error_document.h"
+#include "api/query_request.h"
+#include "model/ascii.h"
+#include "model/codec.h"
+#include "model/reference.h"
+
+namespace emarchive::api {
+namespace {
+
+namespace http = boost::beast::http;
+
+constexpr EmTime kNanosPerDay = 86'400'000'000'000;
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  while (!path.empty()) {
+    const std::size_t slash = path.find('/');
+    const std::string_view part = path.substr(0, slash);
+    if (!part.empty()) parts.push_back(part);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return parts;
+}
+
+bool wants_entity(const ApiRequest& request) {
+  for (const auto& [key, value] : request.query) {
+    if (iequals(key, "format") && iequals(value, "Entity")) return true;
+  }
+  return false;
+}
+
+std::optional<Kind> kind_of_collection(std::string_view collection) {
+  for (const KindInfo& k : all_kinds()) {
+    if (k.collection == collection) return k.kind;
+  }
+  return std::nullopt;
+}
+
+std::string uid_for(Kind kind, std::string_view id) {
+  std::string uid(info(kind).uid_prefix);
+  for (char c : id) uid += ascii_lower(c);
+  return uid;
+}
+
+ApiResponse xml(std::string body) {
+  ApiResponse response;
+  response.body = std::move(body);
+  return response;
+}
+
+// A collection: which records, and in what form the client asked for them.
+struct Listing {
+  storage::RecordQuery query;
+  std::optional<std::string> parent_uid;  // must be archived, else 404
+  Kind parent_kind = Kind::BackupJobSession;
+};
+
+class Resources {
+ public:
+  Resources(std::shared_ptr<ArchivePool> pool, ResourceOptions options)
+      : pool_(std::move(pool)), options_(std::move(options)) {}
+
+  ApiResponse operator()(const ApiRequest& request) const {
+    std::vector<std::string_view> parts = split_path(request.path);
+    if (parts.empty() || parts[0] != "api") return not_found(request);
+    parts.erase(parts.begin());
+    if (parts.empty()) return not_found(request);
+    if (request.method != http::verb::get) {
+      return error_response(
+          http::status::method_not_allowed,
+          std::string(http::to_string(request.method)) + " is not allowed on " + request.path);
+    }
+    if (parts.size() == 1 && parts[0] == "query") return query_service(request);
+    if (parts.size() == 1 && parts[0] == "querySvc") return query_service_links(request);
+    if (auto listing = listing_for(parts)) return list(request, *listing);
+    if (parts.size() == 2) {
+      if (auto kind = kind_of_collection(parts[0])) return single(request, *kind, parts[1]);
+    }
+    return not_found(request);
+  }
+
+ private:
+  // The collections of DESIGN.md: /<coll>, /backupSessions/{id}/taskSessions, ...
+  std::optional<Listing> listing_for(const std::vector<std::string_view>& parts) const {
+    Listing l;
+    if (parts.size() == 1) {
+      auto kind = kind_of_collection(parts[0]);
+      if (!kind) return std::nullopt;
+      l.query.kind = *kind;
+    } else if (parts.size() == 2 && parts[1] == "backupSessions" &&
+               (parts[0] == "agents" || parts[0] == "nas")) {
+      l.query.kind = Kind::BackupJobSession;
+      l.query.job_types = parts[0] == "agents"
+                              ? std::vector<std::string>{"AgentBackup", "AgentManagement"}
+                              : std::vector<std::string>{"NasBackup"};
+    } else if (parts.size() == 3) {
+      const std::string_view coll = parts[0], id = parts[1], child = parts[2];
+      if (coll == "backupSessions" && child == "taskSessions") {
+        l.query.kind = Kind::BackupTaskSession;
+        l.parent_kind = Kind::BackupJobSession;
+      } else if (coll == "backupSessions" && child == "agentManagementSessions") {
+        l.query.kind = Kind::BackupJobSession;
+        l.parent_kind = Kind::BackupJobSession;
+      } else if (coll == "replicaSessions" && child == "replicaTaskSessions") {
+        l.query.kind = Kind::ReplicaTaskSession;
+        l.parent_kind = Kind::ReplicaJobSession;
+      } else if (coll == "jobs" && (child == "backupSessions" || child == "replicaSessions")) {
+        l.query.kind = child == "backupSessions" ? Kind::BackupJobSession : Kind::ReplicaJobSession;
+        l.parent_kind = Kind::Job;
+      } else {
+        return std::nullopt;
+      }
+      l.parent_uid = uid_for(l.parent_kind, id);
+      if (l.parent_kind == Kind::Job) {
+        l.query.job_uid = l.parent_uid;
+      } else {
+        l.query.parent_uid = l.parent_uid;
+      }
+    } else {
+      return std::nullopt;
+    }
+    return l;
+  }
+
+  ApiResponse list(const ApiRequest& request, Listing listing) const {
+    auto archive = pool_->acquire();
+    if (!archive) return unavailable(archive.error());
+    if (listing.parent_uid) {
+      auto parent = (*archive)->load(*listing.parent_uid);
+      if (!parent) return unavailable(parent.error());
+      if (!*parent) return not_found(request);
+    }
+    const bool entity = wants_entity(request);
+    listing.query.entities_only = entity;
+    if (options_.list_window_days && info(listing.query.kind).table == Table::Sessions) {
+      listing.query.created_since = options_.now() - *options_.list_window_days * kNanosPerDay;
+    }
+    auto page = (*archive)->query(listing.query);
+    if (!page) return unavailable(page.error());
+    if (entity) return xml(render_entity_list(listing.query.kind, page->records, request.origin));
+    with_references(page->records);
+    return xml(render_entity_references(page->records, request.origin));
+  }
+
+  ApiResponse single(const ApiRequest& request, Kind kind, std::string_view id) const {
+    auto archive = pool_->acquire();
+    if (!archive) return unavailable(archive.error());
+    auto loaded = (*archive)->load(uid_for(kind, id));
+    if (!loaded) return unavailable(loaded.error());
+    if (!*loaded) return not_found(request);
+    Record& record = **loaded;
+    if (wants_entity(request)) {
+      // Only what EM served: an entity never archived is not made up.
+      if (!record.entity) return not_found(request);
+      return xml(render_entity(record, request.origin));
+    }
+    record.reference = reference_of(record);
+    return xml(render_entity_ref(record, request.origin));
+  }
+
+  ApiResponse query_service(const ApiRequest& request) const {
+    auto parsed = parse_query_request(request.query);
+    if (!parsed) return error_response(http::status::bad_request, parsed.error().message);
+    auto archive = pool_->acquire();
+    if (!archive) return unavailable(archive.error());
+    auto page = (*archive)->query(parsed->query);
+    if (!page) return unavailable(page.error());
+    if (parsed->form == Form::Reference) with_references(page->records);
+    QueryResultContent content{parsed->type->kind, parsed->form, page->records,
+                               paging(request, *parsed, page->total)};
+    return xml(render_query_result(content, request.origin));
+  }
+
+  ApiResponse query_service_links(const ApiRequest& request) const {
+    // One preconfigured query per archived type, as EM's /querySvc advertises them.
+    std::string body =
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<QuerySvc xmlns=\"http://www.veeam.com/ent/"
+        "v1.0\" Type=\"QueryService\" Href=\"" +
+        request.origin + "/api/querySvc\">\n  <Links>\n";
+    body += "    <Link Rel=\"Up\" Type=\"LogonSession\" Href=\"" + request.origin +
+            "/api/logonSessions\" />\n";
+    for (const QueryType& t : all_query_types()) {
+      body += "    <Link Rel=\"Down\" Type=\"" + std::string(t.name) + "List\" Href=\"" +
+              request.origin + "/api/query?type=" + std::string(t.name) +
+              "&amp;format=Entities&amp;sortAsc=name&amp;pageSize=15&amp;page=1\" />\n";
+    }
+    body += "  </Links>\n</QuerySvc>\n";
+    return xml(std::move(body));
+  }
+
+  // PagingInfo: the page, and First / Previous / Next / Last links that repeat the query with
+  // pageSize and page replaced (EM appends them after the client's other parameters).
+  static PagingInfo paging(const ApiRequest& request, const QueryRequest& query,
+                           std::int64_t total) {
+    PagingInfo info;
+    info.page_num = query.page;
+    info.page_size = query.page_size;
+    info.pages_count = std::max<std::int64_t>(1, (total + query.page_size - 1) / query.page_size);
+    std::string base = "/api/query?";
+    for (const auto& [key, value] : request.query) {
+      if (iequals(key, "pageSize") || iequals(key, "page")) continue;
+      base += percent_encode(key) + "=" + percent_encode(value) + "&";
+    }
+    base += "pageSize=" + std::to_string(query.page_size) + "&page=";
+    auto link = [&](const char* rel, std::int64_t page) {
+      Link l;
+      l.rel = rel;
+      l.href = base + std::to_string(page);
+      info.links.push_back(std::move(l));
+    };
+    link("First", 1);
+    if (query.page > 1) link("Previous", std::min(query.page - 1, info.pages_count));
+    if (query.page < info.pages_count) link("Next", query.page + 1);
+    link("Last", info.pages_count);
+    return info;
+  }
+
+  static std::string percent_encode(std::string_view text) {
+    return boost::urls::encode(text, boost::urls::unreserved_chars);
+  }
+
+  static void with_references(std::vector<Record>& records) {
+    for (Record& r : records) {
+      if (!r.reference) r.reference = derive_reference(r);
+    }
+  }
+
+  static ApiResponse not_found(const ApiRequest& request) {
+    return error_response(http::status::not_found, "no resource at " + request.path);
+  }
+  static ApiResponse unavailable(const Error& error) {
+    return error_response(http::status::internal_server_error, error.message);
+  }
+
+  std::shared_ptr<ArchivePool> pool_;
+  ResourceOptions options_;
+};
+
+}  // namespace
+
+ResourceHandler make_resource_handler(std::shared_ptr<ArchivePool> pool, ResourceOptions options) {
+  return Resources(std::move(pool), std::move(options));
+}
+
+}  // namespace emarchive::api

@@ -1,0 +1,28 @@
+#pragma once
+// The archived resources of DESIGN.md's API surface, answered as EM answers them: collections in
+// reference and entity form, single records in both forms, the child and filtered collections,
+// `querySvc` and the query service with filters, sorting and paging.
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "api/archive_pool.h"
+#include "api/resource_handler.h"
+#include "model/em_time.h"
+
+namespace emarchive::api {
+
+struct ResourceOptions {
+  // EM's collections list only sessions created in the last 30 days (reference/em-api.md 5.0).
+  // nullopt: list everything archived (the point of an archive); 30 reproduces EM for replay.
+  // The query service always reaches everything.
+  std::optional<int> list_window_days;
+  // The clock the list window is measured from.
+  std::function<EmTime()> now;
+};
+
+// The returned handler is thread-safe: every call borrows its own connection from `pool`.
+ResourceHandler make_resource_handler(std::shared_ptr<ArchivePool> pool, ResourceOptions options);
+
+}  // namespace emarchive::api

@@ -1,0 +1,285 @@
+// `emarchive query --db FILE --type TYPE [--filter EXPR] [--sort-asc F | --sort-desc F]
+//                  [--limit N] [--output table|csv|json|xml]`
+// Offline questions with the query service's own grammar and engine (api/query_request.h).
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "api/query_request.h"
+#include "app/commands.h"
+#include "model/codec.h"
+#include "model/href.h"
+#include "storage/archive.h"
+
+namespace emarchive::app {
+namespace {
+
+struct QueryConfig {
+  std::string db;
+  std::string type;
+  std::string filter;
+  std::string sort_asc;
+  std::string sort_desc;
+  std::int64_t limit = 0;  // 0: every match
+  std::string output;      // table | csv | json | xml; default table on a terminal, else csv
+};
+
+// The value of a query field for one record, as the query service compares it; nullopt = none.
+class FieldValues {
+ public:
+  explicit FieldValues(storage::Archive& archive) : archive_(archive) {}
+
+  std::optional<std::string> get(const Record& record, const QueryField& field) {
+    switch (field.source) {
+      case QuerySource::Uid:
+        return record.uid;
+      case QuerySource::Name:
+        return record.name();
+      case QuerySource::Field:
+        return record.field(field.element);
+      case QuerySource::VmDisplayName: {
+        const auto& form = record.entity ? record.entity : record.reference;
+        return form ? form->vm_display_name : std::nullopt;
+      }
+      case QuerySource::JobSessionUid:
+        return record.field("JobSessionUid");
+      case QuerySource::JobUid:
+        if (auto own = record.field("JobUid")) return own;
+        if (const Record* parent = parent_of(record)) return parent->field("JobUid");
+        return std::nullopt;
+      case QuerySource::JobName:
+        if (auto own = record.field("JobName")) return own;
+        if (const Record* parent = parent_of(record)) return parent->field("JobName");
+        return std::nullopt;
+      case QuerySource::BackupServerUid:
+        if (const Link* up = server_link(record); up && up->href) {
+          return "urn:veeam:BackupServer:" + std::string(href_id(*up->href));
+        }
+        return std::nullopt;
+      case QuerySource::BackupServerName:
+        if (const Link* up = server_link(record)) return up->name;
+        return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static const Link* server_link(const Record& record) {
+    for (const auto* form : {&record.entity, &record.reference}) {
+      if (!*form) continue;
+      for (const Link& l : (*form)->links) {
+        if (l.rel == "Up" && l.type == "BackupServerReference") return &l;
+      }
+    }
+    return nullptr;
+  }
+
+  // Task sessions name their job through their job session; each is read once.
+  const Record* parent_of(const Record& record) {
+    const auto parent_uid = record.field("JobSessionUid");
+    if (!parent_uid) return nullptr;
+    auto [it, inserted] = parents_.try_emplace(*parent_uid);
+    if (inserted) {
+      if (auto loaded = archive_.load(*parent_uid); loaded && *loaded) it->second = **loaded;
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+
+  storage::Archive& archive_;
+  std::map<std::string, std::optional<Record>> parents_;
+};
+
+std::string csv_cell(const std::optional<std::string>& value) {
+  if (!value) return "";
+  if (value->find_first_of(",\"\r\n") == std::string::npos) return *value;
+  std::string out = "\"";
+  for (char c : *value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// A table is for reading: each cell on one line, at most kMaxCell characters (csv and json keep
+// values whole). Widths count UTF-8 code points, not bytes.
+constexpr std::size_t kMaxCell = 64;  // a whole UID
+
+std::size_t display_width(std::string_view text) {
+  std::size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string table_cell(std::string_view value) {
+  std::string out;
+  std::size_t width = 0;
+  bool pending_space = false;  // white space runs become one space, none at either end
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const unsigned char c = value[i];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      pending_space = !out.empty();
+      continue;
+    }
+    const bool starts_char = (c & 0xC0) != 0x80;
+    if (starts_char && width + pending_space >= kMaxCell) {
+      out += "\u2026";
+      break;
+    }
+    if (pending_space) {
+      out += ' ';
+      ++width;
+      pending_space = false;
+    }
+    out += static_cast<char>(c);
+    width += starts_char;
+  }
+  return out;
+}
+
+// Integers and booleans as JSON numbers and booleans; everything else as the text EM wrote.
+boost::json::value json_value(const QueryField& field, const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  if (field.type == QueryValueType::Boolean && (*text == "true" || *text == "false")) {
+    return *text == "true";
+  }
+  if (field.type == QueryValueType::Integer) {
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+    if (ec == std::errc{} && end == text->data() + text->size()) return v;
+  }
+  return boost::json::string(*text);
+}
+
+void print_table(const QueryType& type,
+                 const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  std::vector<std::vector<std::string>> cells;
+  std::vector<std::size_t> width;
+  for (const QueryField& f : type.fields) width.push_back(f.name.size());
+  for (const auto& row : rows) {
+    auto& line = cells.emplace_back();
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line.push_back(row[i] ? table_cell(*row[i]) : "");
+      width[i] = std::max(width[i], display_width(line.back()));
+    }
+  }
+  auto print = [&](auto cell) {
+    std::string out;
+    for (std::size_t i = 0; i < width.size(); ++i) {
+      const std::string text = cell(i);
+      out += text;
+      if (i + 1 < width.size()) out += std::string(width[i] - display_width(text) + 2, ' ');
+    }
+    std::cout << out << "\n";
+  };
+  print([&](std::size_t i) { return std::string(type.fields[i].name); });
+  for (const auto& line : cells) print([&](std::size_t i) { return line[i]; });
+}
+
+int run_query(const QueryConfig& config) {
+  std::vector<std::pair<std::string, std::string>> params = {{"type", config.type}};
+  if (!config.filter.empty()) params.emplace_back("filter", config.filter);
+  if (!config.sort_asc.empty()) params.emplace_back("sortAsc", config.sort_asc);
+  if (!config.sort_desc.empty()) params.emplace_back("sortDesc", config.sort_desc);
+  std::string output = config.output;
+  if (output.empty()) output = isatty(STDOUT_FILENO) ? "table" : "csv";
+  if (output == "xml") params.emplace_back("format", "Entities");
+
+  auto request = api::parse_query_request(params);
+  if (!request) {
+    std::cerr << "emarchive query: " << request.error().message << "\n";
+    return kExitUsage;
+  }
+  request->query.offset = 0;
+  request->query.limit = config.limit > 0 ? config.limit : -1;
+
+  storage::OpenOptions open_options;
+  open_options.create = false;
+  open_options.read_only = true;
+  auto archive = storage::Archive::open(config.db, open_options);
+  if (!archive) {
+    std::cerr << "emarchive query: " << archive.error().message << "\n";
+    return kExitFailure;
+  }
+  auto page = (*archive)->query(request->query);
+  if (!page) {
+    std::cerr << "emarchive query: " << page.error().message << "\n";
+    return kExitFailure;
+  }
+
+  const QueryType& type = *request->type;
+  if (output == "xml") {
+    // EM's own QueryResult, every Href as EM wrote it.
+    const std::string origin = page->records.empty() ? "" : page->records.front().origin;
+    std::cout << render_query_result({type.kind, Form::Entity, page->records, std::nullopt},
+                                     origin);
+    return kExitOk;
+  }
+
+  FieldValues values(**archive);
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  for (const Record& record : page->records) {
+    auto& row = rows.emplace_back();
+    for (const QueryField& f : type.fields) row.push_back(values.get(record, f));
+  }
+  if (output == "table") {
+    print_table(type, rows);
+  } else if (output == "csv") {
+    for (std::size_t i = 0; i < type.fields.size(); ++i) {
+      std::cout << (i ? "," : "") << type.fields[i].name;
+    }
+    std::cout << "\r\n";
+    for (const auto& row : rows) {
+      for (std::size_t i = 0; i < row.size(); ++i) std::cout << (i ? "," : "") << csv_cell(row[i]);
+      std::cout << "\r\n";
+    }
+  } else {
+    boost::json::array array;
+    for (const auto& row : rows) {
+      boost::json::object object;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        const std::string name(type.fields[i].name);
+        object[name] = json_value(type.fields[i], row[i]);
+      }
+      array.push_back(std::move(object));
+    }
+    std::cout << boost::json::serialize(array) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandRunner add_query_command(CLI::App& app) {
+  auto config = std::make_shared<QueryConfig>();
+  CLI::App* cmd = app.add_subcommand(
+      "query", "Ask the archive with EM's query-service grammar (type, filter, sort, limit)");
+  cmd->add_option("--db", config->db, "Archive database file")->required();
+  cmd->add_option("--type", config->type,
+                  "Query type: BackupJobSession, BackupTaskSession, RestoreSession, "
+                  "ReplicaJobSession, ReplicaTaskSession, Job, BackupServer")
+      ->required();
+  cmd->add_option("--filter", config->filter,
+                  "EM filter, e.g. 'Result==Failed;CreationTime>=\"2025-01-01T00:00:00Z\"'");
+  auto* asc = cmd->add_option("--sort-asc", config->sort_asc, "Sort ascending by this field");
+  auto* desc = cmd->add_option("--sort-desc", config->sort_desc, "Sort descending by this field");
+  asc->excludes(desc);
+  cmd->add_option("--limit", config->limit, "At most this many records")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--output", config->output,
+                  "table (default on a terminal), csv (default otherwise), json, or xml "
+                  "(EM's QueryResult)")
+      ->check(CLI::IsMember({"table", "csv", "json", "xml"}));
+  return [config] { return run_query(*config); };
+}
+
+}  // namespace emarchive::app
