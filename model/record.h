@@ -35,7 +35,7 @@ struct Link {
 };
 
 // A child element of the representation's root that emarchive does not model (a newer EM's
-// element, a complex one such as JobInfo, a field whose text is not of its type's form...).
+// element, a complex one such as JobInfo, a known field out of schema order or with attributes...).
 struct Unmodeled {
   std::size_t position;  // index among the root's child elements, <Links> included
   // The element's whole XML, self-contained (see model/codec.h). Its unprefixed Href attributes
