@@ -1,0 +1,270 @@
+#include "sim/history.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/codec.h"
+#include "model/reference.h"
+#include "storage/archive.h"
+#include "tests/test_data.h"
+
+namespace emarchive::sim {
+namespace {
+
+EmTime at(std::string_view text) {
+  auto t = parse_em_time(text);
+  EXPECT_TRUE(t) << t.error().message;
+  return t ? *t : 0;
+}
+// 22:30 UTC, amid the nightly runs (20:00-23:59); tests that need running sessions pick their
+// instant with busy_now(), since which runs overlap a given instant depends on the seed.
+const EmTime kNow = at("2026-06-15T22:30:00Z");
+constexpr EmTime kHour = EmTime{3600} * 1'000'000'000;
+
+std::vector<Record> history(const HistoryOptions& options, EmTime now) {
+  std::vector<Record> all;
+  generate(options, now, [&](std::vector<Record>&& batch) {
+    for (Record& r : batch) all.push_back(std::move(r));
+  });
+  return all;
+}
+
+bool is_session(const Record& r) {
+  return r.kind != Kind::Job && r.kind != Kind::BackupServer;
+}
+
+bool is_task(const Record& r) {
+  return r.kind == Kind::BackupTaskSession || r.kind == Kind::ReplicaTaskSession;
+}
+
+bool is_job_session(const Record& r) {
+  return r.kind == Kind::BackupJobSession || r.kind == Kind::ReplicaJobSession;
+}
+
+std::map<std::string, std::string> rendered_by_uid(const std::vector<Record>& records) {
+  std::map<std::string, std::string> out;
+  for (const Record& r : records) out[r.uid] = render_entity(r, "");
+  return out;
+}
+
+bool running(const Record& r) {
+  return is_session(r) && !r.field("EndTimeUTC");
+}
+
+// The first instant from 20:00 on kNow's day, in 5-minute steps, at which some session runs:
+// which instants those are depends on the seed, and the tests below need running sessions.
+EmTime busy_now(const HistoryOptions& options) {
+  const EmTime evening = at("2026-06-15T20:00:00Z");
+  for (EmTime t = evening; t < evening + 4 * kHour; t += kHour / 12) {
+    for (const Record& r : history(HistoryOptions{options.seed, 0, options.jobs, options.vms}, t)) {
+      if (running(r)) return t;
+    }
+  }
+  ADD_FAILURE() << "nothing runs in the evening";
+  return kNow;
+}
+
+int rank(const std::string& result) {
+  return result == "Success" ? 0 : result == "Warning" ? 1 : 2;
+}
+
+TEST(HistoryTest, SameInputsGiveTheSameDocuments) {
+  const HistoryOptions options;
+  std::vector<std::string> first, second;
+  for (const Record& r : history(options, kNow)) first.push_back(render_entity(r, ""));
+  for (const Record& r : history(options, kNow)) second.push_back(render_entity(r, ""));
+  EXPECT_EQ(first, second);
+  EXPECT_GT(first.size(), 1000u);
+
+  HistoryOptions other = options;
+  other.seed = 2;
+  EXPECT_NE(rendered_by_uid(history(options, kNow)), rendered_by_uid(history(other, kNow)));
+}
+
+TEST(HistoryTest, EveryRecordRendersAndParsesBackEqual) {
+  constexpr std::string_view kOrigin = "http://127.0.0.1:9398";
+  std::set<Kind> kinds;
+  for (const Record& r : history(HistoryOptions{.days = 10}, kNow)) {
+    EXPECT_TRUE(r.origin.empty());
+    EXPECT_FALSE(r.reference);
+    ASSERT_TRUE(r.entity);
+    kinds.insert(r.kind);
+    const std::string xml = render_entity(r, kOrigin);
+    auto doc = parse_document(xml, r.uid);
+    ASSERT_TRUE(doc) << doc.error().message << "\n" << xml;
+    ASSERT_EQ(doc->records.size(), 1u);
+    Record expected = r;
+    expected.origin = kOrigin;
+    EXPECT_EQ(doc->records[0], expected) << xml;
+    // The api serves the reference form derived from the entity; it must be a valid document.
+    Record referenced = r;
+    referenced.reference = derive_reference(r);
+    auto ref = parse_document(render_entity_ref(referenced, kOrigin), r.uid);
+    ASSERT_TRUE(ref) << ref.error().message;
+  }
+  EXPECT_EQ(kinds.size(), all_kinds().size()) << "every kind appears in ten days";
+}
+
+// Also with one big job, whose nightly runs last past midnight.
+class HistoryOrderTest : public ::testing::TestWithParam<HistoryOptions> {};
+
+INSTANTIATE_TEST_SUITE_P(History, HistoryOrderTest,
+                         ::testing::Values(HistoryOptions{},
+                                           HistoryOptions{.days = 3, .jobs = 1, .vms = 300}));
+
+TEST_P(HistoryOrderTest, BatchesComeServersJobsThenSessionsInCreationOrder) {
+  std::vector<std::vector<Record>> batches;
+  generate(GetParam(), kNow, [&](std::vector<Record>&& b) { batches.push_back(std::move(b)); });
+  ASSERT_GT(batches.size(), 2u);
+  const auto& fixed = batches.front();
+  ASSERT_FALSE(fixed.empty());
+  EXPECT_EQ(fixed.front().kind, Kind::BackupServer);
+  EXPECT_EQ(fixed.back().kind, Kind::Job);
+  EmTime last = 0;
+  for (std::size_t b = 1; b < batches.size(); ++b) {
+    for (const Record& r : batches[b]) {
+      ASSERT_TRUE(is_session(r));
+      const EmTime created = at(*r.field("CreationTimeUTC"));
+      EXPECT_LE(last, created) << r.uid;
+      EXPECT_LE(created, kNow) << "sessions after now do not exist yet";
+      last = created;
+    }
+  }
+}
+
+TEST(HistoryTest, LaterNowKeepsFinishedSessionsAndFinishesRunningOnes) {
+  const HistoryOptions options;
+  const EmTime now = busy_now(options);
+  const auto before = rendered_by_uid(history(options, now));
+  const auto after = rendered_by_uid(history(options, now + kHour));
+  int was_running = 0, finished_since = 0;
+  for (const Record& r : history(options, now)) {
+    if (!is_session(r)) continue;
+    auto it = after.find(r.uid);
+    ASSERT_NE(it, after.end()) << r.uid << " disappeared";
+    if (r.field("EndTimeUTC")) {
+      EXPECT_EQ(it->second, before.at(r.uid)) << r.uid << " changed after it finished";
+    } else {
+      ++was_running;
+      if (it->second != before.at(r.uid)) ++finished_since;
+    }
+  }
+  EXPECT_GT(was_running, 0);
+  EXPECT_GT(finished_since, 0);
+  EXPECT_GT(after.size(), before.size());
+}
+
+TEST(HistoryTest, RunningSessionsHaveNoEndAndNoResult) {
+  const HistoryOptions options{.days = 2};
+  const EmTime now = busy_now(options);
+  int running_count = 0;
+  for (const Record& r : history(options, now)) {
+    if (!is_session(r)) continue;
+    const auto end = r.field("EndTimeUTC");
+    const auto state = *r.field("State");
+    if (end) {
+      EXPECT_LE(at(*r.field("CreationTimeUTC")), at(*end));
+      EXPECT_LE(at(*end), now);
+      EXPECT_NE(*r.field("Result"), "None");
+      EXPECT_TRUE(state == "Stopped" || state == "Completed") << state;
+      continue;
+    }
+    ++running_count;
+    EXPECT_LE(at(*r.field("CreationTimeUTC")), now);
+    EXPECT_EQ(*r.field("Result"), "None") << r.uid;
+    EXPECT_EQ(state, is_task(r) ? "InProgress" : "Working") << r.uid;
+    if (!is_task(r)) {
+      EXPECT_LT(std::stoi(*r.field("Progress")), 100);
+    }
+    for (const Link& l : r.entity->links) EXPECT_NE(l.rel, "Related") << r.uid;
+  }
+  EXPECT_GT(running_count, 0);
+}
+
+TEST(HistoryTest, TaskResultsAreMostlySuccessful) {
+  std::map<std::string, int> results;
+  int tasks = 0;
+  for (const Record& r : history(HistoryOptions{}, kNow)) {
+    if (!is_task(r) || !r.field("EndTimeUTC")) continue;
+    ++results[*r.field("Result")];
+    ++tasks;
+    const auto reason = *r.field("Reason");
+    EXPECT_EQ(reason.empty(), *r.field("Result") == "Success") << r.uid;
+  }
+  ASSERT_GT(tasks, 1000);
+  const double success = 1.0 * results["Success"] / tasks;
+  const double warning = 1.0 * results["Warning"] / tasks;
+  const double failed = 1.0 * results["Failed"] / tasks;
+  EXPECT_NEAR(success, 0.85, 0.04);
+  EXPECT_NEAR(warning, 0.10, 0.03);
+  EXPECT_NEAR(failed, 0.05, 0.025);
+}
+
+TEST(HistoryTest, JobSessionResultIsTheWorstOfItsTasksAndRetriesFollowFailures) {
+  const auto records = history(HistoryOptions{}, kNow);
+  std::map<std::string, int> worst;
+  std::map<std::string, const Record*> sessions;
+  for (const Record& r : records) {
+    if (is_job_session(r)) sessions[r.uid] = &r;
+  }
+  for (const Record& r : records) {
+    if (!is_task(r)) continue;
+    const auto parent = *r.field("JobSessionUid");
+    ASSERT_TRUE(sessions.count(parent)) << r.uid << " names a missing job session " << parent;
+    EXPECT_EQ(sessions[parent]->kind,
+              r.kind == Kind::BackupTaskSession ? Kind::BackupJobSession : Kind::ReplicaJobSession);
+    if (r.field("EndTimeUTC")) {
+      worst[parent] = std::max(worst[parent], rank(*r.field("Result")));
+    }
+  }
+  int retries = 0;
+  for (const auto& [uid, session] : sessions) {
+    if (*session->field("IsRetry") == "true") ++retries;
+    if (!session->field("EndTimeUTC")) continue;
+    EXPECT_EQ(rank(*session->field("Result")), worst[uid]) << uid;
+  }
+  EXPECT_GT(retries, 0);
+}
+
+TEST(HistoryTest, StoresIntoAnArchiveAsNewThenUnchanged) {
+  testing::TempDir dir;
+  auto archive = storage::Archive::open((dir / "sim.db").string());
+  ASSERT_TRUE(archive) << archive.error().message;
+  auto run = (*archive)->begin_run("simulate", "tests", "2026-06-15T22:30:00Z");
+  ASSERT_TRUE(run) << run.error().message;
+  const HistoryOptions options{.days = 3};
+  for (auto expected : {storage::StoreOutcome::New, storage::StoreOutcome::Unchanged}) {
+    int stored = 0;
+    generate(options, kNow, [&](std::vector<Record>&& batch) {
+      auto outcomes = (*archive)->store(batch, *run, "2026-06-15T22:30:00Z");
+      ASSERT_TRUE(outcomes) << outcomes.error().message;
+      for (auto outcome : *outcomes) EXPECT_EQ(outcome, expected);
+      stored += static_cast<int>(outcomes->size());
+    });
+    EXPECT_GT(stored, 100);
+  }
+}
+
+TEST(HistoryTest, AYearOfFiveHundredVmsStreamsByDay) {
+  const HistoryOptions options{.days = 365, .jobs = 40, .vms = 500};
+  std::size_t records = 0, batches = 0, largest = 0;
+  const auto started = std::chrono::steady_clock::now();
+  generate(options, kNow, [&](std::vector<Record>&& batch) {
+    records += batch.size();
+    largest = std::max(largest, batch.size());
+    ++batches;
+  });
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_GT(records, 365u * 500u);
+  EXPECT_EQ(batches, 1u + 366u);
+  EXPECT_LT(largest, 1000u) << "one day of sessions at a time";
+  EXPECT_LT(elapsed, std::chrono::seconds(10));
+}
+
+}  // namespace
+}  // namespace emarchive::sim
