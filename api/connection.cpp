@@ -173,7 +173,10 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   }
 
   void do_write() {
-    lowest().expires_after(context_.options.read_timeout);
+    // Beast's timer covers the whole write: allow the timeout plus one second per MB, so a large
+    // page to a slow client is not cut off while a stalled one still is.
+    const auto body = response_.body().size();
+    lowest().expires_after(context_.options.read_timeout + std::chrono::seconds(body / 1'000'000));
     http::async_write(stream_, response_,
                       beast::bind_front_handler(&Connection::on_write, this->shared_from_this()));
   }

@@ -80,6 +80,10 @@ Expected<QueryRequest> parse_query_request(const Params& params) {
   if (!page_size) return page_size.error();
   auto page = positive(params, "page", 1);
   if (!page) return page.error();
+  if (*page_size > kMaxPageSize) {
+    return Error{"pageSize: " + std::to_string(*page_size) +
+                 " is more than this server's maximum " + std::to_string(kMaxPageSize)};
+  }
   request.page_size = *page_size;
   request.page = *page;
   if (request.page - 1 > INT64_MAX / request.page_size) return Error{"page: too large"};

@@ -16,6 +16,9 @@
 namespace emarchive::api {
 
 inline constexpr std::int64_t kDefaultPageSize = 100;  // what EM answers without pageSize
+// A page is built in memory on a server thread: larger pages are refused rather than letting one
+// request hold a thread and the whole table. (EM documents no maximum.)
+inline constexpr std::int64_t kMaxPageSize = 10000;
 
 struct QueryRequest {
   const QueryType* type = nullptr;

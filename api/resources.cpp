@@ -12,7 +12,9 @@
 #include "api/query_request.h"
 #include "model/ascii.h"
 #include "model/codec.h"
+#include "model/href.h"
 #include "model/reference.h"
+#include "model/xml_escape.h"
 
 namespace emarchive::api {
 namespace {
@@ -184,16 +186,26 @@ class Resources {
 
   ApiResponse query_service_links(const ApiRequest& request) const {
     // One preconfigured query per archived type, as EM's /querySvc advertises them.
+    auto link = [&](std::string& out, std::string_view rel, std::string_view type,
+                    std::string_view path) {
+      out += "    <Link Rel=\"";
+      out += rel;
+      out += "\" Type=\"";
+      out += type;
+      out += "\" Href=\"";
+      xml::append_escaped_attribute(out, join_href(request.origin, path));
+      out += "\" />\n";
+    };
     std::string body =
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<QuerySvc xmlns=\"http://www.veeam.com/ent/"
-        "v1.0\" Type=\"QueryService\" Href=\"" +
-        request.origin + "/api/querySvc\">\n  <Links>\n";
-    body += "    <Link Rel=\"Up\" Type=\"LogonSession\" Href=\"" + request.origin +
-            "/api/logonSessions\" />\n";
+        "v1.0\" Type=\"QueryService\" Href=\"";
+    xml::append_escaped_attribute(body, join_href(request.origin, "/api/querySvc"));
+    body += "\">\n  <Links>\n";
+    link(body, "Up", "LogonSession", "/api/logonSessions");
     for (const QueryType& t : all_query_types()) {
-      body += "    <Link Rel=\"Down\" Type=\"" + std::string(t.name) + "List\" Href=\"" +
-              request.origin + "/api/query?type=" + std::string(t.name) +
-              "&amp;format=Entities&amp;sortAsc=name&amp;pageSize=15&amp;page=1\" />\n";
+      link(body, "Down", std::string(t.name) + "List",
+           "/api/query?type=" + std::string(t.name) +
+               "&format=Entities&sortAsc=name&pageSize=15&page=1");
     }
     body += "  </Links>\n</QuerySvc>\n";
     return xml(std::move(body));
@@ -206,7 +218,8 @@ class Resources {
     PagingInfo info;
     info.page_num = query.page;
     info.page_size = query.page_size;
-    info.pages_count = std::max<std::int64_t>(1, (total + query.page_size - 1) / query.page_size);
+    info.pages_count =
+        std::max<std::int64_t>(1, total / query.page_size + (total % query.page_size != 0));
     std::string base = "/api/query?";
     for (const auto& [key, value] : request.query) {
       if (iequals(key, "pageSize") || iequals(key, "page")) continue;

@@ -88,11 +88,15 @@ class Listener {
       return;
     }
     const std::size_t cap = context_.options.max_connections;
-    if (context_.registry.serving() < cap) {
-      start_connection(std::move(socket), context_, false);
-    } else if (context_.registry.refusing() < cap * kRefusingFactor) {
-      start_connection(std::move(socket), context_, true);
-    }  // else: the socket closes as it goes out of scope
+    try {
+      if (context_.registry.serving() < cap) {
+        start_connection(std::move(socket), context_, false);
+      } else if (context_.registry.refusing() < cap * kRefusingFactor) {
+        start_connection(std::move(socket), context_, true);
+      }  // else: the socket closes as it goes out of scope
+    } catch (const std::exception&) {
+      // One connection that could not start (memory, TLS set-up) must not stop the listener.
+    }
     do_accept();
   }
 

@@ -218,10 +218,14 @@ int run_query(const QueryConfig& config) {
 
   const QueryType& type = *request->type;
   if (output == "xml") {
-    // EM's own QueryResult, every Href as EM wrote it.
-    const std::string origin = page->records.empty() ? "" : page->records.front().origin;
-    std::cout << render_query_result({type.kind, Form::Entity, page->records, std::nullopt},
-                                     origin);
+    // EM's own QueryResult, each record's Hrefs with the origin of the EM it came from (an
+    // archive may hold several).
+    const std::string_view list = info(type.kind).list_element;
+    std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<QueryResult xmlns=\"";
+    out.append(kEmNamespace).append("\"><Entities><").append(list).append(">");
+    for (const Record& record : page->records) append_entity(out, record, record.origin, false);
+    out.append("</").append(list).append("></Entities></QueryResult>\n");
+    std::cout << out;
     return kExitOk;
   }
 

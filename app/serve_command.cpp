@@ -112,7 +112,7 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_option("--list-window", config->list_window_days,
                   "Collections list only sessions of the last DAYS days, as EM does (30); "
                   "the query service still reaches everything")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 36500));
   return [config] { return run_serve(*config); };
 }
 

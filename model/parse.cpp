@@ -131,8 +131,10 @@ class Parser {
     return out;
   }
   // Keeps the Href's rest and notes its origin as the document's if it is the first one seen.
+  // An Href with nothing path-like after its origin is kept whole: join_href leaves it as is.
   std::string take_href(std::string_view href, std::string* origin = nullptr) {
     SplitHref split = split_href(href);
+    if (!split.rest.starts_with('/')) return std::string(href);
     if (doc_.origin.empty()) doc_.origin = split.origin;
     if (origin) *origin = std::move(split.origin);
     return std::move(split.rest);

@@ -7,6 +7,8 @@ namespace {
 
 // Bounds recursion on hostile input: "((((...": each parenthesis is a level.
 constexpr int kMaxDepth = 64;
+// Bounds the SQL a filter becomes (SQLite refuses expressions deeper than 1000).
+constexpr int kMaxComparisons = 200;
 
 class Parser {
  public:
@@ -72,6 +74,9 @@ class Parser {
   }
 
   bool parse_comparison(FilterNode& out) {
+    if (++comparisons_ > kMaxComparisons) {
+      return set_error("more than " + std::to_string(kMaxComparisons) + " comparisons");
+    }
     out = FilterNode{};
     out.position = pos_;
     while (!at_end() && (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_')) {
@@ -152,6 +157,7 @@ class Parser {
 
   std::string_view text_;
   std::size_t pos_ = 0;
+  int comparisons_ = 0;
   std::string error_;
 };
 

@@ -11,7 +11,8 @@
 //              |  bare                                    up to , ; ) or the end; spaces dropped
 //
 // Field names are [A-Za-z0-9_]+ and are resolved case-insensitively later, against the query
-// type's fields. Spaces around tokens are ignored.
+// type's fields. Spaces around tokens are ignored. At most 64 levels of parentheses and 200
+// comparisons.
 
 #include <cstddef>
 #include <memory>

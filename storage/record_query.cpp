@@ -57,6 +57,18 @@ std::string value_expr(Kind kind, const QueryField& field) {
   return "NULL";
 }
 
+// An enum field's position in its documented order (EM compares and orders enums so), NULL for
+// values outside it. The list is ours, not the client's: it may be SQL text.
+std::string enum_rank(const QueryField& field, const std::string& expr) {
+  std::string rank = "(CASE lower(" + expr + ")";
+  for (std::size_t i = 0; i < field.enum_order.size(); ++i) {
+    std::string lower;
+    for (char c : field.enum_order[i]) lower += ascii_lower(c);
+    rank += " WHEN '" + lower + "' THEN " + std::to_string(i);
+  }
+  return rank + " END)";
+}
+
 // For UID fields held as a record id in t: the id column, so that equality uses its index.
 std::optional<std::string> id_column(Kind kind, const QueryField& field) {
   switch (field.source) {
@@ -82,6 +94,14 @@ std::string canonical_uid(std::string value) {
       return out;
     }
   }
+  return value;
+}
+
+// Filter values are written by people: besides xs:dateTime, accept a space for the 'T'
+// ("2025-02-18 14:16:31") and a date alone (midnight UTC), as EM's .NET parsing does.
+std::string filter_time(const std::string& value) {
+  if (value.size() == 10) return value + "T00:00:00Z";
+  if (value.size() > 10 && value[10] == ' ') return value.substr(0, 10) + "T" + value.substr(11);
   return value;
 }
 
@@ -176,7 +196,7 @@ class Compiler {
         return true;
       }
       case QueryValueType::Time: {
-        auto t = parse_em_time(node.value);
+        auto t = parse_em_time(filter_time(node.value));
         if (!t) return fail(node, t.error().message + " (for " + std::string(field->name) + ")");
         out.sql += expr + " " + std::string(op) + " ?";
         out.params.emplace_back(static_cast<std::int64_t>(*t));
@@ -229,13 +249,7 @@ class Compiler {
                             " that can be ordered (" + join_values(field.enum_order) + ")");
     }
     // The list is ours, not the client's: it may be SQL text.
-    std::string rank = "(CASE lower(" + expr + ")";
-    for (std::size_t i = 0; i < field.enum_order.size(); ++i) {
-      std::string lower;
-      for (char c : field.enum_order[i]) lower += ascii_lower(c);
-      rank += " WHEN '" + lower + "' THEN " + std::to_string(i);
-    }
-    rank += " END)";
+    const std::string rank = enum_rank(field, expr);
     out.sql += rank + " " + std::string(op) + " ?";
     out.params.emplace_back(ordinal);
     return true;
@@ -283,7 +297,8 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     where += ")";
   }
   if (query.created_since) {
-    where += " AND t.creation_time_ns >= ?";
+    // A session seen only by reference has no creation time; it is listed, not hidden.
+    where += " AND (t.creation_time_ns IS NULL OR t.creation_time_ns >= ?)";
     out.params.emplace_back(static_cast<std::int64_t>(*query.created_since));
   }
   if (query.filter) {
@@ -295,8 +310,15 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
                            " t JOIN records r ON r.id = t.record_id";
   std::string order;
   if (query.sort.field) {
-    order = value_expr(query.kind, *query.sort.field);
-    if (query.sort.field->type == QueryValueType::Text) order += " COLLATE NOCASE";
+    const QueryField& field = *query.sort.field;
+    order = value_expr(query.kind, field);
+    if (field.type == QueryValueType::Enum) {
+      // By EM's order, then values outside it (newer states) by name.
+      const std::string direction = query.sort.descending ? " DESC" : " ASC";
+      order = enum_rank(field, order) + direction + ", " + order + " COLLATE NOCASE";
+    } else if (field.type == QueryValueType::Text) {
+      order += " COLLATE NOCASE";
+    }
   } else {
     order = kind.table == Table::Sessions ? "t.creation_time_ns" : "t.name COLLATE NOCASE";
   }

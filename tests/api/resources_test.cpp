@@ -462,6 +462,9 @@ TEST_F(ResourcesTest, TheFilterGrammarSelectsWhatItSays) {
       {"CreationTime>=\"2024-01-06T00:00:00Z\"", [&](const Task& t) { return t.created >= jan6; }},
       {"CreationTime>=2024-01-06T00:00:00", [&](const Task& t) { return t.created >= jan6; }},
       {"CreationTime<2024-01-06T00:00:00Z", [&](const Task& t) { return t.created < jan6; }},
+      // As people write them: a date alone, a space for the T.
+      {"CreationTime<2024-01-06", [&](const Task& t) { return t.created < jan6; }},
+      {"CreationTime>=\"2024-01-06 00:00:00\"", [&](const Task& t) { return t.created >= jan6; }},
       // Seven-digit and two-digit fractions compare as instants.
       {"CreationTime==2024-02-01T21:00:02.25Z", [&](const Task& t) { return t.created == feb; }},
       {"Result==Failed;TotalSize>3221225472",
@@ -562,6 +565,24 @@ TEST_F(ResourcesTest, SortingAndPagingFollowNextLinksToTheEnd) {
   EXPECT_EQ(ours, expected_order);
 }
 
+TEST_F(ResourcesTest, SortingByAnEnumFollowsEmsOrderNotTheAlphabet) {
+  auto server = serve();
+  HttpClient client(server->port());
+  const HttpReply reply = client.get(
+      "/api/query?type=BackupTaskSession&format=Entities&sortAsc=Result&pageSize=1000&filter=" +
+      encode("JobSessionUid!=urn:veeam:BackupJobSession:00000000-0000-0000-0000-000000000000"));
+  ASSERT_EQ(reply.status, 200u) << reply.body;
+  auto doc = parse_document(reply.body, "reply");
+  ASSERT_TRUE(doc) << doc.error().message;
+  const std::vector<std::string> order = {"None", "Success", "Warning", "Failed"};
+  std::vector<std::size_t> ranks;
+  for (const Record& r : doc->records) {
+    ranks.push_back(std::find(order.begin(), order.end(), *r.field("Result")) - order.begin());
+  }
+  EXPECT_FALSE(ranks.empty());
+  EXPECT_TRUE(std::is_sorted(ranks.begin(), ranks.end()));
+}
+
 TEST_F(ResourcesTest, PagingInfoIsThereForOnePageAndDefaultsToAHundred) {
   auto server = serve();
   HttpClient client(server->port());
@@ -594,6 +615,9 @@ TEST_F(ResourcesTest, BadQueriesAre400WithAMessageThatSaysWhere) {
       {"/api/query?type=Repository", "type: 'Repository' is not a type this archive holds"},
       {"/api/query?type=Job&format=Entity", "format: 'Entity' is neither References nor Entities"},
       {"/api/query?type=Job&pageSize=0", "pageSize: '0' is not a positive integer"},
+      {"/api/query?type=Job&pageSize=10001",
+       "pageSize: 10001 is more than this server's maximum 10000"},
+      {"/api/query?type=Job&pageSize=9223372036854775807", "is more than this server's maximum"},
       {"/api/query?type=Job&page=x", "page: 'x' is not a positive integer"},
       {"/api/query?type=Job&sortAsc=Name&sortDesc=Name", "give one of them"},
       {"/api/query?type=Job&sortAsc=Size", "sortAsc: unknown field 'Size' for type Job"},

@@ -788,3 +788,22 @@ TEST(RenderTest, RenderedDocumentsParseBackToTheSameRecords) {
 
 }  // namespace
 }  // namespace emarchive
+
+namespace emarchive {
+namespace {
+
+// An Href with nothing after its origin cannot take another origin: it stays exactly as written.
+TEST(ParseTest, AnHrefWithoutAPathIsKeptAsWritten) {
+  std::string xml(kJobSessionEntity);
+  const std::size_t links_end = xml.find("</Links>");
+  ASSERT_NE(links_end, std::string::npos);
+  xml.insert(links_end, "<Link Rel=\"Related\" Href=\"https://em.other.example:9398\" />");
+  auto doc = parse_document(xml, "doc");
+  ASSERT_TRUE(doc) << doc.error().message;
+  const std::string rendered = render_entity(doc->records.front(), "http://127.0.0.1:1");
+  EXPECT_NE(rendered.find("Href=\"https://em.other.example:9398\""), std::string::npos);
+  EXPECT_NE(rendered.find("Href=\"http://127.0.0.1:1/api/backupSessions/"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace emarchive

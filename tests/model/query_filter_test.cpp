@@ -114,6 +114,16 @@ TEST(QueryFilterTest, DeepNestingIsRefusedNotACrash) {
   EXPECT_NE(parsed.error().message.find("nested too deeply"), std::string::npos);
 }
 
+TEST(QueryFilterTest, ManyComparisonsAreRefusedBeforeTheyBecomeHugeSql) {
+  std::string filter = "a==1";
+  for (int i = 0; i < 200; ++i) filter += ",a==1";
+  auto parsed = parse_filter(filter);
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error().message.find("more than 200 comparisons"), std::string::npos);
+  filter.resize(filter.size() - 5);  // 200 comparisons are fine
+  EXPECT_TRUE(parse_filter(filter));
+}
+
 TEST(QueryFilterTest, PositionsPointAtFieldNames) {
   auto parsed = parse_filter("a==1;bb==2");
   ASSERT_TRUE(parsed);
