@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -252,18 +251,16 @@ TEST(HistoryTest, StoresIntoAnArchiveAsNewThenUnchanged) {
 
 TEST(HistoryTest, AYearOfFiveHundredVmsStreamsByDay) {
   const HistoryOptions options{.days = 365, .jobs = 40, .vms = 500};
+  // How fast is for benchmarks (issue 5); a test asserts only that it works, a day at a time.
   std::size_t records = 0, batches = 0, largest = 0;
-  const auto started = std::chrono::steady_clock::now();
   generate(options, kNow, [&](std::vector<Record>&& batch) {
     records += batch.size();
     largest = std::max(largest, batch.size());
     ++batches;
   });
-  const auto elapsed = std::chrono::steady_clock::now() - started;
   EXPECT_GT(records, 365u * 500u);
   EXPECT_EQ(batches, 1u + 366u);
   EXPECT_LT(largest, 1000u) << "one day of sessions at a time";
-  EXPECT_LT(elapsed, std::chrono::seconds(10));
 }
 
 }  // namespace
