@@ -63,7 +63,7 @@ class FieldValues {
         return std::nullopt;
       case QuerySource::BackupServerUid:
         if (const Link* up = server_link(record); up && up->href) {
-          return "urn:veeam:BackupServer:" + std::string(href_id(*up->href));
+          return std::string(info(Kind::BackupServer).uid_prefix) + std::string(href_id(*up->href));
         }
         return std::nullopt;
       case QuerySource::BackupServerName:
@@ -220,12 +220,9 @@ int run_query(const QueryConfig& config) {
   if (output == "xml") {
     // EM's own QueryResult, each record's Hrefs with the origin of the EM it came from (an
     // archive may hold several).
-    const std::string_view list = info(type.kind).list_element;
-    std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<QueryResult xmlns=\"";
-    out.append(kEmNamespace).append("\"><Entities><").append(list).append(">");
-    for (const Record& record : page->records) append_entity(out, record, record.origin, false);
-    out.append("</").append(list).append("></Entities></QueryResult>\n");
-    std::cout << out;
+    QueryResultContent content{type.kind, Form::Entity, page->records, std::nullopt};
+    content.records_keep_origin = true;
+    std::cout << render_query_result(content, "");
     return kExitOk;
   }
 

@@ -78,6 +78,9 @@ struct QueryResultContent {
   Form form;  // Reference: <Refs> of <Ref>; Entity: <Entities><BackupJobSessions>...
   std::span<const Record> records;
   std::optional<PagingInfo> paging;
+  // Write each record's Hrefs with its own Record::origin instead of `origin` (which then serves
+  // the paging links only): for output outside a server, from an archive fed by several EMs.
+  bool records_keep_origin = false;
 };
 std::string render_query_result(const QueryResultContent& content, std::string_view origin);
 

@@ -141,8 +141,9 @@ void append_paging(std::string& out, const PagingInfo& paging, std::string_view 
   out += "</PagingInfo>";
 }
 
+// `keep_origin`: each record with its own Record::origin rather than `origin`.
 void append_entities(std::string& out, Kind kind, std::span<const Record> records,
-                     std::string_view origin, bool root) {
+                     std::string_view origin, bool root, bool keep_origin = false) {
   const std::string_view element = info(kind).list_element;
   if (root) {
     append_root_start(out, element);
@@ -157,13 +158,16 @@ void append_entities(std::string& out, Kind kind, std::span<const Record> record
   out += '>';
   for (const Record& r : records) {
     assert(r.kind == kind);
-    append_entity(out, r, origin, false);
+    append_entity(out, r, keep_origin ? std::string_view(r.origin) : origin, false);
   }
   append_close(out, element);
 }
 
-void append_refs(std::string& out, std::span<const Record> records, std::string_view origin) {
-  for (const Record& r : records) append_reference(out, "Ref", r, origin, false);
+void append_refs(std::string& out, std::span<const Record> records, std::string_view origin,
+                 bool keep_origin = false) {
+  for (const Record& r : records) {
+    append_reference(out, "Ref", r, keep_origin ? std::string_view(r.origin) : origin, false);
+  }
 }
 
 }  // namespace
@@ -225,12 +229,12 @@ std::string render_query_result(const QueryResultContent& content, std::string_v
       out += "<Refs />";
     } else {
       out += "<Refs>";
-      append_refs(out, content.records, origin);
+      append_refs(out, content.records, origin, content.records_keep_origin);
       out += "</Refs>";
     }
   } else {
     out += "<Entities>";
-    append_entities(out, content.kind, content.records, origin, false);
+    append_entities(out, content.kind, content.records, origin, false, content.records_keep_origin);
     out += "</Entities>";
   }
   if (content.paging) append_paging(out, *content.paging, origin);

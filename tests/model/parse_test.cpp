@@ -807,3 +807,26 @@ TEST(ParseTest, AnHrefWithoutAPathIsKeptAsWritten) {
 
 }  // namespace
 }  // namespace emarchive
+
+namespace emarchive {
+namespace {
+
+TEST(RenderTest, QueryResultCanKeepEachRecordsOwnOrigin) {
+  auto doc = parse_document(kJobSessionEntity, "doc");
+  ASSERT_TRUE(doc) << doc.error().message;
+  Record a = doc->records.front();
+  Record b = a;
+  b.uid = "urn:veeam:BackupJobSession:0f0e0d0c-0b0a-4909-8807-060504030201";
+  a.origin = "https://em-east.example:9398";
+  b.origin = "http://em-west.example:9399";
+  const std::vector<Record> records = {a, b};
+  QueryResultContent content{Kind::BackupJobSession, Form::Entity, records, std::nullopt};
+  content.records_keep_origin = true;
+  const std::string xml = render_query_result(content, "http://unused:1");
+  EXPECT_NE(xml.find("Href=\"https://em-east.example:9398/api/"), std::string::npos);
+  EXPECT_NE(xml.find("Href=\"http://em-west.example:9399/api/"), std::string::npos);
+  EXPECT_EQ(xml.find("unused"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace emarchive
