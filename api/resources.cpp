@@ -50,9 +50,7 @@ std::optional<Kind> kind_of_collection(std::string_view collection) {
 }
 
 std::string uid_for(Kind kind, std::string_view id) {
-  std::string uid(info(kind).uid_prefix);
-  for (char c : id) uid += ascii_lower(c);
-  return uid;
+  return canonical_uid(std::string(info(kind).uid_prefix) + std::string(id));
 }
 
 ApiResponse xml(std::string body) {

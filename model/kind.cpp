@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "model/ascii.h"
+
 namespace emarchive {
 namespace {
 
@@ -122,6 +124,18 @@ std::optional<Kind> kind_from_uid(std::string_view uid) {
     if (uid.starts_with(k.uid_prefix)) return k.kind;
   }
   return std::nullopt;
+}
+
+std::string canonical_uid(std::string_view uid) {
+  for (const KindInfo& k : kKinds) {
+    if (uid.size() >= k.uid_prefix.size() &&
+        iequals(uid.substr(0, k.uid_prefix.size()), k.uid_prefix)) {
+      std::string out(k.uid_prefix);
+      for (char c : uid.substr(k.uid_prefix.size())) out += ascii_lower(c);
+      return out;
+    }
+  }
+  return std::string(uid);
 }
 
 }  // namespace emarchive

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace emarchive {
@@ -59,5 +60,9 @@ std::optional<Kind> kind_from_entity_name(std::string_view element);  // "Backup
 std::optional<Kind> kind_from_reference_type(std::string_view type);  // "BackupJobSessionReference"
 std::optional<Kind> kind_from_list_element(std::string_view element);  // "BackupJobSessions"
 std::optional<Kind> kind_from_uid(std::string_view uid);               // "urn:veeam:Job:..."
+
+// A UID as EM writes it, "urn:veeam:<Kind>:" and a lowercase GUID, from one a client typed in any
+// case ("URN:VEEAM:JOB:5D1C..."). Text that does not start with a known prefix is returned as is.
+std::string canonical_uid(std::string_view uid);
 
 }  // namespace emarchive

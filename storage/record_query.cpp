@@ -84,19 +84,6 @@ std::optional<std::string> id_column(Kind kind, const QueryField& field) {
   }
 }
 
-// EM writes "urn:veeam:<Kind>:" followed by a lowercase GUID; clients may not.
-std::string canonical_uid(std::string value) {
-  for (const KindInfo& k : all_kinds()) {
-    if (value.size() >= k.uid_prefix.size() &&
-        iequals(std::string_view(value).substr(0, k.uid_prefix.size()), k.uid_prefix)) {
-      std::string out(k.uid_prefix);
-      for (std::size_t i = k.uid_prefix.size(); i < value.size(); ++i) out += ascii_lower(value[i]);
-      return out;
-    }
-  }
-  return value;
-}
-
 // Filter values are written by people: besides xs:dateTime, accept a space for the 'T'
 // ("2025-02-18 14:16:31") and a date alone (midnight UTC), as EM's .NET parsing does.
 std::string filter_time(const std::string& value) {

@@ -80,3 +80,18 @@ TEST(KindTest, OnlyTaskAndRestoreSessionsCarryVmDisplayName) {
 
 }  // namespace
 }  // namespace emarchive
+
+namespace emarchive {
+namespace {
+
+TEST(KindTest, CanonicalUidIsEmsSpellingWhateverTheCaseTyped) {
+  EXPECT_EQ(canonical_uid("URN:VEEAM:JOB:5D1C0E8A-7B2F-4C3D-9E4A-1F2B3C4D5E6F"),
+            "urn:veeam:Job:5d1c0e8a-7b2f-4c3d-9e4a-1f2b3c4d5e6f");
+  EXPECT_EQ(canonical_uid("urn:veeam:BackupTaskSession:ABC"), "urn:veeam:BackupTaskSession:abc");
+  // Not a UID of an archived kind: left alone.
+  EXPECT_EQ(canonical_uid("urn:VMware:Vm:ABC.vm-12"), "urn:VMware:Vm:ABC.vm-12");
+  EXPECT_EQ(canonical_uid(""), "");
+}
+
+}  // namespace
+}  // namespace emarchive
