@@ -2,16 +2,13 @@
 
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <date/date.h>
-
 #include "app/commands.h"
+#include "app/run_output.h"
 #include "ingest/importer.h"
 #include "storage/archive.h"
 
@@ -23,41 +20,6 @@ struct ImportConfig {
   std::vector<std::string> paths;  // files and directories to import
 };
 
-std::string utc_now() {
-  using namespace std::chrono;
-  return date::format("%FT%TZ", floor<microseconds>(system_clock::now()));
-}
-
-std::string summary(const storage::RunCounts& c) {
-  return std::to_string(c.documents) + " documents read, " + std::to_string(c.records_new) +
-         " records new, " + std::to_string(c.records_updated) + " updated, " +
-         std::to_string(c.records_unchanged) + " unchanged, " + std::to_string(c.rejected) +
-         " documents rejected";
-}
-
-// Rewrites one status line on a terminal, at most ten times a second.
-class ProgressLine {
- public:
-  void update(const storage::RunCounts& counts) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    std::fprintf(stderr, "\rimport: %s", summary(counts).c_str());
-    std::fflush(stderr);
-    shown_ = true;
-  }
-  // Clears the line before anything else is printed.
-  void clear() {
-    if (!shown_) return;
-    std::fprintf(stderr, "\r\033[K");
-    shown_ = false;
-  }
-
- private:
-  std::chrono::steady_clock::time_point last_{};
-  bool shown_ = false;
-};
-
 int run_import(const ImportConfig& config) {
   auto archive = storage::Archive::open(config.db);
   if (!archive) {
@@ -65,7 +27,7 @@ int run_import(const ImportConfig& config) {
     return kExitFailure;
   }
 
-  ProgressLine progress;
+  ProgressLine progress(isatty(STDERR_FILENO));
   ingest::ImportOptions options;
   options.now = utc_now;
   options.log = [&](std::string_view line) {
@@ -73,7 +35,9 @@ int run_import(const ImportConfig& config) {
     std::cerr << line << "\n";
   };
   if (isatty(STDERR_FILENO)) {
-    options.progress = [&](const storage::RunCounts& counts) { progress.update(counts); };
+    options.progress = [&](const storage::RunCounts& counts) {
+      progress.update("import: " + summary(counts));
+    };
   }
 
   const ingest::ImportResult result = ingest::import_paths(**archive, config.paths, options);

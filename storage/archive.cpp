@@ -451,21 +451,85 @@ class SqliteArchive final : public Archive {
 
   Expected<std::vector<StoreOutcome>> store(std::span<const Record> records, std::int64_t run_id,
                                             std::string_view observed_at) override {
-    const Record* current = nullptr;
+    return store_batch(records, run_id, observed_at, nullptr);
+  }
+
+  Expected<std::vector<StoreOutcome>> store_page(std::span<const Record> records,
+                                                 std::int64_t run_id, std::string_view observed_at,
+                                                 const Bookmark& advance) override {
+    return store_batch(records, run_id, observed_at, &advance);
+  }
+
+  Expected<std::optional<EmTime>> bookmark(std::string_view origin,
+                                           std::string_view query_type) override {
     try {
-      SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-      Batch batch{run_id, std::string(observed_at), {}};
-      std::vector<StoreOutcome> outcomes;
-      outcomes.reserve(records.size());
-      for (const Record& record : records) {
-        current = &record;
-        outcomes.push_back(store_record(batch, record));
-      }
-      current = nullptr;
-      transaction.commit();
-      return outcomes;
+      SQLite::Statement s(*db_,
+                          "SELECT b.creation_time_ns FROM ingest_bookmarks b "
+                          "JOIN sources s ON s.id = b.source_id "
+                          "WHERE s.origin = ? AND b.query_type = ?");
+      s.bind(1, std::string(origin));
+      s.bind(2, std::string(query_type));
+      if (!s.executeStep()) return std::optional<EmTime>();
+      return std::optional<EmTime>(s.getColumn(0).getInt64());
     } catch (const std::exception& e) {
-      return failure(current ? "cannot store " + current->uid : std::string("cannot store"), e);
+      return failure("cannot read the ingest bookmark of " + std::string(query_type), e);
+    }
+  }
+
+  Expected<std::vector<std::string>> unfinished_sessions(std::string_view origin, Kind kind,
+                                                         EmTime created_before) override {
+    try {
+      SQLite::Statement s(*db_,
+                          "SELECT r.uid FROM sessions x "
+                          "JOIN records r ON r.id = x.record_id "
+                          "JOIN sources s ON s.id = r.source_id "
+                          "WHERE x.kind_id = ? AND s.origin = ? "
+                          "AND (x.creation_time_ns IS NULL OR x.creation_time_ns < ?) "
+                          "AND (x.state IS NULL "
+                          "OR x.state COLLATE NOCASE NOT IN ('Stopped', 'Completed')) "
+                          "AND EXISTS (SELECT 1 FROM representations p WHERE p.record_id = r.id) "
+                          "AND NOT EXISTS (SELECT 1 FROM ingest_gone g WHERE g.record_id = r.id) "
+                          "ORDER BY x.creation_time_ns, r.uid");
+      s.bind(1, kind_id(kind));
+      s.bind(2, std::string(origin));
+      s.bind(3, created_before);
+      return column_strings(s);
+    } catch (const std::exception& e) {
+      return failure("cannot list the unfinished " + std::string(info(kind).name) + "s", e);
+    }
+  }
+
+  Expected<std::vector<std::string>> stubs(std::string_view origin, Kind kind) override {
+    try {
+      SQLite::Statement s(
+          *db_,
+          "SELECT r.uid FROM records r JOIN sources s ON s.id = r.source_id "
+          "WHERE r.kind_id = ? AND s.origin = ? "
+          "AND NOT EXISTS (SELECT 1 FROM representations p WHERE p.record_id = r.id) "
+          "AND NOT EXISTS (SELECT 1 FROM ingest_gone g WHERE g.record_id = r.id) "
+          "ORDER BY r.uid");
+      s.bind(1, kind_id(kind));
+      s.bind(2, std::string(origin));
+      return column_strings(s);
+    } catch (const std::exception& e) {
+      return failure("cannot list the " + std::string(info(kind).name) + " stubs", e);
+    }
+  }
+
+  Status mark_gone(std::string_view uid, std::int64_t run_id,
+                   std::string_view observed_at) override {
+    try {
+      SQLite::Statement s(*db_,
+                          "INSERT OR REPLACE INTO ingest_gone (record_id, run_id, observed_at) "
+                          "SELECT id, ?, ? FROM records WHERE uid = ?");
+      s.bind(1, run_id);
+      s.bind(2, std::string(observed_at));
+      s.bind(3, std::string(uid));
+      if (s.exec() != 1)
+        return Error{path_ + ": cannot mark " + std::string(uid) + " gone: unknown"};
+      return Ok{};
+    } catch (const std::exception& e) {
+      return failure("cannot mark " + std::string(uid) + " gone", e);
     }
   }
 
@@ -533,6 +597,51 @@ class SqliteArchive final : public Archive {
     std::string observed_at;
     std::map<std::string, std::int64_t, std::less<>> sources;  // origin -> sources.id
   };
+
+  // One transaction: every record, and the bookmark when `advance` is given.
+  Expected<std::vector<StoreOutcome>> store_batch(std::span<const Record> records,
+                                                  std::int64_t run_id, std::string_view observed_at,
+                                                  const Bookmark* advance) {
+    const Record* current = nullptr;
+    try {
+      SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+      Batch batch{run_id, std::string(observed_at), {}};
+      std::vector<StoreOutcome> outcomes;
+      outcomes.reserve(records.size());
+      for (const Record& record : records) {
+        current = &record;
+        outcomes.push_back(store_record(batch, record));
+      }
+      current = nullptr;
+      if (advance) advance_bookmark(batch, *advance);
+      transaction.commit();
+      return outcomes;
+    } catch (const std::exception& e) {
+      return failure(current ? "cannot store " + current->uid : std::string("cannot store"), e);
+    }
+  }
+
+  void advance_bookmark(Batch& batch, const Bookmark& advance) {
+    SQLite::Statement s(*db_,
+                        "INSERT INTO ingest_bookmarks "
+                        "(source_id, query_type, creation_time_ns, run_id, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id, query_type) DO UPDATE SET "
+                        "creation_time_ns = excluded.creation_time_ns, run_id = excluded.run_id, "
+                        "updated_at = excluded.updated_at "
+                        "WHERE excluded.creation_time_ns > creation_time_ns");
+    s.bind(1, source_id(batch, advance.origin));
+    s.bind(2, advance.query_type);
+    s.bind(3, advance.creation_time);
+    s.bind(4, batch.run_id);
+    s.bind(5, batch.observed_at);
+    s.exec();
+  }
+
+  static std::vector<std::string> column_strings(SQLite::Statement& s) {
+    std::vector<std::string> values;
+    while (s.executeStep()) values.push_back(s.getColumn(0).getString());
+    return values;
+  }
 
   Error failure(const std::string& what, const std::exception& e) const {
     return Error{path_ + ": " + what + ": " + e.what()};

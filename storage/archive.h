@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/em_time.h"
 #include "model/expected.h"
 #include "model/record.h"
 #include "storage/record_query.h"
@@ -39,6 +40,14 @@ struct RunCounts {
   std::int64_t records_new = 0;
   std::int64_t records_updated = 0;
   std::int64_t records_unchanged = 0;
+};
+
+// Where an ingest of one query type from one EM source has got to (DESIGN.md "Ingest semantics"):
+// the creation time of the newest record stored.
+struct Bookmark {
+  std::string origin;      // the EM source, "https://em.example:9398"
+  std::string query_type;  // "BackupTaskSession"
+  EmTime creation_time = 0;
 };
 
 class Archive {
@@ -69,6 +78,34 @@ class Archive {
   virtual Expected<std::vector<StoreOutcome>> store(std::span<const Record> records,
                                                     std::int64_t run_id,
                                                     std::string_view observed_at) = 0;
+
+  // As store(), and in the same transaction moves the bookmark of (advance.origin,
+  // advance.query_type) forward to advance.creation_time; a bookmark never moves back.
+  virtual Expected<std::vector<StoreOutcome>> store_page(std::span<const Record> records,
+                                                         std::int64_t run_id,
+                                                         std::string_view observed_at,
+                                                         const Bookmark& advance) = 0;
+
+  // The creation time the ingest of `query_type` from `origin` has reached; nullopt before the
+  // first page was stored.
+  virtual Expected<std::optional<EmTime>> bookmark(std::string_view origin,
+                                                   std::string_view query_type) = 0;
+
+  // UIDs of the sessions of `kind` last stored from `origin` in a state that is not final (a
+  // State other than Stopped or Completed, compared case-insensitively; unknown states are not
+  // final), created before `created_before` (or with no creation time), oldest first, leaving out
+  // those marked gone.
+  virtual Expected<std::vector<std::string>> unfinished_sessions(std::string_view origin, Kind kind,
+                                                                 EmTime created_before) = 0;
+
+  // UIDs of the records of `kind` known from `origin` only because an archived record points to
+  // them (stubs), leaving out those marked gone.
+  virtual Expected<std::vector<std::string>> stubs(std::string_view origin, Kind kind) = 0;
+
+  // Notes that EM answered 404 for this record: unfinished_sessions() and stubs() leave it out
+  // from now on, and its last archived state stays.
+  virtual Status mark_gone(std::string_view uid, std::int64_t run_id,
+                           std::string_view observed_at) = 0;
 
   // The latest archived state of the record with this UID: every form that was archived, as it
   // was parsed. nullopt when no document of it was archived (unknown, or only a stub).

@@ -1,0 +1,39 @@
+#pragma once
+// What the commands that record runs (import, ingest) print: the run clock, count summaries and
+// a progress line.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "storage/archive.h"
+
+namespace emarchive::app {
+
+// The current time as xs:dateTime text in UTC, to the microsecond.
+std::string utc_now();
+
+// "12 documents read, 3 records new, 1 updated, 8 unchanged, 0 documents rejected"
+std::string summary(const storage::RunCounts& counts);
+
+// Progress for a person or a log. On a terminal (`terminal`): one status line on stderr,
+// rewritten in place at most ten times a second. Otherwise: the status as a log line at most
+// once every `log_every` (nothing when zero). finish() prints the last status for good.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool terminal, std::chrono::seconds log_every = std::chrono::seconds(0))
+      : terminal_(terminal), log_every_(log_every) {}
+  void update(std::string_view status);
+  // Prints `status` as a line of its own, replacing the status line.
+  void finish(std::string_view status);
+  // Clears the status line before something else is printed.
+  void clear();
+
+ private:
+  const bool terminal_;
+  const std::chrono::seconds log_every_;
+  std::chrono::steady_clock::time_point last_{};
+  bool shown_ = false;
+};
+
+}  // namespace emarchive::app
