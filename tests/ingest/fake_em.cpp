@@ -1,6 +1,7 @@
 #include "tests/ingest/fake_em.h"
 
 #include <condition_variable>
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
 
@@ -12,6 +13,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "model/xml_escape.h"
+#include "tests/api/http_client.h"
 
 namespace emarchive::testing {
 namespace {
@@ -225,6 +228,101 @@ int FakeEm::connections() const {
 bool FakeEm::wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(impl_->mutex);
   return impl_->received.wait_for(lock, timeout, [&] { return impl_->requests.size() >= n; });
+}
+
+// --- FakeLogon -----------------------------------------------------------------------------
+
+namespace {
+
+FakeResponse error_document(unsigned status, std::string_view message) {
+  std::string body = R"(<?xml version="1.0" encoding="utf-8"?>)"
+                     R"(<Error xmlns="http://www.veeam.com/ent/v1.0" Message=")";
+  xml::append_escaped_attribute(body, message);
+  body += R"(" StatusCode=")" + std::to_string(status) + R"(" />)";
+  return FakeResponse::xml(status, std::move(body));
+}
+
+}  // namespace
+
+FakeLogon::FakeLogon(std::string user, std::string password, std::string origin)
+    : user_(std::move(user)), password_(std::move(password)), origin_(std::move(origin)) {}
+
+FakeEm::Handler FakeLogon::wrap(FakeEm::Handler next) {
+  return [this, next = std::move(next)](const FakeRequest& request) {
+    if (auto answered = answer(request)) return *std::move(answered);
+    return next(request);
+  };
+}
+
+void FakeLogon::expire() {
+  std::lock_guard lock(mutex_);
+  token_.clear();
+}
+
+std::string FakeLogon::token() const {
+  std::lock_guard lock(mutex_);
+  return latest_token_;
+}
+
+std::string FakeLogon::session_path() const {
+  std::lock_guard lock(mutex_);
+  return "/api/logonSessions/" + session_id_;
+}
+
+std::optional<FakeResponse> FakeLogon::answer(const FakeRequest& request) {
+  std::lock_guard lock(mutex_);
+  if (request.method == "POST" && request.target.starts_with("/api/sessionMngr/")) {
+    if (request.header("Authorization") != basic_authorization(user_, password_)) {
+      FakeResponse refused = error_document(401, "Authentication failed");
+      refused.headers.emplace_back("WWW-Authenticate", "Basic Realm=RestSvc");
+      return refused;
+    }
+    const int n = ++logons_;
+    // EM's tokens are base64 strings, its session ids GUIDs; each logon gets new ones.
+    char id[40];
+    std::snprintf(id, sizeof id, "5e55100f-%04x-4000-8000-000000000000", n);
+    session_id_ = id;
+    token_ = latest_token_ = "dG9rZW4t" + std::to_string(n) + "Lg==";
+    const std::string href = origin_ + "/api/logonSessions/" + session_id_;
+    std::string body = R"(<?xml version="1.0" encoding="utf-8"?>)"
+                       R"(<LogonSession Href=")" +
+                       href +
+                       R"(" Type="LogonSession" xmlns="http://www.veeam.com/ent/v1.0")"
+                       R"( xmlns:xsd="http://www.w3.org/2001/XMLSchema")"
+                       R"( xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><Links>)"
+                       R"(<Link Href=")" +
+                       origin_ +
+                       R"(/api/" Type="EnterpriseManager" Rel="Up" />)"
+                       R"(<Link Href=")" +
+                       origin_ +
+                       R"(/api/backupSessions" Type="BackupJobSessionReferenceList" Rel="Down" />)"
+                       R"(<Link Href=")" +
+                       origin_ +
+                       R"(/api/querySvc" Type="QueryService" Rel="Down" />)"
+                       R"(<Link Href=")" +
+                       href +
+                       R"(" Rel="Delete" />)"
+                       R"(</Links><UserName>)";
+    xml::append_escaped_text(body, user_);
+    body += "</UserName><SessionId>" + session_id_ + "</SessionId></LogonSession>";
+    FakeResponse created = FakeResponse::xml(201, std::move(body));
+    created.headers.emplace_back("X-RestSvcSessionId", token_);
+    created.headers.emplace_back("Set-Cookie", "X-RestSvcSessionId=" + token_ + "; Path=/api;");
+    return created;
+  }
+  // EM answers its entry point to anyone.
+  if (request.method == "GET" && request.target == "/api/") return std::nullopt;
+  if (token_.empty() || request.header("X-RestSvcSessionId") != token_) {
+    return error_document(401, "Authorization header or session cookie is missing or expired");
+  }
+  if (request.method == "DELETE" && request.target == "/api/logonSessions/" + session_id_) {
+    token_.clear();
+    ++logoffs_;
+    FakeResponse deleted;
+    deleted.status = 204;
+    return deleted;
+  }
+  return std::nullopt;
 }
 
 }  // namespace emarchive::testing

@@ -7,10 +7,12 @@
 // recorded and answered by a handler the test writes, which can also make the server misbehave
 // (drop the connection, never answer).
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,6 +73,43 @@ class FakeEm {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// EM's logon emulation (em-api.md section 3) in front of a test's own handler:
+//   POST /api/sessionMngr/... with the expected Basic credentials -> 201, a fresh
+//     X-RestSvcSessionId token and a LogonSession document; other credentials -> 401;
+//   DELETE /api/logonSessions/<id> with the current token -> 204 (logoff);
+//   GET /api/ -> passed on without a token, as EM answers it unauthenticated;
+//   anything else without the current token -> 401 with an Error document, else passed on.
+// Thread-safe: the server's thread answers while the test reads the counts.
+class FakeLogon {
+ public:
+  // `origin` is the scheme://host:port EM writes in its Hrefs: by default not the fake's own
+  // address, since a real EM often names itself by a host the client cannot use.
+  FakeLogon(std::string user, std::string password, std::string origin = "https://em.example:9398");
+
+  // A handler answering logon, logoff and unauthorized requests itself and passing every other
+  // request to `next`. The returned handler refers to this object, which must outlive it.
+  FakeEm::Handler wrap(FakeEm::Handler next);
+
+  // The current token stops being accepted (as when EM's 15 idle minutes pass).
+  void expire();
+  int logons() const { return logons_; }
+  int logoffs() const { return logoffs_; }
+  // The token of the latest logon; "" before the first.
+  std::string token() const;
+  // "/api/logonSessions/<id>" of the latest logon.
+  std::string session_path() const;
+
+ private:
+  std::optional<FakeResponse> answer(const FakeRequest& request);
+
+  const std::string user_, password_, origin_;
+  mutable std::mutex mutex_;
+  std::string token_;         // the token accepted now; "" when none
+  std::string latest_token_;  // of the latest logon, accepted or not
+  std::string session_id_;    // of the latest logon
+  std::atomic<int> logons_{0}, logoffs_{0};
 };
 
 }  // namespace emarchive::testing
