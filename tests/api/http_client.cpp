@@ -3,7 +3,6 @@
 #include <ostream>  // before Boost: see api/resource_handler.h
 #include <variant>
 
-#include <openssl/evp.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl.hpp>
@@ -11,6 +10,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include "ingest/em_client.h"
 
 namespace emarchive::testing {
 namespace {
@@ -211,13 +212,7 @@ int HttpClient::connections_opened() const {
 }
 
 std::string basic_authorization(std::string_view user, std::string_view password) {
-  const std::string plain = std::string(user) + ":" + std::string(password);
-  std::string encoded(4 * ((plain.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                reinterpret_cast<const unsigned char*>(plain.data()),
-                                static_cast<int>(plain.size()));
-  encoded.resize(static_cast<std::size_t>(n));
-  return "Basic " + encoded;
+  return ingest::basic_authorization(user, password);
 }
 
 }  // namespace emarchive::testing

@@ -1,23 +1,19 @@
 #include "api/server.h"
 
 #include <csignal>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "tests/api/http_client.h"
 #include "tests/api/test_server.h"
 #include "tests/test_data.h"
+#include "tests/tls_certificate.h"
 
 namespace emarchive::api {
 namespace {
@@ -257,59 +253,13 @@ TEST(ServerTest, RunUntilSignalStopsOnSigterm) {
 
 // --- TLS -----------------------------------------------------------------------------------
 
-struct Pem {
-  std::string certificate;
-  std::string private_key;
-};
-
-// A self-signed P-256 certificate for "localhost", valid for an hour.
-Pem make_self_signed_certificate() {
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
-  if (!key || !cert) throw std::runtime_error("OpenSSL allocation failed");
-  X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
-  X509_set_pubkey(cert.get(), key.get());
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost"},
-                            std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
-    X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    if (!extension) throw std::runtime_error("cannot make a certificate extension");
-    X509_add_ext(cert.get(), extension, -1);
-    X509_EXTENSION_free(extension);
-  }
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
-    throw std::runtime_error("cannot sign the certificate");
-  }
-  auto to_string = [](auto write) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-    write(bio.get());
-    char* data = nullptr;
-    const long size = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(size));
-  };
-  return {to_string([&](BIO* bio) { PEM_write_bio_X509(bio, cert.get()); }),
-          to_string([&](BIO* bio) {
-            PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-          })};
-}
-
 TEST(ServerTest, ServesHttpsWithItsCertificate) {
-  const Pem pem = make_self_signed_certificate();
+  const testing::CertificatePem pem = testing::make_self_signed("localhost", {"DNS:localhost"});
   testing::TempDir dir;
-  std::ofstream(dir / "cert.pem") << pem.certificate;
-  std::ofstream(dir / "key.pem") << pem.private_key;
+  const testing::TlsFiles files = testing::write_tls_files(pem, dir);
   ServerOptions options;
-  options.tls_certificate_file = dir / "cert.pem";
-  options.tls_private_key_file = dir / "key.pem";
+  options.tls_certificate_file = files.certificate;
+  options.tls_private_key_file = files.private_key;
   TestServer server(options);
 
   HttpClient trusting(server.port(), testing::TlsClientOptions{pem.certificate});
@@ -323,8 +273,9 @@ TEST(ServerTest, ServesHttpsWithItsCertificate) {
   EXPECT_EQ(trusting.connections_opened(), 1);
 
   // A client that trusts another certificate refuses the server.
-  HttpClient distrusting(server.port(),
-                         testing::TlsClientOptions{make_self_signed_certificate().certificate});
+  HttpClient distrusting(
+      server.port(), testing::TlsClientOptions{
+                         testing::make_self_signed("localhost", {"DNS:localhost"}).certificate});
   EXPECT_NE(distrusting.connect(), "");
   // Plain HTTP on the TLS port gets nothing back.
   HttpClient plain(server.port(), std::nullopt, 1s);
