@@ -17,6 +17,7 @@ inline constexpr int kExitRejected = 3;
 using CommandRunner = std::function<int()>;
 
 CommandRunner add_import_command(CLI::App& app);
+CommandRunner add_ingest_command(CLI::App& app);
 CommandRunner add_query_command(CLI::App& app);
 CommandRunner add_serve_command(CLI::App& app);
 CommandRunner add_users_command(CLI::App& app);

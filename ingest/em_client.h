@@ -45,6 +45,8 @@ class EmClient {
   Status logoff();
 
   bool logged_on() const { return !token_.empty(); }
+  // The EM's scheme://host:port, as the HttpClient normalised it.
+  const std::string& origin() const { return http_.origin(); }
   // Logons performed so far (for tests and the run log).
   int logons() const { return logons_; }
 

@@ -1,0 +1,243 @@
+// `emarchive ingest --db FILE --url URL --user NAME [--password-file FILE]
+//                   [--ca-file FILE | --insecure] [--since TIME] [--page-size N] [--types LIST]
+//                   [--retries N] [--overlap DURATION] [--follow [--interval DURATION]]`
+
+#include <unistd.h>
+
+#include <pthread.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "app/commands.h"
+#include "app/duration.h"
+#include "app/password.h"
+#include "app/run_output.h"
+#include "ingest/em_client.h"
+#include "ingest/http_client.h"
+#include "ingest/ingester.h"
+#include "storage/archive.h"
+
+namespace emarchive::app {
+namespace {
+
+struct IngestConfig {
+  std::string db;
+  std::string url;
+  std::string user;
+  std::string password_file;
+  std::string ca_file;
+  bool insecure = false;
+  std::string since;
+  int page_size = 500;
+  int retries = 5;
+  std::string types;
+  std::string overlap = "1h";
+  bool follow = false;
+  std::string interval = "5m";
+};
+
+std::string type_status(const ingest::TypeProgress& p) {
+  return "ingest " + std::string(p.type) + ": " + std::to_string(p.pages) + " pages, " +
+         std::to_string(p.records) + " records (" + std::to_string(p.records_new) + " new, " +
+         std::to_string(p.records_updated) + " updated, " + std::to_string(p.records_unchanged) +
+         " unchanged)";
+}
+
+// SIGINT and SIGTERM for `ingest --follow`. Between runs, one ends the command cleanly (exit 0);
+// during a run it ends the process at once with 128 + the signal, as the default action would:
+// every stored page is committed, the next run resumes from the bookmarks, and the logon session
+// expires on EM after its idle timeout. Construct before any other thread starts, so that every
+// thread inherits the blocked mask and only the waiting thread takes the signals.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    waiter_ = std::thread([this] {
+      int signal = 0;
+      sigwait(&signals_, &signal);
+      std::unique_lock lock(mutex_);
+      if (running_) std::_Exit(128 + signal);
+      stopped_ = true;
+      changed_.notify_all();
+    });
+  }
+  ~StopSignals() {
+    // The waiter is still in sigwait() unless a signal came; one sent to it alone ends it.
+    bool waiting = false;
+    {
+      std::lock_guard lock(mutex_);
+      waiting = !stopped_;
+    }
+    if (waiting) pthread_kill(waiter_.native_handle(), SIGTERM);
+    waiter_.join();
+  }
+  // Whether a run is in progress; also true when a signal came between runs.
+  bool set_running(bool running) {
+    std::lock_guard lock(mutex_);
+    running_ = running;
+    return stopped_;
+  }
+  // Waits up to `duration`; true when a signal asked to stop.
+  bool wait(std::chrono::seconds duration) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, duration, [this] { return stopped_; });
+  }
+
+ private:
+  sigset_t signals_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool running_ = false;
+  bool stopped_ = false;
+  std::thread waiter_;
+};
+
+int run_ingest(const IngestConfig& config) {
+  std::optional<StopSignals> stop_signals;
+  if (config.follow) stop_signals.emplace();
+  ingest::IngestOptions options;
+  options.page_size = config.page_size;
+  if (!config.types.empty()) {
+    auto types = ingest::parse_ingest_types(config.types);
+    if (!types) {
+      std::cerr << "emarchive ingest: --types: " << types.error().message << "\n";
+      return kExitUsage;
+    }
+    options.types = std::move(*types);
+  }
+  if (!config.since.empty()) {
+    auto since =
+        parse_em_time(config.since.size() == 10 ? config.since + "T00:00:00Z" : config.since);
+    if (!since) {
+      std::cerr << "emarchive ingest: --since: " << since.error().message << "\n";
+      return kExitUsage;
+    }
+    options.since = *since;
+  }
+  auto overlap = parse_duration(config.overlap);
+  auto interval = parse_duration(config.interval);
+  for (auto* parsed : {&overlap, &interval}) {
+    if (!*parsed) {
+      std::cerr << "emarchive ingest: " << parsed->error().message << "\n";
+      return kExitUsage;
+    }
+  }
+  options.overlap = *overlap;
+
+  auto password = read_password(config.password_file, "Password for " + config.user + ": ");
+  if (!password) {
+    std::cerr << "emarchive ingest: " << password.error().message << "\n";
+    return kExitUsage;
+  }
+  auto archive = storage::Archive::open(config.db);
+  if (!archive) {
+    std::cerr << "emarchive ingest: " << archive.error().message << "\n";
+    return kExitFailure;
+  }
+
+  ingest::HttpClientOptions http_options;
+  http_options.base_url = config.url;
+  http_options.ca_file = config.ca_file;
+  http_options.insecure = config.insecure;
+  http_options.max_attempts = config.retries + 1;
+  ProgressLine progress(isatty(STDERR_FILENO), std::chrono::seconds(10));
+  http_options.log = [&](std::string_view line) {
+    progress.clear();
+    std::cerr << "emarchive ingest: " << line << "\n";
+  };
+  auto http = ingest::HttpClient::create(http_options);
+  if (!http) {
+    std::cerr << "emarchive ingest: " << http.error().message << "\n";
+    return kExitUsage;
+  }
+  if (config.insecure) {
+    std::cerr << "emarchive ingest: warning: --insecure: the certificate of " << (*http)->origin()
+              << " is not verified; anyone on the network path can read and alter the session\n";
+  }
+  ingest::EmClient em(**http, ingest::Credentials{config.user, *password});
+
+  options.now = utc_now;
+  options.log = http_options.log;
+  options.progress = [&](const ingest::TypeProgress& p) {
+    if (p.done) {
+      progress.finish(type_status(p));
+    } else {
+      progress.update(type_status(p));
+    }
+  };
+  const std::string detail = (*http)->origin() + " as " + config.user;
+  while (true) {
+    if (stop_signals && stop_signals->set_running(true)) break;
+    const ingest::IngestResult result = ingest::ingest_once(**archive, em, detail, options);
+    if (stop_signals) stop_signals->set_running(false);
+    progress.clear();
+    std::cout << "ingest: " << summary(result.counts) << "\n" << std::flush;
+    int code = kExitOk;
+    if (result.fatal_error) {
+      std::cerr << "emarchive ingest: " << *result.fatal_error << "\n";
+      code = kExitFailure;
+    } else if (result.counts.rejected > 0) {
+      code = kExitRejected;
+    }
+    if (!stop_signals) return code;
+    if (stop_signals->wait(*interval)) break;
+  }
+  std::cerr << "emarchive ingest: stopped\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandRunner add_ingest_command(CLI::App& app) {
+  auto config = std::make_shared<IngestConfig>();
+  CLI::App* cmd = app.add_subcommand(
+      "ingest",
+      "Pull sessions, jobs and backup servers from an Enterprise Manager into the archive, "
+      "incrementally (password from --password-file, else EMARCHIVE_PASSWORD, else asked)");
+  cmd->add_option("--db", config->db, "Archive database file (created if missing)")->required();
+  cmd->add_option("--url", config->url, "EM base URL, e.g. https://em.example:9398")->required();
+  cmd->add_option("--user", config->user, "EM user name, e.g. DOMAIN\\user")->required();
+  cmd->add_option("--password-file", config->password_file, "File whose first line is the password")
+      ->check(CLI::ExistingFile);
+  auto* ca = cmd->add_option("--ca-file", config->ca_file,
+                             "PEM file of the CA certificates to trust (default: the system's)")
+                 ->check(CLI::ExistingFile);
+  auto* insecure = cmd->add_flag("--insecure", config->insecure,
+                                 "Do not verify EM's TLS certificate (warned about)");
+  ca->excludes(insecure);
+  cmd->add_option("--since", config->since,
+                  "First run: only records created at or after this UTC time "
+                  "(2026-01-31 or 2026-01-31T12:00:00Z)");
+  cmd->add_option("--page-size", config->page_size, "Records per query-service page")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--retries", config->retries,
+                  "Tries again after an EM error (5xx), a timeout or a dropped connection, "
+                  "waiting longer each time")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 20));
+  cmd->add_option("--types", config->types,
+                  "Comma-separated query types (default: every session type, Job, BackupServer)");
+  cmd->add_option("--overlap", config->overlap,
+                  "How far before its bookmark each run starts a type again (30s, 15m, 1h, 1d)")
+      ->capture_default_str();
+  auto* follow =
+      cmd->add_flag("--follow", config->follow, "Keep running: a new run every --interval");
+  cmd->add_option("--interval", config->interval, "Time between runs with --follow")
+      ->capture_default_str()
+      ->needs(follow);
+  return [config] { return run_ingest(*config); };
+}
+
+}  // namespace emarchive::app

@@ -1,0 +1,304 @@
+#include "ingest/ingester.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include <boost/beast/http/status.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "model/ascii.h"
+#include "model/codec.h"
+#include "model/kind.h"
+
+namespace emarchive::ingest {
+namespace {
+
+constexpr std::string_view kCreationTimeField = "CreationTime";
+constexpr EmTime kNanosPerSecond = 1'000'000'000;
+
+bool has_creation_time(const QueryType& type) {
+  return find_query_field(type, kCreationTimeField) != nullptr;
+}
+
+std::string status_text(const HttpResponse& response) {
+  const auto reason =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(response.status));
+  return std::to_string(response.status) + " " + std::string(reason);
+}
+
+// The creation time of the newest record in `records`, if any has one that parses.
+std::optional<EmTime> newest_creation_time(std::span<const Record> records) {
+  std::optional<EmTime> newest;
+  for (const Record& record : records) {
+    const std::optional<std::string> text = record.field("CreationTimeUTC");
+    if (!text) continue;
+    if (Expected<EmTime> time = parse_em_time(*text); time) {
+      newest = newest ? std::max(*newest, *time) : *time;
+    }
+  }
+  return newest;
+}
+
+// The first page of a query-service walk over `type`, oldest first; from `lower` on when given.
+// Job and BackupServer have no creation time: they are listed whole, by UID so that the order
+// is total and pages do not overlap.
+std::string first_page_target(const QueryType& type, int page_size, std::optional<EmTime> lower) {
+  std::string target = "/api/query?type=" + std::string(type.name) + "&format=Entities&sortAsc=";
+  target += has_creation_time(type) ? kCreationTimeField : "UID";
+  target += "&pageSize=" + std::to_string(page_size) + "&page=1";
+  if (lower) {
+    // Whole seconds, rounded down: the bound only widens, and EM's parser needs no fraction.
+    const EmTime seconds =
+        *lower - ((*lower % kNanosPerSecond) + kNanosPerSecond) % kNanosPerSecond;
+    const std::string filter =
+        std::string(kCreationTimeField) + ">=\"" + format_em_time(seconds) + "\"";
+    target += "&filter=" + boost::urls::encode(filter, boost::urls::unreserved_chars);
+  }
+  return target;
+}
+
+// The Next link of a QueryResult's PagingInfo, if there is one.
+std::optional<std::string> next_page(const Document& document) {
+  if (!document.paging) return std::nullopt;
+  for (const Link& link : document.paging->links) {
+    if (link.rel && iequals(*link.rel, "Next") && link.href) return *link.href;
+  }
+  return std::nullopt;
+}
+
+class Run {
+ public:
+  Run(storage::Archive& archive, EmClient& em, const IngestOptions& options, std::int64_t run_id)
+      : archive_(archive), em_(em), options_(options), run_id_(run_id) {}
+
+  // Every type, then the linked records not archived yet. Returns the fatal error, if any.
+  std::optional<std::string> run() {
+    if (Status logged_on = em_.logon(); !logged_on) return logged_on.error().message;
+    for (const QueryType* type : options_.types) {
+      if (auto fatal = ingest_type(*type)) return fatal;
+    }
+    return fetch_linked_stubs();
+  }
+
+  const storage::RunCounts& counts() const { return counts_; }
+  std::vector<std::string>& errors() { return errors_; }
+
+ private:
+  std::optional<std::string> ingest_type(const QueryType& type) {
+    TypeProgress progress{type.name};
+    std::optional<EmTime> lower;
+    if (has_creation_time(type)) {
+      auto bookmark = archive_.bookmark(em_.origin(), type.name);
+      if (!bookmark) return bookmark.error().message;
+      const EmTime overlap =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(options_.overlap).count();
+      lower = *bookmark ? std::optional<EmTime>(**bookmark - overlap) : options_.since;
+    }
+    std::optional<std::string> target = first_page_target(type, options_.page_size, lower);
+    while (target) {
+      auto document = fetch(*target, "a query-service page of " + std::string(type.name));
+      if (!document) return document.error().message;
+      if (!*document) break;  // rejected: without its Next link the walk cannot go on
+      std::vector<Record>& records = (*document)->records;
+      for (Record& record : records) record.origin = em_.origin();
+      Expected<std::vector<storage::StoreOutcome>> outcomes =
+          store_records(type, records, newest_creation_time(records));
+      if (!outcomes) return outcomes.error().message;
+      ++progress.pages;
+      account(progress, *outcomes);
+      target = next_page(**document);
+    }
+    if (has_creation_time(type) && lower) {
+      // Sessions created since `lower` came with the pages; older unfinished ones are asked for
+      // one by one until EM reports them final.
+      auto unfinished = archive_.unfinished_sessions(em_.origin(), type.kind, *lower);
+      if (!unfinished) return unfinished.error().message;
+      for (const std::string& uid : *unfinished) {
+        if (auto fatal = fetch_one(type.kind, uid, progress)) return fatal;
+      }
+    }
+    progress.done = true;
+    report(progress);
+    return std::nullopt;
+  }
+
+  // Jobs and backup servers that archived records link to but that were never archived
+  // themselves (a type left out of --types, or one EM had not listed yet).
+  std::optional<std::string> fetch_linked_stubs() {
+    for (Kind kind : {Kind::Job, Kind::BackupServer}) {
+      auto stubs = archive_.stubs(em_.origin(), kind);
+      if (!stubs) return stubs.error().message;
+      if (stubs->empty()) continue;
+      TypeProgress progress{info(kind).name};
+      for (const std::string& uid : *stubs) {
+        if (auto fatal = fetch_one(kind, uid, progress)) return fatal;
+      }
+      progress.done = true;
+      report(progress);
+    }
+    return std::nullopt;
+  }
+
+  // GETs one record's entity form and stores it; a 404 marks it gone.
+  std::optional<std::string> fetch_one(Kind kind, const std::string& uid, TypeProgress& progress) {
+    const KindInfo& kind_info = info(kind);
+    const std::string target = "/api/" + std::string(kind_info.collection) + "/" +
+                               uid.substr(kind_info.uid_prefix.size()) + "?format=Entity";
+    auto document = fetch(target, uid, &uid);
+    if (!document) return document.error().message;
+    if (!*document) return std::nullopt;
+    std::vector<Record>& records = (*document)->records;
+    for (Record& record : records) record.origin = em_.origin();
+    auto outcomes = archive_.store(records, run_id_, options_.now());
+    if (!outcomes) return outcomes.error().message;
+    account(progress, *outcomes);
+    return std::nullopt;
+  }
+
+  // GETs and parses one document, `what` saying what it is for messages. nullopt inside:
+  // rejected, or EM answered 404 for the record `gone_uid` (when given), now marked gone. An
+  // Error: the run cannot go on.
+  Expected<std::optional<Document>> fetch(const std::string& target, const std::string& what,
+                                          const std::string* gone_uid = nullptr) {
+    const std::string url = em_.origin() + target;
+    Expected<HttpResponse> response = em_.get(target);
+    if (!response) return response.error();
+    if (gone_uid && response->status == 404) {
+      warn(url + ": 404 Not Found: " + what + " is no longer on EM; its last archived state stays");
+      if (Status marked = archive_.mark_gone(*gone_uid, run_id_, options_.now()); !marked) {
+        return marked.error();
+      }
+      return std::optional<Document>();
+    }
+    if (response->status != 200) {
+      return Error{"GET " + url + ": " + status_text(*response) + " (for " + what + ")"};
+    }
+    ++counts_.documents;
+    Expected<Document> document = parse_document(response->body, url);
+    if (!document) {
+      ++counts_.rejected;
+      error(document.error().message);
+      return std::optional<Document>();
+    }
+    return std::optional<Document>(std::move(*document));
+  }
+
+  Expected<std::vector<storage::StoreOutcome>> store_records(const QueryType& type,
+                                                             std::span<const Record> records,
+                                                             std::optional<EmTime> newest) {
+    if (!newest) return archive_.store(records, run_id_, options_.now());
+    return archive_.store_page(records, run_id_, options_.now(),
+                               storage::Bookmark{em_.origin(), std::string(type.name), *newest});
+  }
+
+  void account(TypeProgress& progress, std::span<const storage::StoreOutcome> outcomes) {
+    for (storage::StoreOutcome outcome : outcomes) {
+      ++progress.records;
+      switch (outcome) {
+        case storage::StoreOutcome::New:
+          ++progress.records_new;
+          ++counts_.records_new;
+          break;
+        case storage::StoreOutcome::Updated:
+          ++progress.records_updated;
+          ++counts_.records_updated;
+          break;
+        case storage::StoreOutcome::Unchanged:
+          ++progress.records_unchanged;
+          ++counts_.records_unchanged;
+          break;
+      }
+    }
+    report(progress);
+  }
+
+  void report(const TypeProgress& progress) {
+    if (options_.progress) options_.progress(progress);
+  }
+  void warn(std::string message) {
+    if (options_.log) options_.log(message);
+  }
+  void error(std::string message) {
+    if (options_.log) options_.log(message);
+    errors_.push_back(std::move(message));
+  }
+
+  storage::Archive& archive_;
+  EmClient& em_;
+  const IngestOptions& options_;
+  const std::int64_t run_id_;
+  storage::RunCounts counts_;
+  std::vector<std::string> errors_;
+};
+
+std::string join_lines(std::span<const std::string> lines) {
+  std::string joined;
+  for (const std::string& line : lines) {
+    if (!joined.empty()) joined += '\n';
+    joined += line;
+  }
+  return joined;
+}
+
+}  // namespace
+
+std::vector<const QueryType*> default_ingest_types() {
+  std::vector<const QueryType*> types;
+  for (const QueryType& type : all_query_types()) types.push_back(&type);
+  // Sessions first: their pages are what a run is for; jobs and backup servers after them.
+  std::stable_partition(types.begin(), types.end(),
+                        [](const QueryType* type) { return has_creation_time(*type); });
+  return types;
+}
+
+Expected<std::vector<const QueryType*>> parse_ingest_types(std::string_view list) {
+  std::vector<const QueryType*> types;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string_view name = list.substr(start, comma - start);
+    start = comma + 1;
+    const QueryType* type = find_query_type(name);
+    if (!type) {
+      std::string known;
+      for (const QueryType& each : all_query_types()) {
+        known += known.empty() ? "" : ", ";
+        known += each.name;
+      }
+      return Error{"unknown type '" + std::string(name) + "' (known: " + known + ")"};
+    }
+    if (std::find(types.begin(), types.end(), type) != types.end()) {
+      return Error{"type " + std::string(type->name) + " is named twice"};
+    }
+    types.push_back(type);
+  }
+  return types;
+}
+
+IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_view detail,
+                         const IngestOptions& options) {
+  IngestResult result;
+  auto run_id = archive.begin_run("ingest", detail, options.now());
+  if (!run_id) {
+    result.fatal_error = run_id.error().message;
+    return result;
+  }
+  Run run(archive, em, options, *run_id);
+  result.fatal_error = run.run();
+  if (Status logged_off = em.logoff(); !logged_off && options.log) {
+    options.log("warning: " + logged_off.error().message);
+  }
+  result.counts = run.counts();
+  result.errors = std::move(run.errors());
+  if (result.fatal_error) result.errors.push_back(*result.fatal_error);
+  if (Status finished =
+          archive.finish_run(*run_id, options.now(), result.counts, join_lines(result.errors));
+      !finished && !result.fatal_error) {
+    result.fatal_error = finished.error().message;
+  }
+  return result;
+}
+
+}  // namespace emarchive::ingest

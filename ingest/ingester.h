@@ -1,0 +1,84 @@
+#pragma once
+// `emarchive ingest`: EM's sessions, jobs and backup servers pulled through EM's REST API into
+// the archive, incrementally and resumably (DESIGN.md, "Ingest semantics").
+//
+// One run: log on; for each query type, ask the query service for the records created at or
+// after the type's bookmark minus an overlap window, sorted by creation time, page by page
+// following the Next links, storing each page and the advanced bookmark in one transaction;
+// fetch again, one by one, the sessions archived unfinished before that window; list jobs and
+// backup servers whole; fetch the jobs and backup servers that sessions link to but that were
+// not archived yet; log off, also after a failure. Memory stays bounded by one page.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/em_client.h"
+#include "model/em_time.h"
+#include "model/query_type.h"
+#include "storage/archive.h"
+
+namespace emarchive::ingest {
+
+// The query types ingested when none are named: every session type, then Job and BackupServer.
+std::vector<const QueryType*> default_ingest_types();
+
+// Resolves a comma-separated list of query type names (case-insensitive), e.g.
+// "BackupJobSession,backupTaskSession"; an unknown or repeated name is an error naming it and
+// the known ones.
+Expected<std::vector<const QueryType*>> parse_ingest_types(std::string_view list);
+
+// What the ingest of one query type has done so far in this run.
+struct TypeProgress {
+  std::string_view type;     // "BackupTaskSession"
+  std::int64_t pages = 0;    // query-service pages stored
+  std::int64_t records = 0;  // records received, in pages and single fetches
+  std::int64_t records_new = 0;
+  std::int64_t records_updated = 0;
+  std::int64_t records_unchanged = 0;
+  bool done = false;  // the type is finished (the last call for it)
+};
+
+struct IngestOptions {
+  std::vector<const QueryType*> types = default_ingest_types();
+  int page_size = 500;  // query-service pageSize; >= 1
+  // First run of a type (no bookmark yet): only records created at or after this time;
+  // nullopt = everything EM has. Ignored once the type has a bookmark.
+  std::optional<EmTime> since;
+  // How far before its bookmark each run starts a type again, for sessions that reach EM late
+  // (EM collects from its backup servers periodically, so a session can appear after a newer
+  // one from another server was already ingested).
+  std::chrono::seconds overlap{std::chrono::hours(1)};
+  // The current time as xs:dateTime text (run and revision timestamps). Required.
+  std::function<std::string()> now;
+  // Called after each page and single fetch, and once more when a type is done. May be empty.
+  std::function<void(const TypeProgress&)> progress;
+  // Called with each warning or error as it happens (a rejected document, a record EM no longer
+  // has); one line each. May be empty.
+  std::function<void(std::string_view)> log;
+};
+
+struct IngestResult {
+  // documents: documents received (pages and single records); rejected: those that did not
+  // parse; records_*: what storing their records did.
+  storage::RunCounts counts;
+  // Everything that went wrong, one line each (also passed to options.log).
+  std::vector<std::string> errors;
+  // Set when the run stopped early (EM unreachable, TLS, credentials, retries exhausted, an
+  // unexpected status, the archive failing); pages stored before it stay stored.
+  std::optional<std::string> fatal_error;
+};
+
+// One run against the EM that `em` talks to, recorded in the archive as an "ingest" run with
+// `detail` (e.g. "https://em:9398 as user", never a password) and its counts and errors. Records
+// are stored with the EM client's origin as their source, so that several EMs can feed one
+// archive. Logs on at the start and off at the end.
+IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_view detail,
+                         const IngestOptions& options);
+
+}  // namespace emarchive::ingest

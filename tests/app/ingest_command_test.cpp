@@ -1,0 +1,216 @@
+// `emarchive ingest` as a user runs it: a real process against the hand-written EM of
+// tests/ingest/fake_em_history.h, killed, over TLS, and with documents that do not parse.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <atomic>
+#include <fstream>
+#include <string>
+
+#include "app/duration.h"
+#include "tests/app/cli.h"
+#include "tests/ingest/fake_em.h"
+#include "tests/ingest/fake_em_history.h"
+#include "tests/test_data.h"
+#include "tests/tls_certificate.h"
+
+namespace emarchive {
+namespace {
+
+using testing::CliProcess;
+using testing::FakeEm;
+using testing::FakeHistory;
+using testing::FakeLogon;
+using testing::FakeRequest;
+using testing::FakeResponse;
+using testing::run_cli;
+using testing::shell_quote;
+using testing::TempDir;
+
+class IngestCommandTest : public ::testing::Test {
+ protected:
+  IngestCommandTest() : logon_(std::string(testing::kFakeEmUser), password()) {
+    std::ofstream(password_file_) << password() << "\n";
+  }
+
+  static std::string password() { return std::string(testing::kFakeEmPassword); }
+
+  // The options every run here shares, for `url` into `db`.
+  std::vector<std::string> args(const std::string& url, const std::string& db) const {
+    return {"ingest",
+            "--db",
+            db,
+            "--url",
+            url,
+            "--user",
+            std::string(testing::kFakeEmUser),
+            "--password-file",
+            password_file_.string(),
+            "--page-size",
+            "2"};
+  }
+  static std::string shell_text(const std::vector<std::string>& args) {
+    std::string text;
+    for (const std::string& arg : args) text += " " + shell_quote(arg);
+    return text;
+  }
+
+  std::string db(const std::string& name) const { return (dir_ / name).string(); }
+
+  TempDir dir_;
+  const std::filesystem::path password_file_ = dir_ / "password";
+  FakeHistory history_;
+  FakeLogon logon_;
+};
+
+TEST_F(IngestCommandTest, IngestsPrintsWhatItDidAndExitsZero) {
+  FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
+  const auto run = run_cli(shell_text(args(em.base_url(), db("a.db"))));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("ingest BackupJobSession: 3 pages, 5 records (5 new"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("ingest: 11 documents read, 11 records new"), std::string::npos)
+      << run.output;
+  EXPECT_EQ(run.output.find(password()), std::string::npos);
+  EXPECT_EQ(logon_.logoffs(), 1);
+}
+
+TEST_F(IngestCommandTest, AKilledRunResumesToTheArchiveOfAnUninterruptedOne) {
+  FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
+  ASSERT_EQ(run_cli(shell_text(args(em.base_url(), db("clean.db")))).exit_code, 0);
+
+  // Page 3 of the job sessions never comes; the process is killed while it waits for it.
+  std::atomic<bool> stall{true};
+  history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (stall && request.target.find("type=BackupJobSession") != std::string::npos &&
+        request.target.find("page=3") != std::string::npos) {
+      return FakeResponse::with_fault(FakeResponse::Fault::Stall);
+    }
+    return std::nullopt;
+  };
+  const std::size_t before = em.requests().size();
+  {
+    CliProcess killed(args(em.base_url(), db("resumed.db")));
+    // Logon, pages 1, 2 and 3.
+    ASSERT_TRUE(em.wait_for_requests(before + 4, std::chrono::seconds(20))) << killed.output();
+    killed.stop(SIGKILL);
+  }
+  {
+    SQLite::Database archive(db("resumed.db"), SQLite::OPEN_READONLY);
+    EXPECT_EQ(archive.execAndGet("SELECT count(*) FROM sessions WHERE creation_time IS NOT NULL")
+                  .getInt(),
+              4);
+    EXPECT_TRUE(archive.execAndGet("SELECT finished_at FROM runs").isNull());
+  }
+  stall = false;
+  const auto resumed = run_cli(shell_text(args(em.base_url(), db("resumed.db"))));
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(testing::archive_digest(db("resumed.db")), testing::archive_digest(db("clean.db")));
+}
+
+TEST_F(IngestCommandTest, VerifiesTheCertificateOfAnHttpsEm) {
+  const auto pem = testing::make_self_signed("vbem-test-ca", {"IP:127.0.0.1"});
+  const testing::TlsFiles files = testing::write_tls_files(pem, dir_);
+  FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }), files);
+  ASSERT_EQ(em.base_url().rfind("https://", 0), 0u);
+
+  const auto refused = run_cli(shell_text(args(em.base_url(), db("refused.db"))));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("certificate verification failed"), std::string::npos)
+      << refused.output;
+  EXPECT_NE(refused.output.find("vbem-test-ca"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("--ca-file"), std::string::npos) << refused.output;
+  EXPECT_EQ(logon_.logons(), 0);
+
+  auto trusted = args(em.base_url(), db("trusted.db"));
+  trusted.insert(trusted.end(), {"--ca-file", files.certificate.string()});
+  const auto accepted = run_cli(shell_text(trusted));
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.output;
+
+  auto insecure = args(em.base_url(), db("insecure.db"));
+  insecure.push_back("--insecure");
+  const auto unverified = run_cli(shell_text(insecure));
+  EXPECT_EQ(unverified.exit_code, 0) << unverified.output;
+  EXPECT_NE(unverified.output.find("warning: --insecure"), std::string::npos) << unverified.output;
+  EXPECT_EQ(testing::archive_digest(db("trusted.db")), testing::archive_digest(db("insecure.db")));
+}
+
+TEST_F(IngestCommandTest, ExitsWith3AndNamesTheUrlOfADocumentThatDoesNotParse) {
+  history_.fault = [](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (request.target.find("type=BackupTaskSession") != std::string::npos) {
+      return FakeResponse::xml(200, "<QueryResult xmlns=\"http://www.veeam.com/ent/v1.0\"><");
+    }
+    return std::nullopt;
+  };
+  FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
+  const auto run = run_cli(shell_text(args(em.base_url(), db("a.db"))));
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_NE(run.output.find(em.base_url() + "/api/query?type=BackupTaskSession"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("1 documents rejected"), std::string::npos) << run.output;
+}
+
+TEST_F(IngestCommandTest, FailsClearlyWhenEmIsUnreachableOrRefusesTheCredentials) {
+  const auto unreachable =
+      run_cli(shell_text(args("http://127.0.0.1:1", db("a.db"))) + " --retries 0");
+  EXPECT_EQ(unreachable.exit_code, 1) << unreachable.output;
+  EXPECT_NE(unreachable.output.find("http://127.0.0.1:1"), std::string::npos) << unreachable.output;
+  EXPECT_NE(unreachable.output.find("refused"), std::string::npos) << unreachable.output;
+
+  std::ofstream(password_file_) << "not the password\n";
+  FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
+  const auto refused = run_cli(shell_text(args(em.base_url(), db("a.db"))));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("refused the credentials of user CONTOSO\\svc-archive"),
+            std::string::npos)
+      << refused.output;
+  EXPECT_EQ(refused.output.find("not the password"), std::string::npos);
+}
+
+TEST_F(IngestCommandTest, FollowsWithARunEveryIntervalUntilStopped) {
+  FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
+  auto follow = args(em.base_url(), db("a.db"));
+  follow.insert(follow.end(), {"--follow", "--interval", "1s"});
+  CliProcess process(follow);
+  ASSERT_NE(process.wait_for_line("records new", std::chrono::seconds(20)), "") << process.output();
+  history_.day = 2;
+  ASSERT_NE(process.wait_for_line("1 records new, 2 updated", std::chrono::seconds(20)), "")
+      << process.output();
+  EXPECT_EQ(process.stop(SIGTERM), 0) << process.output();
+  EXPECT_NE(process.output().find("emarchive ingest: stopped"), std::string::npos);
+  SQLite::Database archive(db("a.db"), SQLite::OPEN_READONLY);
+  EXPECT_GE(archive.execAndGet("SELECT count(*) FROM runs WHERE finished_at IS NOT NULL").getInt(),
+            2);
+  EXPECT_EQ(logon_.logons(), logon_.logoffs());
+}
+
+TEST_F(IngestCommandTest, RefusesBadOptionsAsUsageErrors) {
+  const std::string base = shell_text(args("http://127.0.0.1:1", db("a.db")));
+  EXPECT_EQ(run_cli(base + " --types BackupJobSession,Tape").exit_code, 2);
+  EXPECT_EQ(run_cli(base + " --since yesterday").exit_code, 2);
+  EXPECT_EQ(run_cli(base + " --overlap 5x").exit_code, 2);
+  EXPECT_EQ(run_cli(base + " --interval 5m").exit_code, 2);  // needs --follow
+  EXPECT_EQ(
+      run_cli(base + " --insecure --ca-file " + shell_quote(password_file_.string())).exit_code, 2);
+  EXPECT_EQ(run_cli(shell_text(args("ftp://em:21", db("a.db")))).exit_code, 2);
+}
+
+TEST(Duration, ParsesWholeUnitsAndNamesWhatIsWrong) {
+  EXPECT_EQ(*app::parse_duration("45"), std::chrono::seconds(45));
+  EXPECT_EQ(*app::parse_duration("45s"), std::chrono::seconds(45));
+  EXPECT_EQ(*app::parse_duration("15m"), std::chrono::minutes(15));
+  EXPECT_EQ(*app::parse_duration("1h"), std::chrono::hours(1));
+  EXPECT_EQ(*app::parse_duration("2d"), std::chrono::hours(48));
+  for (const char* bad : {"", "m", "5 m", "5mm", "-5m", "1.5h", "5w", "99999999999d"}) {
+    auto parsed = app::parse_duration(bad);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_NE(parsed.error().message.find("'" + std::string(bad) + "'"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace emarchive

@@ -1,0 +1,368 @@
+// The ingester against a hand-written EM: tests/ingest/fake_em.h serving the documents of
+// tests/data/fake_em, written by hand from reference/em-api.md. Neither shares code with
+// emarchive's own server, so that a mistake made the same way on both sides cannot cancel out.
+// tests/ingest/fake_em_history.h describes the fake EM's history.
+
+#include "ingest/ingester.h"
+
+#include <gtest/gtest.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ingest/em_client.h"
+#include "ingest/http_client.h"
+#include "model/codec.h"
+#include "tests/ingest/fake_em.h"
+#include "tests/ingest/fake_em_history.h"
+#include "tests/test_data.h"
+
+namespace emarchive::ingest {
+namespace {
+
+using testing::FakeEm;
+using testing::FakeHistory;
+using testing::FakeLogon;
+using testing::FakeRequest;
+using testing::FakeResponse;
+using testing::kFakeEmPassword;
+using testing::kFakeEmUser;
+
+const std::string kSession2 = "urn:veeam:BackupJobSession:2b1c3d4e-5f60-4172-8384-a5b6c7d8e902";
+const std::string kSession3 = "urn:veeam:BackupJobSession:3c2d4e5f-6071-4283-9495-b6c7d8e9fa03";
+const std::string kSession5 = "urn:veeam:BackupJobSession:5e4f6071-8293-44a5-b6b7-d8e9fa0b1c05";
+const std::string kSession6 = "urn:veeam:BackupJobSession:6f507182-93a4-45b6-87c8-e9fa0b1c2d06";
+
+// A fake EM and an archive to ingest it into.
+class Ingestion {
+ public:
+  Ingestion()
+      : path_((dir_ / "archive.db").string()),
+        logon_(std::string(kFakeEmUser), std::string(kFakeEmPassword)),
+        em_(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); })) {
+    auto archive = storage::Archive::open(path_);
+    EXPECT_TRUE(archive) << archive.error().message;
+    if (archive) archive_ = std::move(*archive);
+  }
+
+  // One ingest run with pages of 2, as `emarchive ingest --page-size 2` would do it.
+  IngestResult ingest(int max_attempts = 3) {
+    HttpClientOptions http;
+    http.base_url = em_.base_url();
+    http.max_attempts = max_attempts;
+    http.backoff_initial = std::chrono::milliseconds(1);
+    http.backoff_max = std::chrono::milliseconds(4);
+    http.request_timeout = std::chrono::seconds(5);
+    http.sleep = [this](std::chrono::milliseconds delay) { delays_.push_back(delay); };
+    auto client = HttpClient::create(http);
+    EXPECT_TRUE(client) << client.error().message;
+    EmClient em(**client, Credentials{std::string(kFakeEmUser), std::string(kFakeEmPassword)});
+    IngestOptions options;
+    options.page_size = 2;
+    options.now = [] { return std::string("2026-11-27T12:00:00Z"); };
+    options.log = [this](std::string_view line) { log_.emplace_back(line); };
+    return ingest_once(*archive_, em, "fake EM", options);
+  }
+
+  std::optional<Record> load(const std::string& uid) {
+    auto record = archive_->load(uid);
+    EXPECT_TRUE(record) << record.error().message;
+    return record ? *record : std::nullopt;
+  }
+
+  std::int64_t revisions(const std::string& uid) {
+    return *archive_->revision_count(uid, Form::Entity);
+  }
+
+  // Targets of the GET requests that passed logon, in order.
+  std::vector<std::string> gets() {
+    std::vector<std::string> targets;
+    for (const FakeRequest& request : em_.requests()) {
+      if (request.method == "GET") targets.push_back(request.target);
+    }
+    return targets;
+  }
+
+  // Every record the documents of `folder` hold, as the archive must hold them.
+  static std::vector<Record> records_of(std::string_view folder) {
+    std::vector<Record> records;
+    for (const auto& file : testing::files_under("fake_em/" + std::string(folder))) {
+      auto document = parse_document(testing::read_file(file), file.string());
+      EXPECT_TRUE(document) << document.error().message;
+      for (Record& record : document->records) records.push_back(std::move(record));
+    }
+    return records;
+  }
+
+  testing::TempDir dir_;
+  const std::string path_;
+  std::unique_ptr<storage::Archive> archive_;
+  FakeHistory history_;
+  FakeLogon logon_;
+  FakeEm em_;
+  std::vector<std::chrono::milliseconds> delays_;
+  std::vector<std::string> log_;
+};
+
+class IngesterTest : public ::testing::Test, protected Ingestion {};
+
+TEST_F(IngesterTest, FollowsNextLinksAndArchivesEverythingEmHolds) {
+  const IngestResult result = ingest();
+  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  EXPECT_TRUE(result.errors.empty());
+
+  // Every record exactly as EM served it (its Hrefs kept without EM's origin), stored from the
+  // EM it was asked of.
+  const std::vector<Record> expected = records_of("run1");
+  ASSERT_EQ(expected.size(), 11u);
+  for (Record record : expected) {
+    record.origin = em_.base_url();
+    EXPECT_EQ(load(record.uid), record) << record.uid;
+  }
+  EXPECT_EQ(result.counts.records_new, 11);
+  EXPECT_EQ(result.counts.documents, 3 + 2 + 1 + 1 + 3 + 1);  // pages, and job b by itself
+  EXPECT_EQ(result.counts.rejected, 0);
+
+  // The pages were walked by their Next links, whose host was EM's name for itself.
+  const std::vector<std::string> targets = gets();
+  ASSERT_GE(targets.size(), 3u);
+  EXPECT_EQ(targets[0],
+            "/api/query?type=BackupJobSession&format=Entities&sortAsc=CreationTime&pageSize=2"
+            "&page=1");
+  EXPECT_EQ(targets[1],
+            "/api/query?type=BackupJobSession&format=Entities&sortAsc=CreationTime&pageSize=2"
+            "&page=2");
+  EXPECT_EQ(targets[2],
+            "/api/query?type=BackupJobSession&format=Entities&sortAsc=CreationTime&pageSize=2"
+            "&page=3");
+  EXPECT_EQ(targets.back(), "/api/jobs/8d3e0f52-1a4c-4b7d-8e9f-2a3b4c5d6e72?format=Entity");
+
+  // One logon, one logoff; the bookmarks stand at the newest creation times.
+  EXPECT_EQ(logon_.logons(), 1);
+  EXPECT_EQ(logon_.logoffs(), 1);
+  EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupJobSession"),
+            *parse_em_time("2026-11-27T01:00:03.9Z"));
+  EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupTaskSession"),
+            *parse_em_time("2026-11-26T03:00:40Z"));
+  EXPECT_EQ(*archive_->bookmark(em_.base_url(), "RestoreSession"), std::nullopt);
+
+  // The run is recorded with its counts.
+  SQLite::Database db(path_, SQLite::OPEN_READONLY);
+  SQLite::Statement run(db, "SELECT command, detail, documents, records_new, errors FROM runs");
+  ASSERT_TRUE(run.executeStep());
+  EXPECT_EQ(run.getColumn(0).getString(), "ingest");
+  EXPECT_EQ(run.getColumn(1).getString(), "fake EM");
+  EXPECT_EQ(run.getColumn(2).getInt(), 11);
+  EXPECT_EQ(run.getColumn(3).getInt(), 11);
+  EXPECT_EQ(run.getColumn(4).getString(), "");
+}
+
+TEST_F(IngesterTest, ASecondRunAsksFromTheBookmarksAndFollowsUnfinishedSessions) {
+  ASSERT_FALSE(ingest().fatal_error);
+  const std::size_t first_run_requests = gets().size();
+  const auto before = testing::archive_digest(path_);
+
+  history_.day = 2;
+  const IngestResult result = ingest();
+  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+
+  const std::vector<std::string> targets = gets();
+  const std::vector<std::string> second(targets.begin() + first_run_requests, targets.end());
+  // From the bookmark minus one hour, in whole seconds.
+  EXPECT_EQ(second[0],
+            "/api/query?type=BackupJobSession&format=Entities&sortAsc=CreationTime&pageSize=2"
+            "&page=1&filter=CreationTime%3E%3D%222026-11-27T00%3A00%3A03Z%22");
+  // Sessions 2 and 3, Working and older than that, asked for by themselves, oldest first.
+  const auto asked = [&](std::string_view target) {
+    return std::find(second.begin(), second.end(), target) != second.end();
+  };
+  EXPECT_TRUE(asked("/api/backupSessions/2b1c3d4e-5f60-4172-8384-a5b6c7d8e902?format=Entity"));
+  EXPECT_TRUE(asked("/api/backupSessions/3c2d4e5f-6071-4283-9495-b6c7d8e9fa03?format=Entity"));
+  // Task 3 came with its page: it is not asked for again. Job b is archived: not asked again.
+  EXPECT_FALSE(asked("/api/backupTaskSessions/a1b2c3d4-0003-4e5f-8a9b-0c1d2e3f4a03?format=Entity"));
+  EXPECT_FALSE(asked("/api/jobs/8d3e0f52-1a4c-4b7d-8e9f-2a3b4c5d6e72?format=Entity"));
+
+  // Session 6 is new; 5 and 3 finished: a second revision each; 2 is gone but kept as it was.
+  EXPECT_EQ(result.counts.records_new, 1);
+  EXPECT_EQ(result.counts.records_updated, 2);
+  EXPECT_EQ(revisions(kSession6), 1);
+  EXPECT_EQ(revisions(kSession5), 2);
+  EXPECT_EQ(revisions(kSession3), 2);
+  EXPECT_EQ(load(kSession3)->field("State"), "Stopped");
+  EXPECT_EQ(load(kSession5)->field("Result"), "Success");
+  EXPECT_EQ(load(kSession2)->field("State"), "Working");
+  EXPECT_TRUE(archive_
+                  ->unfinished_sessions(em_.base_url(), Kind::BackupJobSession,
+                                        *parse_em_time("2030-01-01T00:00:00Z"))
+                  ->empty());
+  EXPECT_TRUE(std::any_of(log_.begin(), log_.end(), [](const std::string& line) {
+    return line.find("2b1c3d4e-5f60-4172-8384-a5b6c7d8e902") != std::string::npos &&
+           line.find("404") != std::string::npos;
+  }));
+
+  // Nothing else changed.
+  const auto after = testing::archive_digest(path_);
+  for (const auto& [uid, revisions] : before) {
+    if (uid == kSession3 || uid == kSession5) continue;
+    EXPECT_EQ(after.at(uid), revisions) << uid;
+  }
+  EXPECT_EQ(after.size(), before.size() + 1);
+
+  // A third run finds nothing new and asks for no session by itself: all are final or gone.
+  const std::size_t second_run_requests = gets().size();
+  const IngestResult third = ingest();
+  ASSERT_FALSE(third.fatal_error);
+  EXPECT_EQ(third.counts.records_new + third.counts.records_updated, 0);
+  for (std::size_t i = second_run_requests; i < gets().size(); ++i) {
+    EXPECT_EQ(gets()[i].find("/api/backupSessions/"), std::string::npos) << gets()[i];
+  }
+  EXPECT_EQ(testing::archive_digest(path_), after);
+}
+
+TEST_F(IngesterTest, LogsOnAgainWhenTheTokenExpiresMidRun) {
+  // EM's idle timeout passes just as page 2 is asked for, once.
+  auto expired = std::make_shared<std::atomic<bool>>(false);
+  history_.fault = [this, expired](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (request.target.find("page=2") != std::string::npos && !expired->exchange(true)) {
+      logon_.expire();
+      return FakeResponse::xml(401, "");
+    }
+    return std::nullopt;
+  };
+  const IngestResult result = ingest();
+  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  EXPECT_EQ(logon_.logons(), 2);
+  EXPECT_EQ(logon_.logoffs(), 1);
+  EXPECT_EQ(result.counts.records_new, 11);
+  EXPECT_EQ(load(kSession5)->field("State"), "Working");
+}
+
+TEST_F(IngesterTest, RetriesServerErrorsAndResetsToTheSameArchive) {
+  Ingestion clean_run;  // the same EM without faults, into its own archive
+  ASSERT_FALSE(clean_run.ingest().fatal_error);
+
+  std::map<std::string, int> seen;
+  std::mutex mutex;
+  history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
+    std::lock_guard lock(mutex);
+    const int times = ++seen[request.target];
+    if (request.target.find("BackupJobSession") != std::string::npos &&
+        request.target.find("page=2") != std::string::npos && times <= 2) {
+      return FakeResponse::xml(503, "");
+    }
+    if (request.target.find("BackupTaskSession") != std::string::npos && times == 1) {
+      return FakeResponse::with_fault(FakeResponse::Fault::Reset);
+    }
+    return std::nullopt;
+  };
+  const IngestResult result = ingest();
+  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  // Each 503 waited before the next try; the reset was tried again (at once, as it came on a
+  // connection kept alive from an earlier request).
+  EXPECT_EQ(delays_.size(), 2u);
+  EXPECT_GE(seen["/api/query?type=BackupTaskSession&format=Entities&sortAsc=CreationTime&"
+                 "pageSize=2&page=1"],
+            2);
+  EXPECT_EQ(testing::archive_digest(path_), testing::archive_digest(clean_run.path_));
+}
+
+TEST_F(IngesterTest, ARunThatFailsKeepsItsPagesAndTheNextEndsLikeAnUninterruptedOne) {
+  Ingestion clean_run;
+  ASSERT_FALSE(clean_run.ingest().fatal_error);
+
+  // Page 3 of the job sessions fails until the retries run out.
+  std::atomic<bool> broken{true};
+  history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (broken && request.target.find("BackupJobSession") != std::string::npos &&
+        request.target.find("page=3") != std::string::npos) {
+      return FakeResponse::xml(500, "");
+    }
+    return std::nullopt;
+  };
+  const IngestResult failed = ingest(/*max_attempts=*/2);
+  ASSERT_TRUE(failed.fatal_error);
+  EXPECT_NE(failed.fatal_error->find("page=3"), std::string::npos) << *failed.fatal_error;
+  EXPECT_NE(failed.fatal_error->find("500"), std::string::npos) << *failed.fatal_error;
+  EXPECT_EQ(logon_.logoffs(), 1);  // logged off after the failure too
+  // Pages 1 and 2 stayed, with the bookmark at page 2's newest session.
+  EXPECT_EQ(failed.counts.records_new, 4);
+  EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupJobSession"),
+            *parse_em_time("2026-11-26T22:15:00Z"));
+  SQLite::Database db(path_, SQLite::OPEN_READONLY);
+  EXPECT_NE(db.execAndGet("SELECT errors FROM runs").getString().find("page=3"), std::string::npos);
+
+  broken = false;
+  const IngestResult resumed = ingest();
+  ASSERT_FALSE(resumed.fatal_error) << *resumed.fatal_error;
+  EXPECT_EQ(testing::archive_digest(path_), testing::archive_digest(clean_run.path_));
+}
+
+TEST_F(IngesterTest, ADocumentThatDoesNotParseIsNamedByItsUrlAndTheRestGoesOn) {
+  history_.fault = [](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (request.target.find("BackupJobSession") != std::string::npos &&
+        request.target.find("page=2") != std::string::npos) {
+      return FakeResponse::xml(200, "<QueryResult xmlns=\"http://www.veeam.com/ent/v1.0\"><Ent");
+    }
+    return std::nullopt;
+  };
+  const IngestResult result = ingest();
+  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  EXPECT_EQ(result.counts.rejected, 1);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_NE(result.errors[0].find(em_.base_url() + "/api/query?type=BackupJobSession"),
+            std::string::npos)
+      << result.errors[0];
+  EXPECT_NE(result.errors[0].find("page=2"), std::string::npos) << result.errors[0];
+  // Page 1 is kept and the bookmark stops there; every other type went in.
+  EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupJobSession"),
+            *parse_em_time("2026-11-26T01:30:00.5Z"));
+  EXPECT_EQ(result.counts.records_new, 2 + 3 + 2 + 1);
+}
+
+TEST_F(IngesterTest, WrongCredentialsEndTheRunWithAClearMessage) {
+  FakeLogon strict(std::string(kFakeEmUser), "another password");
+  FakeEm em(strict.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
+  HttpClientOptions http;
+  http.base_url = em.base_url();
+  auto client = HttpClient::create(http);
+  ASSERT_TRUE(client);
+  EmClient session(**client, Credentials{std::string(kFakeEmUser), std::string(kFakeEmPassword)});
+  IngestOptions options;
+  options.now = [] { return std::string("2026-11-27T12:00:00Z"); };
+  const IngestResult result = ingest_once(*archive_, session, "fake EM", options);
+  ASSERT_TRUE(result.fatal_error);
+  EXPECT_NE(result.fatal_error->find("refused the credentials of user CONTOSO\\svc-archive"),
+            std::string::npos)
+      << *result.fatal_error;
+  EXPECT_EQ(result.fatal_error->find(std::string(kFakeEmPassword)), std::string::npos);
+  SQLite::Database db(path_, SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM records").getInt(), 0);
+  EXPECT_NE(db.execAndGet("SELECT errors FROM runs").getString().find("refused"),
+            std::string::npos);
+}
+
+TEST(IngestTypes, ParsesListsAndNamesWhatIsWrong) {
+  auto types = parse_ingest_types("backupTaskSession,Job");
+  ASSERT_TRUE(types) << types.error().message;
+  ASSERT_EQ(types->size(), 2u);
+  EXPECT_EQ((*types)[0]->name, "BackupTaskSession");
+  EXPECT_EQ((*types)[1]->name, "Job");
+  auto unknown = parse_ingest_types("BackupJobSession,Tape");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("unknown type 'Tape'"), std::string::npos);
+  EXPECT_NE(unknown.error().message.find("ReplicaTaskSession"), std::string::npos);
+  EXPECT_FALSE(parse_ingest_types("Job,job"));
+  EXPECT_FALSE(parse_ingest_types(""));
+
+  const std::vector<const QueryType*> defaults = default_ingest_types();
+  ASSERT_EQ(defaults.size(), 7u);
+  EXPECT_EQ(defaults[5]->name, "Job");
+  EXPECT_EQ(defaults[6]->name, "BackupServer");
+}
+
+}  // namespace
+}  // namespace emarchive::ingest
