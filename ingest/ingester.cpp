@@ -108,7 +108,9 @@ class Run {
       if (!outcomes) return outcomes.error().message;
       ++progress.pages;
       account(progress, *outcomes);
-      target = next_page(**document);
+      // An empty page ends the walk even if it links further, so that a server whose Next links
+      // never end cannot keep a run going.
+      target = records.empty() ? std::nullopt : next_page(**document);
     }
     if (has_creation_time(type) && lower) {
       // Sessions created since `lower` came with the pages; older unfinished ones are asked for
@@ -173,7 +175,11 @@ class Run {
       return std::optional<Document>();
     }
     if (response->status != 200) {
-      return Error{"GET " + url + ": " + status_text(*response) + " (for " + what + ")"};
+      std::string message = "GET " + url + ": " + status_text(*response) + " (for " + what + ")";
+      if (!gone_uid && (response->status == 400 || response->status == 404)) {
+        message += "; if this EM does not know the type, leave it out with --types";
+      }
+      return Error{message};
     }
     ++counts_.documents;
     Expected<Document> document = parse_document(response->body, url);
