@@ -14,7 +14,8 @@ EmTime day_of(EmTime t) {
   return t / kDay - (t % kDay < 0 ? 1 : 0);
 }
 
-void count(StoreCounts& counts, storage::StoreOutcome outcome) {
+void count(storage::RunCounts& counts, storage::StoreOutcome outcome) {
+  ++counts.documents;
   switch (outcome) {
     case storage::StoreOutcome::New:
       ++counts.records_new;
@@ -49,20 +50,15 @@ Simulator::Simulator(std::unique_ptr<storage::Archive> archive, std::int64_t run
       now_(start) {}
 
 Simulator::~Simulator() {
-  storage::RunCounts counts;
-  counts.records_new = totals_.records_new;
-  counts.records_updated = totals_.records_updated;
-  counts.records_unchanged = totals_.records_unchanged;
-  counts.documents = counts.records_new + counts.records_updated + counts.records_unchanged;
   // A destructor cannot report; the run then stays unfinished, which is what it was.
-  (void)archive_->finish_run(run_, format_em_time(now()), counts, last_error_);
+  (void)archive_->finish_run(run_, format_em_time(now()), totals_, last_error_);
 }
 
-Expected<StoreCounts> Simulator::populate(const Progress& progress) {
+Expected<storage::RunCounts> Simulator::populate(const Progress& progress) {
   return store(now(), std::numeric_limits<EmTime>::min(), progress);
 }
 
-Expected<StoreCounts> Simulator::advance(EmTime now) {
+Expected<storage::RunCounts> Simulator::advance(EmTime now) {
   assert(now >= this->now());
   auto counts = store(now, changeable_since(this->now()), {});
   if (counts) now_ = now;
@@ -80,11 +76,11 @@ HistoryOptions Simulator::options_at(EmTime now) const {
   return options;
 }
 
-Expected<StoreCounts> Simulator::store(EmTime now, EmTime since, const Progress& progress) {
+Expected<storage::RunCounts> Simulator::store(EmTime now, EmTime since, const Progress& progress) {
   const std::string observed_at = format_em_time(now);
   const HistoryOptions options = options_at(now);
   PopulateProgress done{0, options.days + 1, 0};
-  StoreCounts counts;
+  storage::RunCounts counts;
   std::optional<Error> failure;
   bool first_batch = true;
   generate(options, now, since, [&](std::vector<Record>&& batch) {
@@ -107,6 +103,7 @@ Expected<StoreCounts> Simulator::store(EmTime now, EmTime since, const Progress&
     first_batch = false;
     if (progress && !progress(done)) failure = Error{"interrupted while storing the history"};
   });
+  totals_.documents += counts.documents;
   totals_.records_new += counts.records_new;
   totals_.records_updated += counts.records_updated;
   totals_.records_unchanged += counts.records_unchanged;

@@ -34,14 +34,6 @@ namespace emarchive::sim {
 
 inline constexpr std::string_view kSimulatorOrigin = "simulator";
 
-// What a populate() or advance() did to the archive.
-struct StoreCounts {
-  std::int64_t records_new = 0;
-  std::int64_t records_updated = 0;  // a running session that progressed or finished, a job's
-                                     // NextRun
-  std::int64_t records_unchanged = 0;
-};
-
 // How far populate() is: called after each day batch is stored.
 struct PopulateProgress {
   int days_done = 0;
@@ -61,19 +53,22 @@ class Simulator {
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
 
+  // What populate() and advance() return is what they did: records new, updated (a running
+  // session that progressed or finished, a job's NextRun), unchanged; `documents` counts them all.
+  //
   // Stores the whole history at the start instant, one transaction per day batch; `progress`
   // (may be empty) is called after each, and returning false stops populating there, with the
   // error "interrupted while storing the history" (what is stored stays; populating again
   // completes it). An archive that
   // already held this history is left unchanged. Errors name the database file.
   using Progress = std::function<bool(const PopulateProgress&)>;
-  Expected<StoreCounts> populate(const Progress& progress = {});
+  Expected<storage::RunCounts> populate(const Progress& progress = {});
 
   // Stores the history at `now` (not before now()): the servers and jobs, and the day batches
   // from changeable_since(now()) on, whose running sessions become new revisions and whose new
   // sessions new records. Each batch is one transaction; a failure leaves now() where it was, so
   // the next advance() redoes the same days.
-  Expected<StoreCounts> advance(EmTime now);
+  Expected<storage::RunCounts> advance(EmTime now);
 
   // The simulated instant the archive stands at: the start until populate() and advance() move
   // it. Thread-safe.
@@ -87,15 +82,15 @@ class Simulator {
             const HistoryOptions& options, EmTime start);
   // options_ with `days` reaching back from `now` to the first day.
   HistoryOptions options_at(EmTime now) const;
-  Expected<StoreCounts> store(EmTime now, EmTime since, const Progress& progress);
+  Expected<storage::RunCounts> store(EmTime now, EmTime since, const Progress& progress);
 
   std::unique_ptr<storage::Archive> archive_;
   std::int64_t run_;
   HistoryOptions options_;
   EmTime first_day_;  // 00:00 UTC of the history's first day
   std::atomic<EmTime> now_;
-  StoreCounts totals_;      // over the run, for its record
-  std::string last_error_;  // the run's, "" for none
+  storage::RunCounts totals_;  // over the run, for its record
+  std::string last_error_;     // the run's, "" for none
 };
 
 // Simulated time: start + real time elapsed since construction x speed. Thread-safe.

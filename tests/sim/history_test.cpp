@@ -10,16 +10,14 @@
 #include "model/codec.h"
 #include "model/reference.h"
 #include "storage/archive.h"
+#include "tests/sim/simulated_em.h"
 #include "tests/test_data.h"
 
 namespace emarchive::sim {
 namespace {
 
-EmTime at(std::string_view text) {
-  auto t = parse_em_time(text);
-  EXPECT_TRUE(t) << t.error().message;
-  return t ? *t : 0;
-}
+using testing::at;
+
 // 22:30 UTC, amid the nightly runs (20:00-23:59); tests that need running sessions pick their
 // instant with busy_now(), since which runs overlap a given instant depends on the seed.
 const EmTime kNow = at("2026-06-15T22:30:00Z");

@@ -2,12 +2,23 @@
 
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 #include "api/archive_pool.h"
 #include "api/auth.h"
 #include "api/resources.h"
 #include "storage/archive.h"
 
 namespace emarchive::testing {
+
+EmTime at(std::string_view text) {
+  auto t = parse_em_time(text);
+  if (!t) {
+    ADD_FAILURE() << t.error().message;
+    return 0;
+  }
+  return *t;
+}
 
 SimulatedEm::SimulatedEm(const sim::HistoryOptions& options, EmTime start)
     : db_(dir_ / "simulated.db") {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/em_time.h"
@@ -28,6 +29,10 @@
 #include "tests/test_data.h"
 
 namespace emarchive::testing {
+
+// `text` (e.g. "2026-06-15T22:30:00Z") as an EmTime, for start times and instants to move to;
+// fails the calling test (ADD_FAILURE) and returns 0 if it is not a time.
+EmTime at(std::string_view text);
 
 class SimulatedEm {
  public:

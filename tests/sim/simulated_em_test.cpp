@@ -12,12 +12,6 @@
 namespace emarchive::testing {
 namespace {
 
-EmTime at(std::string_view text) {
-  auto t = parse_em_time(text);
-  EXPECT_TRUE(t) << t.error().message;
-  return t ? *t : 0;
-}
-
 constexpr EmTime kDay = EmTime{86400} * 1'000'000'000;
 const EmTime kStart = at("2026-06-15T22:30:00Z");
 

@@ -10,6 +10,7 @@
 #include "model/codec.h"
 #include "model/kind.h"
 #include "storage/archive.h"
+#include "tests/sim/simulated_em.h"
 #include "tests/test_data.h"
 
 namespace emarchive::sim {
@@ -17,11 +18,7 @@ namespace {
 
 using Rendered = std::map<std::string, std::string>;  // UID -> entity document
 
-EmTime at(std::string_view text) {
-  auto t = parse_em_time(text);
-  EXPECT_TRUE(t) << t.error().message;
-  return t ? *t : 0;
-}
+using testing::at;
 
 constexpr EmTime kMinute = EmTime{60} * 1'000'000'000;
 constexpr EmTime kHour = 60 * kMinute;
