@@ -19,6 +19,7 @@ using CommandRunner = std::function<int()>;
 CommandRunner add_import_command(CLI::App& app);
 CommandRunner add_query_command(CLI::App& app);
 CommandRunner add_serve_command(CLI::App& app);
+CommandRunner add_simulate_command(CLI::App& app);
 CommandRunner add_users_command(CLI::App& app);
 
 }  // namespace emarchive::app

@@ -19,9 +19,8 @@ int main(int argc, char** argv) {
 
   namespace cmd = emarchive::app;
   const std::pair<std::string, cmd::CommandRunner> commands[] = {
-      {"import", cmd::add_import_command(app)},
-      {"serve", cmd::add_serve_command(app)},
-      {"query", cmd::add_query_command(app)},
+      {"import", cmd::add_import_command(app)},     {"serve", cmd::add_serve_command(app)},
+      {"simulate", cmd::add_simulate_command(app)}, {"query", cmd::add_query_command(app)},
       {"users", cmd::add_users_command(app)},
   };
 
