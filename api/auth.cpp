@@ -60,8 +60,8 @@ std::optional<Credentials> parse_basic(std::string_view header) {
 
 }  // namespace
 
-Authenticator::Authenticator(std::optional<UsersFile> users, SteadyClock clock)
-    : users_(std::move(users)), clock_(std::move(clock)) {}
+Authenticator::Authenticator(std::optional<UsersFile> users, SteadyClock clock, bool require_token)
+    : users_(std::move(users)), clock_(std::move(clock)), require_token_(require_token) {}
 
 bool Authenticator::expired(const Entry& entry, std::chrono::steady_clock::time_point now) const {
   return now - entry.last_used >= kLogonIdleTimeout;

@@ -3,10 +3,15 @@
 //
 // A logon checks Basic credentials and opens a logon session: a GUID (SessionId, in Hrefs) and a
 // separate secret token (X-RestSvcSessionId). Every later request presents the token; a session
-// idle for 15 minutes expires, as on EM. Two modes:
-//   - enforcing (a users file given): credentials are checked and requests need a live token;
+// idle for 15 minutes expires, as on EM. Three modes:
+//   - users (a users file given): credentials are checked and requests need a live token;
+//   - any credentials, token required (no users file, tokens required; `emarchive simulate`):
+//     any credentials log on, and requests need a live token, so that a client that forgets to
+//     log on, or lets its token expire, fails as it would against EM;
 //   - open (no users file; for loopback use): any credentials log on, and requests without a
 //     token, or with an unknown one, are served anyway.
+// The modes that need a token are "enforcing"; the two that accept any credentials are for
+// loopback use only (the server refuses other addresses without a users file).
 
 #include <chrono>
 #include <cstddef>
@@ -54,21 +59,24 @@ struct Logon {
 // Thread-safe: every member may be called from several server threads at once.
 class Authenticator {
  public:
-  // `users` empty = open mode. `clock` must be callable from any thread.
-  Authenticator(std::optional<UsersFile> users, SteadyClock clock);
+  // `users` empty and `require_token` false = open mode; `users` empty and `require_token` true =
+  // any credentials, token required; `users` given = users mode, whatever `require_token`.
+  // `clock` must be callable from any thread.
+  Authenticator(std::optional<UsersFile> users, SteadyClock clock, bool require_token = false);
 
-  bool enforcing() const { return users_.has_value(); }
+  // Whether requests need a live token (users mode, or any credentials with token required).
+  bool enforcing() const { return users_.has_value() || require_token_; }
 
   // `authorization` is the Authorization header ("" when absent). A Basic header is required in
-  // both modes (EM requires one, and a client that works here must work against EM); in open
-  // mode any name and password are accepted. Denials: 401 for missing, malformed or wrong
+  // every mode (EM requires one, and a client that works here must work against EM); without a
+  // users file any name and password are accepted. Denials: 401 for missing, malformed or wrong
   // credentials (the caller adds WWW-Authenticate), 503 when kMaxLogonSessions are open, 500
   // when the random generator fails.
   std::variant<Logon, Denial> logon(std::string_view authorization);
 
   // Checks a request's token (nullopt when it carried none) and, when it names a live session,
   // counts the request as activity. Returns the session, or nullopt when serving anonymously
-  // (open mode with no or an unknown token), or a 401 Denial (enforcing mode: no token, unknown
+  // (open mode with no or an unknown token), or a 401 Denial (enforcing modes: no token, unknown
   // token, expired token).
   std::variant<std::optional<LogonSession>, Denial> authenticate(
       std::optional<std::string_view> token);
@@ -95,6 +103,7 @@ class Authenticator {
 
   const std::optional<UsersFile> users_;
   const SteadyClock clock_;
+  const bool require_token_;
   std::mutex mutex_;
   Sessions by_token_;
   std::uint64_t next_sequence_ = 0;

@@ -114,7 +114,7 @@ struct Server::Impl {
   Impl(ServerOptions options_in, ResourceHandler resources_in)
       : options(std::move(options_in)),
         resources(std::move(resources_in)),
-        auth(options.users, options.clock),
+        auth(options.users, options.clock, options.require_token),
         log(options.access_log) {}
 
   ServerOptions options;

@@ -42,9 +42,13 @@ struct ServerOptions {
   // "" = Hrefs carry the scheme the server speaks and the request's Host header; otherwise
   // this URL's scheme://host[:port] (for a server behind a proxy). Checked by start().
   std::string public_url;
-  // Users allowed to log on. Without it any credentials log on and tokens are optional, which
-  // start() allows only on a loopback address.
+  // Users allowed to log on. Without it any credentials log on and tokens are optional (see
+  // require_token), which start() allows only on a loopback address.
   std::optional<UsersFile> users;
+  // Without users: any credentials still log on, but every request but the entry point and logon
+  // needs a live token, as with users (`emarchive simulate`: a fake EM that holds its clients to
+  // EM's rules). Loopback only, as open mode. Ignored when users are given.
+  bool require_token = false;
   // PEM certificate chain and private key; both or neither. With them every connection is
   // HTTPS (TLS 1.2 or newer).
   std::filesystem::path tls_certificate_file;

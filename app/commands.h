@@ -20,6 +20,7 @@ CommandRunner add_import_command(CLI::App& app);
 CommandRunner add_ingest_command(CLI::App& app);
 CommandRunner add_query_command(CLI::App& app);
 CommandRunner add_serve_command(CLI::App& app);
+CommandRunner add_simulate_command(CLI::App& app);
 CommandRunner add_users_command(CLI::App& app);
 
 }  // namespace emarchive::app

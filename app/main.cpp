@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
       {"import", cmd::add_import_command(app)},
       {"ingest", cmd::add_ingest_command(app)},
       {"serve", cmd::add_serve_command(app)},
+      {"simulate", cmd::add_simulate_command(app)},
       {"query", cmd::add_query_command(app)},
       {"users", cmd::add_users_command(app)},
   };

@@ -13,6 +13,7 @@
 #include "api/server.h"
 #include "app/commands.h"
 #include "app/listen_address.h"
+#include "app/server_flags.h"
 #include "storage/archive.h"
 
 namespace emarchive::app {
@@ -20,17 +21,13 @@ namespace {
 
 struct ServeConfig {
   std::string db;
-  std::string listen = "127.0.0.1:9399";
+  ServerFlags server{.listen = "127.0.0.1:9399"};
   std::string public_url;
-  unsigned threads = 0;  // 0: one per core
-  std::string users;
-  std::string tls_cert;
-  std::string tls_key;
   int list_window_days = 0;  // 0: lists reach everything archived
 };
 
 int run_serve(const ServeConfig& config) {
-  auto address = parse_listen_address(config.listen);
+  auto address = parse_listen_address(config.server.listen);
   if (!address) {
     std::cerr << "emarchive serve: " << address.error().message << "\n";
     return kExitUsage;
@@ -55,22 +52,13 @@ int run_serve(const ServeConfig& config) {
         .count();
   };
 
-  api::ServerOptions options;
-  options.host = address->host;
-  options.port = address->port;
-  options.threads = config.threads;
-  options.public_url = config.public_url;
-  options.tls_certificate_file = config.tls_cert;
-  options.tls_private_key_file = config.tls_key;
-  if (!config.users.empty()) {
-    auto users = api::UsersFile::load(config.users);
-    if (!users) {
-      std::cerr << "emarchive serve: " << users.error().message << "\n";
-      return kExitFailure;
-    }
-    options.users = std::move(*users);
+  auto configured = server_options(config.server, *address);
+  if (!configured) {
+    std::cerr << "emarchive serve: " << configured.error().message << "\n";
+    return kExitFailure;
   }
-  options.access_log = [](std::string_view line) { std::cerr << line << "\n"; };
+  api::ServerOptions& options = *configured;
+  options.public_url = config.public_url;
 
   api::Server server(options, api::make_resource_handler(pool, resources));
   auto bound = server.start();
@@ -78,11 +66,8 @@ int run_serve(const ServeConfig& config) {
     std::cerr << "emarchive serve: " << bound.error().message << "\n";
     return kExitFailure;
   }
-  const bool tls = !config.tls_cert.empty();
-  const std::string host =
-      bound->address.find(':') != std::string::npos ? "[" + bound->address + "]" : bound->address;
-  std::cerr << "emarchive serve: " << config.db << " on " << (tls ? "https" : "http") << "://"
-            << host << ":" << bound->port << "/api/"
+  std::cerr << "emarchive serve: " << config.db << " on "
+            << api_url(*bound, !config.server.tls_cert.empty())
             << (options.users ? " (logon required)" : " (any credentials)") << "\n";
   const int signal = server.run_until_signal();
   std::cerr << "emarchive serve: stopped on signal " << signal << "\n";
@@ -96,19 +81,10 @@ CommandRunner add_serve_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "serve", "Serve the archive over HTTP(S) in EM's own representations, as EM would");
   cmd->add_option("--db", config->db, "Archive database file")->required();
-  cmd->add_option("--listen", config->listen, "HOST:PORT to listen on")->capture_default_str();
+  add_server_flags(*cmd, config->server,
+                   "Users file (see `emarchive users add`): logon checked, tokens required");
   cmd->add_option("--public-url", config->public_url,
                   "scheme://host:port to write in Hrefs instead of the request's Host");
-  cmd->add_option("--threads", config->threads, "Server threads (default: one per core)");
-  cmd->add_option("--users", config->users,
-                  "Users file (see `emarchive users add`): logon checked, tokens required")
-      ->check(CLI::ExistingFile);
-  auto* cert = cmd->add_option("--tls-cert", config->tls_cert, "PEM certificate chain: serve HTTPS")
-                   ->check(CLI::ExistingFile);
-  auto* key = cmd->add_option("--tls-key", config->tls_key, "PEM private key of --tls-cert")
-                  ->check(CLI::ExistingFile);
-  cert->needs(key);
-  key->needs(cert);
   cmd->add_option("--list-window", config->list_window_days,
                   "Collections list only sessions of the last DAYS days, as EM does (30); "
                   "the query service still reaches everything")

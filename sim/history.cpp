@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -516,7 +517,7 @@ JobRun run_job(const HistoryOptions& options, const Estate& estate, int job_inde
              guid(options.seed, "RestorePoint", {day, job_index, is_retry})};
   // VBR processes a job's VMs a few at a time; big jobs get more proxies, so that a night's run
   // (at most 8 rounds of at most 2 hours, plus a retry of short failures) ends within a day of
-  // its start: day_records() relies on it.
+  // its start: day_records() and changeable_since() rely on it.
   std::vector<EmTime> slots(std::max<std::size_t>(4, (vms.size() + 7) / 8),
                             start + rng.between(15, 45) * kSecond);
   // Retries only reprocess what failed, and mostly succeed.
@@ -798,6 +799,11 @@ std::vector<Record> day_records(const HistoryOptions& options, const Estate& est
 
 void generate(const HistoryOptions& options, EmTime now,
               const std::function<void(std::vector<Record>&&)>& sink) {
+  generate(options, now, std::numeric_limits<EmTime>::min(), sink);
+}
+
+void generate(const HistoryOptions& options, EmTime now, EmTime since,
+              const std::function<void(std::vector<Record>&&)>& sink) {
   assert(options.days >= 0 && options.jobs >= 1 && options.vms >= 0);
   const Estate estate = make_estate(options);
 
@@ -811,10 +817,14 @@ void generate(const HistoryOptions& options, EmTime now,
   sink(std::move(fixed));
 
   const EmTime today = floor_div(now, kDay);
-  for (EmTime day = today - options.days; day <= today; ++day) {
+  for (EmTime day = std::max(today - options.days, floor_div(since, kDay)); day <= today; ++day) {
     std::vector<Record> records = day_records(options, estate, day, now);
     if (!records.empty()) sink(std::move(records));
   }
+}
+
+EmTime changeable_since(EmTime earlier) {
+  return (floor_div(earlier, kDay) - 1) * kDay;
 }
 
 }  // namespace emarchive::sim

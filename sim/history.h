@@ -43,4 +43,18 @@ struct HistoryOptions {
 void generate(const HistoryOptions& options, EmTime now,
               const std::function<void(std::vector<Record>&&)>& sink);
 
+// The same stream without the days before the UTC day holding `since`: the first batch (servers
+// and jobs), then the day batches from that day on, byte for byte those generate() gives, since
+// each day depends only on the options and `now`. For refreshing a stored history: see
+// changeable_since().
+void generate(const HistoryOptions& options, EmTime now, EmTime since,
+              const std::function<void(std::vector<Record>&&)>& sink);
+
+// 00:00 UTC of the first day whose batch can differ between the history at `earlier` and the
+// history at any later instant, for the same options: the day before the one holding `earlier`.
+// Every session lasts less than a day, so a session still running at `earlier` was created that
+// day or the day before; earlier days hold only finished sessions, which never change. (Jobs, in
+// the first batch, change too: their NextRun.)
+EmTime changeable_since(EmTime earlier);
+
 }  // namespace emarchive::sim

@@ -88,6 +88,35 @@ TEST(AuthTest, EnforcingModeChecksPasswords) {
   EXPECT_TRUE(std::holds_alternative<Denial>(auth.authenticate(std::get<Logon>(bob).token)));
 }
 
+TEST(AuthTest, TokenRequiredModeAcceptsAnyCredentialsButNeedsALiveToken) {
+  ManualClock clock;
+  Authenticator auth(std::nullopt, clock.function(), /*require_token=*/true);
+  EXPECT_TRUE(auth.enforcing());
+  EXPECT_TRUE(std::holds_alternative<Denial>(auth.logon("")));
+  auto logon = auth.logon(basic_authorization("LAB\\anyone", "anything"));
+  ASSERT_TRUE(std::holds_alternative<Logon>(logon));
+  const Logon& session = std::get<Logon>(logon);
+  EXPECT_EQ(session.session.user_name, "LAB\\anyone");
+
+  EXPECT_TRUE(std::holds_alternative<Denial>(auth.authenticate(std::nullopt)));
+  EXPECT_TRUE(std::holds_alternative<Denial>(auth.authenticate("bogus")));
+  auto served = auth.authenticate(session.token);
+  ASSERT_TRUE(std::holds_alternative<std::optional<LogonSession>>(served));
+  EXPECT_EQ(std::get<std::optional<LogonSession>>(served)->session_id, session.session.session_id);
+
+  clock.advance(15min);
+  auto expired = auth.authenticate(session.token);
+  ASSERT_TRUE(std::holds_alternative<Denial>(expired));
+  EXPECT_EQ(std::get<Denial>(expired).status, boost::beast::http::status::unauthorized);
+}
+
+TEST(AuthTest, UsersFileWinsOverTokenRequired) {
+  ManualClock clock;
+  Authenticator auth(alice_and_bob(), clock.function(), /*require_token=*/true);
+  EXPECT_TRUE(std::holds_alternative<Denial>(auth.logon(basic_authorization("carol", "x"))));
+  EXPECT_TRUE(std::holds_alternative<Logon>(auth.logon(basic_authorization("bob", "builder"))));
+}
+
 // --- Logon over HTTP ------------------------------------------------------------------------
 
 struct LoggedOn {
@@ -260,6 +289,47 @@ TEST(AuthServerTest, TokenExpiresAfterFifteenIdleMinutes) {
   HttpReply expired = client.get("/api/jobs", with_token);
   EXPECT_EQ(expired.status, 401u);
   EXPECT_NE(expired.body.find("expired"), std::string::npos) << expired.body;
+}
+
+TEST(AuthServerTest, TokenRequiredModeLogsOnAnyoneAndThenHoldsThemToEmsRules) {
+  ManualClock clock;
+  api::ServerOptions options;
+  options.require_token = true;
+  options.clock = clock.function();
+  TestServer server(options);
+  HttpClient client(server.port());
+
+  EXPECT_EQ(client.get("/api/").status, 200u);  // the entry point is public
+  HttpReply no_token = client.get("/api/jobs");
+  EXPECT_EQ(no_token.status, 401u);
+  EXPECT_NE(no_token.body.find("log on"), std::string::npos) << no_token.body;
+  EXPECT_EQ(client.get("/api/jobs", {{"X-RestSvcSessionId", "bogus"}}).status, 401u);
+
+  const LoggedOn carol = log_on(client, "carol", "any password at all");
+  const HttpClient::Headers with_token = {{"X-RestSvcSessionId", carol.token}};
+  EXPECT_EQ(client.get("/api/jobs", with_token).status, 200u);
+  // Callers see only their own logon sessions, as with a users file.
+  const LoggedOn dave = log_on(client, "dave", "x");
+  EXPECT_EQ(client.get("/api/logonSessions/" + dave.session_id, with_token).status, 404u);
+
+  clock.advance(14min);
+  EXPECT_EQ(client.get("/api/jobs", with_token).status, 200u);
+  clock.advance(15min);
+  HttpReply expired = client.get("/api/jobs", with_token);
+  EXPECT_EQ(expired.status, 401u);
+  EXPECT_NE(expired.body.find("expired"), std::string::npos) << expired.body;
+}
+
+TEST(AuthServerTest, TokenRequiredModeListensOnLoopbackOnly) {
+  api::ServerOptions options;
+  options.require_token = true;
+  options.host = "0.0.0.0";
+  options.port = 0;
+  api::Server server(options, TestServer::stub_resources);
+  auto bound = server.start();
+  ASSERT_FALSE(bound);
+  EXPECT_NE(bound.error().message.find("not a loopback address"), std::string::npos)
+      << bound.error().message;
 }
 
 }  // namespace

@@ -10,16 +10,14 @@
 #include "model/codec.h"
 #include "model/reference.h"
 #include "storage/archive.h"
+#include "tests/sim/simulated_em.h"
 #include "tests/test_data.h"
 
 namespace emarchive::sim {
 namespace {
 
-EmTime at(std::string_view text) {
-  auto t = parse_em_time(text);
-  EXPECT_TRUE(t) << t.error().message;
-  return t ? *t : 0;
-}
+using testing::at;
+
 // 22:30 UTC, amid the nightly runs (20:00-23:59); tests that need running sessions pick their
 // instant with busy_now(), since which runs overlap a given instant depends on the seed.
 const EmTime kNow = at("2026-06-15T22:30:00Z");
@@ -247,6 +245,56 @@ TEST(HistoryTest, StoresIntoAnArchiveAsNewThenUnchanged) {
     });
     EXPECT_GT(stored, 100);
   }
+}
+
+using RenderedBatches = std::vector<std::vector<std::string>>;
+
+void append_rendered(RenderedBatches& batches, const std::vector<Record>& batch) {
+  batches.emplace_back();
+  for (const Record& r : batch) batches.back().push_back(render_entity(r, ""));
+}
+
+TEST_P(HistoryOrderTest, GenerateSinceGivesTheSameBatchesAsAFullGenerate) {
+  const HistoryOptions options = GetParam();
+  constexpr EmTime kDay = 24 * kHour;
+  std::vector<EmTime> batch_days;  // 00:00 UTC of each day batch
+  RenderedBatches full;
+  generate(options, kNow, [&](std::vector<Record>&& batch) {
+    append_rendered(full, batch);
+    if (is_session(batch.front())) {
+      batch_days.push_back(at(*batch.front().field("CreationTimeUTC")) / kDay * kDay);
+    }
+  });
+  ASSERT_GT(batch_days.size(), 2u);
+  // An instant within a day counts as that day; `since` before the history's first day changes
+  // nothing.
+  for (EmTime since : {kNow, kNow - kDay, kNow - 2 * kDay + kHour / 2, EmTime{0}}) {
+    RenderedBatches expected = {full.front()};
+    for (std::size_t d = 0; d < batch_days.size(); ++d) {
+      if (batch_days[d] >= since / kDay * kDay) expected.push_back(full[d + 1]);
+    }
+    RenderedBatches tail;
+    generate(options, kNow, since,
+             [&](std::vector<Record>&& batch) { append_rendered(tail, batch); });
+    EXPECT_EQ(tail, expected) << format_em_time(since);
+    EXPECT_GT(tail.size(), 1u);
+  }
+}
+
+// changeable_since() promises that days before it hold only finished sessions; with one big job
+// runs are longest, and past midnight.
+TEST_P(HistoryOrderTest, SessionsRunningAtAnInstantWereCreatedSinceChangeableSince) {
+  const HistoryOptions options = GetParam();
+  int running_seen = 0;
+  for (EmTime now = kNow - 24 * kHour; now <= kNow + 24 * kHour; now += kHour / 2) {
+    for (const Record& r : history(options, now)) {
+      if (!running(r)) continue;
+      ++running_seen;
+      EXPECT_GE(at(*r.field("CreationTimeUTC")), changeable_since(now))
+          << r.uid << " at " << format_em_time(now);
+    }
+  }
+  EXPECT_GT(running_seen, 0);
 }
 
 TEST(HistoryTest, AYearOfFiveHundredVmsStreamsByDay) {

@@ -1,0 +1,160 @@
+// `emarchive simulate` as a user runs it: a real process serving a fake EM on a real port.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <pugixml.hpp>
+
+#include "tests/api/http_client.h"
+#include "tests/app/cli.h"
+#include "tests/test_data.h"
+
+namespace emarchive {
+namespace {
+
+using emarchive::testing::basic_authorization;
+using emarchive::testing::CliProcess;
+using emarchive::testing::HttpClient;
+using emarchive::testing::HttpReply;
+using emarchive::testing::run_cli;
+using emarchive::testing::shell_quote;
+using emarchive::testing::TempDir;
+
+std::string first_match(const std::string& text, const std::string& pattern) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex(pattern))) return "";
+  return m[1];
+}
+
+std::uint16_t port_of(const std::string& line) {
+  const std::string port = first_match(line, R"(serving http://127\.0\.0\.1:(\d+)/api/ )");
+  return port.empty() ? 0 : static_cast<std::uint16_t>(std::stoi(port));
+}
+
+// UID -> EndTimeUTC ("" while running) of the query service's BackupJobSession entities.
+std::map<std::string, std::string> job_sessions(HttpClient& client,
+                                                const HttpClient::Headers& token) {
+  HttpReply reply =
+      client.get("/api/query?type=BackupJobSession&format=Entities&pageSize=10000", token);
+  EXPECT_EQ(reply.status, 200u) << reply.body;
+  pugi::xml_document doc;
+  EXPECT_TRUE(doc.load_string(reply.body.c_str())) << reply.body;
+  std::map<std::string, std::string> sessions;
+  for (pugi::xpath_node node : doc.select_nodes("//*[local-name()='BackupJobSession']")) {
+    sessions[node.node().attribute("UID").value()] =
+        node.node().child("EndTimeUTC").text().as_string();
+  }
+  return sessions;
+}
+
+const std::vector<std::string> kSmallHistory = {
+    "--start", "2026-06-15T22:30:00Z", "--days", "2", "--jobs", "3", "--vms", "6"};
+
+std::vector<std::string> simulate(std::vector<std::string> args) {
+  args.insert(args.begin(), "simulate");
+  args.insert(args.end(), kSmallHistory.begin(), kSmallHistory.end());
+  return args;
+}
+
+TEST(SimulateCommandTest, ServesAFakeEmWhoseSessionsMoveAndRemovesItsArchiveOnSigterm) {
+  // 10 simulated hours per real second: the start's runs finish and the next night's start
+  // within seconds.
+  CliProcess sim(simulate({"--listen", "127.0.0.1:0", "--speed", "36000"}));
+  const std::string ready = sim.wait_for_line("emarchive simulate: serving");
+  const std::uint16_t port = port_of(ready);
+  ASSERT_NE(port, 0) << sim.output();
+  EXPECT_NE(ready.find("(simulated now 2026-06-15T22:30:00Z, speed 36000x; any credentials, "
+                       "token required)"),
+            std::string::npos)
+      << ready;
+  const std::filesystem::path db =
+      first_match(sim.output(), R"(into (\S+simulated\.db) \(deleted on exit\))");
+  ASSERT_FALSE(db.empty()) << sim.output();
+  EXPECT_TRUE(std::filesystem::exists(db));
+  EXPECT_NE(sim.output().find("3/3 days"), std::string::npos) << sim.output();
+
+  HttpClient client(port);
+  EXPECT_EQ(client.get("/api/backupSessions").status, 401u);
+  HttpReply logon = client.post("/api/sessionMngr/?v=latest",
+                                {{"Authorization", basic_authorization("LAB\\demo", "whatever")}});
+  ASSERT_EQ(logon.status, 201u) << logon.body;
+  const HttpClient::Headers token = {{"X-RestSvcSessionId", logon.header("X-RestSvcSessionId")}};
+  const auto before = job_sessions(client, token);
+  ASSERT_FALSE(before.empty());
+
+  // Time moves: wait (bounded) until a session appears that did not exist.
+  std::map<std::string, std::string> after = before;
+  for (int i = 0; i < 300 && after.size() == before.size(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    after = job_sessions(client, token);
+  }
+  EXPECT_GT(after.size(), before.size()) << "no new session appeared";
+  for (const auto& [uid, end] : before) {
+    ASSERT_TRUE(after.count(uid)) << uid << " disappeared";
+    if (!end.empty()) {
+      EXPECT_EQ(after[uid], end) << uid << " changed after it finished";
+    }
+  }
+  client.close();
+
+  EXPECT_EQ(sim.stop(SIGTERM), 0) << sim.output();
+  EXPECT_NE(sim.output().find("stopped on signal 15"), std::string::npos) << sim.output();
+  EXPECT_FALSE(std::filesystem::exists(db.parent_path())) << "the temporary archive is removed";
+}
+
+TEST(SimulateCommandTest, KeepsTheArchiveInDbAndServesTheSameHistoryForTheSameSeed) {
+  TempDir dir;
+  const std::string db = (dir / "kept.db").string();
+  std::string first_listing;
+  for (int run = 0; run < 2; ++run) {
+    CliProcess sim(simulate({"--listen", "127.0.0.1:0", "--speed", "0", "--db", db}));
+    const std::uint16_t port = port_of(sim.wait_for_line("emarchive simulate: serving"));
+    ASSERT_NE(port, 0) << sim.output();
+    HttpClient client(port);
+    HttpReply logon =
+        client.post("/api/sessionMngr/", {{"Authorization", basic_authorization("a", "b")}});
+    ASSERT_EQ(logon.status, 201u);
+    HttpReply listing = client.get("/api/query?type=BackupTaskSession&format=Entities",
+                                   {{"X-RestSvcSessionId", logon.header("X-RestSvcSessionId")}});
+    ASSERT_EQ(listing.status, 200u);
+    // Hrefs carry this run's port.
+    const std::string listed = std::regex_replace(
+        listing.body, std::regex("http://127\\.0\\.0\\.1:" + std::to_string(port)), "ORIGIN");
+    EXPECT_NE(listed.find("<BackupTaskSession "), std::string::npos);
+    if (run == 0) first_listing = listed;
+    EXPECT_EQ(listed, first_listing);
+    client.close();
+    EXPECT_EQ(sim.stop(SIGINT), 0) << sim.output();
+    EXPECT_TRUE(std::filesystem::exists(db));
+  }
+  // The archive is an ordinary one: emarchive query reads it.
+  const auto queried = run_cli("query --db " + shell_quote(db) + " --type BackupServer");
+  EXPECT_EQ(queried.exit_code, 0) << queried.output;
+  EXPECT_NE(queried.output.find("vbr01.lab.example"), std::string::npos) << queried.output;
+}
+
+TEST(SimulateCommandTest, RefusesWhatItCannotDoWithAClearMessage) {
+  const auto bad_start = run_cli("simulate --listen 127.0.0.1:0 --start 2026-13-01T00:00:00Z");
+  EXPECT_EQ(bad_start.exit_code, 2);
+  EXPECT_NE(bad_start.output.find("--start"), std::string::npos) << bad_start.output;
+  EXPECT_NE(bad_start.output.find("2026-13-01"), std::string::npos) << bad_start.output;
+
+  const auto open = run_cli("simulate --days 0 --jobs 1 --vms 1 --listen 0.0.0.0:0");
+  EXPECT_EQ(open.exit_code, 1);
+  EXPECT_NE(open.output.find("cannot listen on 0.0.0.0:0: not a loopback address"),
+            std::string::npos)
+      << open.output;
+
+  const auto no_jobs = run_cli("simulate --jobs 0");
+  EXPECT_EQ(no_jobs.exit_code, 2) << no_jobs.output;
+}
+
+}  // namespace
+}  // namespace emarchive
