@@ -234,13 +234,14 @@ void Server::stop() {
   s.threads.clear();
 }
 
-int Server::run_until_signal() {
+int Server::run_until_signal(const std::function<void()>& ready) {
   net::io_context io;
   net::signal_set signals(io, SIGINT, SIGTERM);
   int received = 0;
   signals.async_wait([&](const error_code& ec, int signal) {
     if (!ec) received = signal;
   });
+  if (ready) ready();
   io.run();
   stop();
   return received;

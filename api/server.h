@@ -103,8 +103,10 @@ class Server {
   // once if never started.
   void stop();
 
-  // Blocks until SIGINT or SIGTERM, then stop()s; returns the signal number. For app/.
-  int run_until_signal();
+  // Blocks until SIGINT or SIGTERM, then stop()s; returns the signal number. For app/. `ready`
+  // (may be empty) is called once the signals are caught, before waiting: a readiness message
+  // printed there can be answered by a signal at once without the signal killing the process.
+  int run_until_signal(const std::function<void()>& ready = {});
 
   // Connections currently open (served or being refused); for tests and diagnostics.
   std::size_t open_connections() const;

@@ -66,10 +66,11 @@ int run_serve(const ServeConfig& config) {
     std::cerr << "emarchive serve: " << bound.error().message << "\n";
     return kExitFailure;
   }
-  std::cerr << "emarchive serve: " << config.db << " on "
-            << api_url(*bound, !config.server.tls_cert.empty())
-            << (options.users ? " (logon required)" : " (any credentials)") << "\n";
-  const int signal = server.run_until_signal();
+  const int signal = server.run_until_signal([&] {
+    std::cerr << "emarchive serve: " << config.db << " on "
+              << api_url(*bound, !config.server.tls_cert.empty())
+              << (options.users ? " (logon required)" : " (any credentials)") << "\n";
+  });
   std::cerr << "emarchive serve: stopped on signal " << signal << "\n";
   return kExitOk;
 }

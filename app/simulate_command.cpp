@@ -49,10 +49,11 @@ struct SimulateConfig {
   std::string db;     // "" = a temporary file, deleted on exit
 };
 
+// The signal that interrupted populating (0: none).
 volatile std::sig_atomic_t interrupted = 0;
 
-extern "C" void on_interrupt(int) {
-  interrupted = 1;
+extern "C" void on_interrupt(int signal) {
+  interrupted = signal;
 }
 
 EmTime real_now() {
@@ -207,8 +208,6 @@ int run_simulate(const SimulateConfig& config) {
     }
     return interrupted == 0;
   });
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
   if (!populated) {
     std::cerr << kPrefix << populated.error().message << "\n";
     return kExitFailure;
@@ -218,13 +217,17 @@ int run_simulate(const SimulateConfig& config) {
   std::optional<Advancer> advancer;
   advancer.emplace(**simulator, clock);
 
-  std::cerr << kPrefix << "serving " << api_url(*bound, !config.server.tls_cert.empty())
-            << " (simulated now " << format_em_time(start) << ", speed " << std::setprecision(12)
-            << config.speed << "x; "
-            << (options.users ? "logon checked against the users file"
-                              : "any credentials, token required")
-            << ")" << std::endl;
-  const int signal = server.run_until_signal();
+  // on_interrupt stays in place until the server catches the signals, so that one arriving in
+  // between is not lost: it is raised again once the server listens for it.
+  const int signal = server.run_until_signal([&] {
+    std::cerr << kPrefix << "serving " << api_url(*bound, !config.server.tls_cert.empty())
+              << " (simulated now " << format_em_time(start) << ", speed " << std::setprecision(12)
+              << config.speed << "x; "
+              << (options.users ? "logon checked against the users file"
+                                : "any credentials, token required")
+              << ")" << std::endl;
+    if (interrupted != 0) std::raise(interrupted);
+  });
   advancer.reset();
   std::cerr << kPrefix << "stopped on signal " << signal << " at simulated "
             << format_em_time((*simulator)->now()) << "\n";
