@@ -45,7 +45,8 @@ struct IngestConfig {
 };
 
 std::string type_status(const ingest::TypeProgress& p) {
-  return "ingest " + std::string(p.type) + ": " + std::to_string(p.pages) + " pages, " +
+  return "ingest " + std::string(p.type) + ": " + std::to_string(p.pages) +
+         (p.pages == 1 ? " page, " : " pages, ") +
          std::to_string(p.records) + " records (" + std::to_string(p.records_new) + " new, " +
          std::to_string(p.records_updated) + " updated, " + std::to_string(p.records_unchanged) +
          " unchanged)";
