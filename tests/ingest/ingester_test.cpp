@@ -50,7 +50,9 @@ class Ingestion {
   }
 
   // One ingest run with pages of 2, as `emarchive ingest --page-size 2` would do it.
-  IngestResult ingest(int max_attempts = 3) {
+  // One ingest run with pages of 2; `adjust` may change the options first.
+  IngestResult ingest(int max_attempts = 3,
+                      const std::function<void(IngestOptions&)>& adjust = {}) {
     HttpClientOptions http;
     http.base_url = em_.base_url();
     http.max_attempts = max_attempts;
@@ -65,6 +67,7 @@ class Ingestion {
     options.page_size = 2;
     options.now = [] { return std::string("2026-11-27T12:00:00Z"); };
     options.log = [this](std::string_view line) { log_.emplace_back(line); };
+    if (adjust) adjust(options);
     return ingest_once(*archive_, em, "fake EM", options);
   }
 
@@ -321,6 +324,32 @@ TEST_F(IngesterTest, ADocumentThatDoesNotParseIsNamedByItsUrlAndTheRestGoesOn) {
   EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupJobSession"),
             *parse_em_time("2026-11-26T01:30:00.5Z"));
   EXPECT_EQ(result.counts.records_new, 2 + 3 + 2 + 1);
+}
+
+TEST_F(IngesterTest, SinceLimitsTheFirstRunAndTypesTheKindsAskedFor) {
+  const IngestResult result = ingest(3, [](IngestOptions& options) {
+    options.types = *parse_ingest_types("BackupJobSession");
+    options.since = *parse_em_time("2026-11-26T12:00:00.5Z");
+  });
+  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  const std::vector<std::string> targets = gets();
+  EXPECT_EQ(targets[0],
+            "/api/query?type=BackupJobSession&format=Entities&sortAsc=CreationTime&pageSize=2"
+            "&page=1&filter=CreationTime%3E%3D%222026-11-26T12%3A00%3A00Z%22");
+  for (const std::string& target : targets) {
+    EXPECT_EQ(target.find("type=BackupTaskSession"), std::string::npos) << target;
+    EXPECT_EQ(target.find("type=Job"), std::string::npos) << target;
+  }
+  // The jobs and the backup server the sessions link to are archived all the same, by
+  // themselves (the fake EM serves job b only; job a and the server answer 404 and stay stubs).
+  EXPECT_NE(std::find(targets.begin(), targets.end(),
+                      "/api/jobs/8d3e0f52-1a4c-4b7d-8e9f-2a3b4c5d6e72?format=Entity"),
+            targets.end());
+  EXPECT_NE(std::find(targets.begin(), targets.end(),
+                      "/api/backupServers/4b1e7c0a-93d2-4f65-8a1b-2c3d4e5f6071?format=Entity"),
+            targets.end());
+  EXPECT_TRUE(load("urn:veeam:Job:8d3e0f52-1a4c-4b7d-8e9f-2a3b4c5d6e72"));
+  EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupTaskSession"), std::nullopt);
 }
 
 TEST_F(IngesterTest, WrongCredentialsEndTheRunWithAClearMessage) {
