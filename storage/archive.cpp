@@ -147,9 +147,9 @@ std::string default_href(Kind kind, std::string_view uid, Form form) {
   return href;
 }
 
-// What finds a Link's row in link_values again: the first 8 bytes of a SHA-256 of its values,
-// each written as absent, or present with its length, so that no two Links write the same bytes.
-std::int64_t link_hash(const Link& link, const std::optional<std::string>& extra_attributes) {
+// A Link's values, each written as absent, or present with its length, so that no two Links
+// write the same bytes.
+std::string link_key(const Link& link, const std::optional<std::string>& extra_attributes) {
   std::string bytes;
   for (const std::optional<std::string>* value :
        {&link.rel, &link.type, &link.href, &link.name, &extra_attributes, &link.raw_xml}) {
@@ -162,7 +162,12 @@ std::int64_t link_hash(const Link& link, const std::optional<std::string>& extra
     bytes += ':';
     bytes += **value;
   }
-  const Sha256 digest = sha256(bytes);
+  return bytes;
+}
+
+// What finds a Link's row in link_values again: the first 8 bytes of a SHA-256 of its key.
+std::int64_t link_hash(std::string_view key) {
+  const Sha256 digest = sha256(key);
   std::uint64_t hash = 0;
   for (int i = 0; i < 8; ++i) hash = (hash << 8) | digest[static_cast<std::size_t>(i)];
   return static_cast<std::int64_t>(hash);
@@ -463,6 +468,8 @@ class SqliteArchive final : public Archive {
   Expected<std::vector<StoreOutcome>> store(std::span<const Record> records, std::int64_t run_id,
                                             std::string_view observed_at) override {
     const Record* current = nullptr;
+    batch_records_.clear();
+    batch_link_values_.clear();
     try {
       SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
       Batch batch{run_id, std::string(observed_at), {}};
@@ -564,10 +571,16 @@ class SqliteArchive final : public Archive {
     return s->getColumn(0).getInt64();
   }
 
-  // The id of the record with this UID, created as a stub (named `name`) if it is not known.
+  // The id of the record with this UID, created as a stub (named `name`) if it is not known;
+  // `created` (if given) says whether it was.
   std::int64_t ensure_record(Kind kind, const std::string& uid,
-                             const std::optional<std::string>& name, std::int64_t source) {
-    if (std::optional<std::int64_t> id = find_record(uid)) return *id;
+                             const std::optional<std::string>& name, std::int64_t source,
+                             bool* created = nullptr) {
+    if (auto it = batch_records_.find(uid); it != batch_records_.end()) return it->second;
+    if (std::optional<std::int64_t> id = find_record(uid)) {
+      batch_records_.emplace(uid, *id);
+      return *id;
+    }
     std::int64_t id = 0;
     {
       Use s(insert_record_);
@@ -584,6 +597,8 @@ class SqliteArchive final : public Archive {
     if (table == Table::Sessions) s->bind(index++, kind_id(kind));
     bind_text(*s, index, name);
     s->exec();
+    batch_records_.emplace(uid, id);
+    if (created) *created = true;
     return id;
   }
 
@@ -602,9 +617,11 @@ class SqliteArchive final : public Archive {
                            std::string(info(record.kind).uid_prefix));
     }
     const std::int64_t source = source_id(batch, record.origin);
-    const std::int64_t id = ensure_record(record.kind, record.uid, std::nullopt, source);
+    // A record created just now has no forms, no revisions, and this source already.
+    bool created = false;
+    const std::int64_t id = ensure_record(record.kind, record.uid, std::nullopt, source, &created);
     bool had_documents = false;
-    {
+    if (!created) {
       Use s(count_forms_);
       s->bind(1, id);
       s->executeStep();
@@ -612,25 +629,27 @@ class SqliteArchive final : public Archive {
     }
     bool changed = false;
     for (Form form : kForms) {
-      if (record.form(form)) changed |= store_form(batch, record, id, form, source);
+      if (record.form(form)) changed |= store_form(batch, record, id, form, source, created);
     }
     if (!changed) return StoreOutcome::Unchanged;
     store_typed_columns(record, id, source);
-    Use s(set_record_source_);
-    s->bind(1, source);
-    s->bind(2, id);
-    s->exec();
+    if (!created) {
+      Use s(set_record_source_);
+      s->bind(1, source);
+      s->bind(2, id);
+      s->exec();
+    }
     return had_documents ? StoreOutcome::Updated : StoreOutcome::New;
   }
 
   // Stores one form as a new revision unless its canonical document is the archived one.
   // Returns whether it did.
   bool store_form(Batch& batch, const Record& record, std::int64_t id, Form form,
-                  std::int64_t source) {
+                  std::int64_t source, bool created) {
     const std::string document = render_form(record, form);
     const Sha256 digest = sha256(document);
     std::int64_t revision = 0;
-    {
+    if (!created) {
       Use s(current_revision_);
       s->bind(1, id);
       s->bind(2, form_id(form));
@@ -728,7 +747,9 @@ class SqliteArchive final : public Archive {
   // The id of this Link's row in link_values, added if no stored Link has the same values.
   std::int64_t link_value(const Link& link) {
     const std::optional<std::string> extra = encode_optional_attributes(link.extra_attributes);
-    const std::int64_t hash = link_hash(link, extra);
+    std::string key = link_key(link, extra);
+    if (auto it = batch_link_values_.find(key); it != batch_link_values_.end()) return it->second;
+    const std::int64_t hash = link_hash(key);
     {
       Use s(find_link_value_);
       s->bind(1, hash);
@@ -737,7 +758,9 @@ class SqliteArchive final : public Archive {
             text_column(s->getColumn(3)) == link.href &&
             text_column(s->getColumn(4)) == link.name && text_column(s->getColumn(5)) == extra &&
             text_column(s->getColumn(6)) == link.raw_xml) {
-          return s->getColumn(0).getInt64();
+          const std::int64_t id = s->getColumn(0).getInt64();
+          batch_link_values_.emplace(std::move(key), id);
+          return id;
         }
       }
     }
@@ -750,7 +773,9 @@ class SqliteArchive final : public Archive {
     bind_text(*s, 6, extra);
     bind_text(*s, 7, link.raw_xml);
     s->exec();
-    return db_->getLastInsertRowid();
+    const std::int64_t id = db_->getLastInsertRowid();
+    batch_link_values_.emplace(std::move(key), id);
+    return id;
   }
 
   // Brings the typed columns in line with a record that has changed. The entity is their
@@ -1007,6 +1032,11 @@ class SqliteArchive final : public Archive {
   SQLite::Statement finish_run_;
   std::vector<std::unique_ptr<KindStatements>> kinds_;    // by Kind
   std::vector<std::unique_ptr<TableStatements>> tables_;  // by Table
+  // The ids store() found or created in its transaction, by UID and by link_key(): the backup
+  // server, parent session and shared Up Links of a page's records are looked up once per page.
+  // Ids of a rolled-back transaction do not exist: store() clears both before it begins.
+  std::unordered_map<std::string, std::int64_t> batch_records_;
+  std::unordered_map<std::string, std::int64_t> batch_link_values_;
 };
 
 // The kinds table must say what model/kind.cpp says: the views and the derived Types and Hrefs
