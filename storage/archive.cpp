@@ -11,6 +11,7 @@
 #include <map>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 
@@ -27,6 +28,10 @@ namespace emarchive::storage {
 namespace {
 
 constexpr std::array kForms = {Form::Reference, Form::Entity};
+
+// The ids of the records being loaded, bound as one JSON array ("[4,8,15]"), so that a page of
+// records is read with one statement per table, each prepared once.
+constexpr std::string_view kIdList = "(SELECT value FROM json_each(?))";
 
 // The ids of migrations/001_initial.sql's kinds and the 0/1 of the form columns.
 int kind_id(Kind kind) {
@@ -142,9 +147,9 @@ std::string default_href(Kind kind, std::string_view uid, Form form) {
   return href;
 }
 
-// What finds a Link's row in link_values again: the first 8 bytes of a SHA-256 of its values,
-// each written as absent, or present with its length, so that no two Links write the same bytes.
-std::int64_t link_hash(const Link& link, const std::optional<std::string>& extra_attributes) {
+// A Link's values, each written as absent, or present with its length, so that no two Links
+// write the same bytes.
+std::string link_key(const Link& link, const std::optional<std::string>& extra_attributes) {
   std::string bytes;
   for (const std::optional<std::string>* value :
        {&link.rel, &link.type, &link.href, &link.name, &extra_attributes, &link.raw_xml}) {
@@ -157,7 +162,12 @@ std::int64_t link_hash(const Link& link, const std::optional<std::string>& extra
     bytes += ':';
     bytes += **value;
   }
-  const Sha256 digest = sha256(bytes);
+  return bytes;
+}
+
+// What finds a Link's row in link_values again: the first 8 bytes of a SHA-256 of its key.
+std::int64_t link_hash(std::string_view key) {
+  const Sha256 digest = sha256(key);
   std::uint64_t hash = 0;
   for (int i = 0; i < 8; ++i) hash = (hash << 8) | digest[static_cast<std::size_t>(i)];
   return static_cast<std::int64_t>(hash);
@@ -283,18 +293,18 @@ struct KindStatements {
     return sql + " WHERE record_id = ?";
   }
 
+  // record_id, then each field, of the records whose ids are in the JSON array parameter.
   static std::string select_sql(const KindInfo& kind) {
-    std::string sql = "SELECT ";
+    std::string sql = "SELECT record_id";
     for (const FieldSpec& field : kind.fields) {
-      if (&field != kind.fields.data()) sql += ", ";
+      sql += ", ";
       if (field.type == FieldType::Uid) {
         sql += "(SELECT uid FROM records WHERE id = " + std::string(field.column) + ")";
       } else {
         sql += std::string(field.column);
       }
     }
-    if (kind.fields.empty()) sql += "1";
-    return sql + " FROM " + table_name(kind.table) + " WHERE record_id = ?";
+    return sql + " FROM " + table_name(kind.table) + " WHERE record_id IN " + std::string(kIdList);
   }
 
   SQLite::Statement update_from_entity;
@@ -374,20 +384,26 @@ class SqliteArchive final : public Archive {
         insert_revision_(*db_,
                          "INSERT INTO revisions (record_id, form, revision, observed_at, run_id, "
                          "source_id, sha256) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-        load_record_(*db_,
-                     "SELECT r.uid, r.kind_id, s.origin FROM records r "
-                     "LEFT JOIN sources s ON s.id = r.source_id WHERE r.id = ?"),
-        select_representation_(*db_,
-                               "SELECT derived, type, href, name, vm_display_name, "
-                               "extra_attributes, has_links FROM representations "
-                               "WHERE record_id = ? AND form = ?"),
+        load_records_(*db_,
+                      "SELECT r.id, r.uid, r.kind_id, s.origin FROM records r "
+                      "LEFT JOIN sources s ON s.id = r.source_id WHERE r.id IN " +
+                          std::string(kIdList)),
+        form_exists_(*db_, "SELECT 1 FROM representations WHERE record_id = ? AND form = ?"),
+        select_representations_(*db_,
+                                "SELECT record_id, form, derived, type, href, name, "
+                                "vm_display_name, extra_attributes, has_links FROM representations "
+                                "WHERE record_id IN " +
+                                    std::string(kIdList)),
         select_links_(*db_,
-                      "SELECT v.rel, v.type, v.href, v.name, v.extra_attributes, v.raw_xml "
+                      "SELECT l.record_id, l.form, v.rel, v.type, v.href, v.name, "
+                      "v.extra_attributes, v.raw_xml "
                       "FROM links l JOIN link_values v ON v.id = l.link_value_id "
-                      "WHERE l.record_id = ? AND l.form = ? ORDER BY l.position"),
+                      "WHERE l.record_id IN " +
+                          std::string(kIdList) + " ORDER BY l.record_id, l.form, l.position"),
         select_unmodeled_(*db_,
-                          "SELECT position, xml FROM unmodeled "
-                          "WHERE record_id = ? AND form = ? ORDER BY position"),
+                          "SELECT record_id, form, position, xml FROM unmodeled "
+                          "WHERE record_id IN " +
+                              std::string(kIdList) + " ORDER BY record_id, form, position"),
         count_revisions_(*db_,
                          "SELECT count(*) FROM revisions v JOIN records r ON r.id = v.record_id "
                          "WHERE r.uid = ? AND v.form = ?"),
@@ -565,12 +581,8 @@ class SqliteArchive final : public Archive {
         select.bind(next + 1, query.offset);
         while (select.executeStep()) ids.push_back(select.getColumn(0).getInt64());
       }
-      for (std::int64_t id : ids) {
-        // The query selects archived records only, so load_record finds a form for each.
-        if (std::optional<Record> record = load_record(id)) {
-          page.records.push_back(std::move(*record));
-        }
-      }
+      // The query selects archived records only, so none is left out as a stub.
+      page.records = load_records(ids);
       transaction.commit();
       return page;
     } catch (const std::exception& e) {
@@ -603,6 +615,8 @@ class SqliteArchive final : public Archive {
                                                   std::int64_t run_id, std::string_view observed_at,
                                                   const Bookmark* advance) {
     const Record* current = nullptr;
+    batch_records_.clear();
+    batch_link_values_.clear();
     try {
       SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE);
       Batch batch{run_id, std::string(observed_at), {}};
@@ -666,10 +680,16 @@ class SqliteArchive final : public Archive {
     return s->getColumn(0).getInt64();
   }
 
-  // The id of the record with this UID, created as a stub (named `name`) if it is not known.
+  // The id of the record with this UID, created as a stub (named `name`) if it is not known;
+  // `created` (if given) says whether it was.
   std::int64_t ensure_record(Kind kind, const std::string& uid,
-                             const std::optional<std::string>& name, std::int64_t source) {
-    if (std::optional<std::int64_t> id = find_record(uid)) return *id;
+                             const std::optional<std::string>& name, std::int64_t source,
+                             bool* created = nullptr) {
+    if (auto it = batch_records_.find(uid); it != batch_records_.end()) return it->second;
+    if (std::optional<std::int64_t> id = find_record(uid)) {
+      batch_records_.emplace(uid, *id);
+      return *id;
+    }
     std::int64_t id = 0;
     {
       Use s(insert_record_);
@@ -686,6 +706,8 @@ class SqliteArchive final : public Archive {
     if (table == Table::Sessions) s->bind(index++, kind_id(kind));
     bind_text(*s, index, name);
     s->exec();
+    batch_records_.emplace(uid, id);
+    if (created) *created = true;
     return id;
   }
 
@@ -704,9 +726,11 @@ class SqliteArchive final : public Archive {
                            std::string(info(record.kind).uid_prefix));
     }
     const std::int64_t source = source_id(batch, record.origin);
-    const std::int64_t id = ensure_record(record.kind, record.uid, std::nullopt, source);
+    // A record created just now has no forms, no revisions, and this source already.
+    bool created = false;
+    const std::int64_t id = ensure_record(record.kind, record.uid, std::nullopt, source, &created);
     bool had_documents = false;
-    {
+    if (!created) {
       Use s(count_forms_);
       s->bind(1, id);
       s->executeStep();
@@ -714,25 +738,27 @@ class SqliteArchive final : public Archive {
     }
     bool changed = false;
     for (Form form : kForms) {
-      if (record.form(form)) changed |= store_form(batch, record, id, form, source);
+      if (record.form(form)) changed |= store_form(batch, record, id, form, source, created);
     }
     if (!changed) return StoreOutcome::Unchanged;
     store_typed_columns(record, id, source);
-    Use s(set_record_source_);
-    s->bind(1, source);
-    s->bind(2, id);
-    s->exec();
+    if (!created) {
+      Use s(set_record_source_);
+      s->bind(1, source);
+      s->bind(2, id);
+      s->exec();
+    }
     return had_documents ? StoreOutcome::Updated : StoreOutcome::New;
   }
 
   // Stores one form as a new revision unless its canonical document is the archived one.
   // Returns whether it did.
   bool store_form(Batch& batch, const Record& record, std::int64_t id, Form form,
-                  std::int64_t source) {
+                  std::int64_t source, bool created) {
     const std::string document = render_form(record, form);
     const Sha256 digest = sha256(document);
     std::int64_t revision = 0;
-    {
+    if (!created) {
       Use s(current_revision_);
       s->bind(1, id);
       s->bind(2, form_id(form));
@@ -764,7 +790,7 @@ class SqliteArchive final : public Archive {
   // that rebuild it are about to be replaced, and deletes those rows.
   void supersede(const Record& record, std::int64_t id, Form form, std::int64_t revision) {
     Record previous{record.kind, record.uid, "", std::nullopt, std::nullopt};
-    previous.form(form) = load_form(id, record.kind, record.uid, form);
+    previous.form(form) = std::move(load_records({id}).at(0).form(form));
     {
       Use s(keep_document_);
       s->bind(1, render_form(previous, form));
@@ -830,7 +856,9 @@ class SqliteArchive final : public Archive {
   // The id of this Link's row in link_values, added if no stored Link has the same values.
   std::int64_t link_value(const Link& link) {
     const std::optional<std::string> extra = encode_optional_attributes(link.extra_attributes);
-    const std::int64_t hash = link_hash(link, extra);
+    std::string key = link_key(link, extra);
+    if (auto it = batch_link_values_.find(key); it != batch_link_values_.end()) return it->second;
+    const std::int64_t hash = link_hash(key);
     {
       Use s(find_link_value_);
       s->bind(1, hash);
@@ -839,7 +867,9 @@ class SqliteArchive final : public Archive {
             text_column(s->getColumn(3)) == link.href &&
             text_column(s->getColumn(4)) == link.name && text_column(s->getColumn(5)) == extra &&
             text_column(s->getColumn(6)) == link.raw_xml) {
-          return s->getColumn(0).getInt64();
+          const std::int64_t id = s->getColumn(0).getInt64();
+          batch_link_values_.emplace(std::move(key), id);
+          return id;
         }
       }
     }
@@ -852,7 +882,9 @@ class SqliteArchive final : public Archive {
     bind_text(*s, 6, extra);
     bind_text(*s, 7, link.raw_xml);
     s->exec();
-    return db_->getLastInsertRowid();
+    const std::int64_t id = db_->getLastInsertRowid();
+    batch_link_values_.emplace(std::move(key), id);
+    return id;
   }
 
   // Brings the typed columns in line with a record that has changed. The entity is their
@@ -938,7 +970,7 @@ class SqliteArchive final : public Archive {
   }
 
   bool load_form_exists(std::int64_t id, Form form) {
-    Use s(select_representation_);
+    Use s(form_exists_);
     s->bind(1, id);
     s->bind(2, form_id(form));
     return s->executeStep();
@@ -947,101 +979,138 @@ class SqliteArchive final : public Archive {
   std::optional<Record> load_record(std::string_view uid) {
     const std::optional<std::int64_t> id = find_record(std::string(uid));
     if (!id) return std::nullopt;
-    return load_record(*id);
+    std::vector<Record> records = load_records({*id});
+    if (records.empty()) return std::nullopt;
+    return std::move(records.front());
   }
 
-  // The record with this id, or nullopt for a stub.
-  std::optional<Record> load_record(std::int64_t id) {
-    Record record;
-    {
-      Use s(load_record_);
-      s->bind(1, id);
-      if (!s->executeStep()) return std::nullopt;
-      record.uid = s->getColumn(0).getString();
-      record.kind = kind_from_id(s->getColumn(1).getInt());
-      record.origin = s->getColumn(2).isNull() ? "" : s->getColumn(2).getString();
+  // The records with these ids, in this order, each with every archived form; stubs (and ids of
+  // no record) are left out. One statement per table, however many ids: loading a page record
+  // by record took six statements each.
+  std::vector<Record> load_records(const std::vector<std::int64_t>& ids) {
+    std::string list = "[";
+    for (std::int64_t id : ids) {
+      if (list.size() > 1) list += ',';
+      list += std::to_string(id);
     }
-    for (Form form : kForms) record.form(form) = load_form(id, record.kind, record.uid, form);
-    if (!record.reference && !record.entity) return std::nullopt;
-    return record;
-  }
-
-  std::optional<Representation> load_form(std::int64_t id, Kind kind, std::string_view uid,
-                                          Form form) {
-    Representation representation;
+    list += ']';
+    std::unordered_map<std::int64_t, Record> loaded;
     {
-      Use s(select_representation_);
-      s->bind(1, id);
-      s->bind(2, form_id(form));
-      if (!s->executeStep()) return std::nullopt;
-      const int derived = s->getColumn(0).getInt();
-      representation.type =
-          (derived & kDerivedType) ? default_type(kind, form) : text_column(s->getColumn(1));
-      representation.href =
-          (derived & kDerivedHref) ? default_href(kind, uid, form) : text_column(s->getColumn(2));
-      representation.name = text_column(s->getColumn(3));
-      representation.vm_display_name = text_column(s->getColumn(4));
-      representation.extra_attributes = decode_attributes(s->getColumn(5));
-      representation.has_links = s->getColumn(6).getInt() != 0;
+      Use s(load_records_);
+      s->bind(1, list);
+      while (s->executeStep()) {
+        Record& record = loaded[s->getColumn(0).getInt64()];
+        record.uid = s->getColumn(1).getString();
+        record.kind = kind_from_id(s->getColumn(2).getInt());
+        record.origin = s->getColumn(3).isNull() ? "" : s->getColumn(3).getString();
+      }
+    }
+    const auto form_of = [&](SQLite::Statement& s) -> Representation& {
+      Record& record = loaded.at(s.getColumn(0).getInt64());
+      const Form form =
+          s.getColumn(1).getInt() == form_id(Form::Entity) ? Form::Entity : Form::Reference;
+      if (!record.form(form)) {
+        throw ArchiveFailure("record " + std::to_string(s.getColumn(0).getInt64()) +
+                             " has rows of a form it has no representation of");
+      }
+      return *record.form(form);
+    };
+    {
+      Use s(select_representations_);
+      s->bind(1, list);
+      while (s->executeStep()) {
+        Record& record = loaded.at(s->getColumn(0).getInt64());
+        const Form form =
+            s->getColumn(1).getInt() == form_id(Form::Entity) ? Form::Entity : Form::Reference;
+        Representation& representation = record.form(form).emplace();
+        const int derived = s->getColumn(2).getInt();
+        representation.type = (derived & kDerivedType) ? default_type(record.kind, form)
+                                                       : text_column(s->getColumn(3));
+        representation.href = (derived & kDerivedHref) ? default_href(record.kind, record.uid, form)
+                                                       : text_column(s->getColumn(4));
+        representation.name = text_column(s->getColumn(5));
+        representation.vm_display_name = text_column(s->getColumn(6));
+        representation.extra_attributes = decode_attributes(s->getColumn(7));
+        representation.has_links = s->getColumn(8).getInt() != 0;
+      }
     }
     {
       Use s(select_links_);
-      s->bind(1, id);
-      s->bind(2, form_id(form));
+      s->bind(1, list);
       while (s->executeStep()) {
         Link link;
-        link.rel = text_column(s->getColumn(0));
-        link.type = text_column(s->getColumn(1));
-        link.href = text_column(s->getColumn(2));
-        link.name = text_column(s->getColumn(3));
-        link.extra_attributes = decode_attributes(s->getColumn(4));
-        link.raw_xml = text_column(s->getColumn(5));
-        representation.links.push_back(std::move(link));
+        link.rel = text_column(s->getColumn(2));
+        link.type = text_column(s->getColumn(3));
+        link.href = text_column(s->getColumn(4));
+        link.name = text_column(s->getColumn(5));
+        link.extra_attributes = decode_attributes(s->getColumn(6));
+        link.raw_xml = text_column(s->getColumn(7));
+        form_of(*s).links.push_back(std::move(link));
       }
     }
     {
       Use s(select_unmodeled_);
-      s->bind(1, id);
-      s->bind(2, form_id(form));
+      s->bind(1, list);
       while (s->executeStep()) {
-        representation.unmodeled.push_back(
-            {static_cast<std::size_t>(s->getColumn(0).getInt64()), s->getColumn(1).getString()});
+        form_of(*s).unmodeled.push_back(
+            {static_cast<std::size_t>(s->getColumn(2).getInt64()), s->getColumn(3).getString()});
       }
     }
-    if (form == Form::Entity) representation.fields = load_fields(id, kind);
-    return representation;
+    load_fields(loaded, list);
+    std::vector<Record> records;
+    records.reserve(ids.size());
+    for (std::int64_t id : ids) {
+      auto it = loaded.find(id);
+      if (it == loaded.end() || (!it->second.reference && !it->second.entity)) continue;
+      records.push_back(std::move(it->second));
+    }
+    return records;
   }
 
-  std::vector<std::optional<std::string>> load_fields(std::int64_t id, Kind kind) {
-    const KindInfo& kind_info = info(kind);
-    std::vector<std::optional<std::string>> fields;
-    Use s(kinds_[static_cast<std::size_t>(kind)]->select_fields);
-    s->bind(1, id);
-    if (!s->executeStep()) {
-      throw ArchiveFailure("record " + std::to_string(id) + " has no row in " +
-                           table_name(kind_info.table));
+  // The typed fields of the loaded records whose entity was archived, from their kinds' tables.
+  void load_fields(std::unordered_map<std::int64_t, Record>& loaded, const std::string& list) {
+    std::vector<bool> kinds(all_kinds().size());
+    for (const auto& [id, record] : loaded) {
+      if (record.entity) kinds[static_cast<std::size_t>(record.kind)] = true;
     }
-    for (std::size_t i = 0; i < kind_info.fields.size(); ++i) {
-      const SQLite::Column column = s->getColumn(static_cast<int>(i));
-      if (column.isNull()) {
-        fields.emplace_back();
-        continue;
-      }
-      switch (kind_info.fields[i].type) {
-        case FieldType::Integer:
-          fields.emplace_back(std::to_string(column.getInt64()));
-          break;
-        case FieldType::Boolean:
-          fields.emplace_back(column.getInt64() != 0 ? "true" : "false");
-          break;
-        case FieldType::Text:
-        case FieldType::Time:
-        case FieldType::Uid:
-          fields.emplace_back(column.getString());
-          break;
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+      if (!kinds[k]) continue;
+      const KindInfo& kind_info = info(static_cast<Kind>(k));
+      Use s(kinds_[k]->select_fields);
+      s->bind(1, list);
+      while (s->executeStep()) {
+        Record& record = loaded.at(s->getColumn(0).getInt64());
+        // Another kind's table never has a row for it; an entity of this kind always has one.
+        if (!record.entity || static_cast<std::size_t>(record.kind) != k) continue;
+        std::vector<std::optional<std::string>>& fields = record.entity->fields;
+        for (std::size_t i = 0; i < kind_info.fields.size(); ++i) {
+          const SQLite::Column column = s->getColumn(static_cast<int>(i) + 1);
+          if (column.isNull()) {
+            fields.emplace_back();
+            continue;
+          }
+          switch (kind_info.fields[i].type) {
+            case FieldType::Integer:
+              fields.emplace_back(std::to_string(column.getInt64()));
+              break;
+            case FieldType::Boolean:
+              fields.emplace_back(column.getInt64() != 0 ? "true" : "false");
+              break;
+            case FieldType::Text:
+            case FieldType::Time:
+            case FieldType::Uid:
+              fields.emplace_back(column.getString());
+              break;
+          }
+        }
       }
     }
-    return fields;
+    for (const auto& [id, record] : loaded) {
+      if (record.entity && record.entity->fields.size() != info(record.kind).fields.size()) {
+        throw ArchiveFailure("record " + std::to_string(id) + " has no row in " +
+                             table_name(info(record.kind).table));
+      }
+    }
   }
 
   std::string path_;
@@ -1062,8 +1131,9 @@ class SqliteArchive final : public Archive {
   SQLite::Statement insert_link_;
   SQLite::Statement insert_unmodeled_;
   SQLite::Statement insert_revision_;
-  SQLite::Statement load_record_;
-  SQLite::Statement select_representation_;
+  SQLite::Statement load_records_;
+  SQLite::Statement form_exists_;
+  SQLite::Statement select_representations_;
   SQLite::Statement select_links_;
   SQLite::Statement select_unmodeled_;
   SQLite::Statement count_revisions_;
@@ -1071,6 +1141,11 @@ class SqliteArchive final : public Archive {
   SQLite::Statement finish_run_;
   std::vector<std::unique_ptr<KindStatements>> kinds_;    // by Kind
   std::vector<std::unique_ptr<TableStatements>> tables_;  // by Table
+  // The ids store() found or created in its transaction, by UID and by link_key(): the backup
+  // server, parent session and shared Up Links of a page's records are looked up once per page.
+  // Ids of a rolled-back transaction do not exist: store() clears both before it begins.
+  std::unordered_map<std::string, std::int64_t> batch_records_;
+  std::unordered_map<std::string, std::int64_t> batch_link_values_;
 };
 
 // The kinds table must say what model/kind.cpp says: the views and the derived Types and Hrefs
@@ -1106,6 +1181,17 @@ Expected<std::unique_ptr<Archive>> Archive::open(const std::string& path,
     if (options.create && !options.read_only) flags |= SQLite::OPEN_CREATE;
     auto db = std::make_unique<SQLite::Database>(path, flags, options.busy_timeout_ms);
     db->exec("PRAGMA foreign_keys = ON");
+    // Statements that may abort halfway inside a transaction (updates of tables with foreign
+    // keys, upserts) keep a statement journal; in a temporary file it cost an import two thirds
+    // of its system time (about 34 small writes per record). It holds the pages one statement
+    // changed, so memory is the right place.
+    db->exec("PRAGMA temp_store = MEMORY");
+    // SQLite's default page cache (2 MB) is far smaller than the indexes an import or a query
+    // touches: records' UID index and link_values' hash index take random GUIDs and hashes, so
+    // an import of 100,000 task sessions ran at half the rate of one of 20,000, re-reading pages
+    // from the OS. The cache fills only as pages are used; 32 MB keeps an import's peak RSS
+    // well below 100 MB (docs/BENCHMARKS.md).
+    db->exec("PRAGMA cache_size = -32768");
     const std::span<const migrations::Migration> list = migrations::all();
     if (options.read_only) {
       const int version = user_version(*db);

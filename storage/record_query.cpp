@@ -1,5 +1,6 @@
 #include "storage/record_query.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "model/ascii.h"
@@ -20,11 +21,11 @@ const FieldSpec* field_spec(Kind kind, std::string_view element) {
   return nullptr;
 }
 
-// The SQL expression for a field's value, over the aliases r (records) and t (the kind's table).
+// The SQL expression for a field's value, over the alias t (the kind's table).
 std::string value_expr(Kind kind, const QueryField& field) {
   switch (field.source) {
     case QuerySource::Uid:
-      return "r.uid";
+      return "(SELECT uid FROM records WHERE id = t.record_id)";
     case QuerySource::Name:
       return "t.name";
     case QuerySource::VmDisplayName:
@@ -72,6 +73,8 @@ std::string enum_rank(const QueryField& field, const std::string& expr) {
 // For UID fields held as a record id in t: the id column, so that equality uses its index.
 std::optional<std::string> id_column(Kind kind, const QueryField& field) {
   switch (field.source) {
+    case QuerySource::Uid:
+      return "t.record_id";
     case QuerySource::JobUid:
       if (is_task_kind(kind)) return std::nullopt;
       return "t.job_id";
@@ -251,50 +254,79 @@ class Compiler {
   std::string error_;
 };
 
+// Whether every record `node` matches has its entity archived: it compares a typed column that
+// only an entity writes (storage/archive.cpp; relations, which references also give, excepted),
+// which is NULL otherwise, and NULL matches no comparison. Called on a compiled filter.
+bool implies_entity(const QueryType& type, const FilterNode& node) {
+  const auto implies = [&](const FilterNode& child) { return implies_entity(type, child); };
+  switch (node.type) {
+    case FilterNode::Type::And:
+      return std::any_of(node.children.begin(), node.children.end(), implies);
+    case FilterNode::Type::Or:
+      return std::all_of(node.children.begin(), node.children.end(), implies);
+    case FilterNode::Type::Compare:
+      break;
+  }
+  const QueryField* field = find_query_field(type, node.field);
+  return field->source == QuerySource::Field &&
+         field_spec(type.kind, field->element)->type != FieldType::Uid;
+}
+
 }  // namespace
 
 Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter) {
-  return Compiler(type).compile(filter);
+  Expected<CompiledFilter> compiled = Compiler(type).compile(filter);
+  if (compiled) compiled->implies_entity = implies_entity(type, filter);
+  return compiled;
 }
 
 RecordQuerySql record_query_sql(const RecordQuery& query) {
   const KindInfo& kind = info(query.kind);
   RecordQuerySql out;
-  std::string where = "EXISTS (SELECT 1 FROM representations p WHERE p.record_id = r.id";
-  where += query.entities_only ? " AND p.form = 1)" : ")";
+  // Terms joined by AND; never empty, as it has the stub test or the filter.
+  std::string where;
+  const auto term = [&where](const std::string& sql) {
+    where += (where.empty() ? "" : " AND ") + sql;
+  };
+  // Stubs are never listed. The test costs two lookups per candidate row (most of a count over
+  // a large archive), so it is left out where the filter already implies an archived entity.
+  if (!query.filter || !query.filter->implies_entity) {
+    term(std::string("EXISTS (SELECT 1 FROM representations p WHERE p.record_id = t.record_id") +
+         (query.entities_only ? " AND p.form = 1)" : ")"));
+  }
   if (kind.table == Table::Sessions) {
     // kinds.id is the Kind's enum value + 1 (migrations/001_initial.sql).
-    where += " AND t.kind_id = ?";
+    term("t.kind_id = ?");
     out.params.emplace_back(static_cast<std::int64_t>(query.kind) + 1);
   }
   if (query.parent_uid) {
-    where += " AND t.parent_id = (SELECT id FROM records WHERE uid = ?)";
+    term("t.parent_id = (SELECT id FROM records WHERE uid = ?)");
     out.params.emplace_back(*query.parent_uid);
   }
   if (query.job_uid) {
-    where += " AND t.job_id = (SELECT id FROM records WHERE uid = ?)";
+    term("t.job_id = (SELECT id FROM records WHERE uid = ?)");
     out.params.emplace_back(*query.job_uid);
   }
   if (!query.job_types.empty()) {
-    where += " AND t.job_type IN (";
+    std::string in = "t.job_type IN (";
     for (std::size_t i = 0; i < query.job_types.size(); ++i) {
-      where += i ? ", ?" : "?";
+      in += i ? ", ?" : "?";
       out.params.emplace_back(query.job_types[i]);
     }
-    where += ")";
+    term(in + ")");
   }
   if (query.created_since) {
     // A session seen only by reference has no creation time; it is listed, not hidden.
-    where += " AND (t.creation_time_ns IS NULL OR t.creation_time_ns >= ?)";
+    term("(t.creation_time_ns IS NULL OR t.creation_time_ns >= ?)");
     out.params.emplace_back(static_cast<std::int64_t>(*query.created_since));
   }
   if (query.filter) {
-    where += " AND " + query.filter->sql;
+    term(query.filter->sql);
     out.params.insert(out.params.end(), query.filter->params.begin(), query.filter->params.end());
   }
 
-  const std::string from = std::string(" FROM ") + table_name(info(query.kind).table) +
-                           " t JOIN records r ON r.id = t.record_id";
+  // t.record_id is the record's id: records itself is needed only for UIDs, by subquery.
+  const std::string from = std::string(" FROM ") + table_name(info(query.kind).table) + " t";
   std::string order;
   if (query.sort.field) {
     const QueryField& field = *query.sort.field;
@@ -312,8 +344,8 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   order += query.sort.descending ? " DESC" : " ASC";
 
   out.count = "SELECT count(*)" + from + " WHERE " + where;
-  out.select_ids =
-      "SELECT r.id" + from + " WHERE " + where + " ORDER BY " + order + ", r.id LIMIT ? OFFSET ?";
+  out.select_ids = "SELECT t.record_id" + from + " WHERE " + where + " ORDER BY " + order +
+                   ", t.record_id LIMIT ? OFFSET ?";
   return out;
 }
 

@@ -19,11 +19,14 @@ namespace emarchive::storage {
 
 using SqlValue = std::variant<std::int64_t, std::string>;
 
-// A WHERE clause over the aliases of RecordQuery's SQL (r = records, t = the kind's table),
-// with its parameters in order.
+// A WHERE clause over the alias of RecordQuery's SQL (t = the kind's table), with its
+// parameters in order.
 struct CompiledFilter {
   std::string sql;
   std::vector<SqlValue> params;
+  // Every record the filter matches has its entity archived (it compares a field only the entity
+  // form gives), so the query need not check that the record is more than a stub.
+  bool implies_entity = false;
 };
 
 // Resolves field names (case-insensitively) against `type` and checks every value against the

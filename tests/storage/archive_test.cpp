@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "migrations/embedded.h"
 #include "model/codec.h"
 #include "model/em_time.h"
 #include "model/query_filter.h"
@@ -188,7 +189,7 @@ class ArchiveTest : public ::testing::Test {
 };
 
 TEST_F(ArchiveTest, OpensInWalModeAtTheNewestSchemaVersion) {
-  EXPECT_EQ(archive_->schema_version(), 2);
+  EXPECT_EQ(archive_->schema_version(), static_cast<int>(migrations::all().size()));
   SQLite::Database db = sql();
   EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM kinds").getInt(), 7);
@@ -442,6 +443,47 @@ TEST_F(ArchiveTest, AnswersRecordQueriesPageByPage) {
   ASSERT_TRUE(page) << page.error().message;
   EXPECT_EQ(page->total, 2);
   EXPECT_EQ(page->records, (std::vector{tasks[3], tasks[1]}));
+}
+
+// Queries skip the stub test when the filter compares a field only an entity gives: this holds
+// them to listing what they listed with it.
+TEST_F(ArchiveTest, FiltersListArchivedRecordsOnlyNeverStubs) {
+  const Record task = full_record(Kind::BackupTaskSession, kTaskGuid);
+  std::string guid(kTaskGuid);
+  guid.back() = 'f';
+  Record reference_only = full_record(Kind::BackupTaskSession, guid);
+  reference_only.entity.reset();
+  store({task, reference_only});  // the parent job session is a stub, named by the Links
+
+  const auto uids = [&](Kind kind, const std::string& text) {
+    const QueryType* type = find_query_type(info(kind).name);
+    auto filter = parse_filter(text);
+    EXPECT_TRUE(filter) << filter.error().message;
+    auto compiled = compile_filter(*type, *filter);
+    EXPECT_TRUE(compiled) << compiled.error().message;
+    RecordQuery query;
+    query.kind = kind;
+    query.filter = *compiled;
+    auto page = archive_->query(query);
+    EXPECT_TRUE(page) << page.error().message;
+    std::vector<std::string> out;
+    for (const Record& r : page->records) out.push_back(r.uid);
+    EXPECT_EQ(page->total, static_cast<std::int64_t>(out.size()));
+    return out;
+  };
+  const std::string result = *task.field("Result");
+  const std::string name = *reference_only.reference->name;
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "Result==\"" + result + "\""), std::vector{task.uid});
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "Result==\"" + result + "\",Name==\"" + name + "\""),
+            (std::vector{task.uid, reference_only.uid}));
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "UID==\"" + reference_only.uid + "\""),
+            std::vector{reference_only.uid});
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "UID!=\"" + reference_only.uid + "\""),
+            std::vector{task.uid});
+  const std::string stub_name = "Nightly VMs@2025-06-05 03:04:05";
+  EXPECT_EQ(uids(Kind::BackupJobSession, "Name==\"" + stub_name + "\""),
+            std::vector<std::string>{});
+  EXPECT_EQ(uids(Kind::BackupJobSession, "Result!=Success"), std::vector<std::string>{});
 }
 
 TEST_F(ArchiveTest, AgentManagementSessionsPointToTheirParentByLink) {

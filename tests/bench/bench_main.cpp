@@ -1,0 +1,278 @@
+// emarchive_bench: the in-process parts of scripts/bench (docs/BENCHMARKS.md). Each subcommand
+// prints its results as key=value lines on stdout, for the script to read; errors go to stderr
+// with exit status 1.
+//
+//   generate --out DIR --tasks N [--per-file 1000] [--seed 1]
+//       BackupTaskSession entities from sim/ as EM QueryResult pages (entities form), one file
+//       per page, so that `emarchive import` and the pugixml baseline read the same bytes.
+//   pugixml PATH...
+//       The baseline: every file read and parsed by pugixml (load_buffer), nothing more.
+//   query --db FILE --filter EXPR [--sort-desc F] [--page-size 100] [--runs 11]
+//       Median latency of Archive::query for the first and the last page of the filter's
+//       matches, compiled the way the query service compiles it (api/query_request.h).
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <pugixml.hpp>
+
+#include "api/query_request.h"
+#include "model/codec.h"
+#include "model/em_time.h"
+#include "sim/history.h"
+#include "storage/archive.h"
+
+namespace emarchive::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+std::string read_file(const fs::path& path) {
+  // As `emarchive import` reads (ingest/importer.cpp).
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (!in.is_open() || in.bad()) throw std::runtime_error(path.string() + ": cannot read file");
+  return std::move(buffer).str();
+}
+
+struct GenerateConfig {
+  std::string out;
+  std::int64_t tasks = 0;
+  std::int64_t per_file = 1000;
+  std::uint64_t seed = 1;
+};
+
+// sim/ emits about 0.8 backup task sessions per VM and day (some VMs are replicated, some
+// tasks retried); 2,000 VMs give a year of history per 600,000 task sessions.
+constexpr int kVms = 2000;
+constexpr int kJobs = 100;
+constexpr double kTasksPerVmDay = 0.7;  // a lower bound, so that enough days are generated
+
+int generate(const GenerateConfig& config) {
+  fs::create_directories(config.out);
+  // A fixed `now`, so that every run generates the same documents.
+  const EmTime now = *parse_em_time("2026-01-01T00:00:00Z");
+  sim::HistoryOptions options;
+  options.seed = config.seed;
+  options.vms = kVms;
+  options.jobs = kJobs;
+  options.days = static_cast<int>(static_cast<double>(config.tasks) / (kVms * kTasksPerVmDay)) + 2;
+
+  std::vector<Record> page;
+  std::int64_t tasks = 0;
+  std::int64_t files = 0;
+  std::int64_t bytes = 0;
+  EmTime first = 0;
+  EmTime last = 0;
+  const auto flush = [&] {
+    if (page.empty()) return;
+    ++files;
+    PagingInfo paging;
+    paging.page_num = files;
+    paging.page_size = config.per_file;
+    paging.pages_count = (config.tasks + config.per_file - 1) / config.per_file;
+    const std::string xml = render_query_result(
+        {Kind::BackupTaskSession, Form::Entity, page, paging, false}, "https://em.bench:9398");
+    char name[32];
+    std::snprintf(name, sizeof name, "page-%06lld.xml", static_cast<long long>(files));
+    std::ofstream out(fs::path(config.out) / name, std::ios::binary);
+    out << xml;
+    if (!out.flush()) throw std::runtime_error(config.out + "/" + name + ": cannot write");
+    bytes += static_cast<std::int64_t>(xml.size());
+    page.clear();
+  };
+  sim::generate(options, now, [&](std::vector<Record>&& batch) {
+    for (Record& record : batch) {
+      if (record.kind != Kind::BackupTaskSession || tasks == config.tasks) continue;
+      const EmTime created = *parse_em_time(*record.field("CreationTimeUTC"));
+      if (tasks == 0) first = created;
+      last = created;
+      ++tasks;
+      page.push_back(std::move(record));
+      if (static_cast<std::int64_t>(page.size()) == config.per_file) flush();
+    }
+  });
+  flush();
+  if (tasks < config.tasks) {
+    std::cerr << "generate: sim/ gave only " << tasks << " task sessions of " << config.tasks
+              << "\n";
+    return 1;
+  }
+  // The middle half of the span the task sessions were created in: a range for the query.
+  const EmTime quarter = (last - first) / 4;
+  std::cout << "tasks=" << tasks << "\nfiles=" << files << "\nxml_bytes=" << bytes
+            << "\nrange_from=" << format_em_time(first + quarter)
+            << "\nrange_to=" << format_em_time(last - quarter) << "\n";
+  return 0;
+}
+
+std::vector<fs::path> xml_files(const std::vector<std::string>& paths) {
+  std::vector<fs::path> files;
+  for (const std::string& p : paths) {
+    if (!fs::is_directory(p)) {
+      files.emplace_back(p);
+      continue;
+    }
+    for (const auto& entry : fs::recursive_directory_iterator(p)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".xml") {
+        files.push_back(entry.path());
+      }
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Reads and parses like `emarchive import` does (one file at a time), counting the entities of
+// each QueryResult: the least walking that still says how many documents were parsed.
+int pugixml_baseline(const std::vector<std::string>& paths) {
+  const std::vector<fs::path> files = xml_files(paths);
+  const Clock::time_point start = Clock::now();
+  std::int64_t documents = 0;
+  std::int64_t bytes = 0;
+  for (const fs::path& path : files) {
+    const std::string text = read_file(path);
+    bytes += static_cast<std::int64_t>(text.size());
+    pugi::xml_document doc;
+    const pugi::xml_parse_result parsed = doc.load_buffer(text.data(), text.size());
+    if (!parsed) {
+      std::cerr << path.string() << ": " << parsed.description() << "\n";
+      return 1;
+    }
+    for (pugi::xml_node list : doc.document_element().child("Entities").children()) {
+      documents += std::distance(list.begin(), list.end());
+    }
+  }
+  const double elapsed = seconds_since(start);
+  std::cout << "files=" << files.size() << "\ndocuments=" << documents << "\nxml_bytes=" << bytes
+            << "\nseconds=" << elapsed
+            << "\ndocs_per_s=" << static_cast<double>(documents) / elapsed << "\n";
+  return 0;
+}
+
+struct QueryConfig {
+  std::string db;
+  std::string filter;
+  std::string sort_desc = "CreationTime";
+  std::int64_t page_size = 100;
+  int runs = 11;
+};
+
+api::QueryRequest query_request(const QueryConfig& config, std::int64_t page) {
+  auto request = api::parse_query_request({{"type", "BackupTaskSession"},
+                                           {"format", "Entities"},
+                                           {"filter", config.filter},
+                                           {"sortDesc", config.sort_desc},
+                                           {"pageSize", std::to_string(config.page_size)},
+                                           {"page", std::to_string(page)}});
+  if (!request) throw std::runtime_error("query: " + request.error().message);
+  return std::move(*request);
+}
+
+// Median milliseconds of Archive::query for one page, after one untimed run that warms the
+// page cache and the planner, as a long-running server would be.
+double time_page(storage::Archive& archive, const storage::RecordQuery& query, int runs,
+                 std::int64_t& total, std::size_t& records) {
+  std::vector<double> ms;
+  for (int i = 0; i <= runs; ++i) {
+    const Clock::time_point start = Clock::now();
+    auto page = archive.query(query);
+    const double elapsed = seconds_since(start) * 1000;
+    if (!page) throw std::runtime_error(page.error().message);
+    total = page->total;
+    records = page->records.size();
+    if (i > 0) ms.push_back(elapsed);
+  }
+  return median(ms);
+}
+
+int query(const QueryConfig& config) {
+  storage::OpenOptions options;
+  options.create = false;
+  options.read_only = true;
+  auto archive = storage::Archive::open(config.db, options);
+  if (!archive) {
+    std::cerr << archive.error().message << "\n";
+    return 1;
+  }
+  std::int64_t total = 0;
+  std::size_t first_records = 0;
+  const double first_ms =
+      time_page(**archive, query_request(config, 1).query, config.runs, total, first_records);
+  const std::int64_t last_page =
+      std::max<std::int64_t>(1, (total + config.page_size - 1) / config.page_size);
+  std::size_t last_records = 0;
+  const double last_ms = time_page(**archive, query_request(config, last_page).query, config.runs,
+                                   total, last_records);
+  std::cout << "matches=" << total << "\nfirst_page_records=" << first_records
+            << "\nfirst_page_ms=" << first_ms << "\nlast_page=" << last_page
+            << "\nlast_page_records=" << last_records << "\nlast_page_ms=" << last_ms << "\n";
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app("emarchive's benchmark driver (scripts/bench)");
+  app.require_subcommand(1);
+
+  GenerateConfig generate_config;
+  CLI::App* gen = app.add_subcommand("generate", "Task sessions from sim/ as QueryResult files");
+  gen->add_option("--out", generate_config.out, "Directory to write")->required();
+  gen->add_option("--tasks", generate_config.tasks, "Task sessions")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  gen->add_option("--per-file", generate_config.per_file, "Task sessions per file")
+      ->check(CLI::PositiveNumber);
+  gen->add_option("--seed", generate_config.seed, "sim/ seed");
+
+  std::vector<std::string> paths;
+  CLI::App* pugi = app.add_subcommand("pugixml", "Parse files with pugixml alone (baseline)");
+  pugi->add_option("paths", paths, "Files and directories")->required();
+
+  QueryConfig query_config;
+  CLI::App* q = app.add_subcommand("query", "Time Archive::query for the first and last page");
+  q->add_option("--db", query_config.db, "Archive")->required();
+  q->add_option("--filter", query_config.filter, "Query service filter")->required();
+  q->add_option("--sort-desc", query_config.sort_desc, "Field to sort descending by");
+  q->add_option("--page-size", query_config.page_size, "Page size")->check(CLI::PositiveNumber);
+  q->add_option("--runs", query_config.runs, "Timed runs per page")->check(CLI::PositiveNumber);
+
+  CLI11_PARSE(app, argc, argv);
+  if (*gen) return generate(generate_config);
+  if (*pugi) return pugixml_baseline(paths);
+  return query(query_config);
+}
+
+}  // namespace
+}  // namespace emarchive::bench
+
+int main(int argc, char** argv) {
+  try {
+    return emarchive::bench::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "emarchive_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
