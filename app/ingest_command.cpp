@@ -46,17 +46,17 @@ struct IngestConfig {
 
 std::string type_status(const ingest::TypeProgress& p) {
   return "ingest " + std::string(p.type) + ": " + std::to_string(p.pages) +
-         (p.pages == 1 ? " page, " : " pages, ") +
-         std::to_string(p.records) + " records (" + std::to_string(p.records_new) + " new, " +
-         std::to_string(p.records_updated) + " updated, " + std::to_string(p.records_unchanged) +
-         " unchanged)";
+         (p.pages == 1 ? " page, " : " pages, ") + std::to_string(p.records) + " records (" +
+         std::to_string(p.records_new) + " new, " + std::to_string(p.records_updated) +
+         " updated, " + std::to_string(p.records_unchanged) + " unchanged)";
 }
 
-// SIGINT and SIGTERM for `ingest --follow`. Between runs, one ends the command cleanly (exit 0);
-// during a run it ends the process at once with 128 + the signal, as the default action would:
-// every stored page is committed, the next run resumes from the bookmarks, and the logon session
-// expires on EM after its idle timeout. Construct before any other thread starts, so that every
-// thread inherits the blocked mask and only the waiting thread takes the signals.
+// SIGINT and SIGTERM. The first one stops the run at its next request: the ingester logs off
+// and records the run, every stored page stays, and the next run resumes from the bookmarks;
+// between runs of --follow it ends the command at once. A second one during a run ends the
+// process at once (for an EM that does not answer), with 128 + the signal as the default action
+// would. Construct before any other thread starts, so that every thread inherits the blocked
+// mask and only the waiting thread takes the signals.
 class StopSignals {
  public:
   StopSignals() {
@@ -65,48 +65,46 @@ class StopSignals {
     sigaddset(&signals_, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
     waiter_ = std::thread([this] {
-      int signal = 0;
-      sigwait(&signals_, &signal);
-      std::unique_lock lock(mutex_);
-      if (running_) std::_Exit(128 + signal);
-      stopped_ = true;
-      changed_.notify_all();
+      while (true) {
+        int signal = 0;
+        sigwait(&signals_, &signal);
+        std::lock_guard lock(mutex_);
+        if (closing_) return;
+        if (signal_ != 0) std::_Exit(128 + signal);
+        signal_ = signal;
+        changed_.notify_all();
+      }
     });
   }
   ~StopSignals() {
-    // The waiter is still in sigwait() unless a signal came; one sent to it alone ends it.
-    bool waiting = false;
     {
       std::lock_guard lock(mutex_);
-      waiting = !stopped_;
+      closing_ = true;
     }
-    if (waiting) pthread_kill(waiter_.native_handle(), SIGTERM);
+    pthread_kill(waiter_.native_handle(), SIGTERM);  // taken by the waiter's sigwait() alone
     waiter_.join();
   }
-  // Whether a run is in progress; also true when a signal came between runs.
-  bool set_running(bool running) {
+  // The signal that asked to stop; 0 for none yet. Thread-safe.
+  int signal() {
     std::lock_guard lock(mutex_);
-    running_ = running;
-    return stopped_;
+    return signal_;
   }
   // Waits up to `duration`; true when a signal asked to stop.
   bool wait(std::chrono::seconds duration) {
     std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, duration, [this] { return stopped_; });
+    return changed_.wait_for(lock, duration, [this] { return signal_ != 0; });
   }
 
  private:
   sigset_t signals_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  bool running_ = false;
-  bool stopped_ = false;
+  int signal_ = 0;
+  bool closing_ = false;
   std::thread waiter_;
 };
 
 int run_ingest(const IngestConfig& config) {
-  std::optional<StopSignals> stop_signals;
-  if (config.follow) stop_signals.emplace();
   ingest::IngestOptions options;
   options.page_size = config.page_size;
   if (!config.types.empty()) {
@@ -141,6 +139,8 @@ int run_ingest(const IngestConfig& config) {
     std::cerr << "emarchive ingest: " << password.error().message << "\n";
     return kExitUsage;
   }
+  // After the password prompt, so that Ctrl-C there ends the command at once.
+  StopSignals stop_signals;
   auto archive = storage::Archive::open(config.db);
   if (!archive) {
     std::cerr << "emarchive ingest: " << archive.error().message << "\n";
@@ -178,12 +178,16 @@ int run_ingest(const IngestConfig& config) {
     }
   };
   const std::string detail = (*http)->origin() + " as " + config.user;
+  options.stop = [&] { return stop_signals.signal() != 0; };
   while (true) {
-    if (stop_signals && stop_signals->set_running(true)) break;
     const ingest::IngestResult result = ingest::ingest_once(**archive, em, detail, options);
-    if (stop_signals) stop_signals->set_running(false);
     progress.clear();
     std::cout << "ingest: " << summary(result.counts) << "\n" << std::flush;
+    if (result.fatal_error == ingest::kStopped) {
+      std::cerr << "emarchive ingest: stopped during a run; what it stored stays, and the next run "
+                   "goes on from there\n";
+      return 128 + stop_signals.signal();
+    }
     int code = kExitOk;
     if (result.fatal_error) {
       std::cerr << "emarchive ingest: " << *result.fatal_error << "\n";
@@ -191,11 +195,13 @@ int run_ingest(const IngestConfig& config) {
     } else if (result.counts.rejected > 0) {
       code = kExitRejected;
     }
-    if (!stop_signals) return code;
-    if (stop_signals->wait(*interval)) break;
+    // With --follow, the exit code is the last run's: a supervisor sees a follower that stopped
+    // while failing.
+    if (!config.follow || stop_signals.wait(*interval)) {
+      if (config.follow) std::cerr << "emarchive ingest: stopped\n";
+      return code;
+    }
   }
-  std::cerr << "emarchive ingest: stopped\n";
-  return kExitOk;
 }
 
 }  // namespace

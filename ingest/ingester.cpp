@@ -41,31 +41,32 @@ std::optional<EmTime> newest_creation_time(std::span<const Record> records) {
   return newest;
 }
 
-// The first page of a query-service walk over `type`, oldest first; from `lower` on when given.
-// Job and BackupServer have no creation time: they are listed whole, by UID so that the order
-// is total and pages do not overlap.
-std::string first_page_target(const QueryType& type, int page_size, std::optional<EmTime> lower) {
+// Whole seconds, rounded down: a lower bound only widens, and EM's parser needs no fraction.
+EmTime floor_seconds(EmTime time) {
+  return time - ((time % kNanosPerSecond) + kNanosPerSecond) % kNanosPerSecond;
+}
+
+// Page `page` of a query-service walk over `type`, oldest first, of the records created at or
+// after `from` when given. Job and BackupServer have no creation time: they are listed whole, by
+// UID so that the order is total and pages do not overlap.
+std::string page_target(const QueryType& type, int page_size, std::optional<EmTime> from,
+                        std::int64_t page) {
   std::string target = "/api/query?type=" + std::string(type.name) + "&format=Entities&sortAsc=";
   target += has_creation_time(type) ? kCreationTimeField : "UID";
-  target += "&pageSize=" + std::to_string(page_size) + "&page=1";
-  if (lower) {
-    // Whole seconds, rounded down: the bound only widens, and EM's parser needs no fraction.
-    const EmTime seconds =
-        *lower - ((*lower % kNanosPerSecond) + kNanosPerSecond) % kNanosPerSecond;
+  target += "&pageSize=" + std::to_string(page_size) + "&page=" + std::to_string(page);
+  if (from) {
     const std::string filter =
-        std::string(kCreationTimeField) + ">=\"" + format_em_time(seconds) + "\"";
+        std::string(kCreationTimeField) + ">=\"" + format_em_time(floor_seconds(*from)) + "\"";
     target += "&filter=" + boost::urls::encode(filter, boost::urls::unreserved_chars);
   }
   return target;
 }
 
-// The Next link of a QueryResult's PagingInfo, if there is one.
-std::optional<std::string> next_page(const Document& document) {
-  if (!document.paging) return std::nullopt;
-  for (const Link& link : document.paging->links) {
-    if (link.rel && iequals(*link.rel, "Next") && link.href) return *link.href;
-  }
-  return std::nullopt;
+// Whether a QueryResult's PagingInfo links to a next page.
+bool has_next_page(const Document& document) {
+  if (!document.paging) return false;
+  return std::any_of(document.paging->links.begin(), document.paging->links.end(),
+                     [](const Link& link) { return link.rel && iequals(*link.rel, "Next"); });
 }
 
 class Run {
@@ -96,21 +97,49 @@ class Run {
           std::chrono::duration_cast<std::chrono::nanoseconds>(options_.overlap).count();
       lower = *bookmark ? std::optional<EmTime>(**bookmark - overlap) : options_.since;
     }
-    std::optional<std::string> target = first_page_target(type, options_.page_size, lower);
-    while (target) {
-      auto document = fetch(*target, "a query-service page of " + std::string(type.name));
+    // The walk. Each page after the first is asked for from an anchor, the creation time of the
+    // newest record so far (whole seconds), starting again at page 1: unlike page numbers, an
+    // anchor does not shift when EM deletes older sessions meanwhile (its retention), so none
+    // can slip past unseen. The records of the anchor's second come twice (the second time
+    // unchanged). Pages whose records all fall in the anchor's second, and the pages of jobs and
+    // backup servers, which have no creation time, follow each other by number.
+    std::optional<EmTime> anchor = lower;
+    std::int64_t page = 1;
+    // After a page that does not parse, its records are unknown: the bookmark stays before them
+    // for the rest of the walk, so that the next run asks for them again (and reports them
+    // again if EM still sends them so), and the walk goes on with the next page. Two such pages
+    // in a row end it: the rest of the type waits for the next run.
+    bool bookmark_held = false;
+    int rejected_in_a_row = 0;
+    while (true) {
+      if (options_.stop && options_.stop()) return std::string(kStopped);
+      const std::string target = page_target(type, options_.page_size, anchor, page);
+      auto document = fetch(target, "a query-service page of " + std::string(type.name));
       if (!document) return document.error().message;
-      if (!*document) break;  // rejected: without its Next link the walk cannot go on
+      if (!*document) {
+        bookmark_held = true;
+        if (++rejected_in_a_row == 2) break;
+        ++page;
+        continue;
+      }
+      rejected_in_a_row = 0;
       std::vector<Record>& records = (*document)->records;
       for (Record& record : records) record.origin = em_.origin();
+      const std::optional<EmTime> newest = newest_creation_time(records);
       Expected<std::vector<storage::StoreOutcome>> outcomes =
-          store_records(type, records, newest_creation_time(records));
+          store_records(type, records, bookmark_held ? std::nullopt : newest);
       if (!outcomes) return outcomes.error().message;
       ++progress.pages;
       account(progress, *outcomes);
       // An empty page ends the walk even if it links further, so that a server whose Next links
       // never end cannot keep a run going.
-      target = records.empty() ? std::nullopt : next_page(**document);
+      if (records.empty() || !has_next_page(**document)) break;
+      if (newest && (!anchor || floor_seconds(*newest) > floor_seconds(*anchor))) {
+        anchor = newest;
+        page = 1;
+      } else {
+        ++page;
+      }
     }
     if (has_creation_time(type) && lower) {
       // Sessions created since `lower` came with the pages; older unfinished ones are asked for
@@ -118,6 +147,7 @@ class Run {
       auto unfinished = archive_.unfinished_sessions(em_.origin(), type.kind, *lower);
       if (!unfinished) return unfinished.error().message;
       for (const std::string& uid : *unfinished) {
+        if (options_.stop && options_.stop()) return std::string(kStopped);
         if (auto fatal = fetch_one(type.kind, uid, progress)) return fatal;
       }
     }
@@ -135,6 +165,7 @@ class Run {
       if (stubs->empty()) continue;
       TypeProgress progress{info(kind).name};
       for (const std::string& uid : *stubs) {
+        if (options_.stop && options_.stop()) return std::string(kStopped);
         if (auto fatal = fetch_one(kind, uid, progress)) return fatal;
       }
       progress.done = true;
@@ -146,6 +177,13 @@ class Run {
   // GETs one record's entity form and stores it; a 404 marks it gone.
   std::optional<std::string> fetch_one(Kind kind, const std::string& uid, TypeProgress& progress) {
     const KindInfo& kind_info = info(kind);
+    if (uid.size() <= kind_info.uid_prefix.size() ||
+        !iequals(std::string_view(uid).substr(0, kind_info.uid_prefix.size()),
+                 kind_info.uid_prefix)) {
+      warn(uid + " is not a UID EM can be asked for (" + std::string(kind_info.uid_prefix) +
+           "...); left as it is");
+      return std::nullopt;
+    }
     const std::string target = "/api/" + std::string(kind_info.collection) + "/" +
                                uid.substr(kind_info.uid_prefix.size()) + "?format=Entity";
     auto document = fetch(target, uid, &uid);

@@ -4,7 +4,8 @@
 //
 // One run: log on; for each query type, ask the query service for the records created at or
 // after the type's bookmark minus an overlap window, sorted by creation time, page by page
-// following the Next links, storing each page and the advanced bookmark in one transaction;
+// (each page from the newest creation time of the page before, while Next links say there is
+// more), storing each page and the advanced bookmark in one transaction;
 // fetch again, one by one, the sessions archived unfinished before that window; list jobs and
 // backup servers whole; fetch the jobs and backup servers that sessions link to but that were
 // not archived yet; log off, also after a failure. Memory stays bounded by one page.
@@ -58,6 +59,9 @@ struct IngestOptions {
   std::function<std::string()> now;
   // Called after each page and single fetch, and once more when a type is done. May be empty.
   std::function<void(const TypeProgress&)> progress;
+  // Asked before each request; true stops the run there, as a failure with kStopped as its
+  // error (logged off and recorded like any other). May be empty.
+  std::function<bool()> stop;
   // Called with each warning or error as it happens (a rejected document, a record EM no longer
   // has); one line each. May be empty.
   std::function<void(std::string_view)> log;
@@ -73,6 +77,9 @@ struct IngestResult {
   // unexpected status, the archive failing); pages stored before it stay stored.
   std::optional<std::string> fatal_error;
 };
+
+// The fatal error of a run that options.stop stopped.
+inline constexpr std::string_view kStopped = "stopped before the end of the run";
 
 // One run against the EM that `em` talks to, recorded in the archive as an "ingest" run with
 // `detail` (e.g. "https://em:9398 as user", never a password) and its counts and errors. Records

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "app/duration.h"
 #include "tests/app/cli.h"
@@ -70,10 +71,11 @@ TEST_F(IngestCommandTest, IngestsPrintsWhatItDidAndExitsZero) {
   FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
   const auto run = run_cli(shell_text(args(em.base_url(), db("a.db"))));
   EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_NE(run.output.find("ingest BackupJobSession: 3 pages, 5 records (5 new"),
+  EXPECT_NE(run.output.find(
+                "ingest BackupJobSession: 4 pages, 8 records (5 new, 0 updated, 3 unchanged)"),
             std::string::npos)
       << run.output;
-  EXPECT_NE(run.output.find("ingest: 11 documents read, 11 records new"), std::string::npos)
+  EXPECT_NE(run.output.find("ingest: 12 documents read, 11 records new"), std::string::npos)
       << run.output;
   EXPECT_EQ(run.output.find(password()), std::string::npos);
   EXPECT_EQ(logon_.logoffs(), 1);
@@ -85,9 +87,10 @@ TEST_F(IngestCommandTest, AKilledRunResumesToTheArchiveOfAnUninterruptedOne) {
 
   // Page 3 of the job sessions never comes; the process is killed while it waits for it.
   std::atomic<bool> stall{true};
+  std::atomic<int> job_session_requests{0};
   history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
     if (stall && request.target.find("type=BackupJobSession") != std::string::npos &&
-        request.target.find("page=3") != std::string::npos) {
+        ++job_session_requests == 3) {
       return FakeResponse::with_fault(FakeResponse::Fault::Stall);
     }
     return std::nullopt;
@@ -103,13 +106,39 @@ TEST_F(IngestCommandTest, AKilledRunResumesToTheArchiveOfAnUninterruptedOne) {
     SQLite::Database archive(db("resumed.db"), SQLite::OPEN_READONLY);
     EXPECT_EQ(archive.execAndGet("SELECT count(*) FROM sessions WHERE creation_time IS NOT NULL")
                   .getInt(),
-              4);
+              3);
     EXPECT_TRUE(archive.execAndGet("SELECT finished_at FROM runs").isNull());
   }
   stall = false;
   const auto resumed = run_cli(shell_text(args(em.base_url(), db("resumed.db"))));
   EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(testing::archive_digest(db("resumed.db")), testing::archive_digest(db("clean.db")));
+}
+
+TEST_F(IngestCommandTest, ASignalStopsTheRunAtItsNextRequestAndLogsOff) {
+  // EM is slow to answer the second page of job sessions; Ctrl-C comes meanwhile.
+  std::atomic<int> job_session_requests{0};
+  history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (request.target.find("type=BackupJobSession") != std::string::npos &&
+        ++job_session_requests == 2) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    return std::nullopt;
+  };
+  FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
+  CliProcess process(args(em.base_url(), db("a.db")));
+  ASSERT_TRUE(em.wait_for_requests(3, std::chrono::seconds(20))) << process.output();
+  EXPECT_EQ(process.stop(SIGINT), 128 + SIGINT) << process.output();
+  EXPECT_NE(process.output().find("stopped during a run"), std::string::npos) << process.output();
+  EXPECT_EQ(logon_.logoffs(), 1);
+  SQLite::Database archive(db("a.db"), SQLite::OPEN_READONLY);
+  EXPECT_FALSE(archive.execAndGet("SELECT finished_at FROM runs").isNull());
+  EXPECT_NE(archive.execAndGet("SELECT errors FROM runs").getString().find("stopped"),
+            std::string::npos);
+  // Both pages it had asked for were stored.
+  EXPECT_EQ(
+      archive.execAndGet("SELECT count(*) FROM sessions WHERE creation_time IS NOT NULL").getInt(),
+      3);
 }
 
 TEST_F(IngestCommandTest, VerifiesTheCertificateOfAnHttpsEm) {
@@ -151,7 +180,8 @@ TEST_F(IngestCommandTest, ExitsWith3AndNamesTheUrlOfADocumentThatDoesNotParse) {
   EXPECT_EQ(run.exit_code, 3) << run.output;
   EXPECT_NE(run.output.find(em.base_url() + "/api/query?type=BackupTaskSession"), std::string::npos)
       << run.output;
-  EXPECT_NE(run.output.find("1 documents rejected"), std::string::npos) << run.output;
+  // Two pages in a row that do not parse end the walk of their type.
+  EXPECT_NE(run.output.find("2 documents rejected"), std::string::npos) << run.output;
 }
 
 TEST_F(IngestCommandTest, FailsClearlyWhenEmIsUnreachableOrRefusesTheCredentials) {

@@ -1,18 +1,17 @@
 #pragma once
-// The history of the hand-written EM that ingest tests run against: the documents of
-// tests/data/fake_em, written by hand from reference/em-api.md, served by FakeEm behind FakeLogon.
+// The history of the hand-written EM that ingest tests run against: the entities of
+// tests/data/fake_em, written by hand from reference/em-api.md, served by FakeEm behind FakeLogon,
+// with EM's query service emulated here (filter CreationTime>="...", sortAsc, pageSize and page,
+// PagingInfo with First, Next and Last links) without any of emarchive's own code.
 //
 // Its Hrefs name https://vbem-fake01.contoso-lab.example:9398, a host the client cannot reach,
 // as a real EM often names itself:
-//   run1/  5 backup job sessions on 3 pages of 2 (sessions 2, 3 and 5 still Working), 3 task
-//          sessions on 2 pages (the last InProgress), job a and the backup server listed, job b
-//          known only through its sessions' links (GET /api/jobs/<b> serves it), no restore or
-//          replica sessions.
-//   run2/  what the same EM answers a day later: from the bookmark minus the overlap, session 5
-//          finished and a new session 6; task 3 unchanged; session 3 (older than the window)
-//          finished when asked for by itself; session 2 deleted (404).
-// Query pages are looked up by type and page number; filters are not applied (the documents
-// already are what EM answers).
+//   run1/  day 1: 5 backup job sessions (sessions 2, 3 and 5 still Working), 3 task sessions (the
+//          last InProgress), job a and the backup server listed by the query service, job b known
+//          only through its sessions' links (GET /api/jobs/<b>?format=Entity serves it), no
+//          restore or replica sessions. <Type>_*.xml files hold what the query service lists.
+//   run2/  day 2: session 5 finished, a new session 6, session 3 finished; session 2 deleted
+//          (404, and no longer listed); everything else as on day 1.
 
 #include <atomic>
 #include <filesystem>
@@ -39,6 +38,8 @@ class FakeHistory {
   // Consulted first for every request that passed logon (on the server's thread); a response
   // it gives is sent instead of the history's. Set it before the requests it should see.
   std::function<std::optional<FakeResponse>(const FakeRequest&)> fault;
+  // Records EM no longer has (true for their UID): left out of every answer. May be empty.
+  std::function<bool(std::string_view uid)> hidden;
 
   FakeResponse answer(const FakeRequest& request) const;
 };

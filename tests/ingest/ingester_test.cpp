@@ -32,6 +32,22 @@ using testing::FakeResponse;
 using testing::kFakeEmPassword;
 using testing::kFakeEmUser;
 
+// Counts the requests whose target contains `needle`, in order (thread-safe).
+class RequestCounter {
+ public:
+  explicit RequestCounter(std::string needle) : needle_(std::move(needle)) {}
+  // The request's number among those counted (1 for the first), or 0 if it does not count.
+  int count(const FakeRequest& request) {
+    if (request.target.find(needle_) == std::string::npos) return 0;
+    return ++total_;
+  }
+  int total() const { return total_; }
+
+ private:
+  const std::string needle_;
+  std::atomic<int> total_{0};
+};
+
 const std::string kSession2 = "urn:veeam:BackupJobSession:2b1c3d4e-5f60-4172-8384-a5b6c7d8e902";
 const std::string kSession3 = "urn:veeam:BackupJobSession:3c2d4e5f-6071-4283-9495-b6c7d8e9fa03";
 const std::string kSession5 = "urn:veeam:BackupJobSession:5e4f6071-8293-44a5-b6b7-d8e9fa0b1c05";
@@ -49,8 +65,8 @@ class Ingestion {
     if (archive) archive_ = std::move(*archive);
   }
 
-  // One ingest run with pages of 2, as `emarchive ingest --page-size 2` would do it.
-  // One ingest run with pages of 2; `adjust` may change the options first.
+  // One ingest run with pages of 2, as `emarchive ingest --page-size 2` would do it; `adjust` may
+  // change the options first.
   IngestResult ingest(int max_attempts = 3,
                       const std::function<void(IngestOptions&)>& adjust = {}) {
     HttpClientOptions http;
@@ -127,21 +143,19 @@ TEST_F(IngesterTest, FollowsNextLinksAndArchivesEverythingEmHolds) {
     EXPECT_EQ(load(record.uid), record) << record.uid;
   }
   EXPECT_EQ(result.counts.records_new, 11);
-  EXPECT_EQ(result.counts.documents, 3 + 2 + 1 + 1 + 3 + 1);  // pages, and job b by itself
+  EXPECT_EQ(result.counts.documents, 4 + 2 + 1 + 1 + 3 + 1);  // pages, and job b by itself
   EXPECT_EQ(result.counts.rejected, 0);
 
-  // The pages were walked by their Next links, whose host was EM's name for itself.
+  // While Next links said there was more, each page was asked for from the newest creation time
+  // of the page before, in whole seconds.
   const std::vector<std::string> targets = gets();
-  ASSERT_GE(targets.size(), 3u);
-  EXPECT_EQ(targets[0],
-            "/api/query?type=BackupJobSession&format=Entities&sortAsc=CreationTime&pageSize=2"
-            "&page=1");
-  EXPECT_EQ(targets[1],
-            "/api/query?type=BackupJobSession&format=Entities&sortAsc=CreationTime&pageSize=2"
-            "&page=2");
-  EXPECT_EQ(targets[2],
-            "/api/query?type=BackupJobSession&format=Entities&sortAsc=CreationTime&pageSize=2"
-            "&page=3");
+  ASSERT_GE(targets.size(), 4u);
+  const std::string job_sessions =
+      "/api/query?type=BackupJobSession&format=Entities&sortAsc=CreationTime&pageSize=2&page=1";
+  EXPECT_EQ(targets[0], job_sessions);
+  EXPECT_EQ(targets[1], job_sessions + "&filter=CreationTime%3E%3D%222026-11-26T01%3A30%3A00Z%22");
+  EXPECT_EQ(targets[2], job_sessions + "&filter=CreationTime%3E%3D%222026-11-26T03%3A00%3A07Z%22");
+  EXPECT_EQ(targets[3], job_sessions + "&filter=CreationTime%3E%3D%222026-11-26T22%3A15%3A00Z%22");
   EXPECT_EQ(targets.back(), "/api/jobs/8d3e0f52-1a4c-4b7d-8e9f-2a3b4c5d6e72?format=Entity");
 
   // One logon, one logoff; the bookmarks stand at the newest creation times.
@@ -159,7 +173,7 @@ TEST_F(IngesterTest, FollowsNextLinksAndArchivesEverythingEmHolds) {
   ASSERT_TRUE(run.executeStep());
   EXPECT_EQ(run.getColumn(0).getString(), "ingest");
   EXPECT_EQ(run.getColumn(1).getString(), "fake EM");
-  EXPECT_EQ(run.getColumn(2).getInt(), 11);
+  EXPECT_EQ(run.getColumn(2).getInt(), 12);
   EXPECT_EQ(run.getColumn(3).getInt(), 11);
   EXPECT_EQ(run.getColumn(4).getString(), "");
 }
@@ -227,10 +241,10 @@ TEST_F(IngesterTest, ASecondRunAsksFromTheBookmarksAndFollowsUnfinishedSessions)
 }
 
 TEST_F(IngesterTest, LogsOnAgainWhenTheTokenExpiresMidRun) {
-  // EM's idle timeout passes just as page 2 is asked for, once.
-  auto expired = std::make_shared<std::atomic<bool>>(false);
-  history_.fault = [this, expired](const FakeRequest& request) -> std::optional<FakeResponse> {
-    if (request.target.find("page=2") != std::string::npos && !expired->exchange(true)) {
+  // EM's idle timeout passes just as the second page of job sessions is asked for.
+  auto requests = std::make_shared<RequestCounter>("type=BackupJobSession");
+  history_.fault = [this, requests](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (requests->count(request) == 2) {
       logon_.expire();
       return FakeResponse::xml(401, "");
     }
@@ -248,16 +262,13 @@ TEST_F(IngesterTest, RetriesServerErrorsAndResetsToTheSameArchive) {
   Ingestion clean_run;  // the same EM without faults, into its own archive
   ASSERT_FALSE(clean_run.ingest().fatal_error);
 
-  std::map<std::string, int> seen;
-  std::mutex mutex;
+  // The second page of job sessions fails twice with 503; the first page of task sessions comes
+  // on a connection EM resets.
+  RequestCounter job_sessions("type=BackupJobSession"), task_sessions("type=BackupTaskSession");
   history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
-    std::lock_guard lock(mutex);
-    const int times = ++seen[request.target];
-    if (request.target.find("BackupJobSession") != std::string::npos &&
-        request.target.find("page=2") != std::string::npos && times <= 2) {
-      return FakeResponse::xml(503, "");
-    }
-    if (request.target.find("BackupTaskSession") != std::string::npos && times == 1) {
+    const int job_session_request = job_sessions.count(request);
+    if (job_session_request == 2 || job_session_request == 3) return FakeResponse::xml(503, "");
+    if (task_sessions.count(request) == 1) {
       return FakeResponse::with_fault(FakeResponse::Fault::Reset);
     }
     return std::nullopt;
@@ -267,9 +278,8 @@ TEST_F(IngesterTest, RetriesServerErrorsAndResetsToTheSameArchive) {
   // Each 503 waited before the next try; the reset was tried again (at once, as it came on a
   // connection kept alive from an earlier request).
   EXPECT_EQ(delays_.size(), 2u);
-  EXPECT_GE(seen["/api/query?type=BackupTaskSession&format=Entities&sortAsc=CreationTime&"
-                 "pageSize=2&page=1"],
-            2);
+  EXPECT_EQ(job_sessions.total(), 4 + 2);
+  EXPECT_EQ(task_sessions.total(), 2 + 1);
   EXPECT_EQ(testing::archive_digest(path_), testing::archive_digest(clean_run.path_));
 }
 
@@ -277,26 +287,26 @@ TEST_F(IngesterTest, ARunThatFailsKeepsItsPagesAndTheNextEndsLikeAnUninterrupted
   Ingestion clean_run;
   ASSERT_FALSE(clean_run.ingest().fatal_error);
 
-  // Page 3 of the job sessions fails until the retries run out.
+  // The third page of job sessions fails until the retries run out.
   std::atomic<bool> broken{true};
+  RequestCounter job_sessions("type=BackupJobSession");
   history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
-    if (broken && request.target.find("BackupJobSession") != std::string::npos &&
-        request.target.find("page=3") != std::string::npos) {
-      return FakeResponse::xml(500, "");
-    }
+    if (broken && job_sessions.count(request) >= 3) return FakeResponse::xml(500, "");
     return std::nullopt;
   };
   const IngestResult failed = ingest(/*max_attempts=*/2);
   ASSERT_TRUE(failed.fatal_error);
-  EXPECT_NE(failed.fatal_error->find("page=3"), std::string::npos) << *failed.fatal_error;
+  EXPECT_NE(failed.fatal_error->find("type=BackupJobSession"), std::string::npos)
+      << *failed.fatal_error;
   EXPECT_NE(failed.fatal_error->find("500"), std::string::npos) << *failed.fatal_error;
   EXPECT_EQ(logon_.logoffs(), 1);  // logged off after the failure too
-  // Pages 1 and 2 stayed, with the bookmark at page 2's newest session.
-  EXPECT_EQ(failed.counts.records_new, 4);
+  // Pages 1 and 2 stayed (sessions 1 to 3), with the bookmark at page 2's newest session.
+  EXPECT_EQ(failed.counts.records_new, 3);
   EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupJobSession"),
-            *parse_em_time("2026-11-26T22:15:00Z"));
+            *parse_em_time("2026-11-26T03:00:07.2Z"));
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
-  EXPECT_NE(db.execAndGet("SELECT errors FROM runs").getString().find("page=3"), std::string::npos);
+  EXPECT_NE(db.execAndGet("SELECT errors FROM runs").getString().find("500 Internal Server Error"),
+            std::string::npos);
 
   broken = false;
   const IngestResult resumed = ingest();
@@ -304,10 +314,30 @@ TEST_F(IngesterTest, ARunThatFailsKeepsItsPagesAndTheNextEndsLikeAnUninterrupted
   EXPECT_EQ(testing::archive_digest(path_), testing::archive_digest(clean_run.path_));
 }
 
+TEST_F(IngesterTest, ASessionDeletedDuringTheWalkDoesNotHideTheOthers) {
+  // EM's retention deletes session 1 just after the first page: with page numbers, session 3
+  // would move onto page 1 and be skipped.
+  history_.day = 1;
+  RequestCounter job_sessions("type=BackupJobSession");
+  std::atomic<bool> deleted{false};
+  history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (job_sessions.count(request) == 2) deleted = true;
+    return std::nullopt;
+  };
+  history_.hidden = [&](std::string_view uid) {
+    return deleted && uid == "urn:veeam:BackupJobSession:1a0b2c3d-4e5f-4061-8273-94a5b6c7d801";
+  };
+  const IngestResult result = ingest();
+  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  EXPECT_EQ(result.counts.records_new, 11);
+  EXPECT_TRUE(load(kSession3));
+}
+
 TEST_F(IngesterTest, ADocumentThatDoesNotParseIsNamedByItsUrlAndTheRestGoesOn) {
-  history_.fault = [](const FakeRequest& request) -> std::optional<FakeResponse> {
-    if (request.target.find("BackupJobSession") != std::string::npos &&
-        request.target.find("page=2") != std::string::npos) {
+  std::atomic<bool> broken{true};
+  RequestCounter job_sessions("type=BackupJobSession");
+  history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (broken && job_sessions.count(request) == 2) {
       return FakeResponse::xml(200, "<QueryResult xmlns=\"http://www.veeam.com/ent/v1.0\"><Ent");
     }
     return std::nullopt;
@@ -319,11 +349,22 @@ TEST_F(IngesterTest, ADocumentThatDoesNotParseIsNamedByItsUrlAndTheRestGoesOn) {
   EXPECT_NE(result.errors[0].find(em_.base_url() + "/api/query?type=BackupJobSession"),
             std::string::npos)
       << result.errors[0];
-  EXPECT_NE(result.errors[0].find("page=2"), std::string::npos) << result.errors[0];
-  // Page 1 is kept and the bookmark stops there; every other type went in.
+  // The walk went on past the bad page (session 3 was on it, 4 and 5 after it), and every
+  // other type went in; the bookmark stays before the bad page.
+  EXPECT_FALSE(load(kSession3));
+  EXPECT_TRUE(load(kSession5));
+  EXPECT_EQ(result.counts.records_new, 4 + 3 + 2 + 1);
   EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupJobSession"),
             *parse_em_time("2026-11-26T01:30:00.5Z"));
-  EXPECT_EQ(result.counts.records_new, 2 + 3 + 2 + 1);
+
+  // The next run asks from there again, and gets what the bad page held.
+  broken = false;
+  const IngestResult next = ingest();
+  ASSERT_FALSE(next.fatal_error) << *next.fatal_error;
+  EXPECT_EQ(next.counts.records_new, 1);
+  EXPECT_TRUE(load(kSession3));
+  EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupJobSession"),
+            *parse_em_time("2026-11-27T01:00:03.9Z"));
 }
 
 TEST_F(IngesterTest, SinceLimitsTheFirstRunAndTypesTheKindsAskedFor) {
@@ -340,15 +381,17 @@ TEST_F(IngesterTest, SinceLimitsTheFirstRunAndTypesTheKindsAskedFor) {
     EXPECT_EQ(target.find("type=BackupTaskSession"), std::string::npos) << target;
     EXPECT_EQ(target.find("type=Job"), std::string::npos) << target;
   }
-  // The jobs and the backup server the sessions link to are archived all the same, by
-  // themselves (the fake EM serves job b only; job a and the server answer 404 and stay stubs).
+  // Sessions 4 and 5 came; the job and the backup server they link to are archived all the
+  // same, each asked for by itself.
+  EXPECT_EQ(result.counts.records_new, 2 + 2);
   EXPECT_NE(std::find(targets.begin(), targets.end(),
-                      "/api/jobs/8d3e0f52-1a4c-4b7d-8e9f-2a3b4c5d6e72?format=Entity"),
+                      "/api/jobs/7c2d9e41-0f3b-4a6c-9d8e-1f2a3b4c5d61?format=Entity"),
             targets.end());
   EXPECT_NE(std::find(targets.begin(), targets.end(),
                       "/api/backupServers/4b1e7c0a-93d2-4f65-8a1b-2c3d4e5f6071?format=Entity"),
             targets.end());
-  EXPECT_TRUE(load("urn:veeam:Job:8d3e0f52-1a4c-4b7d-8e9f-2a3b4c5d6e72"));
+  EXPECT_TRUE(load("urn:veeam:Job:7c2d9e41-0f3b-4a6c-9d8e-1f2a3b4c5d61"));
+  EXPECT_TRUE(load("urn:veeam:BackupServer:4b1e7c0a-93d2-4f65-8a1b-2c3d4e5f6071"));
   EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupTaskSession"), std::nullopt);
 }
 
