@@ -68,6 +68,40 @@ class Use {
   SQLite::Statement& statement_;
 };
 
+// A read transaction through statements prepared once. SQLite::Transaction runs BEGIN and COMMIT
+// through sqlite3_exec, which parses them again on every call: 7% of `emarchive serve`'s CPU time
+// for a single-record GET. Rolls back unless committed, as SQLite::Transaction does.
+class ReadTransaction {
+ public:
+  struct Statements {
+    explicit Statements(SQLite::Database& db)
+        : begin(db, "BEGIN DEFERRED"), commit(db, "COMMIT"), rollback(db, "ROLLBACK") {}
+    SQLite::Statement begin;
+    SQLite::Statement commit;
+    SQLite::Statement rollback;
+  };
+
+  explicit ReadTransaction(Statements& statements) : statements_(statements) {
+    run(statements_.begin);
+  }
+  ~ReadTransaction() {
+    if (!done_) Use(statements_.rollback)->tryExecuteStep();
+  }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+  void commit() {
+    run(statements_.commit);
+    done_ = true;
+  }
+
+ private:
+  static void run(SQLite::Statement& statement) { Use(statement)->exec(); }
+
+  Statements& statements_;
+  bool done_ = false;
+};
+
 void bind_text(SQLite::Statement& statement, int index, const std::optional<std::string>& value) {
   if (value) {
     statement.bind(index, *value);
@@ -404,6 +438,7 @@ class SqliteArchive final : public Archive {
                           "SELECT record_id, form, position, xml FROM unmodeled "
                           "WHERE record_id IN " +
                               std::string(kIdList) + " ORDER BY record_id, form, position"),
+        read_transaction_(*db_),
         count_revisions_(*db_,
                          "SELECT count(*) FROM revisions v JOIN records r ON r.id = v.record_id "
                          "WHERE r.uid = ? AND v.form = ?"),
@@ -552,7 +587,7 @@ class SqliteArchive final : public Archive {
   Expected<std::optional<Record>> load(std::string_view uid) override {
     try {
       // One read transaction, so that every form comes from the same committed state.
-      SQLite::Transaction transaction(*db_, SQLite::TransactionBehavior::DEFERRED);
+      ReadTransaction transaction(read_transaction_);
       std::optional<Record> record = load_record(uid);
       transaction.commit();
       return record;
@@ -1136,6 +1171,7 @@ class SqliteArchive final : public Archive {
   SQLite::Statement select_representations_;
   SQLite::Statement select_links_;
   SQLite::Statement select_unmodeled_;
+  ReadTransaction::Statements read_transaction_;
   SQLite::Statement count_revisions_;
   SQLite::Statement begin_run_;
   SQLite::Statement finish_run_;
@@ -1173,6 +1209,11 @@ void check_kinds(SQLite::Database& db) {
 }
 
 }  // namespace
+
+void disable_sqlite_memory_statistics() {
+  // SQLITE_MISUSE once SQLite is initialised: the statistics then stay on, which is only slower.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 
 Expected<std::unique_ptr<Archive>> Archive::open(const std::string& path,
                                                  const OpenOptions& options) {
