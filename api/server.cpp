@@ -106,6 +106,17 @@ class Listener {
   net::steady_timer retry_;
 };
 
+// Hands the access log's lines to its sink every AccessLog::kFlushInterval, until the io_context
+// stops.
+void flush_log_every_interval(net::steady_timer& timer, AccessLog& log) {
+  timer.expires_after(AccessLog::kFlushInterval);
+  timer.async_wait([&timer, &log](error_code ec) {
+    if (ec) return;
+    log.flush();
+    flush_log_every_interval(timer, log);
+  });
+}
+
 }  // namespace
 
 // Member order is destruction order reversed: the io_context goes before what its pending
@@ -126,6 +137,8 @@ struct Server::Impl {
   std::optional<ssl::context> tls;
   std::optional<ServerContext> context;
   net::io_context io;
+  // Flushes the access log; destroyed before the io_context it runs on.
+  std::optional<net::steady_timer> log_timer;
   std::optional<Listener> listener;
   std::vector<std::thread> threads;
   std::mutex lifecycle;
@@ -198,6 +211,8 @@ Expected<Endpoint> Server::start() {
   const tcp::endpoint bound = listener.local_endpoint();
 
   listener.start();
+  s.log_timer.emplace(s.io);
+  flush_log_every_interval(*s.log_timer, s.log);
   unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
   if (threads == 0) threads = 1;
   s.threads.reserve(threads);
@@ -232,6 +247,7 @@ void Server::stop() {
   s.io.stop();
   for (std::thread& thread : s.threads) thread.join();
   s.threads.clear();
+  s.log.flush();
 }
 
 int Server::run_until_signal(const std::function<void()>& ready) {

@@ -30,7 +30,7 @@ Expected<api::ServerOptions> server_options(const ServerFlags& flags,
     if (!users) return users.error();
     options.users = std::move(*users);
   }
-  options.access_log = [](std::string_view line) { std::cerr << line << "\n"; };
+  options.access_log = [](std::string_view lines) { std::cerr << lines; };
   return options;
 }
 

@@ -50,6 +50,13 @@ struct Bookmark {
   EmTime creation_time = 0;
 };
 
+// For a process that reads with several Archives on several threads at once (`emarchive serve`):
+// turns off SQLite's memory statistics, which take one process-wide mutex on every allocation
+// and free inside SQLite, so that the threads contend for it on every request. Call it before
+// anything in the process uses SQLite (SQLite refuses the change afterwards, and then this does
+// nothing); not thread-safe.
+void disable_sqlite_memory_statistics();
+
 class Archive {
  public:
   // Opens the database at `path`, configures it (WAL, foreign keys, busy timeout) and applies

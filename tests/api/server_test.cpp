@@ -176,9 +176,14 @@ TEST(ServerTest, AccessLogHasOneLinePerRequest) {
   std::mutex mutex;
   std::vector<std::string> lines;
   ServerOptions options;
-  options.access_log = [&](std::string_view line) {
+  options.access_log = [&](std::string_view block) {
     std::lock_guard lock(mutex);
-    lines.emplace_back(line);
+    while (!block.empty()) {
+      const auto end = block.find('\n');
+      ASSERT_NE(end, std::string_view::npos) << "a block ends with a whole line";
+      lines.emplace_back(block.substr(0, end));
+      block.remove_prefix(end + 1);
+    }
   };
   TestServer server(options);
   {
