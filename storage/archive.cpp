@@ -417,9 +417,6 @@ class SqliteArchive final : public Archive {
         insert_link_value_(*db_,
                            "INSERT INTO link_values (hash, rel, type, href, name, "
                            "extra_attributes, raw_xml) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-        insert_link_(*db_,
-                     "INSERT INTO links (record_id, form, position, link_value_id) "
-                     "VALUES (?, ?, ?, ?)"),
         insert_unmodeled_(*db_,
                           "INSERT INTO unmodeled (record_id, form, position, xml) "
                           "VALUES (?, ?, ?, ?)"),
@@ -882,13 +879,20 @@ class SqliteArchive final : public Archive {
       s->bind(10, revision);
       s->exec();
     }
-    for (std::size_t i = 0; i < representation.links.size(); ++i) {
-      const std::int64_t value = link_value(representation.links[i]);
-      Use s(insert_link_);
-      s->bind(1, id);
-      s->bind(2, form_id(form));
-      s->bind(3, static_cast<std::int64_t>(i));
-      s->bind(4, value);
+    link_value_ids_.clear();
+    for (const Link& link : representation.links) link_value_ids_.push_back(link_value(link));
+    // Up to kLinksPerInsert rows a statement: a record's Links (four for a task session) took
+    // one statement each.
+    for (std::size_t first = 0; first < link_value_ids_.size(); first += kLinksPerInsert) {
+      const std::size_t rows = std::min(kLinksPerInsert, link_value_ids_.size() - first);
+      Use s(insert_links(rows));
+      int index = 1;
+      for (std::size_t i = first; i < first + rows; ++i) {
+        s->bind(index++, id);
+        s->bind(index++, form_id(form));
+        s->bind(index++, static_cast<std::int64_t>(i));
+        s->bind(index++, link_value_ids_[i]);
+      }
       s->exec();
     }
     for (const Unmodeled& element : representation.unmodeled) {
@@ -899,6 +903,17 @@ class SqliteArchive final : public Archive {
       s->bind(4, element.xml);
       s->exec();
     }
+  }
+
+  // The statement inserting `rows` rows of links, prepared on first use.
+  SQLite::Statement& insert_links(std::size_t rows) {
+    std::unique_ptr<SQLite::Statement>& statement = insert_links_[rows - 1];
+    if (!statement) {
+      std::string sql = "INSERT INTO links (record_id, form, position, link_value_id) VALUES ";
+      for (std::size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)";
+      statement = std::make_unique<SQLite::Statement>(*db_, sql);
+    }
+    return *statement;
   }
 
   // The id of this Link's row in link_values, added if no stored Link has the same values.
@@ -1187,7 +1202,9 @@ class SqliteArchive final : public Archive {
   SQLite::Statement upsert_representation_;
   SQLite::Statement find_link_value_;
   SQLite::Statement insert_link_value_;
-  SQLite::Statement insert_link_;
+  static constexpr std::size_t kLinksPerInsert = 8;
+  std::array<std::unique_ptr<SQLite::Statement>, kLinksPerInsert> insert_links_;  // by rows - 1
+  std::vector<std::int64_t> link_value_ids_;  // write_representation's, kept for its capacity
   SQLite::Statement insert_unmodeled_;
   SQLite::Statement insert_revision_;
   SQLite::Statement load_records_;
