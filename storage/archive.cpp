@@ -305,10 +305,23 @@ std::string render_form(const Record& record, Form form) {
   return form == Form::Entity ? render_entity(record, "") : render_entity_ref(record, "");
 }
 
-// The statement that depends on a kind: writing the typed columns from an entity.
+// INSERT INTO <table> (<columns>, record_id[, kind_id]) with a parameter for each.
+std::string insert_row_sql(Table table, const std::string& columns) {
+  std::string sql =
+      std::string("INSERT INTO ") + table_name(table) + " (" + columns + ", record_id";
+  if (table == Table::Sessions) sql += ", kind_id";
+  sql += ") VALUES (";
+  const std::size_t parameters =
+      std::count(columns.begin(), columns.end(), ',') + (table == Table::Sessions ? 3 : 2);
+  for (std::size_t i = 0; i < parameters; ++i) sql += i == 0 ? "?" : ", ?";
+  return sql + ")";
+}
+
+// The statements that depend on a kind: writing the typed columns from an entity, into a row
+// that exists or a new one.
 struct KindStatements {
   KindStatements(SQLite::Database& db, const KindInfo& kind)
-      : update_from_entity(db, update_sql(kind)) {}
+      : update_from_entity(db, update_sql(kind)), insert_from_entity(db, insert_sql(kind)) {}
 
   // UPDATE <table> SET name, [vm_display_name], relations not among the fields, then each field
   // (Time fields also <column>_ns), WHERE record_id. Root attributes and relations keep their
@@ -329,7 +342,24 @@ struct KindStatements {
     return sql + " WHERE record_id = ?";
   }
 
+  // The row of a record created in this store: the columns of update_sql in the same order, so
+  // that both are bound alike, then record_id (and kind_id for sessions). One statement where a
+  // stub row and its update took two, each updating the table's indexes.
+  static std::string insert_sql(const KindInfo& kind) {
+    std::string columns = "name";
+    if (kind.table == Table::Sessions) columns += ", vm_display_name";
+    for (const Relation& relation : relations(kind.table)) {
+      if (!is_field_column(kind, relation.column)) columns += ", " + std::string(relation.column);
+    }
+    for (const FieldSpec& field : kind.fields) {
+      columns += ", " + std::string(field.column);
+      if (field.type == FieldType::Time) columns += ", " + std::string(field.column) + "_ns";
+    }
+    return insert_row_sql(kind.table, columns);
+  }
+
   SQLite::Statement update_from_entity;
+  SQLite::Statement insert_from_entity;
 };
 
 // The statements that read records back, one per table, for the ids that `ids` (kIdList or
@@ -389,7 +419,8 @@ struct TableStatements {
                             ? "INSERT INTO sessions (record_id, kind_id, name) VALUES (?, ?, ?)"
                             : std::string("INSERT INTO ") + table_name(table) +
                                   " (record_id, name) VALUES (?, ?)"),
-        update_from_reference(db, update_sql(table)) {}
+        update_from_reference(db, update_sql(table)),
+        insert_from_reference(db, insert_sql(table)) {}
 
   static std::string update_sql(Table table) {
     std::string sql = std::string("UPDATE ") + table_name(table) + " SET name = COALESCE(?, name)";
@@ -401,8 +432,18 @@ struct TableStatements {
     return sql + " WHERE record_id = ?";
   }
 
+  // As KindStatements::insert_sql, for a record created from its reference alone.
+  static std::string insert_sql(Table table) {
+    std::string columns = "name";
+    if (table == Table::Sessions) columns += ", vm_display_name";
+    for (const Relation& relation : relations(table))
+      columns += ", " + std::string(relation.column);
+    return insert_row_sql(table, columns);
+  }
+
   SQLite::Statement insert_stub;
   SQLite::Statement update_from_reference;
+  SQLite::Statement insert_from_reference;
 };
 
 class SqliteArchive final : public Archive {
@@ -445,9 +486,6 @@ class SqliteArchive final : public Archive {
         insert_link_value_(*db_,
                            "INSERT INTO link_values (hash, rel, type, href, name, "
                            "extra_attributes, raw_xml) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-        insert_link_(*db_,
-                     "INSERT INTO links (record_id, form, position, link_value_id) "
-                     "VALUES (?, ?, ?, ?)"),
         insert_unmodeled_(*db_,
                           "INSERT INTO unmodeled (record_id, form, position, xml) "
                           "VALUES (?, ?, ?, ?)"),
@@ -734,25 +772,11 @@ class SqliteArchive final : public Archive {
     return s->getColumn(0).getInt64();
   }
 
-  // The id of the record with this UID, created as a stub (named `name`) if it is not known;
-  // `created` (if given) says whether it was.
+  // The id of the record with this UID, created as a stub (named `name`) if it is not known.
   std::int64_t ensure_record(Kind kind, const std::string& uid,
-                             const std::optional<std::string>& name, std::int64_t source,
-                             bool* created = nullptr) {
-    if (auto it = batch_records_.find(uid); it != batch_records_.end()) return it->second;
-    if (std::optional<std::int64_t> id = find_record(uid)) {
-      batch_records_.emplace(uid, *id);
-      return *id;
-    }
-    std::int64_t id = 0;
-    {
-      Use s(insert_record_);
-      s->bind(1, kind_id(kind));
-      s->bind(2, uid);
-      s->bind(3, source);
-      s->exec();
-      id = db_->getLastInsertRowid();
-    }
+                             const std::optional<std::string>& name, std::int64_t source) {
+    if (std::optional<std::int64_t> id = known_record(uid)) return *id;
+    const std::int64_t id = insert_record(kind, uid, source);
     const Table table = info(kind).table;
     Use s(tables_[static_cast<std::size_t>(table)]->insert_stub);
     int index = 1;
@@ -760,8 +784,26 @@ class SqliteArchive final : public Archive {
     if (table == Table::Sessions) s->bind(index++, kind_id(kind));
     bind_text(*s, index, name);
     s->exec();
+    return id;
+  }
+
+  // The id of the record with this UID if it is known, else nullopt.
+  std::optional<std::int64_t> known_record(const std::string& uid) {
+    if (auto it = batch_records_.find(uid); it != batch_records_.end()) return it->second;
+    std::optional<std::int64_t> id = find_record(uid);
+    if (id) batch_records_.emplace(uid, *id);
+    return id;
+  }
+
+  // A new row of records, without the row of its typed table, which the caller inserts.
+  std::int64_t insert_record(Kind kind, const std::string& uid, std::int64_t source) {
+    Use s(insert_record_);
+    s->bind(1, kind_id(kind));
+    s->bind(2, uid);
+    s->bind(3, source);
+    s->exec();
+    const std::int64_t id = db_->getLastInsertRowid();
     batch_records_.emplace(uid, id);
-    if (created) *created = true;
     return id;
   }
 
@@ -780,9 +822,11 @@ class SqliteArchive final : public Archive {
                            std::string(info(record.kind).uid_prefix));
     }
     const std::int64_t source = source_id(batch, record.origin);
-    // A record created just now has no forms, no revisions, and this source already.
-    bool created = false;
-    const std::int64_t id = ensure_record(record.kind, record.uid, std::nullopt, source, &created);
+    // A record created just now has no forms, no revisions, no typed row yet (written whole
+    // below), and this source already.
+    const std::optional<std::int64_t> known = known_record(record.uid);
+    const bool created = !known;
+    const std::int64_t id = created ? insert_record(record.kind, record.uid, source) : *known;
     bool had_documents = false;
     if (!created) {
       Use s(count_forms_);
@@ -795,7 +839,7 @@ class SqliteArchive final : public Archive {
       if (record.form(form)) changed |= store_form(batch, record, id, form, source, created);
     }
     if (!changed) return StoreOutcome::Unchanged;
-    store_typed_columns(record, id, source);
+    store_typed_columns(record, id, source, created);
     if (!created) {
       Use s(set_record_source_);
       s->bind(1, source);
@@ -888,13 +932,20 @@ class SqliteArchive final : public Archive {
       s->bind(10, revision);
       s->exec();
     }
-    for (std::size_t i = 0; i < representation.links.size(); ++i) {
-      const std::int64_t value = link_value(representation.links[i]);
-      Use s(insert_link_);
-      s->bind(1, id);
-      s->bind(2, form_id(form));
-      s->bind(3, static_cast<std::int64_t>(i));
-      s->bind(4, value);
+    link_value_ids_.clear();
+    for (const Link& link : representation.links) link_value_ids_.push_back(link_value(link));
+    // Up to kLinksPerInsert rows a statement: a record's Links (four for a task session) took
+    // one statement each.
+    for (std::size_t first = 0; first < link_value_ids_.size(); first += kLinksPerInsert) {
+      const std::size_t rows = std::min(kLinksPerInsert, link_value_ids_.size() - first);
+      Use s(insert_links(rows));
+      int index = 1;
+      for (std::size_t i = first; i < first + rows; ++i) {
+        s->bind(index++, id);
+        s->bind(index++, form_id(form));
+        s->bind(index++, static_cast<std::int64_t>(i));
+        s->bind(index++, link_value_ids_[i]);
+      }
       s->exec();
     }
     for (const Unmodeled& element : representation.unmodeled) {
@@ -905,6 +956,17 @@ class SqliteArchive final : public Archive {
       s->bind(4, element.xml);
       s->exec();
     }
+  }
+
+  // The statement inserting `rows` rows of links, prepared on first use.
+  SQLite::Statement& insert_links(std::size_t rows) {
+    std::unique_ptr<SQLite::Statement>& statement = insert_links_[rows - 1];
+    if (!statement) {
+      std::string sql = "INSERT INTO links (record_id, form, position, link_value_id) VALUES ";
+      for (std::size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)";
+      statement = std::make_unique<SQLite::Statement>(*db_, sql);
+    }
+    return *statement;
   }
 
   // The id of this Link's row in link_values, added if no stored Link has the same values.
@@ -941,10 +1003,11 @@ class SqliteArchive final : public Archive {
     return id;
   }
 
-  // Brings the typed columns in line with a record that has changed. The entity is their
-  // source whenever it is known; a reference alone gives the name and the relations its Links
-  // name, as long as no entity has been archived.
-  void store_typed_columns(const Record& record, std::int64_t id, std::int64_t source) {
+  // Brings the typed columns in line with a record that has changed, inserting its row if it was
+  // `created` in this store. The entity is their source whenever it is known; a reference alone
+  // gives the name and the relations its Links name, as long as no entity has been archived.
+  void store_typed_columns(const Record& record, std::int64_t id, std::int64_t source,
+                           bool created) {
     const KindInfo& kind = info(record.kind);
     const Representation* root = record.entity ? &*record.entity : &*record.reference;
     const std::optional<std::string> name = record.name();
@@ -952,20 +1015,22 @@ class SqliteArchive final : public Archive {
     if (!vm_display_name && record.reference) vm_display_name = record.reference->vm_display_name;
 
     if (!record.entity) {
-      if (load_form_exists(id, Form::Entity)) return;
-      Use s(tables_[static_cast<std::size_t>(kind.table)]->update_from_reference);
+      if (!created && load_form_exists(id, Form::Entity)) return;
+      TableStatements& statements = *tables_[static_cast<std::size_t>(kind.table)];
+      Use s(created ? statements.insert_from_reference : statements.update_from_reference);
       int index = 1;
       bind_text(*s, index++, name);
       if (kind.table == Table::Sessions) bind_text(*s, index++, vm_display_name);
       for (const Relation& relation : relations(kind.table)) {
         bind_id(*s, index++, ensure_target(find_up_link(record, relation.targets), source));
       }
-      s->bind(index, id);
+      bind_row_id(*s, index, record.kind, id, created);
       s->exec();
       return;
     }
 
-    Use s(kinds_[static_cast<std::size_t>(record.kind)]->update_from_entity);
+    KindStatements& statements = *kinds_[static_cast<std::size_t>(record.kind)];
+    Use s(created ? statements.insert_from_entity : statements.update_from_entity);
     int index = 1;
     bind_text(*s, index++, name);
     if (kind.table == Table::Sessions) bind_text(*s, index++, vm_display_name);
@@ -1001,8 +1066,16 @@ class SqliteArchive final : public Archive {
           break;
       }
     }
-    s->bind(index, id);
+    bind_row_id(*s, index, record.kind, id, created);
     s->exec();
+  }
+
+  // The last parameters of the typed row's statements: record_id, and for an insert into
+  // sessions its kind_id.
+  static void bind_row_id(SQLite::Statement& statement, int index, Kind kind, std::int64_t id,
+                          bool inserting) {
+    statement.bind(index, id);
+    if (inserting && info(kind).table == Table::Sessions) statement.bind(index + 1, kind_id(kind));
   }
 
   // The record a Uid field names, created as a stub if needed. A stub made this way is named
@@ -1196,7 +1269,9 @@ class SqliteArchive final : public Archive {
   SQLite::Statement upsert_representation_;
   SQLite::Statement find_link_value_;
   SQLite::Statement insert_link_value_;
-  SQLite::Statement insert_link_;
+  static constexpr std::size_t kLinksPerInsert = 8;
+  std::array<std::unique_ptr<SQLite::Statement>, kLinksPerInsert> insert_links_;  // by rows - 1
+  std::vector<std::int64_t> link_value_ids_;  // write_representation's, kept for its capacity
   SQLite::Statement insert_unmodeled_;
   SQLite::Statement insert_revision_;
   SQLite::Statement form_exists_;
@@ -1264,6 +1339,13 @@ Expected<std::unique_ptr<Archive>> Archive::open(const std::string& path,
     // from the OS. The cache fills only as pages are used; 32 MB keeps an import's peak RSS
     // well below 100 MB (docs/BENCHMARKS.md).
     db->exec("PRAGMA cache_size = -32768");
+    // A checkpoint copies every page in the WAL back into the database file. A store dirties
+    // thousands of pages of indexes with random keys (records' UIDs, Link hashes, the sessions'
+    // indexes), so at SQLite's default of 1,000 pages every commit of an import checkpointed, and
+    // a third of its CPU time was system time writing pages. At 16,384 pages a page that several
+    // commits change reaches the database once: 30% less system time importing 200,000 task
+    // sessions. The cost: the WAL file grows to about 64 MB while the archive is open to write.
+    db->exec("PRAGMA wal_autocheckpoint = 16384");
     const std::span<const migrations::Migration> list = migrations::all();
     if (options.read_only) {
       const int version = user_version(*db);
