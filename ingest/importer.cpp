@@ -79,19 +79,7 @@ class Importer {
       fatal_ = name + ": not stored: " + outcomes.error().message;
       return false;
     }
-    for (storage::StoreOutcome outcome : *outcomes) {
-      switch (outcome) {
-        case storage::StoreOutcome::New:
-          ++counts_.records_new;
-          break;
-        case storage::StoreOutcome::Updated:
-          ++counts_.records_updated;
-          break;
-        case storage::StoreOutcome::Unchanged:
-          ++counts_.records_unchanged;
-          break;
-      }
-    }
+    storage::count_outcomes(counts_, *outcomes);
     if (options_.progress) options_.progress(counts_);
     return true;
   }

@@ -238,23 +238,12 @@ class Run {
   }
 
   void account(TypeProgress& progress, std::span<const storage::StoreOutcome> outcomes) {
-    for (storage::StoreOutcome outcome : outcomes) {
-      ++progress.records;
-      switch (outcome) {
-        case storage::StoreOutcome::New:
-          ++progress.records_new;
-          ++counts_.records_new;
-          break;
-        case storage::StoreOutcome::Updated:
-          ++progress.records_updated;
-          ++counts_.records_updated;
-          break;
-        case storage::StoreOutcome::Unchanged:
-          ++progress.records_unchanged;
-          ++counts_.records_unchanged;
-          break;
-      }
-    }
+    const storage::RunCounts before = counts_;
+    storage::count_outcomes(counts_, outcomes);
+    progress.records += static_cast<std::int64_t>(outcomes.size());
+    progress.records_new += counts_.records_new - before.records_new;
+    progress.records_updated += counts_.records_updated - before.records_updated;
+    progress.records_unchanged += counts_.records_unchanged - before.records_unchanged;
     report(progress);
   }
 

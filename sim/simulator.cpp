@@ -14,21 +14,6 @@ EmTime day_of(EmTime t) {
   return t / kDay - (t % kDay < 0 ? 1 : 0);
 }
 
-void count(storage::RunCounts& counts, storage::StoreOutcome outcome) {
-  ++counts.documents;
-  switch (outcome) {
-    case storage::StoreOutcome::New:
-      ++counts.records_new;
-      break;
-    case storage::StoreOutcome::Updated:
-      ++counts.records_updated;
-      break;
-    case storage::StoreOutcome::Unchanged:
-      ++counts.records_unchanged;
-      break;
-  }
-}
-
 }  // namespace
 
 Expected<std::unique_ptr<Simulator>> Simulator::open(const std::string& db_path,
@@ -91,7 +76,8 @@ Expected<storage::RunCounts> Simulator::store(EmTime now, EmTime since, const Pr
       failure = outcomes.error();
       return;
     }
-    for (storage::StoreOutcome outcome : *outcomes) count(counts, outcome);
+    counts.documents += static_cast<std::int64_t>(outcomes->size());
+    storage::count_outcomes(counts, *outcomes);
     done.records += static_cast<std::int64_t>(batch.size());
     // generate() skips days without sessions, so the days done are those up to the batch's
     // first session's.

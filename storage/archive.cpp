@@ -1316,6 +1316,22 @@ void check_kinds(SQLite::Database& db) {
 
 }  // namespace
 
+void count_outcomes(RunCounts& counts, std::span<const StoreOutcome> outcomes) {
+  for (StoreOutcome outcome : outcomes) {
+    switch (outcome) {
+      case StoreOutcome::New:
+        ++counts.records_new;
+        break;
+      case StoreOutcome::Updated:
+        ++counts.records_updated;
+        break;
+      case StoreOutcome::Unchanged:
+        ++counts.records_unchanged;
+        break;
+    }
+  }
+}
+
 void disable_sqlite_memory_statistics() {
   // SQLITE_MISUSE once SQLite is initialised: the statistics then stay on, which is only slower.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);

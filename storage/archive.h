@@ -57,6 +57,10 @@ struct Bookmark {
 // nothing); not thread-safe.
 void disable_sqlite_memory_statistics();
 
+// Adds what storing some records did to `counts`' records_new, records_updated and
+// records_unchanged.
+void count_outcomes(RunCounts& counts, std::span<const StoreOutcome> outcomes);
+
 class Archive {
  public:
   // Opens the database at `path`, configures it (WAL, foreign keys, busy timeout) and applies
