@@ -10,6 +10,7 @@
 
 #include "model/ascii.h"
 #include "model/codec.h"
+#include "model/href.h"
 #include "model/kind.h"
 
 namespace emarchive::ingest {
@@ -184,9 +185,7 @@ class Run {
            "...); left as it is");
       return std::nullopt;
     }
-    const std::string target = "/api/" + std::string(kind_info.collection) + "/" +
-                               uid.substr(kind_info.uid_prefix.size()) + "?format=Entity";
-    auto document = fetch(target, uid, &uid);
+    auto document = fetch(default_href(kind, uid, Form::Entity), uid, &uid);
     if (!document) return document.error().message;
     if (!*document) return std::nullopt;
     std::vector<Record>& records = (*document)->records;

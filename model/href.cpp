@@ -46,4 +46,11 @@ std::string_view href_id(std::string_view href) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
+std::string default_href(Kind kind, std::string_view uid, Form form) {
+  std::string href = "/api/" + std::string(info(kind).collection) + "/" +
+                     std::string(uid.substr(info(kind).uid_prefix.size()));
+  if (form == Form::Entity) href += "?format=Entity";
+  return href;
+}
+
 }  // namespace emarchive

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "model/record.h"
+
 namespace emarchive {
 
 struct SplitHref {
@@ -20,5 +22,10 @@ std::string join_href(std::string_view origin, std::string_view rest);
 // The last path segment of an Href or its rest, before any query: the record's GUID for
 // ".../backupSessions/<guid>?format=Entity". Empty when there is none.
 std::string_view href_id(std::string_view href);
+
+// The Href, without origin, that EM gives the record with this UID in this form:
+// "/api/backupSessions/<guid>", and "?format=Entity" after it for the entity form. `uid` must
+// start with its kind's prefix.
+std::string default_href(Kind kind, std::string_view uid, Form form);
 
 }  // namespace emarchive

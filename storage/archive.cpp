@@ -177,13 +177,6 @@ std::string default_type(Kind kind, Form form) {
   return std::string(form == Form::Entity ? info(kind).name : info(kind).reference_type);
 }
 
-std::string default_href(Kind kind, std::string_view uid, Form form) {
-  std::string href = "/api/" + std::string(info(kind).collection) + "/" +
-                     std::string(uid.substr(info(kind).uid_prefix.size()));
-  if (form == Form::Entity) href += "?format=Entity";
-  return href;
-}
-
 // A Link's values, each written as absent, or present with its length, so that no two Links
 // write the same bytes.
 std::string link_key(const Link& link, const std::optional<std::string>& extra_attributes) {
