@@ -206,7 +206,8 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
 
 Expected<std::string> normalize_public_url(std::string_view url) {
   auto fail = [&](std::string_view why) {
-    return Error{"invalid public URL '" + std::string(url) + "': " + std::string(why)};
+    return Error{"invalid public URL '" + std::string(url) + "': " + std::string(why),
+                 ErrorCode::invalid_input};
   };
   auto parsed = urls::parse_absolute_uri(url);
   if (!parsed) return fail(parsed.error().message());

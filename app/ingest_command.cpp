@@ -183,14 +183,14 @@ int run_ingest(const IngestConfig& config) {
     const ingest::IngestResult result = ingest::ingest_once(**archive, em, detail, options);
     progress.clear();
     std::cout << "ingest: " << summary(result.counts) << "\n" << std::flush;
-    if (result.fatal_error == ingest::kStopped) {
+    if (result.fatal_error && result.fatal_error->code == ErrorCode::stopped) {
       std::cerr << "emarchive ingest: stopped during a run; what it stored stays, and the next run "
                    "goes on from there\n";
       return 128 + stop_signals.signal();
     }
     int code = kExitOk;
     if (result.fatal_error) {
-      std::cerr << "emarchive ingest: " << *result.fatal_error << "\n";
+      std::cerr << "emarchive ingest: " << result.fatal_error->message << "\n";
       code = kExitFailure;
     } else if (result.counts.rejected > 0) {
       code = kExitRejected;

@@ -92,7 +92,7 @@ struct ParsedBase {
 
 Expected<ParsedBase> parse_base_url(const std::string& base_url) {
   auto invalid = [&](std::string_view why) {
-    return Error{"invalid EM URL '" + base_url + "': " + std::string(why)};
+    return Error{"invalid EM URL '" + base_url + "': " + std::string(why), ErrorCode::invalid_input};
   };
   auto parsed = boost::urls::parse_uri(base_url);
   if (!parsed) return invalid("not an absolute URL (" + parsed.error().message() + ")");
@@ -132,14 +132,16 @@ Expected<std::string> request_path(std::string_view target) {
       starts_with_ignoring_case(target, "https://")) {
     auto parsed = boost::urls::parse_uri(target);
     if (!parsed) {
-      return Error{"cannot request '" + std::string(target) + "': " + parsed.error().message()};
+      return Error{"cannot request '" + std::string(target) + "': " + parsed.error().message(),
+                   ErrorCode::invalid_input};
     }
     std::string path(parsed->encoded_path());
     if (path.empty()) path = "/";
     if (parsed->has_query()) path += "?" + std::string(parsed->encoded_query());
     return path;
   }
-  return Error{"cannot request '" + std::string(target) + "': not a path or an http(s) URL"};
+  return Error{"cannot request '" + std::string(target) + "': not a path or an http(s) URL",
+               ErrorCode::invalid_input};
 }
 
 // Why one attempt got no response.
@@ -155,6 +157,7 @@ struct Failure {
   // Failed on a connection that had already served a response, before any byte of this one:
   // the server most likely closed it while idle, and the request never reached it.
   bool stale = false;
+  ErrorCode code = ErrorCode::network;  // of the Error a Fatal failure becomes
 };
 
 }  // namespace
@@ -249,10 +252,12 @@ struct HttpClient::Impl {
       io.restart();
       io.run();
       return Error{"cannot resolve host '" + base.host + "': timed out after " +
-                   describe_duration(options.connect_timeout)};
+                   describe_duration(options.connect_timeout),
+                   ErrorCode::network};
     }
     if (*result) {
-      return Error{"cannot resolve host '" + base.host + "': " + sentence_part(result->message())};
+      return Error{"cannot resolve host '" + base.host + "': " + sentence_part(result->message()),
+                   ErrorCode::network};
     }
     return endpoints;
   }
@@ -317,7 +322,8 @@ struct HttpClient::Impl {
       return Failure{Failure::Kind::Retryable,
                      describe(ec, options.connect_timeout, "TLS handshake ")};
     }
-    return Failure{Failure::Kind::Fatal, "TLS handshake failed: " + sentence_part(ec.message())};
+    return Failure{Failure::Kind::Fatal, "TLS handshake failed: " + sentence_part(ec.message()),
+                   false, ErrorCode::tls};
   }
 
   std::variant<HttpResponse, Failure> attempt(http::verb method, const std::string& path,
@@ -384,7 +390,10 @@ struct HttpClient::Impl {
   Expected<HttpResponse> request(http::verb method, std::string_view target,
                                  const HttpHeaders& headers) {
     auto path = request_path(target);
-    if (!path) return Error{std::string(http::to_string(method)) + " " + path.error().message};
+    if (!path) {
+      return Error{std::string(http::to_string(method)) + " " + path.error().message,
+                   path.error().code};
+    }
     const std::string label = std::string(http::to_string(method)) + " " + base.origin + *path;
     const int max_attempts = std::max(options.max_attempts, 1);
     bool resent_stale = false;
@@ -404,9 +413,9 @@ struct HttpClient::Impl {
         }
         switch (failure.kind) {
           case Failure::Kind::Certificate:
-            return Error{failure.what};
+            return Error{failure.what, ErrorCode::tls};
           case Failure::Kind::Fatal:
-            return Error{label + ": " + failure.what};
+            return Error{label + ": " + failure.what, failure.code};
           case Failure::Kind::Resolve:
             limit = std::min(limit, kMaxResolveAttempts);
             break;
@@ -418,7 +427,8 @@ struct HttpClient::Impl {
       ++attempts;
       if (attempts >= limit) {
         return Error{label + ": " + problem + " (" + std::to_string(attempts) +
-                     (attempts == 1 ? " attempt)" : " attempts)")};
+                     (attempts == 1 ? " attempt)" : " attempts)"),
+                     ErrorCode::network};
       }
       const milliseconds delay =
           backoff_delay(attempts - 1, options.backoff_initial, options.backoff_max, random);
@@ -455,19 +465,22 @@ Expected<std::unique_ptr<HttpClient>> HttpClient::create(HttpClientOptions optio
       error_code ec;
       if (options.ca_file.empty()) {
         context.set_default_verify_paths(ec);
-        if (ec) return Error{"cannot use the system's CA certificates: " + ec.message()};
+        if (ec) return Error{"cannot use the system's CA certificates: " + ec.message(), ErrorCode::tls};
       } else {
         std::ifstream in(options.ca_file, std::ios::binary);
         if (!in)
-          return Error{"cannot load CA file " + options.ca_file + ": " + std::strerror(errno)};
+          return Error{"cannot load CA file " + options.ca_file + ": " + std::strerror(errno),
+                       ErrorCode::io};
         const std::string pem{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
         if (in.bad()) {
-          return Error{"cannot load CA file " + options.ca_file + ": " + std::strerror(errno)};
+          return Error{"cannot load CA file " + options.ca_file + ": " + std::strerror(errno),
+                       ErrorCode::io};
         }
         context.add_certificate_authority(net::buffer(pem), ec);
         if (ec) {
           return Error{"cannot load CA file " + options.ca_file +
-                       ": not a file of PEM certificates (" + ec.message() + ")"};
+                       ": not a file of PEM certificates (" + ec.message() + ")",
+                       ErrorCode::tls};
         }
       }
     }

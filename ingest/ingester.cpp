@@ -64,6 +64,11 @@ std::string page_target(const QueryType& type, int page_size, std::optional<EmTi
 }
 
 // Whether a QueryResult's PagingInfo links to a next page.
+// The fatal error of a run that options.stop stopped.
+Error stopped() {
+  return Error{"stopped before the end of the run", ErrorCode::stopped};
+}
+
 bool has_next_page(const Document& document) {
   if (!document.paging) return false;
   return std::any_of(document.paging->links.begin(), document.paging->links.end(),
@@ -76,8 +81,8 @@ class Run {
       : archive_(archive), em_(em), options_(options), run_id_(run_id) {}
 
   // Every type, then the linked records not archived yet. Returns the fatal error, if any.
-  std::optional<std::string> run() {
-    if (Status logged_on = em_.logon(); !logged_on) return logged_on.error().message;
+  std::optional<Error> run() {
+    if (Status logged_on = em_.logon(); !logged_on) return logged_on.error();
     for (const QueryType* type : options_.types) {
       if (auto fatal = ingest_type(*type)) return fatal;
     }
@@ -88,12 +93,12 @@ class Run {
   std::vector<std::string>& errors() { return errors_; }
 
  private:
-  std::optional<std::string> ingest_type(const QueryType& type) {
+  std::optional<Error> ingest_type(const QueryType& type) {
     TypeProgress progress{type.name};
     std::optional<EmTime> lower;
     if (has_creation_time(type)) {
       auto bookmark = archive_.bookmark(em_.origin(), type.name);
-      if (!bookmark) return bookmark.error().message;
+      if (!bookmark) return bookmark.error();
       const EmTime overlap =
           std::chrono::duration_cast<std::chrono::nanoseconds>(options_.overlap).count();
       lower = *bookmark ? std::optional<EmTime>(**bookmark - overlap) : options_.since;
@@ -113,10 +118,10 @@ class Run {
     bool bookmark_held = false;
     int rejected_in_a_row = 0;
     while (true) {
-      if (options_.stop && options_.stop()) return std::string(kStopped);
+      if (options_.stop && options_.stop()) return stopped();
       const std::string target = page_target(type, options_.page_size, anchor, page);
       auto document = fetch(target, "a query-service page of " + std::string(type.name));
-      if (!document) return document.error().message;
+      if (!document) return document.error();
       if (!*document) {
         bookmark_held = true;
         if (++rejected_in_a_row == 2) break;
@@ -129,7 +134,7 @@ class Run {
       const std::optional<EmTime> newest = newest_creation_time(records);
       Expected<std::vector<storage::StoreOutcome>> outcomes =
           store_records(type, records, bookmark_held ? std::nullopt : newest);
-      if (!outcomes) return outcomes.error().message;
+      if (!outcomes) return outcomes.error();
       ++progress.pages;
       account(progress, *outcomes);
       // An empty page ends the walk even if it links further, so that a server whose Next links
@@ -146,9 +151,9 @@ class Run {
       // Sessions created since `lower` came with the pages; older unfinished ones are asked for
       // one by one until EM reports them final.
       auto unfinished = archive_.unfinished_sessions(em_.origin(), type.kind, *lower);
-      if (!unfinished) return unfinished.error().message;
+      if (!unfinished) return unfinished.error();
       for (const std::string& uid : *unfinished) {
-        if (options_.stop && options_.stop()) return std::string(kStopped);
+        if (options_.stop && options_.stop()) return stopped();
         if (auto fatal = fetch_one(type.kind, uid, progress)) return fatal;
       }
     }
@@ -159,14 +164,14 @@ class Run {
 
   // Jobs and backup servers that archived records link to but that were never archived
   // themselves (a type left out of --types, or one EM had not listed yet).
-  std::optional<std::string> fetch_linked_stubs() {
+  std::optional<Error> fetch_linked_stubs() {
     for (Kind kind : {Kind::Job, Kind::BackupServer}) {
       auto stubs = archive_.stubs(em_.origin(), kind);
-      if (!stubs) return stubs.error().message;
+      if (!stubs) return stubs.error();
       if (stubs->empty()) continue;
       TypeProgress progress{info(kind).name};
       for (const std::string& uid : *stubs) {
-        if (options_.stop && options_.stop()) return std::string(kStopped);
+        if (options_.stop && options_.stop()) return stopped();
         if (auto fatal = fetch_one(kind, uid, progress)) return fatal;
       }
       progress.done = true;
@@ -176,7 +181,7 @@ class Run {
   }
 
   // GETs one record's entity form and stores it; a 404 marks it gone.
-  std::optional<std::string> fetch_one(Kind kind, const std::string& uid, TypeProgress& progress) {
+  std::optional<Error> fetch_one(Kind kind, const std::string& uid, TypeProgress& progress) {
     const KindInfo& kind_info = info(kind);
     if (uid.size() <= kind_info.uid_prefix.size() ||
         !iequals(std::string_view(uid).substr(0, kind_info.uid_prefix.size()),
@@ -186,12 +191,12 @@ class Run {
       return std::nullopt;
     }
     auto document = fetch(default_href(kind, uid, Form::Entity), uid, &uid);
-    if (!document) return document.error().message;
+    if (!document) return document.error();
     if (!*document) return std::nullopt;
     std::vector<Record>& records = (*document)->records;
     for (Record& record : records) record.origin = em_.origin();
     auto outcomes = archive_.store(records, run_id_, options_.now());
-    if (!outcomes) return outcomes.error().message;
+    if (!outcomes) return outcomes.error();
     account(progress, *outcomes);
     return std::nullopt;
   }
@@ -216,7 +221,7 @@ class Run {
       if (!gone_uid && (response->status == 400 || response->status == 404)) {
         message += "; if this EM does not know the type, leave it out with --types";
       }
-      return Error{message};
+      return Error{message, ErrorCode::network};
     }
     ++counts_.documents;
     Expected<Document> document = parse_document(response->body, url);
@@ -299,10 +304,11 @@ Expected<std::vector<const QueryType*>> parse_ingest_types(std::string_view list
         known += known.empty() ? "" : ", ";
         known += each.name;
       }
-      return Error{"unknown type '" + std::string(name) + "' (known: " + known + ")"};
+      return Error{"unknown type '" + std::string(name) + "' (known: " + known + ")",
+                   ErrorCode::invalid_input};
     }
     if (std::find(types.begin(), types.end(), type) != types.end()) {
-      return Error{"type " + std::string(type->name) + " is named twice"};
+      return Error{"type " + std::string(type->name) + " is named twice", ErrorCode::invalid_input};
     }
     types.push_back(type);
   }
@@ -314,7 +320,7 @@ IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_vi
   IngestResult result;
   auto run_id = archive.begin_run("ingest", detail, options.now());
   if (!run_id) {
-    result.fatal_error = run_id.error().message;
+    result.fatal_error = run_id.error();
     return result;
   }
   Run run(archive, em, options, *run_id);
@@ -324,11 +330,11 @@ IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_vi
   }
   result.counts = run.counts();
   result.errors = std::move(run.errors());
-  if (result.fatal_error) result.errors.push_back(*result.fatal_error);
+  if (result.fatal_error) result.errors.push_back(result.fatal_error->message);
   if (Status finished =
           archive.finish_run(*run_id, options.now(), result.counts, join_lines(result.errors));
       !finished && !result.fatal_error) {
-    result.fatal_error = finished.error().message;
+    result.fatal_error = finished.error();
   }
   return result;
 }

@@ -59,8 +59,8 @@ struct IngestOptions {
   std::function<std::string()> now;
   // Called after each page and single fetch, and once more when a type is done. May be empty.
   std::function<void(const TypeProgress&)> progress;
-  // Asked before each request; true stops the run there, as a failure with kStopped as its
-  // error (logged off and recorded like any other). May be empty.
+  // Asked before each request; true stops the run there, as a failure with ErrorCode::stopped
+  // (logged off and recorded like any other). May be empty.
   std::function<bool()> stop;
   // Called with each warning or error as it happens (a rejected document, a record EM no longer
   // has); one line each. May be empty.
@@ -74,12 +74,10 @@ struct IngestResult {
   // Everything that went wrong, one line each (also passed to options.log).
   std::vector<std::string> errors;
   // Set when the run stopped early (EM unreachable, TLS, credentials, retries exhausted, an
-  // unexpected status, the archive failing); pages stored before it stay stored.
-  std::optional<std::string> fatal_error;
+  // unexpected status, the archive failing; ErrorCode::stopped when options.stop stopped it);
+  // pages stored before it stay stored.
+  std::optional<Error> fatal_error;
 };
-
-// The fatal error of a run that options.stop stopped.
-inline constexpr std::string_view kStopped = "stopped before the end of the run";
 
 // One run against the EM that `em` talks to, recorded in the archive as an "ingest" run with
 // `detail` (e.g. "https://em:9398 as user", never a password) and its counts and errors. Records

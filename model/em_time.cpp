@@ -61,7 +61,7 @@ class Scanner {
 Error bad(std::string_view text, std::string_view why) {
   std::string m = "'";
   m.append(text).append("' is not a valid timestamp: ").append(why);
-  return Error{std::move(m)};
+  return Error{std::move(m), ErrorCode::invalid_input};
 }
 
 std::string two_digits(int v) {

@@ -227,7 +227,7 @@ bool Parser::fail(std::ptrdiff_t offset, std::string_view reason) {
   std::string m(source_);
   m.append(": line ").append(std::to_string(line));
   m.append(" (byte ").append(std::to_string(at)).append("): ").append(reason);
-  error_ = Error{std::move(m)};
+  error_ = Error{std::move(m), ErrorCode::invalid_input};
   return false;
 }
 

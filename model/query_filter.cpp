@@ -18,7 +18,7 @@ class Parser {
     skip_spaces();
     if (at_end()) return fail("expected a comparison such as Result==Failed");
     FilterNode root;
-    if (!parse_or(root, 0)) return Error{error_};
+    if (!parse_or(root, 0)) return Error{error_, ErrorCode::invalid_input};
     skip_spaces();
     if (!at_end()) {
       return fail(peek() == ')' ? "unbalanced ')'" : "expected ',' (or), ';' (and) or the end");
@@ -152,7 +152,7 @@ class Parser {
   }
   Error fail(std::string_view what) {
     set_error(what);
-    return Error{error_};
+    return Error{error_, ErrorCode::invalid_input};
   }
 
   std::string_view text_;

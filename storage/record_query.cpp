@@ -137,7 +137,7 @@ class Compiler {
 
   Expected<CompiledFilter> compile(const FilterNode& node) {
     CompiledFilter out;
-    if (!emit(node, out)) return Error{error_};
+    if (!emit(node, out)) return Error{error_, ErrorCode::invalid_input};
     return out;
   }
 

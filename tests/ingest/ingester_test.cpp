@@ -131,7 +131,7 @@ class IngesterTest : public ::testing::Test, protected Ingestion {};
 
 TEST_F(IngesterTest, FollowsNextLinksAndArchivesEverythingEmHolds) {
   const IngestResult result = ingest();
-  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
   EXPECT_TRUE(result.errors.empty());
 
   // Every record exactly as EM served it (its Hrefs kept without EM's origin), stored from the
@@ -185,7 +185,7 @@ TEST_F(IngesterTest, ASecondRunAsksFromTheBookmarksAndFollowsUnfinishedSessions)
 
   history_.day = 2;
   const IngestResult result = ingest();
-  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
 
   const std::vector<std::string> targets = gets();
   const std::vector<std::string> second(targets.begin() + first_run_requests, targets.end());
@@ -251,7 +251,7 @@ TEST_F(IngesterTest, LogsOnAgainWhenTheTokenExpiresMidRun) {
     return std::nullopt;
   };
   const IngestResult result = ingest();
-  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
   EXPECT_EQ(logon_.logons(), 2);
   EXPECT_EQ(logon_.logoffs(), 1);
   EXPECT_EQ(result.counts.records_new, 11);
@@ -274,7 +274,7 @@ TEST_F(IngesterTest, RetriesServerErrorsAndResetsToTheSameArchive) {
     return std::nullopt;
   };
   const IngestResult result = ingest();
-  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
   // Each 503 waited before the next try; the reset was tried again (at once, as it came on a
   // connection kept alive from an earlier request).
   EXPECT_EQ(delays_.size(), 2u);
@@ -296,9 +296,9 @@ TEST_F(IngesterTest, ARunThatFailsKeepsItsPagesAndTheNextEndsLikeAnUninterrupted
   };
   const IngestResult failed = ingest(/*max_attempts=*/2);
   ASSERT_TRUE(failed.fatal_error);
-  EXPECT_NE(failed.fatal_error->find("type=BackupJobSession"), std::string::npos)
-      << *failed.fatal_error;
-  EXPECT_NE(failed.fatal_error->find("500"), std::string::npos) << *failed.fatal_error;
+  EXPECT_NE(failed.fatal_error->message.find("type=BackupJobSession"), std::string::npos)
+      << failed.fatal_error->message;
+  EXPECT_NE(failed.fatal_error->message.find("500"), std::string::npos) << failed.fatal_error->message;
   EXPECT_EQ(logon_.logoffs(), 1);  // logged off after the failure too
   // Pages 1 and 2 stayed (sessions 1 to 3), with the bookmark at page 2's newest session.
   EXPECT_EQ(failed.counts.records_new, 3);
@@ -310,7 +310,7 @@ TEST_F(IngesterTest, ARunThatFailsKeepsItsPagesAndTheNextEndsLikeAnUninterrupted
 
   broken = false;
   const IngestResult resumed = ingest();
-  ASSERT_FALSE(resumed.fatal_error) << *resumed.fatal_error;
+  ASSERT_FALSE(resumed.fatal_error) << resumed.fatal_error->message;
   EXPECT_EQ(testing::archive_digest(path_), testing::archive_digest(clean_run.path_));
 }
 
@@ -328,7 +328,7 @@ TEST_F(IngesterTest, ASessionDeletedDuringTheWalkDoesNotHideTheOthers) {
     return deleted && uid == "urn:veeam:BackupJobSession:1a0b2c3d-4e5f-4061-8273-94a5b6c7d801";
   };
   const IngestResult result = ingest();
-  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
   EXPECT_EQ(result.counts.records_new, 11);
   EXPECT_TRUE(load(kSession3));
 }
@@ -343,7 +343,7 @@ TEST_F(IngesterTest, ADocumentThatDoesNotParseIsNamedByItsUrlAndTheRestGoesOn) {
     return std::nullopt;
   };
   const IngestResult result = ingest();
-  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
   EXPECT_EQ(result.counts.rejected, 1);
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_NE(result.errors[0].find(em_.base_url() + "/api/query?type=BackupJobSession"),
@@ -360,7 +360,7 @@ TEST_F(IngesterTest, ADocumentThatDoesNotParseIsNamedByItsUrlAndTheRestGoesOn) {
   // The next run asks from there again, and gets what the bad page held.
   broken = false;
   const IngestResult next = ingest();
-  ASSERT_FALSE(next.fatal_error) << *next.fatal_error;
+  ASSERT_FALSE(next.fatal_error) << next.fatal_error->message;
   EXPECT_EQ(next.counts.records_new, 1);
   EXPECT_TRUE(load(kSession3));
   EXPECT_EQ(*archive_->bookmark(em_.base_url(), "BackupJobSession"),
@@ -372,7 +372,7 @@ TEST_F(IngesterTest, SinceLimitsTheFirstRunAndTypesTheKindsAskedFor) {
     options.types = *parse_ingest_types("BackupJobSession");
     options.since = *parse_em_time("2026-11-26T12:00:00.5Z");
   });
-  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
   const std::vector<std::string> targets = gets();
   EXPECT_EQ(targets[0],
             "/api/query?type=BackupJobSession&format=Entities&sortAsc=CreationTime&pageSize=2"
@@ -407,10 +407,10 @@ TEST_F(IngesterTest, WrongCredentialsEndTheRunWithAClearMessage) {
   options.now = [] { return std::string("2026-11-27T12:00:00Z"); };
   const IngestResult result = ingest_once(*archive_, session, "fake EM", options);
   ASSERT_TRUE(result.fatal_error);
-  EXPECT_NE(result.fatal_error->find("refused the credentials of user CONTOSO\\svc-archive"),
+  EXPECT_NE(result.fatal_error->message.find("refused the credentials of user CONTOSO\\svc-archive"),
             std::string::npos)
-      << *result.fatal_error;
-  EXPECT_EQ(result.fatal_error->find(std::string(kFakeEmPassword)), std::string::npos);
+      << result.fatal_error->message;
+  EXPECT_EQ(result.fatal_error->message.find(std::string(kFakeEmPassword)), std::string::npos);
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM records").getInt(), 0);
   EXPECT_NE(db.execAndGet("SELECT errors FROM runs").getString().find("refused"),

@@ -90,7 +90,7 @@ class SimulatorIngestTest : public ::testing::Test {
 
 TEST_F(SimulatorIngestTest, AFullSyncHoldsExactlyWhatTheSimulatorHolds) {
   const IngestResult result = ingest();
-  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
   EXPECT_TRUE(result.errors.empty());
   const auto expected = simulator_records(start_);
   EXPECT_EQ(result.counts.records_new, static_cast<std::int64_t>(expected.size()));
@@ -122,7 +122,7 @@ TEST_F(SimulatorIngestTest, ASecondRunAfterTimeMovesAddsOnlyWhatChanged) {
   }));
 
   const IngestResult result = ingest();
-  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
   EXPECT_EQ(result.counts.records_new, static_cast<std::int64_t>(added.size()));
   EXPECT_EQ(result.counts.records_updated, static_cast<std::int64_t>(changed.size()));
   expect_archive_holds(after);
@@ -146,7 +146,7 @@ TEST_F(SimulatorIngestTest, LogsOnAgainWhenTheSimulatorExpiresTheToken) {
       expired = true;
     }
   });
-  ASSERT_FALSE(result.fatal_error) << *result.fatal_error;
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
   EXPECT_TRUE(expired);
   EXPECT_EQ(logons_, 2);
   expect_archive_holds(simulator_records(start_));
