@@ -1,10 +1,16 @@
 #pragma once
-// The archive: one SQLite database in the normalized schema of docs/SCHEMA.md.
+// The archive: the normalized schema of docs/SCHEMA.md behind an interface that names no
+// database engine, so that ingest/ and api/ depend on this header alone. Archive::open opens the
+// SQLite backend (storage/sqlite_archive.cpp and the files it coordinates).
 //
-// Contract: every function reports database failures (locked, corrupt, disk full, schema too new)
-// as an Error naming the database file; SQLite exceptions never leave storage/. An Archive is one
-// connection: use it from one thread at a time; open one Archive per thread to read in parallel
-// (WAL mode lets readers run beside the single writer).
+// Contract: every function reports database failures as an Error naming the database file, with
+// a code the caller can act on: busy (locked by another connection past the busy timeout; trying
+// again can succeed), corrupt (damaged, not a database, rows that cannot be read back), io (disk
+// full, permissions, cannot open), invalid_input (a record that cannot be stored, a schema too
+// new or too old to read), not_found (finish_run's run, mark_gone's record), internal (anything
+// else). The engine's exceptions never leave storage/. An Archive is one connection: use it from
+// one thread at a time; open one Archive per thread to read in parallel (readers run beside the
+// single writer).
 
 #include <cstdint>
 #include <memory>

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "storage/sqlite_support.h"
+
 namespace emarchive::storage {
 
 int user_version(SQLite::Database& db) {
@@ -29,7 +31,8 @@ Status migrate(SQLite::Database& db, std::span<const migrations::Migration> list
   auto too_new = [&](int current) {
     return Error{std::string(db_name) + ": the database has schema version " +
                  std::to_string(current) + ", newer than the newest this emarchive knows (" +
-                 std::to_string(newest) + "); use a newer emarchive to open it"};
+                 std::to_string(newest) + "); use a newer emarchive to open it",
+                 ErrorCode::invalid_input};
   };
   try {
     // Up to date is the common case; it takes no lock.
@@ -37,7 +40,8 @@ Status migrate(SQLite::Database& db, std::span<const migrations::Migration> list
     if (current > newest) return too_new(current);
     if (current == newest) return Ok{};
   } catch (const SQLite::Exception& e) {
-    return Error{std::string(db_name) + ": cannot read the schema version: " + e.what()};
+    return Error{std::string(db_name) + ": cannot read the schema version: " + e.what(),
+                 error_code_of(e)};
   }
   for (;;) {
     const migrations::Migration* m = nullptr;
@@ -52,10 +56,14 @@ Status migrate(SQLite::Database& db, std::span<const migrations::Migration> list
       db.exec("PRAGMA user_version = " + std::to_string(m->version));
       transaction.commit();
     } catch (const SQLite::Exception& e) {
-      if (!m) return Error{std::string(db_name) + ": cannot start a migration: " + e.what()};
+      if (!m) {
+        return Error{std::string(db_name) + ": cannot start a migration: " + e.what(),
+                     error_code_of(e)};
+      }
       return Error{std::string(db_name) + ": migration " + std::string(m->file) +
                    " to schema version " + std::to_string(m->version) + " failed: " + e.what() +
-                   "; the database stays at schema version " + std::to_string(m->version - 1)};
+                   "; the database stays at schema version " + std::to_string(m->version - 1),
+                   error_code_of(e)};
     }
   }
 }

@@ -1,0 +1,82 @@
+#include "storage/link_values.h"
+
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "storage/sha256.h"
+#include "storage/sqlite_support.h"
+
+namespace emarchive::storage {
+namespace {
+
+// A Link's values, each written as absent, or present with its length, so that no two Links
+// write the same bytes.
+std::string link_key(const Link& link, const std::optional<std::string>& extra_attributes) {
+  std::string bytes;
+  for (const std::optional<std::string>* value :
+       {&link.rel, &link.type, &link.href, &link.name, &extra_attributes, &link.raw_xml}) {
+    if (!*value) {
+      bytes += '\0';
+      continue;
+    }
+    bytes += '\1';
+    bytes += std::to_string((*value)->size());
+    bytes += ':';
+    bytes += **value;
+  }
+  return bytes;
+}
+
+// What finds a Link's row in link_values again: the first 8 bytes of a SHA-256 of its key.
+std::int64_t link_hash(std::string_view key) {
+  const Sha256 digest = sha256(key);
+  std::uint64_t hash = 0;
+  for (int i = 0; i < 8; ++i) hash = (hash << 8) | digest[static_cast<std::size_t>(i)];
+  return static_cast<std::int64_t>(hash);
+}
+
+}  // namespace
+
+LinkValues::LinkValues(SQLite::Database& db)
+    : db_(db),
+      find_(db,
+            "SELECT id, rel, type, href, name, extra_attributes, raw_xml "
+            "FROM link_values WHERE hash = ?"),
+      insert_(db,
+              "INSERT INTO link_values (hash, rel, type, href, name, "
+              "extra_attributes, raw_xml) VALUES (?, ?, ?, ?, ?, ?, ?)") {}
+
+std::int64_t LinkValues::id(const Link& link) {
+  const std::optional<std::string> extra = encode_attributes(link.extra_attributes);
+  std::string key = link_key(link, extra);
+  if (auto it = batch_.find(key); it != batch_.end()) return it->second;
+  const std::int64_t hash = link_hash(key);
+  {
+    Use s(find_);
+    s->bind(1, hash);
+    while (s->executeStep()) {
+      if (text_column(s->getColumn(1)) == link.rel && text_column(s->getColumn(2)) == link.type &&
+          text_column(s->getColumn(3)) == link.href && text_column(s->getColumn(4)) == link.name &&
+          text_column(s->getColumn(5)) == extra && text_column(s->getColumn(6)) == link.raw_xml) {
+        const std::int64_t id = s->getColumn(0).getInt64();
+        batch_.emplace(std::move(key), id);
+        return id;
+      }
+    }
+  }
+  Use s(insert_);
+  s->bind(1, hash);
+  bind_text(*s, 2, link.rel);
+  bind_text(*s, 3, link.type);
+  bind_text(*s, 4, link.href);
+  bind_text(*s, 5, link.name);
+  bind_text(*s, 6, extra);
+  bind_text(*s, 7, link.raw_xml);
+  s->exec();
+  const std::int64_t id = db_.getLastInsertRowid();
+  batch_.emplace(std::move(key), id);
+  return id;
+}
+
+}  // namespace emarchive::storage

@@ -1,0 +1,258 @@
+// The SQLite Archive: runs, bookmarks, stubs, gone records and queries here; opening in
+// sqlite_open.cpp, storing in record_writer.cpp, loading in record_reader.cpp.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <memory>
+#include <utility>
+
+#include "storage/archive.h"
+#include "storage/record_reader.h"
+#include "storage/record_writer.h"
+#include "storage/sqlite_open.h"
+#include "storage/sqlite_support.h"
+
+namespace emarchive::storage {
+namespace {
+
+class SqliteArchive final : public Archive {
+ public:
+  SqliteArchive(std::string path, OpenedDatabase opened)
+      : path_(std::move(path)),
+        db_(std::move(opened.db)),
+        schema_version_(opened.schema_version),
+        reader_(*db_),
+        writer_(*db_, reader_, path_),
+        read_transaction_(*db_),
+        begin_run_(*db_, "INSERT INTO runs (command, detail, started_at) VALUES (?, ?, ?)"),
+        finish_run_(*db_,
+                    "UPDATE runs SET finished_at = ?, documents = ?, rejected = ?, "
+                    "records_new = ?, records_updated = ?, records_unchanged = ?, errors = ? "
+                    "WHERE id = ?"),
+        bookmark_(*db_,
+                  "SELECT b.creation_time_ns FROM ingest_bookmarks b "
+                  "JOIN sources s ON s.id = b.source_id "
+                  "WHERE s.origin = ? AND b.query_type = ?"),
+        unfinished_sessions_(
+            *db_,
+            "SELECT r.uid FROM sessions x "
+            "JOIN records r ON r.id = x.record_id "
+            "JOIN sources s ON s.id = r.source_id "
+            "WHERE x.kind_id = ? AND s.origin = ? "
+            "AND (x.creation_time_ns IS NULL OR x.creation_time_ns < ?) "
+            "AND (x.state IS NULL "
+            "OR x.state COLLATE NOCASE NOT IN ('Stopped', 'Completed')) "
+            "AND EXISTS (SELECT 1 FROM representations p WHERE p.record_id = r.id) "
+            "AND NOT EXISTS (SELECT 1 FROM ingest_gone g WHERE g.record_id = r.id) "
+            "ORDER BY x.creation_time_ns, r.uid"),
+        stubs_(*db_,
+               "SELECT r.uid FROM records r JOIN sources s ON s.id = r.source_id "
+               "WHERE r.kind_id = ? AND s.origin = ? "
+               "AND NOT EXISTS (SELECT 1 FROM representations p WHERE p.record_id = r.id) "
+               "AND NOT EXISTS (SELECT 1 FROM ingest_gone g WHERE g.record_id = r.id) "
+               "ORDER BY r.uid"),
+        mark_gone_(*db_,
+                   "INSERT OR REPLACE INTO ingest_gone (record_id, run_id, observed_at) "
+                   "SELECT id, ?, ? FROM records WHERE uid = ?"),
+        count_revisions_(*db_,
+                         "SELECT count(*) FROM revisions v JOIN records r ON r.id = v.record_id "
+                         "WHERE r.uid = ? AND v.form = ?") {}
+
+  // As SQLite advises for long-lived connections: refresh the planner's statistics where they
+  // went stale, so that it keeps choosing the query service's indexes as the archive grows.
+  // The limit keeps this to milliseconds on a large archive.
+  ~SqliteArchive() override { db_->tryExec("PRAGMA analysis_limit = 1000; PRAGMA optimize;"); }
+
+  SqliteArchive(const SqliteArchive&) = delete;
+  SqliteArchive& operator=(const SqliteArchive&) = delete;
+
+  int schema_version() override { return schema_version_; }
+
+  Expected<std::int64_t> begin_run(std::string_view command, std::string_view detail,
+                                   std::string_view started_at) override {
+    try {
+      Use s(begin_run_);
+      s->bind(1, std::string(command));
+      s->bind(2, std::string(detail));
+      s->bind(3, std::string(started_at));
+      s->exec();
+      return db_->getLastInsertRowid();
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot record the run", e);
+    }
+  }
+
+  Status finish_run(std::int64_t run_id, std::string_view finished_at, const RunCounts& counts,
+                    std::string_view errors) override {
+    try {
+      Use s(finish_run_);
+      s->bind(1, std::string(finished_at));
+      s->bind(2, counts.documents);
+      s->bind(3, counts.rejected);
+      s->bind(4, counts.records_new);
+      s->bind(5, counts.records_updated);
+      s->bind(6, counts.records_unchanged);
+      s->bind(7, std::string(errors));
+      s->bind(8, run_id);
+      if (s->exec() != 1) {
+        return Error{path_ + ": cannot finish run " + std::to_string(run_id) + ": no such run",
+                     ErrorCode::not_found};
+      }
+      return Ok{};
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot finish the run", e);
+    }
+  }
+
+  Expected<std::vector<StoreOutcome>> store(std::span<const Record> records, std::int64_t run_id,
+                                            std::string_view observed_at) override {
+    return writer_.store(records, run_id, observed_at, nullptr);
+  }
+
+  Expected<std::vector<StoreOutcome>> store_page(std::span<const Record> records,
+                                                 std::int64_t run_id, std::string_view observed_at,
+                                                 const Bookmark& advance) override {
+    return writer_.store(records, run_id, observed_at, &advance);
+  }
+
+  Expected<std::optional<EmTime>> bookmark(std::string_view origin,
+                                           std::string_view query_type) override {
+    try {
+      Use s(bookmark_);
+      s->bind(1, std::string(origin));
+      s->bind(2, std::string(query_type));
+      if (!s->executeStep()) return std::optional<EmTime>();
+      return std::optional<EmTime>(s->getColumn(0).getInt64());
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot read the ingest bookmark of " + std::string(query_type),
+                          e);
+    }
+  }
+
+  Expected<std::vector<std::string>> unfinished_sessions(std::string_view origin, Kind kind,
+                                                         EmTime created_before) override {
+    try {
+      Use s(unfinished_sessions_);
+      s->bind(1, kind_id(kind));
+      s->bind(2, std::string(origin));
+      s->bind(3, created_before);
+      return column_strings(*s);
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot list the unfinished " + std::string(info(kind).name) + "s",
+                          e);
+    }
+  }
+
+  Expected<std::vector<std::string>> stubs(std::string_view origin, Kind kind) override {
+    try {
+      Use s(stubs_);
+      s->bind(1, kind_id(kind));
+      s->bind(2, std::string(origin));
+      return column_strings(*s);
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot list the " + std::string(info(kind).name) + " stubs", e);
+    }
+  }
+
+  Status mark_gone(std::string_view uid, std::int64_t run_id,
+                   std::string_view observed_at) override {
+    try {
+      Use s(mark_gone_);
+      s->bind(1, run_id);
+      s->bind(2, std::string(observed_at));
+      s->bind(3, std::string(uid));
+      if (s->exec() != 1) {
+        return Error{path_ + ": cannot mark " + std::string(uid) + " gone: unknown",
+                     ErrorCode::not_found};
+      }
+      return Ok{};
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot mark " + std::string(uid) + " gone", e);
+    }
+  }
+
+  Expected<std::optional<Record>> load(std::string_view uid) override {
+    try {
+      // One read transaction, so that every form comes from the same committed state.
+      ReadTransaction transaction(read_transaction_);
+      std::optional<Record> record = reader_.load(uid);
+      transaction.commit();
+      return record;
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot load " + std::string(uid), e);
+    }
+  }
+
+  Expected<RecordPage> query(const RecordQuery& query) override {
+    try {
+      const RecordQuerySql sql = record_query_sql(query);
+      // The count and the page from the same committed state, so that they agree.
+      ReadTransaction transaction(read_transaction_);
+      RecordPage page;
+      // Prepared per call: the SQL depends on the filter.
+      SQLite::Statement count(*db_, sql.count);
+      bind_all(count, sql.params);
+      count.executeStep();
+      page.total = count.getColumn(0).getInt64();
+      std::vector<std::int64_t> ids;
+      {
+        SQLite::Statement select(*db_, sql.select_ids);
+        bind_all(select, sql.params);
+        const int next = static_cast<int>(sql.params.size()) + 1;
+        select.bind(next, query.limit);
+        select.bind(next + 1, query.offset);
+        while (select.executeStep()) ids.push_back(select.getColumn(0).getInt64());
+      }
+      // The query selects archived records only, so none is left out as a stub.
+      page.records = reader_.load(ids);
+      transaction.commit();
+      return page;
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot query " + std::string(info(query.kind).name), e);
+    }
+  }
+
+  Expected<std::int64_t> revision_count(std::string_view uid, Form form) override {
+    try {
+      Use s(count_revisions_);
+      s->bind(1, std::string(uid));
+      s->bind(2, form_id(form));
+      s->executeStep();
+      return s->getColumn(0).getInt64();
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot count the revisions of " + std::string(uid), e);
+    }
+  }
+
+ private:
+  std::string path_;
+  std::unique_ptr<SQLite::Database> db_;
+  int schema_version_;
+  RecordReader reader_;
+  RecordWriter writer_;
+  ReadTransaction::Statements read_transaction_;
+  // Single-statement reads run without a ReadTransaction: one statement reads one committed
+  // state by itself.
+  SQLite::Statement begin_run_;
+  SQLite::Statement finish_run_;
+  SQLite::Statement bookmark_;
+  SQLite::Statement unfinished_sessions_;
+  SQLite::Statement stubs_;
+  SQLite::Statement mark_gone_;
+  SQLite::Statement count_revisions_;
+};
+
+}  // namespace
+
+Expected<std::unique_ptr<Archive>> Archive::open(const std::string& path,
+                                                 const OpenOptions& options) {
+  Expected<OpenedDatabase> opened = open_database(path, options);
+  if (!opened) return opened.error();
+  try {
+    return std::unique_ptr<Archive>(std::make_unique<SqliteArchive>(path, std::move(*opened)));
+  } catch (const std::exception& e) {
+    return sqlite_error(path, "cannot open the archive", e);
+  }
+}
+
+}  // namespace emarchive::storage

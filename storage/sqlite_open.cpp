@@ -1,0 +1,120 @@
+#include "storage/sqlite_open.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <span>
+#include <thread>
+
+#include "migrations/embedded.h"
+#include "model/kind.h"
+#include "storage/migrator.h"
+#include "storage/sqlite_support.h"
+
+namespace emarchive::storage {
+namespace {
+
+// The kinds table must say what model/kind.cpp says: the views and the derived Types and Hrefs
+// of representations depend on it.
+void check_kinds(SQLite::Database& db) {
+  SQLite::Statement s(db, "SELECT id, name, reference_type, collection, uid_prefix FROM kinds");
+  std::size_t matched = 0;
+  while (s.executeStep()) {
+    const int id = s.getColumn(0).getInt();
+    if (id < 1 || id > static_cast<int>(all_kinds().size())) continue;
+    const KindInfo& kind = info(kind_from_id(id));
+    if (kind.name != s.getColumn(1).getString() ||
+        kind.reference_type != s.getColumn(2).getString() ||
+        kind.collection != s.getColumn(3).getString() ||
+        kind.uid_prefix != s.getColumn(4).getString()) {
+      throw ArchiveFailure(ErrorCode::corrupt, "table kinds describes kind " + std::to_string(id) +
+                                                   " (" + s.getColumn(1).getString() +
+                                                   ") unlike this emarchive (" +
+                                                   std::string(kind.name) + ")");
+    }
+    ++matched;
+  }
+  if (matched != all_kinds().size()) {
+    throw ArchiveFailure(ErrorCode::corrupt, "table kinds lacks kinds this emarchive archives");
+  }
+}
+
+void configure(SQLite::Database& db) {
+  db.exec("PRAGMA foreign_keys = ON");
+  // Statements that may abort halfway inside a transaction (updates of tables with foreign
+  // keys, upserts) keep a statement journal; in a temporary file it cost an import two thirds
+  // of its system time (about 34 small writes per record). It holds the pages one statement
+  // changed, so memory is the right place.
+  db.exec("PRAGMA temp_store = MEMORY");
+  // SQLite's default page cache (2 MB) is far smaller than the indexes an import or a query
+  // touches: records' UID index and link_values' hash index take random GUIDs and hashes, so
+  // an import of 100,000 task sessions ran at half the rate of one of 20,000, re-reading pages
+  // from the OS. The cache fills only as pages are used; 32 MB keeps an import's peak RSS
+  // well below 100 MB (docs/BENCHMARKS.md).
+  db.exec("PRAGMA cache_size = -32768");
+  // A checkpoint copies every page in the WAL back into the database file. A store dirties
+  // thousands of pages of indexes with random keys (records' UIDs, Link hashes, the sessions'
+  // indexes), so at SQLite's default of 1,000 pages every commit of an import checkpointed, and
+  // a third of its CPU time was system time writing pages. At 16,384 pages a page that several
+  // commits change reaches the database once: 30% less system time importing 200,000 task
+  // sessions. The cost: the WAL file grows to about 64 MB while the archive is open to write.
+  db.exec("PRAGMA wal_autocheckpoint = 16384");
+}
+
+// WAL lets readers run beside the writer; with it, NORMAL syncs at checkpoints only and still
+// never corrupts the database, losing at most the last commits on power loss. Switching a new
+// file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once, without its busy
+// handler, when another process is opening the same new file: retry until the busy timeout.
+void enable_wal(SQLite::Database& db, int busy_timeout_ms) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  while (true) {
+    try {
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = NORMAL");
+      return;
+    } catch (const SQLite::Exception& e) {
+      if (e.getErrorCode() != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+}
+
+}  // namespace
+
+void disable_sqlite_memory_statistics() {
+  // SQLITE_MISUSE once SQLite is initialised: the statistics then stay on, which is only slower.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+Expected<OpenedDatabase> open_database(const std::string& path, const OpenOptions& options) {
+  try {
+    int flags = options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
+    if (options.create && !options.read_only) flags |= SQLite::OPEN_CREATE;
+    auto db = std::make_unique<SQLite::Database>(path, flags, options.busy_timeout_ms);
+    configure(*db);
+    const std::span<const migrations::Migration> list = migrations::all();
+    if (options.read_only) {
+      const int version = user_version(*db);
+      if (version != static_cast<int>(list.size())) {
+        return Error{path + ": the database has schema version " + std::to_string(version) +
+                         ", this emarchive reads version " + std::to_string(list.size()) +
+                         (version < static_cast<int>(list.size())
+                              ? "; open it once for writing to upgrade it"
+                              : "; use a newer emarchive to open it"),
+                     ErrorCode::invalid_input};
+      }
+    } else {
+      enable_wal(*db, options.busy_timeout_ms);
+      // Migrations are transactions, so repeating them (after another process's) is safe.
+      if (Status migrated = migrate(*db, list, path); !migrated) return migrated.error();
+    }
+    check_kinds(*db);
+    const int version = user_version(*db);
+    return OpenedDatabase{std::move(db), version};
+  } catch (const std::exception& e) {
+    return sqlite_error(path, "cannot open the archive", e);
+  }
+}
+
+}  // namespace emarchive::storage
