@@ -93,7 +93,7 @@ Status EmClient::logon() {
   if (!response) return response.error();
   if (response->status == 401) {
     return Error{"EM at " + http_.origin() + " refused the credentials of user " +
-                 credentials_.user + " (401)",
+                     credentials_.user + " (401)",
                  ErrorCode::auth};
   }
   const std::string url = http_.url(kLogonTarget);
@@ -103,7 +103,7 @@ Status EmClient::logon() {
   std::string token = response->header(kTokenHeader);
   if (token.empty()) {
     return Error{"POST " + url + ": " + std::to_string(response->status) + " " + response->reason +
-                 " without an " + std::string(kTokenHeader) + " header",
+                     " without an " + std::string(kTokenHeader) + " header",
                  ErrorCode::network};
   }
   token_ = std::move(token);
@@ -126,7 +126,7 @@ Expected<HttpResponse> EmClient::get(std::string_view target) {
   response = http_.request(http::verb::get, target, {{std::string(kTokenHeader), token_}});
   if (response && response->status == 401) {
     return Error{"GET " + http_.url(target) + ": 401 " + response->reason +
-                 " even after logging on again as user " + credentials_.user,
+                     " even after logging on again as user " + credentials_.user,
                  ErrorCode::auth};
   }
   return response;

@@ -92,7 +92,8 @@ struct ParsedBase {
 
 Expected<ParsedBase> parse_base_url(const std::string& base_url) {
   auto invalid = [&](std::string_view why) {
-    return Error{"invalid EM URL '" + base_url + "': " + std::string(why), ErrorCode::invalid_input};
+    return Error{"invalid EM URL '" + base_url + "': " + std::string(why),
+                 ErrorCode::invalid_input};
   };
   auto parsed = boost::urls::parse_uri(base_url);
   if (!parsed) return invalid("not an absolute URL (" + parsed.error().message() + ")");
@@ -252,7 +253,7 @@ struct HttpClient::Impl {
       io.restart();
       io.run();
       return Error{"cannot resolve host '" + base.host + "': timed out after " +
-                   describe_duration(options.connect_timeout),
+                       describe_duration(options.connect_timeout),
                    ErrorCode::network};
     }
     if (*result) {
@@ -427,7 +428,7 @@ struct HttpClient::Impl {
       ++attempts;
       if (attempts >= limit) {
         return Error{label + ": " + problem + " (" + std::to_string(attempts) +
-                     (attempts == 1 ? " attempt)" : " attempts)"),
+                         (attempts == 1 ? " attempt)" : " attempts)"),
                      ErrorCode::network};
       }
       const milliseconds delay =
@@ -465,7 +466,8 @@ Expected<std::unique_ptr<HttpClient>> HttpClient::create(HttpClientOptions optio
       error_code ec;
       if (options.ca_file.empty()) {
         context.set_default_verify_paths(ec);
-        if (ec) return Error{"cannot use the system's CA certificates: " + ec.message(), ErrorCode::tls};
+        if (ec)
+          return Error{"cannot use the system's CA certificates: " + ec.message(), ErrorCode::tls};
       } else {
         std::ifstream in(options.ca_file, std::ios::binary);
         if (!in)
@@ -479,7 +481,7 @@ Expected<std::unique_ptr<HttpClient>> HttpClient::create(HttpClientOptions optio
         context.add_certificate_authority(net::buffer(pem), ec);
         if (ec) {
           return Error{"cannot load CA file " + options.ca_file +
-                       ": not a file of PEM certificates (" + ec.message() + ")",
+                           ": not a file of PEM certificates (" + ec.message() + ")",
                        ErrorCode::tls};
         }
       }

@@ -30,8 +30,8 @@ Status migrate(SQLite::Database& db, std::span<const migrations::Migration> list
   const int newest = static_cast<int>(list.size());
   auto too_new = [&](int current) {
     return Error{std::string(db_name) + ": the database has schema version " +
-                 std::to_string(current) + ", newer than the newest this emarchive knows (" +
-                 std::to_string(newest) + "); use a newer emarchive to open it",
+                     std::to_string(current) + ", newer than the newest this emarchive knows (" +
+                     std::to_string(newest) + "); use a newer emarchive to open it",
                  ErrorCode::invalid_input};
   };
   try {
@@ -61,8 +61,8 @@ Status migrate(SQLite::Database& db, std::span<const migrations::Migration> list
                      error_code_of(e)};
       }
       return Error{std::string(db_name) + ": migration " + std::string(m->file) +
-                   " to schema version " + std::to_string(m->version) + " failed: " + e.what() +
-                   "; the database stays at schema version " + std::to_string(m->version - 1),
+                       " to schema version " + std::to_string(m->version) + " failed: " + e.what() +
+                       "; the database stays at schema version " + std::to_string(m->version - 1),
                    error_code_of(e)};
     }
   }

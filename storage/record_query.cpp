@@ -255,8 +255,8 @@ class Compiler {
 };
 
 // Whether every record `node` matches has its entity archived: it compares a typed column that
-// only an entity writes (storage/record_writer.cpp; relations, which references also give, excepted),
-// which is NULL otherwise, and NULL matches no comparison. Called on a compiled filter.
+// only an entity writes (storage/record_writer.cpp; relations, which references also give,
+// excepted), which is NULL otherwise, and NULL matches no comparison. Called on a compiled filter.
 bool implies_entity(const QueryType& type, const FilterNode& node) {
   const auto implies = [&](const FilterNode& child) { return implies_entity(type, child); };
   switch (node.type) {

@@ -197,8 +197,8 @@ std::vector<Record> RecordReader::load(const std::vector<std::int64_t>& ids) {
       const Form form = form_of_column(s->getColumn(1));
       Representation& representation = record.form(form).emplace();
       const int derived = s->getColumn(2).getInt();
-      representation.type = (derived & kDerivedType) ? default_type(record.kind, form)
-                                                     : text_column(s->getColumn(3));
+      representation.type =
+          (derived & kDerivedType) ? default_type(record.kind, form) : text_column(s->getColumn(3));
       representation.href = (derived & kDerivedHref) ? default_href(record.kind, record.uid, form)
                                                      : text_column(s->getColumn(4));
       representation.name = text_column(s->getColumn(5));

@@ -60,7 +60,7 @@ bool is_field_column(const KindInfo& kind, std::string_view column) {
 }
 
 std::optional<LinkTarget> find_up_link(const Representation& representation,
-                                   std::span<const Kind> kinds) {
+                                       std::span<const Kind> kinds) {
   for (const Link& link : representation.links) {
     if (link.rel != "Up" || !link.type || !link.href) continue;
     const std::optional<Kind> kind = kind_from_reference_type(*link.type);
@@ -88,8 +88,9 @@ std::int64_t parse_integer(const FieldSpec& field, const std::string& text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   // The text must come back unchanged from the stored integer (no "+1", "007", "1.0").
   if (ec != std::errc() || end != text.data() + text.size() || std::to_string(value) != text) {
-    throw ArchiveFailure(ErrorCode::invalid_input, "field " + std::string(field.element) + " \"" + text +
-                         "\" is not a canonical 64-bit integer");
+    throw ArchiveFailure(ErrorCode::invalid_input, "field " + std::string(field.element) + " \"" +
+                                                       text +
+                                                       "\" is not a canonical 64-bit integer");
   }
   return value;
 }
@@ -97,14 +98,15 @@ std::int64_t parse_integer(const FieldSpec& field, const std::string& text) {
 std::int64_t parse_boolean(const FieldSpec& field, const std::string& text) {
   if (text == "true") return 1;
   if (text == "false") return 0;
-  throw ArchiveFailure(ErrorCode::invalid_input, "field " + std::string(field.element) + " \"" + text +
-                       "\" is not \"true\" or \"false\"");
+  throw ArchiveFailure(ErrorCode::invalid_input, "field " + std::string(field.element) + " \"" +
+                                                     text + "\" is not \"true\" or \"false\"");
 }
 
 std::int64_t parse_time(const FieldSpec& field, const std::string& text) {
   Expected<EmTime> time = parse_em_time(text);
   if (!time)
-    throw ArchiveFailure(ErrorCode::invalid_input, "field " + std::string(field.element) + ": " + time.error().message);
+    throw ArchiveFailure(ErrorCode::invalid_input,
+                         "field " + std::string(field.element) + ": " + time.error().message);
   return *time;
 }
 
@@ -127,7 +129,7 @@ std::string insert_row_sql(Table table, const std::string& columns) {
 // The last parameters of the typed row's statements: record_id, and for an insert into
 // sessions its kind_id.
 void bind_row_id(SQLite::Statement& statement, int index, Kind kind, std::int64_t id,
-                        bool inserting) {
+                 bool inserting) {
   statement.bind(index, id);
   if (inserting && info(kind).table == Table::Sessions) statement.bind(index + 1, kind_id(kind));
 }
@@ -327,7 +329,8 @@ std::int64_t RecordWriter::source_id(Batch& batch, const std::string& origin) {
 
 // The id of the record with this UID, created as a stub (named `name`) if it is not known.
 std::int64_t RecordWriter::ensure_record(Kind kind, const std::string& uid,
-                           const std::optional<std::string>& name, std::int64_t source) {
+                                         const std::optional<std::string>& name,
+                                         std::int64_t source) {
   if (std::optional<std::int64_t> id = known_record(uid)) return *id;
   const std::int64_t id = insert_record(kind, uid, source);
   const Table table = info(kind).table;
@@ -361,7 +364,7 @@ std::int64_t RecordWriter::insert_record(Kind kind, const std::string& uid, std:
 }
 
 std::optional<std::int64_t> RecordWriter::ensure_target(const std::optional<LinkTarget>& target,
-                                          std::int64_t source) {
+                                                        std::int64_t source) {
   if (!target) return std::nullopt;
   return ensure_record(target->kind, target->uid, target->name, source);
 }
@@ -372,7 +375,7 @@ StoreOutcome RecordWriter::store_record(Batch& batch, const Record& record) {
   }
   if (kind_from_uid(record.uid) != record.kind) {
     throw ArchiveFailure(ErrorCode::invalid_input, "the UID does not start with " +
-                         std::string(info(record.kind).uid_prefix));
+                                                       std::string(info(record.kind).uid_prefix));
   }
   const std::int64_t source = source_id(batch, record.origin);
   // A record created just now has no forms, no revisions, no typed row yet (written whole
@@ -405,7 +408,7 @@ StoreOutcome RecordWriter::store_record(Batch& batch, const Record& record) {
 // Stores one form as a new revision unless its canonical document is the archived one.
 // Returns whether it did.
 bool RecordWriter::store_form(Batch& batch, const Record& record, std::int64_t id, Form form,
-                std::int64_t source, bool created) {
+                              std::int64_t source, bool created) {
   const std::string document = render_form(record, form);
   const Sha256 digest = sha256(document);
   std::int64_t revision = 0;
@@ -439,7 +442,8 @@ bool RecordWriter::store_form(Batch& batch, const Record& record, std::int64_t i
 
 // Keeps the current revision's canonical document in its revision row, as the normalized rows
 // that rebuild it are about to be replaced, and deletes those rows.
-void RecordWriter::supersede(const Record& record, std::int64_t id, Form form, std::int64_t revision) {
+void RecordWriter::supersede(const Record& record, std::int64_t id, Form form,
+                             std::int64_t revision) {
   Record previous{record.kind, record.uid, "", std::nullopt, std::nullopt};
   previous.form(form) = std::move(reader_.load(std::vector<std::int64_t>{id}).at(0).form(form));
   {
@@ -459,7 +463,8 @@ void RecordWriter::supersede(const Record& record, std::int64_t id, Form form, s
 }
 
 void RecordWriter::write_representation(const Record& record, Form form, std::int64_t id,
-                          const Representation& representation, std::int64_t revision) {
+                                        const Representation& representation,
+                                        std::int64_t revision) {
   {
     int derived = 0;
     std::optional<std::string> type = representation.type;
@@ -526,7 +531,7 @@ SQLite::Statement& RecordWriter::insert_links(std::size_t rows) {
 // `created` in this store. The entity is their source whenever it is known; a reference alone
 // gives the name and the relations its Links name, as long as no entity has been archived.
 void RecordWriter::store_typed_columns(const Record& record, std::int64_t id, std::int64_t source,
-                         bool created) {
+                                       bool created) {
   const KindInfo& kind = info(record.kind);
   const Representation* root = record.entity ? &*record.entity : &*record.reference;
   const std::optional<std::string> name = record.name();
@@ -559,8 +564,9 @@ void RecordWriter::store_typed_columns(const Record& record, std::int64_t id, st
   }
   const std::vector<std::optional<std::string>>& fields = record.entity->fields;
   if (fields.size() != kind.fields.size()) {
-    throw ArchiveFailure(ErrorCode::invalid_input, "the entity has " + std::to_string(fields.size()) + " fields where " +
-                         std::string(kind.name) + " has " + std::to_string(kind.fields.size()));
+    throw ArchiveFailure(ErrorCode::invalid_input,
+                         "the entity has " + std::to_string(fields.size()) + " fields where " +
+                             std::string(kind.name) + " has " + std::to_string(kind.fields.size()));
   }
   for (std::size_t i = 0; i < kind.fields.size(); ++i) {
     const FieldSpec& field = kind.fields[i];
@@ -593,8 +599,8 @@ void RecordWriter::store_typed_columns(const Record& record, std::int64_t id, st
 // by the Up Link to the same record, else by the field's sibling (JobUid's JobName). The
 // field's text is kept exactly as the stub's UID; one that does not start with a known kind's
 // prefix (the parser only insists it is not empty) makes a stub of the kind the field names.
-std::int64_t RecordWriter::uid_target(const Record& record, const FieldSpec& field, const std::string& uid,
-                        std::int64_t source) {
+std::int64_t RecordWriter::uid_target(const Record& record, const FieldSpec& field,
+                                      const std::string& uid, std::int64_t source) {
   const Kind kind = kind_from_uid(uid).value_or(*field.target);
   std::optional<std::string> name;
   if (std::optional<LinkTarget> link = find_up_link(record, std::span(&kind, 1));

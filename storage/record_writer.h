@@ -38,8 +38,7 @@ class RecordWriter {
   // Archive::store(), and with `advance` Archive::store_page(): one BEGIN IMMEDIATE
   // transaction, all or nothing. Errors name the database and the record that failed.
   Expected<std::vector<StoreOutcome>> store(std::span<const Record> records, std::int64_t run_id,
-                                            std::string_view observed_at,
-                                            const Bookmark* advance);
+                                            std::string_view observed_at, const Bookmark* advance);
 
  private:
   struct Batch;

@@ -93,9 +93,9 @@ std::vector<Attribute> decode_attributes(const SQLite::Column& column) {
   const std::string xml = "<a " + column.getString() + "/>";
   pugi::xml_document document;
   if (!document.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8)) {
-    throw ArchiveFailure(ErrorCode::corrupt,
-                         "stored extra attributes are not valid XML attribute text: " +
-                             column.getString());
+    throw ArchiveFailure(
+        ErrorCode::corrupt,
+        "stored extra attributes are not valid XML attribute text: " + column.getString());
   }
   for (const pugi::xml_attribute& attribute : document.first_child().attributes()) {
     attributes.push_back({attribute.name(), attribute.value()});

@@ -298,7 +298,8 @@ TEST_F(IngesterTest, ARunThatFailsKeepsItsPagesAndTheNextEndsLikeAnUninterrupted
   ASSERT_TRUE(failed.fatal_error);
   EXPECT_NE(failed.fatal_error->message.find("type=BackupJobSession"), std::string::npos)
       << failed.fatal_error->message;
-  EXPECT_NE(failed.fatal_error->message.find("500"), std::string::npos) << failed.fatal_error->message;
+  EXPECT_NE(failed.fatal_error->message.find("500"), std::string::npos)
+      << failed.fatal_error->message;
   EXPECT_EQ(logon_.logoffs(), 1);  // logged off after the failure too
   // Pages 1 and 2 stayed (sessions 1 to 3), with the bookmark at page 2's newest session.
   EXPECT_EQ(failed.counts.records_new, 3);
@@ -407,8 +408,9 @@ TEST_F(IngesterTest, WrongCredentialsEndTheRunWithAClearMessage) {
   options.now = [] { return std::string("2026-11-27T12:00:00Z"); };
   const IngestResult result = ingest_once(*archive_, session, "fake EM", options);
   ASSERT_TRUE(result.fatal_error);
-  EXPECT_NE(result.fatal_error->message.find("refused the credentials of user CONTOSO\\svc-archive"),
-            std::string::npos)
+  EXPECT_NE(
+      result.fatal_error->message.find("refused the credentials of user CONTOSO\\svc-archive"),
+      std::string::npos)
       << result.fatal_error->message;
   EXPECT_EQ(result.fatal_error->message.find(std::string(kFakeEmPassword)), std::string::npos);
   SQLite::Database db(path_, SQLite::OPEN_READONLY);
