@@ -12,6 +12,7 @@
 
 #include "model/codec.h"
 #include "model/xml_compare.h"
+#include "tests/support/failing_archive.h"
 #include "tests/test_data.h"
 
 namespace emarchive::ingest {
@@ -242,6 +243,41 @@ TEST_F(ImporterTest, EveryReferenceDocumentImportsReimportsUnchangedAndRendersBa
     ++compared;
   }
   EXPECT_GT(compared, 10);
+}
+
+// The archive failing at the second document: the import stops there, keeps the first document,
+// and its run is recorded with the error.
+TEST_F(ImporterTest, AnArchiveFailureStopsTheImportAndKeepsTheDocumentsBeforeIt) {
+  const std::string first = "0f6e2b44-1a0d-4c55-9d3e-6b8a71c2e901";
+  const std::string second = "1c7d3a55-2b1e-4d66-8e4f-7c9b82d3fa12";
+  const std::string third = "2d8e4b66-3c2f-4e77-9f50-8dac93e40b23";
+  write(dir_ / "in/a.xml", task_entity(first, "2024-03-02T04:05:11Z"));
+  write(dir_ / "in/b.xml", task_entity(second, "2024-03-02T04:06:12Z"));
+  write(dir_ / "in/c.xml", task_entity(third, "2024-03-02T04:07:13Z"));
+  emarchive::testing::ArchiveFailurePlan plan;
+  plan.call = emarchive::testing::ArchiveCall::Store;
+  plan.nth = 2;
+  plan.code = ErrorCode::io;
+  plan.message = "archive.db: cannot store: disk I/O error";
+  archive_ = std::make_unique<emarchive::testing::FailingArchive>(std::move(archive_), plan);
+
+  const auto result = import({(dir_ / "in").string()});
+  EXPECT_NE(result.fatal_error.find("b.xml"), std::string::npos) << result.fatal_error;
+  EXPECT_NE(result.fatal_error.find(plan.message), std::string::npos) << result.fatal_error;
+  EXPECT_EQ(result.counts.records_new, 1);
+
+  const std::string prefix = "urn:veeam:BackupTaskSession:";
+  for (const auto& [guid, kept] : {std::pair{first, true}, {second, false}, {third, false}}) {
+    auto loaded = archive_->load(prefix + guid);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->has_value(), kept) << guid;
+  }
+  SQLite::Database db((dir_ / "archive.db").string());
+  SQLite::Statement run(db, "SELECT finished_at, records_new, errors FROM runs");
+  ASSERT_TRUE(run.executeStep());
+  EXPECT_FALSE(run.getColumn(0).isNull());
+  EXPECT_EQ(run.getColumn(1).getInt64(), 1);
+  EXPECT_NE(run.getColumn(2).getString().find(plan.message), std::string::npos);
 }
 
 }  // namespace

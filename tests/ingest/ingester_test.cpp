@@ -19,6 +19,7 @@
 #include "model/codec.h"
 #include "tests/ingest/fake_em.h"
 #include "tests/ingest/fake_em_history.h"
+#include "tests/support/failing_archive.h"
 #include "tests/test_data.h"
 
 namespace emarchive::ingest {
@@ -436,6 +437,47 @@ TEST(IngestTypes, ParsesListsAndNamesWhatIsWrong) {
   ASSERT_EQ(defaults.size(), 7u);
   EXPECT_EQ(defaults[5]->name, "Job");
   EXPECT_EQ(defaults[6]->name, "BackupServer");
+}
+
+// The archive failing at the second page (locked by another writer past the busy timeout): the
+// run ends with that error and is recorded with it, the first page and its bookmark stay, and
+// the next run completes the archive.
+TEST_F(IngesterTest, AnArchiveFailureEndsTheRunKeepingThePagesStoredBeforeIt) {
+  testing::ArchiveFailurePlan plan;
+  plan.call = testing::ArchiveCall::StorePage;
+  plan.nth = 2;
+  plan.code = ErrorCode::busy;
+  plan.message = path_ + ": cannot store: database is locked";
+  archive_ = std::make_unique<testing::FailingArchive>(std::move(archive_), plan);
+
+  const IngestResult failed = ingest();
+  ASSERT_TRUE(failed.fatal_error);
+  EXPECT_EQ(failed.fatal_error->code, ErrorCode::busy);
+  EXPECT_EQ(failed.fatal_error->message, plan.message);
+  EXPECT_EQ(failed.counts.records_new, 2);  // the first page, of 2
+
+  {
+    SQLite::Database db(path_);
+    SQLite::Statement run(db, "SELECT command, finished_at, records_new, errors FROM runs");
+    ASSERT_TRUE(run.executeStep());
+    EXPECT_EQ(run.getColumn(0).getString(), "ingest");
+    EXPECT_FALSE(run.getColumn(1).isNull());
+    EXPECT_EQ(run.getColumn(2).getInt64(), 2);
+    EXPECT_NE(run.getColumn(3).getString().find(plan.message), std::string::npos);
+    EXPECT_EQ(db.execAndGet("SELECT count(DISTINCT record_id) FROM representations").getInt64(), 2);
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM ingest_bookmarks").getInt64(), 1);
+  }
+
+  const IngestResult next = ingest();
+  ASSERT_FALSE(next.fatal_error) << next.fatal_error->message;
+  for (const Record& record : records_of("run1")) EXPECT_TRUE(load(record.uid)) << record.uid;
+}
+
+TEST_F(IngesterTest, AStoppedRunEndsWithTheStoppedCode) {
+  const IngestResult result =
+      ingest(3, [](IngestOptions& options) { options.stop = [] { return true; }; });
+  ASSERT_TRUE(result.fatal_error);
+  EXPECT_EQ(result.fatal_error->code, ErrorCode::stopped);
 }
 
 }  // namespace
