@@ -19,4 +19,32 @@ ApiResponse error_response(boost::beast::http::status status, std::string_view m
   return response;
 }
 
+ApiResponse archive_error_response(const Error& error,
+                                   const std::function<void(std::string_view)>& log) {
+  namespace http = boost::beast::http;
+  if (log) log(error.message);
+  if (error.code == ErrorCode::busy) {
+    ApiResponse response =
+        error_response(http::status::service_unavailable,
+                       "the archive is busy (locked by a writer); try again in " +
+                           std::to_string(kBusyRetryAfterSeconds) + " s");
+    response.headers.emplace_back("Retry-After", std::to_string(kBusyRetryAfterSeconds));
+    return response;
+  }
+  std::string_view what;
+  switch (error.code) {
+    case ErrorCode::corrupt:
+      what = "the archive is damaged or not an archive";
+      break;
+    case ErrorCode::io:
+      what = "the archive's file cannot be read";
+      break;
+    default:
+      what = "the archive failed";
+      break;
+  }
+  return error_response(http::status::internal_server_error,
+                        std::string(what) + "; the server's log says more");
+}
+
 }  // namespace emarchive::api

@@ -250,8 +250,8 @@ class Resources {
   static ApiResponse not_found(const ApiRequest& request) {
     return error_response(http::status::not_found, "no resource at " + request.path);
   }
-  static ApiResponse unavailable(const Error& error) {
-    return error_response(http::status::internal_server_error, error.message);
+  ApiResponse unavailable(const Error& error) const {
+    return archive_error_response(error, options_.error_log);
   }
 
   std::shared_ptr<ArchivePool> pool_;

@@ -4,8 +4,10 @@
 // `querySvc` and the query service with filters, sorting and paging.
 
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "api/archive_pool.h"
 #include "api/resource_handler.h"
@@ -20,6 +22,11 @@ struct ResourceOptions {
   std::optional<int> list_window_days;
   // The clock the list window is measured from.
   std::function<EmTime()> now;
+  // Where the full message of an archive failure goes (it names the database file, which the
+  // client's answer leaves out; see archive_error_response). One line each; may be empty.
+  std::function<void(std::string_view)> error_log = [](std::string_view line) {
+    std::cerr << "emarchive serve: " << line << "\n";
+  };
 };
 
 // The returned handler is thread-safe: every call borrows its own connection from `pool`.

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "model/xml_escape.h"
 #include "tests/api/http_client.h"
 #include "tests/api/test_server.h"
+#include "tests/support/failing_archive.h"
 #include "tests/test_data.h"
 
 namespace emarchive::api {
@@ -731,6 +733,63 @@ TEST_F(ResourcesTest, RecordsStoredWhileServingAppearWithoutARestart) {
     ASSERT_TRUE((*writer)->store(doc->records, *run, "2024-03-02T00:00:00Z"));
   }
   EXPECT_EQ(client.get(target).status, 200u);
+}
+
+// The archive failing under a request: a busy archive is a 503 with Retry-After, a damaged or
+// unreadable one a 500 whose body leaves out the database file (which goes to the server's log
+// with the full message), and the server answers the next request.
+TEST_F(ResourcesTest, AFailingArchiveIsA503WhenBusyElseA500WithoutThePathAndTheServerGoesOn) {
+  struct Case {
+    ErrorCode code;
+    unsigned status;
+  };
+  for (const Case& c :
+       {Case{ErrorCode::busy, 503u}, Case{ErrorCode::corrupt, 500u}, Case{ErrorCode::io, 500u}}) {
+    SCOPED_TRACE(c.status);
+    emarchive::testing::ArchiveFailurePlan plan;
+    plan.call = emarchive::testing::ArchiveCall::Load;
+    plan.code = c.code;
+    plan.message = db_ + ": cannot load a record: database is locked, malformed or unreadable";
+    auto pool = std::make_shared<ArchivePool>(
+        [db = db_, plan]() -> Expected<std::unique_ptr<storage::Archive>> {
+          auto archive = storage::Archive::open(db);
+          if (!archive) return archive.error();
+          return std::unique_ptr<storage::Archive>(
+              std::make_unique<emarchive::testing::FailingArchive>(std::move(*archive), plan));
+        });
+    ResourceOptions resources;
+    resources.now = [] { return *parse_em_time("2024-02-10T00:00:00Z"); };
+    std::vector<std::string> log;
+    std::mutex log_mutex;
+    resources.error_log = [&](std::string_view line) {
+      std::lock_guard lock(log_mutex);
+      log.emplace_back(line);
+    };
+    TestServer server({}, make_resource_handler(pool, resources));
+    HttpClient client(server.port());
+    const std::string target = "/api/backupTaskSessions/" + history_.tasks.front().guid;
+
+    const HttpReply failed = client.get(target);
+    EXPECT_EQ(failed.status, c.status) << failed.body;
+    EXPECT_NE(failed.body.find("<Error "), std::string::npos) << failed.body;
+    EXPECT_NE(failed.body.find("StatusCode=\"" + std::to_string(c.status) + "\""),
+              std::string::npos)
+        << failed.body;
+    EXPECT_EQ(failed.body.find(db_), std::string::npos) << failed.body;
+    EXPECT_EQ(failed.body.find("archive.db"), std::string::npos) << failed.body;
+    if (c.code == ErrorCode::busy) {
+      EXPECT_EQ(failed.header("Retry-After"), "1");
+    } else {
+      EXPECT_FALSE(failed.has_header("Retry-After"));
+    }
+    {
+      std::lock_guard lock(log_mutex);
+      ASSERT_EQ(log.size(), 1u);
+      EXPECT_EQ(log.front(), plan.message);
+    }
+
+    EXPECT_EQ(client.get(target).status, 200u);
+  }
 }
 
 }  // namespace
