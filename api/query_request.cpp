@@ -20,6 +20,11 @@ const std::string* param(const Params& params, std::string_view name) {
   return found;
 }
 
+// Every error here is a parameter the client got wrong.
+Error invalid(std::string message) {
+  return Error{std::move(message), ErrorCode::invalid_input};
+}
+
 Expected<std::int64_t> positive(const Params& params, std::string_view name, std::int64_t dflt) {
   const std::string* text = param(params, name);
   if (!text) return dflt;
@@ -27,7 +32,7 @@ Expected<std::int64_t> positive(const Params& params, std::string_view name, std
   const char* end = text->data() + text->size();
   auto [ptr, ec] = std::from_chars(text->data(), end, v);
   if (ec != std::errc{} || ptr != end || v < 1) {
-    return Error{std::string(name) + ": '" + *text + "' is not a positive integer"};
+    return invalid(std::string(name) + ": '" + *text + "' is not a positive integer");
   }
   return v;
 }
@@ -37,7 +42,7 @@ Expected<std::int64_t> positive(const Params& params, std::string_view name, std
 Expected<QueryRequest> parse_query_request(const Params& params) {
   QueryRequest request;
   const std::string* type = param(params, "type");
-  if (!type || type->empty()) return Error{"type: missing; the query service needs type=..."};
+  if (!type || type->empty()) return invalid("type: missing; the query service needs type=...");
   request.type = find_query_type(*type);
   if (!request.type) {
     std::string known;
@@ -45,7 +50,7 @@ Expected<QueryRequest> parse_query_request(const Params& params) {
       known += known.empty() ? "" : ", ";
       known += t.name;
     }
-    return Error{"type: '" + *type + "' is not a type this archive holds (" + known + ")"};
+    return invalid("type: '" + *type + "' is not a type this archive holds (" + known + ")");
   }
   request.query.kind = request.type->kind;
 
@@ -54,13 +59,13 @@ Expected<QueryRequest> parse_query_request(const Params& params) {
       request.form = Form::Entity;
       request.query.entities_only = true;
     } else if (!iequals(*format, "References")) {
-      return Error{"format: '" + *format + "' is neither References nor Entities"};
+      return invalid("format: '" + *format + "' is neither References nor Entities");
     }
   }
 
   const std::string* asc = param(params, "sortAsc");
   const std::string* desc = param(params, "sortDesc");
-  if (asc && desc) return Error{"sortAsc and sortDesc: give one of them, not both"};
+  if (asc && desc) return invalid("sortAsc and sortDesc: give one of them, not both");
   if (asc || desc) {
     const std::string& name = asc ? *asc : *desc;
     request.query.sort.field = find_query_field(*request.type, name);
@@ -71,8 +76,8 @@ Expected<QueryRequest> parse_query_request(const Params& params) {
         fields += fields.empty() ? "" : ", ";
         fields += f.name;
       }
-      return Error{std::string(asc ? "sortAsc" : "sortDesc") + ": unknown field '" + name +
-                   "' for type " + std::string(request.type->name) + " (fields: " + fields + ")"};
+      return invalid(std::string(asc ? "sortAsc" : "sortDesc") + ": unknown field '" + name +
+                     "' for type " + std::string(request.type->name) + " (fields: " + fields + ")");
     }
   }
 
@@ -81,12 +86,12 @@ Expected<QueryRequest> parse_query_request(const Params& params) {
   auto page = positive(params, "page", 1);
   if (!page) return page.error();
   if (*page_size > kMaxPageSize) {
-    return Error{"pageSize: " + std::to_string(*page_size) +
-                 " is more than this server's maximum " + std::to_string(kMaxPageSize)};
+    return invalid("pageSize: " + std::to_string(*page_size) +
+                   " is more than this server's maximum " + std::to_string(kMaxPageSize));
   }
   request.page_size = *page_size;
   request.page = *page;
-  if (request.page - 1 > INT64_MAX / request.page_size) return Error{"page: too large"};
+  if (request.page - 1 > INT64_MAX / request.page_size) return invalid("page: too large");
   request.query.offset = (request.page - 1) * request.page_size;
   request.query.limit = request.page_size;
 

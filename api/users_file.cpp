@@ -55,10 +55,10 @@ std::vector<std::string_view> split(std::string_view line, char separator) {
 
 Expected<UsersFile> UsersFile::load(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"cannot read users file " + path.string()};
+  if (!in) return Error{"cannot read users file " + path.string(), ErrorCode::io};
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) return Error{"cannot read users file " + path.string()};
+  if (in.bad()) return Error{"cannot read users file " + path.string(), ErrorCode::io};
   return parse(text.str(), path.string());
 }
 
@@ -76,8 +76,9 @@ Expected<UsersFile> UsersFile::parse(std::string_view text, std::string_view sou
     if (first == std::string_view::npos || line[first] == '#') continue;
 
     auto fail = [&](std::string_view why) {
-      return Error{std::string(source) + ":" + std::to_string(line_number) + ": " +
-                   std::string(why)};
+      return Error{
+          std::string(source) + ":" + std::to_string(line_number) + ": " + std::string(why),
+          ErrorCode::invalid_input};
     };
     const std::vector<std::string_view> parts = split(line, ':');
     if (parts.size() != 5) {
@@ -117,7 +118,8 @@ Expected<UsersFile> UsersFile::parse(std::string_view text, std::string_view sou
         std::string(parts[0]), Entry{iterations, std::move(*salt), std::move(*hash)});
     if (!inserted) return fail("user '" + std::string(parts[0]) + "' listed twice");
   }
-  if (file.users_.empty()) return Error{std::string(source) + ": no users"};
+  if (file.users_.empty())
+    return Error{std::string(source) + ": no users", ErrorCode::invalid_input};
   return file;
 }
 
@@ -137,10 +139,12 @@ bool UsersFile::verify(std::string_view user, std::string_view password) const {
 
 Expected<std::string> make_users_line(std::string_view user, std::string_view password,
                                       unsigned iterations) {
-  if (auto problem = name_problem(user); !problem.empty()) return Error{std::string(problem)};
+  if (auto problem = name_problem(user); !problem.empty())
+    return Error{std::string(problem), ErrorCode::invalid_input};
   if (iterations < kMinPbkdf2Iterations || iterations > kMaxPbkdf2Iterations) {
     return Error{"iterations must be between " + std::to_string(kMinPbkdf2Iterations) + " and " +
-                 std::to_string(kMaxPbkdf2Iterations)};
+                     std::to_string(kMaxPbkdf2Iterations),
+                 ErrorCode::invalid_input};
   }
   std::string salt(kSaltBytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) !=

@@ -9,7 +9,8 @@ namespace emarchive::app {
 Expected<std::chrono::seconds> parse_duration(std::string_view text) {
   const auto invalid = [&] {
     return Error{"invalid duration '" + std::string(text) +
-                 "': expected a whole number with s, m, h or d, e.g. 30s, 5m, 1h, 1d"};
+                     "': expected a whole number with s, m, h or d, e.g. 30s, 5m, 1h, 1d",
+                 ErrorCode::invalid_input};
   };
   std::int64_t number = 0;
   const char* end = text.data() + text.size();

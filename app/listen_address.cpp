@@ -7,7 +7,8 @@ namespace emarchive::app {
 Expected<ListenAddress> parse_listen_address(std::string_view text) {
   const auto bad = [&](std::string_view why) {
     return Error{"--listen '" + std::string(text) + "': " + std::string(why) +
-                 " (expected HOST:PORT, e.g. 127.0.0.1:9399 or [::1]:9399)"};
+                     " (expected HOST:PORT, e.g. 127.0.0.1:9399 or [::1]:9399)",
+                 ErrorCode::invalid_input};
   };
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) return bad("no port");

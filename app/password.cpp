@@ -40,14 +40,17 @@ class EchoOff {
 Expected<std::string> read_password(const std::string& password_file, const std::string& prompt) {
   if (!password_file.empty()) {
     std::ifstream in(password_file);
-    if (!in) return Error{password_file + ": cannot read password file: " + std::strerror(errno)};
+    if (!in)
+      return Error{password_file + ": cannot read password file: " + std::strerror(errno),
+                   ErrorCode::io};
     std::string line;
     std::getline(in, line);
     return strip_line_end(line);
   }
   if (const char* env = std::getenv("EMARCHIVE_PASSWORD"); env && *env) return std::string(env);
   if (!isatty(STDIN_FILENO)) {
-    return Error{"no password: give --password-file FILE or set EMARCHIVE_PASSWORD"};
+    return Error{"no password: give --password-file FILE or set EMARCHIVE_PASSWORD",
+                 ErrorCode::invalid_input};
   }
   std::cerr << prompt << std::flush;
   std::string line;

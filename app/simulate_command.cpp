@@ -69,10 +69,11 @@ class TemporaryDirectory {
     std::error_code ec;
     std::string pattern =
         (std::filesystem::temp_directory_path(ec) / "emarchive-simulate-XXXXXX").string();
-    if (ec) return Error{"cannot find the temporary directory: " + ec.message()};
+    if (ec) return Error{"cannot find the temporary directory: " + ec.message(), ErrorCode::io};
     if (!mkdtemp(pattern.data())) {
       return Error{"cannot create a directory like " + pattern + ": " +
-                   std::generic_category().message(errno)};
+                       std::generic_category().message(errno),
+                   ErrorCode::io};
     }
     return std::unique_ptr<TemporaryDirectory>(new TemporaryDirectory(pattern));
   }

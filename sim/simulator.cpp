@@ -87,7 +87,8 @@ Expected<storage::RunCounts> Simulator::store(EmTime now, EmTime since, const Pr
       }
     }
     first_batch = false;
-    if (progress && !progress(done)) failure = Error{"interrupted while storing the history"};
+    if (progress && !progress(done))
+      failure = Error{"interrupted while storing the history", ErrorCode::stopped};
   });
   totals_.documents += counts.documents;
   totals_.records_new += counts.records_new;
