@@ -33,7 +33,7 @@ int run_serve(const ServeConfig& config) {
     return kExitUsage;
   }
 
-  storage::disable_sqlite_memory_statistics();
+  storage::prepare_for_parallel_readers();
   // Check the archive once before listening, so that a wrong path fails at once.
   storage::OpenOptions open_options;
   open_options.create = false;

@@ -158,7 +158,7 @@ int run_simulate(const SimulateConfig& config) {
     db = (temporary->path() / "simulated.db").string();
   }
 
-  storage::disable_sqlite_memory_statistics();  // it serves from several threads, as serve does
+  storage::prepare_for_parallel_readers();  // it serves from several threads, as serve does
   auto simulator = sim::Simulator::open(db, config.history, start);
   if (!simulator) {
     std::cerr << kPrefix << simulator.error().message << "\n";

@@ -57,11 +57,11 @@ struct Bookmark {
 };
 
 // For a process that reads with several Archives on several threads at once (`emarchive serve`):
-// turns off SQLite's memory statistics, which take one process-wide mutex on every allocation
-// and free inside SQLite, so that the threads contend for it on every request. Call it before
-// anything in the process uses SQLite (SQLite refuses the change afterwards, and then this does
-// nothing); not thread-safe.
-void disable_sqlite_memory_statistics();
+// turns off what the database engine would make the threads contend for on every request (with
+// SQLite: its memory statistics, one process-wide mutex taken on every allocation and free).
+// Call it before any Archive is opened in the process (afterwards it may do nothing); not
+// thread-safe.
+void prepare_for_parallel_readers();
 
 // Adds what storing some records did to `counts`' records_new, records_updated and
 // records_unchanged.

@@ -82,7 +82,7 @@ void enable_wal(SQLite::Database& db, int busy_timeout_ms) {
 
 }  // namespace
 
-void disable_sqlite_memory_statistics() {
+void prepare_for_parallel_readers() {
   // SQLITE_MISUSE once SQLite is initialised: the statistics then stay on, which is only slower.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
