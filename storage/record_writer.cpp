@@ -10,6 +10,7 @@
 #include "storage/sha256.h"
 #include "storage/sqlite_support.h"
 #include "storage/table_names.h"
+#include "storage/typed_row_statements.h"
 
 namespace emarchive::storage {
 
@@ -24,40 +25,6 @@ struct LinkTarget {
 namespace {
 
 constexpr std::array kForms = {Form::Reference, Form::Entity};
-
-// The relation columns of a table that a record's Links can fill: its backup server, and for
-// sessions the job and the parent session. Kinds whose entity has the same column as a field
-// (JobUid -> job_id) take it from the field whenever the entity was seen.
-struct Relation {
-  std::string_view column;
-  std::span<const Kind> targets;  // the Link Rel="Up" whose Type names one of these
-};
-
-constexpr Kind kServerKinds[] = {Kind::BackupServer};
-constexpr Kind kJobKinds[] = {Kind::Job};
-constexpr Kind kParentKinds[] = {Kind::BackupJobSession, Kind::ReplicaJobSession};
-constexpr Relation kSessionRelations[] = {
-    {"backup_server_id", kServerKinds}, {"job_id", kJobKinds}, {"parent_id", kParentKinds}};
-constexpr Relation kJobRelations[] = {{"backup_server_id", kServerKinds}};
-
-std::span<const Relation> relations(Table table) {
-  switch (table) {
-    case Table::Sessions:
-      return kSessionRelations;
-    case Table::Jobs:
-      return kJobRelations;
-    case Table::BackupServers:
-      break;
-  }
-  return {};
-}
-
-bool is_field_column(const KindInfo& kind, std::string_view column) {
-  for (const FieldSpec& field : kind.fields) {
-    if (field.column == column) return true;
-  }
-  return false;
-}
 
 std::optional<LinkTarget> find_up_link(const Representation& representation,
                                        std::span<const Kind> kinds) {
@@ -114,18 +81,6 @@ std::string render_form(const Record& record, Form form) {
   return form == Form::Entity ? render_entity(record, "") : render_entity_ref(record, "");
 }
 
-// INSERT INTO <table> (<columns>, record_id[, kind_id]) with a parameter for each.
-std::string insert_row_sql(Table table, const std::string& columns) {
-  std::string sql =
-      std::string("INSERT INTO ") + table_name(table) + " (" + columns + ", record_id";
-  if (table == Table::Sessions) sql += ", kind_id";
-  sql += ") VALUES (";
-  const std::size_t parameters =
-      std::count(columns.begin(), columns.end(), ',') + (table == Table::Sessions ? 3 : 2);
-  for (std::size_t i = 0; i < parameters; ++i) sql += i == 0 ? "?" : ", ?";
-  return sql + ")";
-}
-
 // The last parameters of the typed row's statements: record_id, and for an insert into
 // sessions its kind_id.
 void bind_row_id(SQLite::Statement& statement, int index, Kind kind, std::int64_t id,
@@ -135,86 +90,6 @@ void bind_row_id(SQLite::Statement& statement, int index, Kind kind, std::int64_
 }
 
 }  // namespace
-
-// The statements that depend on a kind: writing the typed columns from an entity, into a row
-// that exists or a new one.
-struct RecordWriter::KindStatements {
-  KindStatements(SQLite::Database& db, const KindInfo& kind)
-      : update_from_entity(db, update_sql(kind)), insert_from_entity(db, insert_sql(kind)) {}
-
-  // UPDATE <table> SET name, [vm_display_name], relations not among the fields, then each field
-  // (Time fields also <column>_ns), WHERE record_id. Root attributes and relations keep their
-  // previous value when the documents do not carry them.
-  static std::string update_sql(const KindInfo& kind) {
-    std::string sql =
-        std::string("UPDATE ") + table_name(kind.table) + " SET name = COALESCE(?, name)";
-    if (kind.table == Table::Sessions) sql += ", vm_display_name = COALESCE(?, vm_display_name)";
-    for (const Relation& relation : relations(kind.table)) {
-      if (is_field_column(kind, relation.column)) continue;
-      sql += ", " + std::string(relation.column) + " = COALESCE(?, " +
-             std::string(relation.column) + ")";
-    }
-    for (const FieldSpec& field : kind.fields) {
-      sql += ", " + std::string(field.column) + " = ?";
-      if (field.type == FieldType::Time) sql += ", " + std::string(field.column) + "_ns = ?";
-    }
-    return sql + " WHERE record_id = ?";
-  }
-
-  // The row of a record created in this store: the columns of update_sql in the same order, so
-  // that both are bound alike, then record_id (and kind_id for sessions). One statement where a
-  // stub row and its update took two, each updating the table's indexes.
-  static std::string insert_sql(const KindInfo& kind) {
-    std::string columns = "name";
-    if (kind.table == Table::Sessions) columns += ", vm_display_name";
-    for (const Relation& relation : relations(kind.table)) {
-      if (!is_field_column(kind, relation.column)) columns += ", " + std::string(relation.column);
-    }
-    for (const FieldSpec& field : kind.fields) {
-      columns += ", " + std::string(field.column);
-      if (field.type == FieldType::Time) columns += ", " + std::string(field.column) + "_ns";
-    }
-    return insert_row_sql(kind.table, columns);
-  }
-
-  SQLite::Statement update_from_entity;
-  SQLite::Statement insert_from_entity;
-};
-
-// The statements that depend on a table: creating a stub row, and writing the columns a
-// reference's Links and attributes give when no entity of the record has been seen.
-struct RecordWriter::TableStatements {
-  TableStatements(SQLite::Database& db, Table table)
-      : insert_stub(db, table == Table::Sessions
-                            ? "INSERT INTO sessions (record_id, kind_id, name) VALUES (?, ?, ?)"
-                            : std::string("INSERT INTO ") + table_name(table) +
-                                  " (record_id, name) VALUES (?, ?)"),
-        update_from_reference(db, update_sql(table)),
-        insert_from_reference(db, insert_sql(table)) {}
-
-  static std::string update_sql(Table table) {
-    std::string sql = std::string("UPDATE ") + table_name(table) + " SET name = COALESCE(?, name)";
-    if (table == Table::Sessions) sql += ", vm_display_name = COALESCE(?, vm_display_name)";
-    for (const Relation& relation : relations(table)) {
-      sql += ", " + std::string(relation.column) + " = COALESCE(?, " +
-             std::string(relation.column) + ")";
-    }
-    return sql + " WHERE record_id = ?";
-  }
-
-  // As KindStatements::insert_sql, for a record created from its reference alone.
-  static std::string insert_sql(Table table) {
-    std::string columns = "name";
-    if (table == Table::Sessions) columns += ", vm_display_name";
-    for (const Relation& relation : relations(table))
-      columns += ", " + std::string(relation.column);
-    return insert_row_sql(table, columns);
-  }
-
-  SQLite::Statement insert_stub;
-  SQLite::Statement update_from_reference;
-  SQLite::Statement insert_from_reference;
-};
 
 // What one store() call shares between its records.
 struct RecordWriter::Batch {

@@ -24,6 +24,8 @@
 namespace emarchive::storage {
 
 struct LinkTarget;  // a record that a Link points to
+struct KindStatements;
+struct TableStatements;
 
 // Uses `db` and `reader` (for the revision a new one supersedes), which must outlive it; one
 // thread at a time, as the connection.
@@ -42,8 +44,6 @@ class RecordWriter {
 
  private:
   struct Batch;
-  struct KindStatements;
-  struct TableStatements;
 
   void advance_bookmark(Batch& batch, const Bookmark& advance);
   std::int64_t source_id(Batch& batch, const std::string& origin);
