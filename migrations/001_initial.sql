@@ -82,8 +82,8 @@ CREATE TABLE representations (
 -- Each distinct child of <Links>, once: the Up links to a backup server or a parent session are
 -- the same in thousands of records. A child that is not a plain <Link> is kept whole in raw_xml
 -- and the attribute columns are NULL. hash (the first 8 bytes of a SHA-256 of the values, see
--- storage/archive.cpp) finds a value again. After a record changes, values no link uses any more
--- may remain; they are never served.
+-- storage/link_values.cpp) finds a value again. After a record changes, values no link uses any
+-- more may remain; they are never served.
 CREATE TABLE link_values (
   id               INTEGER PRIMARY KEY,
   hash             INTEGER NOT NULL,
