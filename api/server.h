@@ -10,7 +10,7 @@
 //   if (!bound) ...;
 //   server.run_until_signal();                        // or server.stop() from another thread
 //
-// Robustness (DESIGN.md, "Reliability promises"): a header limit, a body limit and a read
+// Robustness (docs/API.md, "Errors"): a header limit, a body limit and a read
 // timeout per request, a cap on connections, one request at a time per connection (pipelined
 // requests wait in the buffer), and a 4xx Error document for a malformed request where a
 // response can still be written, after which that connection closes.
