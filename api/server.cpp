@@ -1,12 +1,10 @@
 #include "api/server.h"
 
-#include <csignal>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -175,19 +173,6 @@ void Server::stop() {
   for (std::thread& thread : s.threads) thread.join();
   s.threads.clear();
   s.log.flush();
-}
-
-int Server::run_until_signal(const std::function<void()>& ready) {
-  net::io_context io;
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  int received = 0;
-  signals.async_wait([&](const error_code& ec, int signal) {
-    if (!ec) received = signal;
-  });
-  if (ready) ready();
-  io.run();
-  stop();
-  return received;
 }
 
 std::size_t Server::open_connections() const {
