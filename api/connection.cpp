@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <optional>
 #include <type_traits>
-#include <vector>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -14,7 +13,6 @@
 #include <boost/beast/ssl.hpp>
 
 #include "api/error_document.h"
-#include "api/server.h"
 
 namespace emarchive::api {
 namespace {
@@ -50,7 +48,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
 
  public:
   template <class... TlsContext>
-  Connection(ServerContext& context, bool refuse, tcp::socket&& socket, TlsContext&... tls)
+  Connection(ConnectionContext& context, bool refuse, tcp::socket&& socket, TlsContext&... tls)
       : stream_(std::move(socket), tls...), context_(context), refuse_(refuse) {
     beast::error_code ec;
     // Responses go out in one write; waiting to coalesce them only adds latency.
@@ -83,8 +81,8 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   std::chrono::steady_clock::duration read_timeout() const {
-    if (!refuse_) return context_.options.read_timeout;
-    return std::min<std::chrono::steady_clock::duration>(context_.options.read_timeout,
+    if (!refuse_) return context_.limits.read_timeout;
+    return std::min<std::chrono::steady_clock::duration>(context_.limits.read_timeout,
                                                          kRefusedReadTimeout);
   }
 
@@ -107,8 +105,8 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   void do_read() {
     if (draining_) return do_close();
     parser_.emplace();
-    parser_->header_limit(context_.options.header_limit);
-    parser_->body_limit(context_.options.body_limit);
+    parser_->header_limit(context_.limits.header_limit);
+    parser_->body_limit(context_.limits.body_limit);
     lowest().expires_after(read_timeout());
     state_ = State::reading;
     http::async_read(stream_, buffer_, *parser_,
@@ -127,12 +125,12 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     if (ec == http::error::body_limit) {
       return respond_error(
           http::status::payload_too_large,
-          "request body larger than " + std::to_string(context_.options.body_limit) + " bytes");
+          "request body larger than " + std::to_string(context_.limits.body_limit) + " bytes");
     }
     if (ec == http::error::header_limit) {
       return respond_error(
           http::status::request_header_fields_too_large,
-          "request header larger than " + std::to_string(context_.options.header_limit) + " bytes");
+          "request header larger than " + std::to_string(context_.limits.header_limit) + " bytes");
     }
     if (ec && ec.category() == http_category()) {
       return respond_error(http::status::bad_request, "malformed request: " + ec.message());
@@ -145,7 +143,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     if (refuse_) {
       set_error_response(http::status::service_unavailable,
                          "too many connections (" +
-                             std::to_string(context_.options.max_connections) + "); retry later",
+                             std::to_string(context_.limits.max_connections) + "); retry later",
                          request.version());
     } else {
       response_ = context_.router.route(request, info_);
@@ -176,7 +174,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     // Beast's timer covers the whole write: allow the timeout plus one second per MB, so a large
     // page to a slow client is not cut off while a stalled one still is.
     const auto body = response_.body().size();
-    lowest().expires_after(context_.options.read_timeout + std::chrono::seconds(body / 1'000'000));
+    lowest().expires_after(context_.limits.read_timeout + std::chrono::seconds(body / 1'000'000));
     http::async_write(stream_, response_,
                       beast::bind_front_handler(&Connection::on_write, this->shared_from_this()));
   }
@@ -238,7 +236,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   }
 
   Stream stream_;
-  ServerContext& context_;
+  ConnectionContext& context_;
   const bool refuse_;
   std::optional<std::uint64_t> id_;
   std::string remote_;
@@ -259,81 +257,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
 
 }  // namespace
 
-void AccessLog::write(std::string_view line) {
-  if (!sink_) return;
-  bool full = false;
-  {
-    std::lock_guard lock(buffer_mutex_);
-    buffer_ += line;
-    buffer_ += '\n';
-    full = buffer_.size() >= kBlockBytes;
-  }
-  if (full) flush();
-}
-
-void AccessLog::flush() {
-  if (!sink_) return;
-  std::lock_guard sink_lock(sink_mutex_);
-  std::string block;
-  {
-    std::lock_guard lock(buffer_mutex_);
-    if (buffer_.empty()) return;
-    block.swap(buffer_);
-    buffer_.reserve(block.capacity());
-  }
-  try {
-    sink_(block);
-  } catch (...) {
-    // A broken log must not take the server down; the requests were served.
-  }
-}
-
-std::optional<std::uint64_t> ConnectionRegistry::add(std::weak_ptr<Drainable> connection,
-                                                     bool serving) {
-  std::lock_guard lock(mutex_);
-  if (draining_) return std::nullopt;
-  const std::uint64_t id = next_id_++;
-  connections_.emplace(id, std::move(connection));
-  ++(serving ? serving_ : refusing_);
-  return id;
-}
-
-void ConnectionRegistry::remove(std::uint64_t id, bool serving) {
-  std::lock_guard lock(mutex_);
-  connections_.erase(id);
-  --(serving ? serving_ : refusing_);
-  if (connections_.empty()) empty_.notify_all();
-}
-
-std::size_t ConnectionRegistry::serving() const {
-  std::lock_guard lock(mutex_);
-  return serving_;
-}
-
-std::size_t ConnectionRegistry::refusing() const {
-  std::lock_guard lock(mutex_);
-  return refusing_;
-}
-
-void ConnectionRegistry::drain_all() {
-  std::vector<std::shared_ptr<Drainable>> live;
-  {
-    std::lock_guard lock(mutex_);
-    draining_ = true;
-    draining_flag_ = true;
-    for (auto& [id, weak] : connections_) {
-      if (auto connection = weak.lock()) live.push_back(std::move(connection));
-    }
-  }
-  for (auto& connection : live) connection->drain();
-}
-
-bool ConnectionRegistry::wait_empty_until(std::chrono::steady_clock::time_point deadline) {
-  std::unique_lock lock(mutex_);
-  return empty_.wait_until(lock, deadline, [this] { return connections_.empty(); });
-}
-
-void start_connection(tcp::socket socket, ServerContext& context, bool refuse) {
+void start_connection(tcp::socket socket, ConnectionContext& context, bool refuse) {
   if (context.tls) {
     std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
         context, refuse, std::move(socket), *context.tls)

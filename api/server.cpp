@@ -1,19 +1,18 @@
 #include "api/server.h"
 
-#include <csignal>
-#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core/bind_handler.hpp>
 
+#include "api/access_log.h"
 #include "api/connection.h"
+#include "api/connection_registry.h"
+#include "api/listener.h"
+#include "api/router.h"
 
 namespace emarchive::api {
 namespace {
@@ -23,88 +22,10 @@ namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
-// Refused connections are answered (503) up to this many times the cap, then dropped unanswered,
-// so that a flood costs the server no more than a bounded number of sockets.
-constexpr std::size_t kRefusingFactor = 2;
-// Accept failures (out of file descriptors, mostly) are retried after a pause rather than in a
-// busy loop.
-constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
-
 std::string host_port(const std::string& host, std::uint16_t port) {
   const bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
-
-// Accepts connections on its own strand and hands each to start_connection on a new strand.
-class Listener {
- public:
-  Listener(net::io_context& io, ServerContext& context)
-      : io_(io),
-        context_(context),
-        acceptor_(net::make_strand(io)),
-        retry_(acceptor_.get_executor()) {}
-
-  error_code open(const tcp::endpoint& endpoint) {
-    error_code ec;
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    return ec;
-  }
-
-  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
-
-  void start() {
-    net::post(acceptor_.get_executor(), [this] { do_accept(); });
-  }
-
-  // Stops accepting and returns once the port is closed; connections already accepted are
-  // unaffected. Needs the io_context running, and must not be called from one of its threads.
-  void close() {
-    std::promise<void> closed;
-    net::post(acceptor_.get_executor(), [this, &closed] {
-      error_code ignored;
-      acceptor_.close(ignored);
-      retry_.cancel();
-      closed.set_value();
-    });
-    closed.get_future().wait();
-  }
-
- private:
-  void do_accept() {
-    acceptor_.async_accept(net::make_strand(io_),
-                           boost::beast::bind_front_handler(&Listener::on_accept, this));
-  }
-
-  void on_accept(error_code ec, tcp::socket socket) {
-    if (!acceptor_.is_open()) return;
-    if (ec) {
-      retry_.expires_after(kAcceptRetryDelay);
-      retry_.async_wait([this](error_code wait_ec) {
-        if (!wait_ec && acceptor_.is_open()) do_accept();
-      });
-      return;
-    }
-    const std::size_t cap = context_.options.max_connections;
-    try {
-      if (context_.registry.serving() < cap) {
-        start_connection(std::move(socket), context_, false);
-      } else if (context_.registry.refusing() < cap * kRefusingFactor) {
-        start_connection(std::move(socket), context_, true);
-      }  // else: the socket closes as it goes out of scope
-    } catch (const std::exception&) {
-      // One connection that could not start (memory, TLS set-up) must not stop the listener.
-    }
-    do_accept();
-  }
-
-  net::io_context& io_;
-  ServerContext& context_;
-  tcp::acceptor acceptor_;
-  net::steady_timer retry_;
-};
 
 // Hands the access log's lines to its sink every AccessLog::kFlushInterval, until the io_context
 // stops.
@@ -135,7 +56,7 @@ struct Server::Impl {
   ConnectionRegistry registry;
   std::optional<Router> router;
   std::optional<ssl::context> tls;
-  std::optional<ServerContext> context;
+  std::optional<ConnectionContext> context;
   net::io_context io;
   // Flushes the access log; destroyed before the io_context it runs on.
   std::optional<net::steady_timer> log_timer;
@@ -204,8 +125,12 @@ Expected<Endpoint> Server::start() {
   }
 
   s.router.emplace(s.auth, std::move(s.resources), std::move(public_url));
+  const ConnectionLimits limits{.header_limit = options.header_limit,
+                                .body_limit = options.body_limit,
+                                .read_timeout = options.read_timeout,
+                                .max_connections = options.max_connections};
   s.context.emplace(
-      ServerContext{s.options, *s.router, s.registry, s.log, s.tls ? &*s.tls : nullptr});
+      ConnectionContext{limits, *s.router, s.registry, s.log, s.tls ? &*s.tls : nullptr});
   auto& listener = s.listener.emplace(s.io, *s.context);
   if (auto open_ec = listener.open(endpoint)) return cannot_listen(open_ec.message());
   const tcp::endpoint bound = listener.local_endpoint();
@@ -248,19 +173,6 @@ void Server::stop() {
   for (std::thread& thread : s.threads) thread.join();
   s.threads.clear();
   s.log.flush();
-}
-
-int Server::run_until_signal(const std::function<void()>& ready) {
-  net::io_context io;
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  int received = 0;
-  signals.async_wait([&](const error_code& ec, int signal) {
-    if (!ec) received = signal;
-  });
-  if (ready) ready();
-  io.run();
-  stop();
-  return received;
 }
 
 std::size_t Server::open_connections() const {

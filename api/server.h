@@ -8,9 +8,10 @@
 //   emarchive::api::Server server(options, handler);  // handler: the archive's resources
 //   auto bound = server.start();                      // error: "cannot listen on HOST:PORT: ..."
 //   if (!bound) ...;
-//   server.run_until_signal();                        // or server.stop() from another thread
+//   ...                                               // wait for whatever ends serving
+//   server.stop();                                    // (or let the destructor stop it)
 //
-// Robustness (DESIGN.md, "Reliability promises"): a header limit, a body limit and a read
+// Robustness (docs/API.md, "Errors"): a header limit, a body limit and a read
 // timeout per request, a cap on connections, one request at a time per connection (pipelined
 // requests wait in the buffer), and a 4xx Error document for a malformed request where a
 // response can still be written, after which that connection closes.
@@ -85,7 +86,8 @@ struct Endpoint {
 };
 
 // start() and stop() may be called from any thread but a server thread (stop() from a handler
-// would wait for itself). A Server is started at most once.
+// would wait for itself), concurrently too. A Server is started at most once. It handles no
+// signals: the program decides what stops it (app/ stops it on SIGINT or SIGTERM).
 class Server {
  public:
   // `resources` answers every authenticated GET under /api/ that is not logon or the entry
@@ -102,14 +104,9 @@ class Server {
 
   // Graceful drain: stop accepting, close idle keep-alive connections, let requests already
   // received be answered (with Connection: close), then stop the threads. Waits at most
-  // options.drain_timeout for connections to finish, then drops the rest. Idempotent; returns at
-  // once if never started.
+  // options.drain_timeout for connections to finish, then drops the rest. Idempotent: a call
+  // while another drains returns when that one is done. Returns at once if never started.
   void stop();
-
-  // Blocks until SIGINT or SIGTERM, then stop()s; returns the signal number. For app/. `ready`
-  // (may be empty) is called once the signals are caught, before waiting: a readiness message
-  // printed there can be answered by a signal at once without the signal killing the process.
-  int run_until_signal(const std::function<void()>& ready = {});
 
   // Connections currently open (served or being refused); for tests and diagnostics.
   std::size_t open_connections() const;

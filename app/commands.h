@@ -1,11 +1,15 @@
 #pragma once
 // The subcommands of the emarchive front end. Each registers its options on the parser and
-// returns the function that runs it; the function returns the process exit code (DESIGN.md:
-// 0 success, 1 failure, 2 usage error, 3 finished but some input documents were rejected).
+// returns the function that runs it; the function returns the process exit code (0 success,
+// 1 failure, 2 usage error, 3 finished but some input documents were rejected; README.md), and
+// reports errors through a Reporter (reporter.h). It is handed main()'s StopSignal: a command
+// that runs for long watches it and stops gracefully on SIGINT or SIGTERM (stop_signal.h).
 
 #include <functional>
 
 #include <CLI/CLI.hpp>
+
+#include "app/stop_signal.h"
 
 namespace emarchive::app {
 
@@ -14,7 +18,7 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitRejected = 3;
 
-using CommandRunner = std::function<int()>;
+using CommandRunner = std::function<int(StopSignal&)>;
 
 CommandRunner add_import_command(CLI::App& app);
 CommandRunner add_ingest_command(CLI::App& app);

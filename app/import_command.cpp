@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/reporter.h"
 #include "app/run_output.h"
 #include "ingest/importer.h"
 #include "storage/archive.h"
@@ -21,11 +22,9 @@ struct ImportConfig {
 };
 
 int run_import(const ImportConfig& config) {
+  const Reporter report("import");
   auto archive = storage::Archive::open(config.db);
-  if (!archive) {
-    std::cerr << "emarchive import: " << archive.error().message << "\n";
-    return kExitFailure;
-  }
+  if (!archive) return report.fail(kExitFailure, archive.error().message);
 
   ProgressLine progress(isatty(STDERR_FILENO));
   ingest::ImportOptions options;
@@ -43,10 +42,7 @@ int run_import(const ImportConfig& config) {
   const ingest::ImportResult result = ingest::import_paths(**archive, config.paths, options);
   progress.clear();
   std::cout << "import: " << summary(result.counts) << "\n";
-  if (!result.fatal_error.empty()) {
-    std::cerr << "emarchive import: " << result.fatal_error << "\n";
-    return kExitFailure;
-  }
+  if (!result.fatal_error.empty()) return report.fail(kExitFailure, result.fatal_error);
   return result.counts.rejected > 0 ? kExitRejected : kExitOk;
 }
 
@@ -60,7 +56,7 @@ CommandRunner add_import_command(CLI::App& app) {
       "from files and directories (recursively, *.xml)");
   cmd->add_option("--db", config->db, "Archive database file (created if missing)")->required();
   cmd->add_option("paths", config->paths, "Files and directories to import")->required();
-  return [config] { return run_import(*config); };
+  return [config](StopSignal&) { return run_import(*config); };
 }
 
 }  // namespace emarchive::app

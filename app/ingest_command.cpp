@@ -4,21 +4,15 @@
 
 #include <unistd.h>
 
-#include <pthread.h>
-
-#include <condition_variable>
-#include <csignal>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "app/commands.h"
 #include "app/duration.h"
 #include "app/password.h"
+#include "app/reporter.h"
 #include "app/run_output.h"
 #include "ingest/em_client.h"
 #include "ingest/http_client.h"
@@ -51,101 +45,38 @@ std::string type_status(const ingest::TypeProgress& p) {
          " updated, " + std::to_string(p.records_unchanged) + " unchanged)";
 }
 
-// SIGINT and SIGTERM. The first one stops the run at its next request: the ingester logs off
-// and records the run, every stored page stays, and the next run resumes from the bookmarks;
-// between runs of --follow it ends the command at once. A second one during a run ends the
-// process at once (for an EM that does not answer), with 128 + the signal as the default action
-// would. Construct before any other thread starts, so that every thread inherits the blocked
-// mask and only the waiting thread takes the signals.
-class StopSignals {
- public:
-  StopSignals() {
-    sigemptyset(&signals_);
-    sigaddset(&signals_, SIGINT);
-    sigaddset(&signals_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-    waiter_ = std::thread([this] {
-      while (true) {
-        int signal = 0;
-        sigwait(&signals_, &signal);
-        std::lock_guard lock(mutex_);
-        if (closing_) return;
-        if (signal_ != 0) std::_Exit(128 + signal);
-        signal_ = signal;
-        changed_.notify_all();
-      }
-    });
-  }
-  ~StopSignals() {
-    {
-      std::lock_guard lock(mutex_);
-      closing_ = true;
-    }
-    pthread_kill(waiter_.native_handle(), SIGTERM);  // taken by the waiter's sigwait() alone
-    waiter_.join();
-  }
-  // The signal that asked to stop; 0 for none yet. Thread-safe.
-  int signal() {
-    std::lock_guard lock(mutex_);
-    return signal_;
-  }
-  // Waits up to `duration`; true when a signal asked to stop.
-  bool wait(std::chrono::seconds duration) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, duration, [this] { return signal_ != 0; });
-  }
-
- private:
-  sigset_t signals_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int signal_ = 0;
-  bool closing_ = false;
-  std::thread waiter_;
-};
-
-int run_ingest(const IngestConfig& config) {
+int run_ingest(const IngestConfig& config, StopSignal& stop) {
+  const Reporter report("ingest");
   ingest::IngestOptions options;
   options.page_size = config.page_size;
   if (!config.types.empty()) {
     auto types = ingest::parse_ingest_types(config.types);
-    if (!types) {
-      std::cerr << "emarchive ingest: --types: " << types.error().message << "\n";
-      return kExitUsage;
-    }
+    if (!types) return report.fail(kExitUsage, "--types: " + types.error().message);
     options.types = std::move(*types);
   }
   if (!config.since.empty()) {
     auto since =
         parse_em_time(config.since.size() == 10 ? config.since + "T00:00:00Z" : config.since);
-    if (!since) {
-      std::cerr << "emarchive ingest: --since: " << since.error().message << "\n";
-      return kExitUsage;
-    }
+    if (!since) return report.fail(kExitUsage, "--since: " + since.error().message);
     options.since = *since;
   }
   auto overlap = parse_duration(config.overlap);
   auto interval = parse_duration(config.interval);
   for (auto* parsed : {&overlap, &interval}) {
-    if (!*parsed) {
-      std::cerr << "emarchive ingest: " << parsed->error().message << "\n";
-      return kExitUsage;
-    }
+    if (!*parsed) return report.fail(kExitUsage, parsed->error().message);
   }
   options.overlap = *overlap;
 
   auto password = read_password(config.password_file, "Password for " + config.user + ": ");
-  if (!password) {
-    std::cerr << "emarchive ingest: " << password.error().message << "\n";
-    return kExitUsage;
-  }
-  // After the password prompt, so that Ctrl-C there ends the command at once.
-  StopSignals stop_signals;
+  if (!password) return report.fail(kExitUsage, password.error().message);
+  // After the password prompt, so that Ctrl-C there ends the command at once. From here the
+  // first signal stops the run at its next request: the ingester logs off and records the run,
+  // every stored page stays, and the next run resumes from the bookmarks; between runs of
+  // --follow it ends the command at once. A second one during a run ends the process at once
+  // (for an EM that does not answer).
+  stop.watch();
   auto archive = storage::Archive::open(config.db);
-  if (!archive) {
-    std::cerr << "emarchive ingest: " << archive.error().message << "\n";
-    return kExitFailure;
-  }
+  if (!archive) return report.fail(kExitFailure, archive.error().message);
 
   ingest::HttpClientOptions http_options;
   http_options.base_url = config.url;
@@ -155,16 +86,13 @@ int run_ingest(const IngestConfig& config) {
   ProgressLine progress(isatty(STDERR_FILENO), std::chrono::seconds(10));
   http_options.log = [&](std::string_view line) {
     progress.clear();
-    std::cerr << "emarchive ingest: " << line << "\n";
+    report.note(line);
   };
   auto http = ingest::HttpClient::create(http_options);
-  if (!http) {
-    std::cerr << "emarchive ingest: " << http.error().message << "\n";
-    return kExitUsage;
-  }
+  if (!http) return report.fail(kExitUsage, http.error().message);
   if (config.insecure) {
-    std::cerr << "emarchive ingest: warning: --insecure: the certificate of " << (*http)->origin()
-              << " is not verified; anyone on the network path can read and alter the session\n";
+    report.note("warning: --insecure: the certificate of " + (*http)->origin() +
+                " is not verified; anyone on the network path can read and alter the session");
   }
   ingest::EmClient em(**http, ingest::Credentials{config.user, *password});
 
@@ -178,27 +106,27 @@ int run_ingest(const IngestConfig& config) {
     }
   };
   const std::string detail = (*http)->origin() + " as " + config.user;
-  options.stop = [&] { return stop_signals.signal() != 0; };
+  options.stop = [&] { return stop.requested() != 0; };
   while (true) {
     const ingest::IngestResult result = ingest::ingest_once(**archive, em, detail, options);
     progress.clear();
     std::cout << "ingest: " << summary(result.counts) << "\n" << std::flush;
     if (result.fatal_error && result.fatal_error->code == ErrorCode::stopped) {
-      std::cerr << "emarchive ingest: stopped during a run; what it stored stays, and the next run "
-                   "goes on from there\n";
-      return 128 + stop_signals.signal();
+      report.note(
+          "stopped during a run; what it stored stays, and the next run goes on from there");
+      return 128 + stop.requested();
     }
     int code = kExitOk;
     if (result.fatal_error) {
-      std::cerr << "emarchive ingest: " << result.fatal_error->message << "\n";
+      report.note(result.fatal_error->message);
       code = kExitFailure;
     } else if (result.counts.rejected > 0) {
       code = kExitRejected;
     }
     // With --follow, the exit code is the last run's: a supervisor sees a follower that stopped
     // while failing.
-    if (!config.follow || stop_signals.wait(*interval)) {
-      if (config.follow) std::cerr << "emarchive ingest: stopped\n";
+    if (!config.follow || stop.wait_for(*interval) != 0) {
+      if (config.follow) report.note("stopped");
       return code;
     }
   }
@@ -244,7 +172,7 @@ CommandRunner add_ingest_command(CLI::App& app) {
   cmd->add_option("--interval", config->interval, "Time between runs with --follow")
       ->capture_default_str()
       ->needs(follow);
-  return [config] { return run_ingest(*config); };
+  return [config](StopSignal& stop) { return run_ingest(*config, stop); };
 }
 
 }  // namespace emarchive::app

@@ -13,11 +13,14 @@
 #endif
 
 int main(int argc, char** argv) {
+  namespace cmd = emarchive::app;
+  // Before any thread starts, so that every thread inherits the blocked signals.
+  cmd::StopSignal stop;
+
   CLI::App app{"emarchive: a long-term archive of Veeam Backup Enterprise Manager's sessions"};
   app.set_version_flag("--version", "emarchive " EMARCHIVE_VERSION);
   app.require_subcommand(1);
 
-  namespace cmd = emarchive::app;
   const std::pair<std::string, cmd::CommandRunner> commands[] = {
       {"import", cmd::add_import_command(app)},
       {"ingest", cmd::add_ingest_command(app)},
@@ -38,7 +41,7 @@ int main(int argc, char** argv) {
     return cmd::kExitUsage;
   }
   for (const auto& [name, run] : commands) {
-    if (app.got_subcommand(name)) return run();
+    if (app.got_subcommand(name)) return run(stop);
   }
   return cmd::kExitUsage;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Where a password comes from (DESIGN.md: never the command line, never a log): a file named by
+// Where a password comes from (never the command line, never a log): a file named by
 // an option, else the EMARCHIVE_PASSWORD environment variable, else typed at the terminal with
 // echo off.
 

@@ -17,6 +17,7 @@
 
 #include "api/query_request.h"
 #include "app/commands.h"
+#include "app/reporter.h"
 #include "model/codec.h"
 #include "model/href.h"
 #include "storage/archive.h"
@@ -186,6 +187,7 @@ void print_table(const QueryType& type,
 }
 
 int run_query(const QueryConfig& config) {
+  const Reporter report("query");
   std::vector<std::pair<std::string, std::string>> params = {{"type", config.type}};
   if (!config.filter.empty()) params.emplace_back("filter", config.filter);
   if (!config.sort_asc.empty()) params.emplace_back("sortAsc", config.sort_asc);
@@ -195,10 +197,7 @@ int run_query(const QueryConfig& config) {
   if (output == "xml") params.emplace_back("format", "Entities");
 
   auto request = api::parse_query_request(params);
-  if (!request) {
-    std::cerr << "emarchive query: " << request.error().message << "\n";
-    return kExitUsage;
-  }
+  if (!request) return report.fail(kExitUsage, request.error().message);
   request->query.offset = 0;
   request->query.limit = config.limit > 0 ? config.limit : -1;
 
@@ -206,15 +205,9 @@ int run_query(const QueryConfig& config) {
   open_options.create = false;
   open_options.read_only = true;
   auto archive = storage::Archive::open(config.db, open_options);
-  if (!archive) {
-    std::cerr << "emarchive query: " << archive.error().message << "\n";
-    return kExitFailure;
-  }
+  if (!archive) return report.fail(kExitFailure, archive.error().message);
   auto page = (*archive)->query(request->query);
-  if (!page) {
-    std::cerr << "emarchive query: " << page.error().message << "\n";
-    return kExitFailure;
-  }
+  if (!page) return report.fail(kExitFailure, page.error().message);
 
   const QueryType& type = *request->type;
   if (output == "xml") {
@@ -280,7 +273,7 @@ CommandRunner add_query_command(CLI::App& app) {
                   "table (default on a terminal), csv (default otherwise), json, or xml "
                   "(EM's QueryResult)")
       ->check(CLI::IsMember({"table", "csv", "json", "xml"}));
-  return [config] { return run_query(*config); };
+  return [config](StopSignal&) { return run_query(*config); };
 }
 
 }  // namespace emarchive::app

@@ -1,11 +1,8 @@
 // `emarchive serve --db FILE [--listen HOST:PORT] [--public-url URL] [--threads N]
 //                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]`
 
-#include <charconv>
 #include <chrono>
-#include <iostream>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "api/archive_pool.h"
@@ -13,6 +10,7 @@
 #include "api/server.h"
 #include "app/commands.h"
 #include "app/listen_address.h"
+#include "app/reporter.h"
 #include "app/server_flags.h"
 #include "storage/archive.h"
 
@@ -26,12 +24,11 @@ struct ServeConfig {
   int list_window_days = 0;  // 0: lists reach everything archived
 };
 
-int run_serve(const ServeConfig& config) {
+int run_serve(const ServeConfig& config, StopSignal& stop) {
+  stop.watch();
+  const Reporter report("serve");
   auto address = parse_listen_address(config.server.listen);
-  if (!address) {
-    std::cerr << "emarchive serve: " << address.error().message << "\n";
-    return kExitUsage;
-  }
+  if (!address) return report.fail(kExitUsage, address.error().message);
 
   storage::prepare_for_parallel_readers();
   // Check the archive once before listening, so that a wrong path fails at once.
@@ -39,8 +36,7 @@ int run_serve(const ServeConfig& config) {
   open_options.create = false;
   open_options.read_only = true;
   if (auto probe = storage::Archive::open(config.db, open_options); !probe) {
-    std::cerr << "emarchive serve: " << probe.error().message << "\n";
-    return kExitFailure;
+    return report.fail(kExitFailure, probe.error().message);
   }
   auto pool = std::make_shared<api::ArchivePool>(
       [db = config.db, open_options] { return storage::Archive::open(db, open_options); });
@@ -54,25 +50,19 @@ int run_serve(const ServeConfig& config) {
   };
 
   auto configured = server_options(config.server, *address);
-  if (!configured) {
-    std::cerr << "emarchive serve: " << configured.error().message << "\n";
-    return kExitFailure;
-  }
+  if (!configured) return report.fail(kExitFailure, configured.error().message);
   api::ServerOptions& options = *configured;
   options.public_url = config.public_url;
 
   api::Server server(options, api::make_resource_handler(pool, resources));
   auto bound = server.start();
-  if (!bound) {
-    std::cerr << "emarchive serve: " << bound.error().message << "\n";
-    return kExitFailure;
-  }
-  const int signal = server.run_until_signal([&] {
-    std::cerr << "emarchive serve: " << config.db << " on "
-              << api_url(*bound, !config.server.tls_cert.empty())
-              << (options.users ? " (logon required)" : " (any credentials)") << "\n";
-  });
-  std::cerr << "emarchive serve: stopped on signal " << signal << "\n";
+  if (!bound) return report.fail(kExitFailure, bound.error().message);
+  report.note(config.db + " on " + api_url(*bound, !config.server.tls_cert.empty()) +
+              (options.users ? " (logon required)" : " (any credentials)"));
+  const int signal = stop.wait();
+  // Drains; a second signal meanwhile ends the process at once (StopSignal).
+  server.stop();
+  report.note("stopped on signal " + std::to_string(signal));
   return kExitOk;
 }
 
@@ -91,7 +81,7 @@ CommandRunner add_serve_command(CLI::App& app) {
                   "Collections list only sessions of the last DAYS days, as EM does (30); "
                   "the query service still reaches everything")
       ->check(CLI::Range(1, 36500));
-  return [config] { return run_serve(*config); };
+  return [config](StopSignal& stop) { return run_serve(*config, stop); };
 }
 
 }  // namespace emarchive::app

@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -30,6 +29,7 @@
 #include "api/server.h"
 #include "app/commands.h"
 #include "app/listen_address.h"
+#include "app/reporter.h"
 #include "app/server_flags.h"
 #include "sim/simulator.h"
 #include "storage/archive.h"
@@ -37,7 +37,6 @@
 namespace emarchive::app {
 namespace {
 
-constexpr std::string_view kPrefix = "emarchive simulate: ";
 // How often, in real time, the archive is brought up to the simulated clock.
 constexpr std::chrono::seconds kAdvanceEvery{1};
 
@@ -48,13 +47,6 @@ struct SimulateConfig {
   std::string start;  // "" = the real now
   std::string db;     // "" = a temporary file, deleted on exit
 };
-
-// The signal that interrupted populating (0: none).
-volatile std::sig_atomic_t interrupted = 0;
-
-extern "C" void on_interrupt(int signal) {
-  interrupted = signal;
-}
 
 EmTime real_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -92,8 +84,8 @@ class TemporaryDirectory {
 // advance is reported and retried on the next tick: the server goes on serving what is stored.
 class Advancer {
  public:
-  Advancer(sim::Simulator& simulator, const sim::SimulatedClock& clock)
-      : thread_([this, &simulator, &clock] { run(simulator, clock); }) {}
+  Advancer(sim::Simulator& simulator, const sim::SimulatedClock& clock, const Reporter& report)
+      : thread_([this, &simulator, &clock, &report] { run(simulator, clock, report); }) {}
   ~Advancer() {
     {
       std::lock_guard lock(mutex_);
@@ -104,14 +96,12 @@ class Advancer {
   }
 
  private:
-  void run(sim::Simulator& simulator, const sim::SimulatedClock& clock) {
+  void run(sim::Simulator& simulator, const sim::SimulatedClock& clock, const Reporter& report) {
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, kAdvanceEvery, [this] { return stopping_; })) {
       const EmTime now = clock.now();
       if (now <= simulator.now()) continue;  // --speed 0
-      if (auto advanced = simulator.advance(now); !advanced) {
-        std::cerr << kPrefix << advanced.error().message << "\n";
-      }
+      if (auto advanced = simulator.advance(now); !advanced) report.note(advanced.error().message);
     }
   }
 
@@ -121,27 +111,22 @@ class Advancer {
   std::thread thread_;  // last: starts once the members it uses exist
 };
 
-int run_simulate(const SimulateConfig& config) {
+int run_simulate(const SimulateConfig& config, StopSignal& stop) {
+  // From the start: a signal while generating stops populating after the day in hand, so that
+  // the temporary archive is still removed.
+  stop.watch();
+  const Reporter report("simulate");
   auto address = parse_listen_address(config.server.listen);
-  if (!address) {
-    std::cerr << kPrefix << address.error().message << "\n";
-    return kExitUsage;
-  }
+  if (!address) return report.fail(kExitUsage, address.error().message);
   EmTime start = real_now();
   if (!config.start.empty()) {
     auto parsed = parse_em_time(config.start);
-    if (!parsed) {
-      std::cerr << kPrefix << "--start: " << parsed.error().message << "\n";
-      return kExitUsage;
-    }
+    if (!parsed) return report.fail(kExitUsage, "--start: " + parsed.error().message);
     start = *parsed;
   }
 
   auto configured = server_options(config.server, *address);
-  if (!configured) {
-    std::cerr << kPrefix << configured.error().message << "\n";
-    return kExitFailure;
-  }
+  if (!configured) return report.fail(kExitFailure, configured.error().message);
   api::ServerOptions& options = *configured;
   options.require_token = true;
 
@@ -150,20 +135,14 @@ int run_simulate(const SimulateConfig& config) {
   std::string db = config.db;
   if (db.empty()) {
     auto created = TemporaryDirectory::create();
-    if (!created) {
-      std::cerr << kPrefix << created.error().message << "\n";
-      return kExitFailure;
-    }
+    if (!created) return report.fail(kExitFailure, created.error().message);
     temporary = std::move(*created);
     db = (temporary->path() / "simulated.db").string();
   }
 
   storage::prepare_for_parallel_readers();  // it serves from several threads, as serve does
   auto simulator = sim::Simulator::open(db, config.history, start);
-  if (!simulator) {
-    std::cerr << kPrefix << simulator.error().message << "\n";
-    return kExitFailure;
-  }
+  if (!simulator) return report.fail(kExitFailure, simulator.error().message);
 
   // Listening before populating, so that a bad address fails at once rather than after a long
   // populate; until the history is stored, resources answer 503.
@@ -186,52 +165,40 @@ int run_simulate(const SimulateConfig& config) {
     return serve(request);
   });
   auto bound = server.start();
-  if (!bound) {
-    std::cerr << kPrefix << bound.error().message << "\n";
-    return kExitFailure;
-  }
+  if (!bound) return report.fail(kExitFailure, bound.error().message);
 
-  std::cerr << kPrefix << "generating " << config.history.days + 1 << " days (seed "
+  std::cerr << report.prefix() << "generating " << config.history.days + 1 << " days (seed "
             << config.history.seed << ", " << config.history.jobs << " jobs, " << config.history.vms
             << " VMs) up to " << format_em_time(start) << " into " << db
             << (temporary ? " (deleted on exit)" : "") << "\n";
   // A year of many VMs takes a while: SIGINT or SIGTERM meanwhile stops populating after the
-  // day in hand, so that the temporary archive is still removed. The server handles them later.
-  interrupted = 0;
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
+  // day in hand.
   int reported = 0;  // tenths of the days done, as last printed
   auto populated = (*simulator)->populate([&](const sim::PopulateProgress& progress) {
     const int tenths = progress.days_done * 10 / progress.days_total;
     if (tenths > reported) {
       reported = tenths;
-      std::cerr << kPrefix << progress.days_done << "/" << progress.days_total << " days, "
+      std::cerr << report.prefix() << progress.days_done << "/" << progress.days_total << " days, "
                 << progress.records << " records\n";
     }
-    return interrupted == 0;
+    return stop.requested() == 0;
   });
-  if (!populated) {
-    std::cerr << kPrefix << populated.error().message << "\n";
-    return kExitFailure;
-  }
+  if (!populated) return report.fail(kExitFailure, populated.error().message);
   populated_yet = true;
   const sim::SimulatedClock clock(start, config.speed);
   std::optional<Advancer> advancer;
-  advancer.emplace(**simulator, clock);
+  advancer.emplace(**simulator, clock, report);
 
-  // on_interrupt stays in place until the server catches the signals, so that one arriving in
-  // between is not lost: it is raised again once the server listens for it.
-  const int signal = server.run_until_signal([&] {
-    std::cerr << kPrefix << "serving " << api_url(*bound, !config.server.tls_cert.empty())
-              << " (simulated now " << format_em_time(start) << ", speed " << std::setprecision(12)
-              << config.speed << "x; "
-              << (options.users ? "logon checked against the users file"
-                                : "any credentials, token required")
-              << ")" << std::endl;
-    if (interrupted != 0) std::raise(interrupted);
-  });
+  std::cerr << report.prefix() << "serving " << api_url(*bound, !config.server.tls_cert.empty())
+            << " (simulated now " << format_em_time(start) << ", speed " << std::setprecision(12)
+            << config.speed << "x; "
+            << (options.users ? "logon checked against the users file"
+                              : "any credentials, token required")
+            << ")" << std::endl;
+  const int signal = stop.wait();
+  server.stop();  // drains; a second signal meanwhile ends the process at once (StopSignal)
   advancer.reset();
-  std::cerr << kPrefix << "stopped on signal " << signal << " at simulated "
+  std::cerr << report.prefix() << "stopped on signal " << signal << " at simulated "
             << format_em_time((*simulator)->now()) << "\n";
   return kExitOk;
 }
@@ -267,7 +234,7 @@ CommandRunner add_simulate_command(CLI::App& app) {
   cmd->add_option("--db", config->db,
                   "Keep the simulated archive in this file (default: a temporary file deleted on "
                   "exit); reopened, it is brought to the new start");
-  return [config] { return run_simulate(*config); };
+  return [config](StopSignal& stop) { return run_simulate(*config, stop); };
 }
 
 }  // namespace emarchive::app

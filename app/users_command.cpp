@@ -13,6 +13,7 @@
 #include "api/users_file.h"
 #include "app/commands.h"
 #include "app/password.h"
+#include "app/reporter.h"
 
 namespace emarchive::app {
 namespace {
@@ -24,20 +25,12 @@ struct UsersAddConfig {
 };
 
 int run_users_add(const UsersAddConfig& config) {
+  const Reporter report("users add");
   auto password = read_password(config.password_file, "Password for " + config.user + ": ");
-  if (!password) {
-    std::cerr << "emarchive users add: " << password.error().message << "\n";
-    return kExitUsage;
-  }
-  if (password->empty()) {
-    std::cerr << "emarchive users add: the password is empty\n";
-    return kExitUsage;
-  }
+  if (!password) return report.fail(kExitUsage, password.error().message);
+  if (password->empty()) return report.fail(kExitUsage, "the password is empty");
   auto line = api::make_users_line(config.user, *password);
-  if (!line) {
-    std::cerr << "emarchive users add: " << line.error().message << "\n";
-    return kExitUsage;
-  }
+  if (!line) return report.fail(kExitUsage, line.error().message);
 
   // Keep every other line; replace the user's own if present.
   std::string kept;
@@ -54,8 +47,7 @@ int run_users_add(const UsersAddConfig& config) {
   if (!replaced) kept += *line + "\n";
   // Check the result parses before it replaces the file.
   if (auto check = api::UsersFile::parse(kept, config.users); !check) {
-    std::cerr << "emarchive users add: " << check.error().message << "\n";
-    return kExitFailure;
+    return report.fail(kExitFailure, check.error().message);
   }
 
   const std::string temp = config.users + ".tmp";
@@ -64,17 +56,11 @@ int run_users_add(const UsersAddConfig& config) {
     std::ofstream out(temp, std::ios::trunc);
     umask(old_mask);
     out << kept;
-    if (!out.flush()) {
-      std::cerr << "emarchive users add: " << temp << ": cannot write\n";
-      return kExitFailure;
-    }
+    if (!out.flush()) return report.fail(kExitFailure, temp + ": cannot write");
   }
   std::error_code ec;
   std::filesystem::rename(temp, config.users, ec);
-  if (ec) {
-    std::cerr << "emarchive users add: " << config.users << ": " << ec.message() << "\n";
-    return kExitFailure;
-  }
+  if (ec) return report.fail(kExitFailure, config.users + ": " + ec.message());
   std::cout << (replaced ? "updated " : "added ") << config.user << " in " << config.users << "\n";
   return kExitOk;
 }
@@ -94,7 +80,7 @@ CommandRunner add_users_command(CLI::App& app) {
   add->add_option("--user", config->user, "User name")->required();
   add->add_option("--password-file", config->password_file,
                   "File whose first line is the password");
-  return [config] { return run_users_add(*config); };
+  return [config](StopSignal&) { return run_users_add(*config); };
 }
 
 }  // namespace emarchive::app

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <thread>
 
 namespace emarchive::testing {
 
@@ -34,9 +35,12 @@ std::string shell_quote(const std::string& path) {
 
 }  // namespace emarchive::testing
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace emarchive::testing {
@@ -91,10 +95,31 @@ std::string CliProcess::wait_for_line(const std::string& needle,
 }
 
 int CliProcess::stop(int signal) {
-  if (pid_ <= 0) return -1;
-  kill(pid_, signal);
-  int status = 0;
-  for (int i = 0; i < 200; ++i) {  // at most 10 s
+  this->signal(signal);
+  const int code = wait(std::chrono::seconds(10));
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  return code;
+}
+
+int CliProcess::stop_twice(int signal, std::chrono::milliseconds gap) {
+  this->signal(signal);
+  std::this_thread::sleep_for(gap);
+  return stop(signal);
+}
+
+void CliProcess::signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+int CliProcess::wait(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (pid_ > 0) {
+    int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       // The write end is closed now: read what it printed while stopping, up to the end.
@@ -104,12 +129,27 @@ int CliProcess::stop(int signal) {
       }
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
-    usleep(50000);
+    if (std::chrono::steady_clock::now() >= deadline) return -1;
+    usleep(20000);
   }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
   return -1;
+}
+
+HalfSentRequest::HalfSentRequest(std::uint16_t port) {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd_ < 0) return;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) return;
+  // The request line and one header field; the blank line that would end the header never comes.
+  const std::string part = "GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  sent_ = send(fd_, part.data(), part.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(part.size());
+}
+
+HalfSentRequest::~HalfSentRequest() {
+  if (fd_ >= 0) close(fd_);
 }
 
 }  // namespace emarchive::testing

@@ -20,6 +20,7 @@ std::string shell_quote(const std::string& path);
 
 #include <sys/types.h>
 #include <chrono>
+#include <cstdint>
 #include <vector>
 
 namespace emarchive::testing {
@@ -39,6 +40,13 @@ class CliProcess {
                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Sends `signal` and waits (bounded) for the exit; returns the exit code, or -1.
   int stop(int signal);
+  // Sends `signal`, and again `gap` later (a user pressing Ctrl-C twice); then as stop().
+  int stop_twice(int signal, std::chrono::milliseconds gap = std::chrono::milliseconds(500));
+  // Sends `signal` and returns at once.
+  void signal(int signal);
+  // Waits up to `timeout` for the exit; returns the exit code, or -1 (still running, killed by a
+  // signal, or already reaped).
+  int wait(std::chrono::milliseconds timeout);
   const std::string& output() const { return output_; }
 
  private:
@@ -46,6 +54,23 @@ class CliProcess {
   int fd_ = -1;
   std::string output_;
   std::size_t scanned_ = 0;
+};
+
+// A connection to 127.0.0.1:`port` that has sent the start of a request and never sends the
+// rest: what a server draining on a stop waits for until its drain deadline. Closed on
+// destruction.
+class HalfSentRequest {
+ public:
+  explicit HalfSentRequest(std::uint16_t port);
+  ~HalfSentRequest();
+  HalfSentRequest(const HalfSentRequest&) = delete;
+  HalfSentRequest& operator=(const HalfSentRequest&) = delete;
+  // Whether it connected and sent its part.
+  bool sent() const { return sent_; }
+
+ private:
+  int fd_ = -1;
+  bool sent_ = false;
 };
 
 }  // namespace emarchive::testing

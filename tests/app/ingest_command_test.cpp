@@ -141,6 +141,36 @@ TEST_F(IngestCommandTest, ASignalStopsTheRunAtItsNextRequestAndLogsOff) {
       3);
 }
 
+// With --follow or without: a second signal while a run waits for EM ends the process at once.
+class IngestSecondSignalTest : public IngestCommandTest,
+                               public ::testing::WithParamInterface<bool> {};
+
+TEST_P(IngestSecondSignalTest, EndsTheProcessAtOnceWhileEmDoesNotAnswer) {
+  // The second page of job sessions never comes.
+  std::atomic<int> job_session_requests{0};
+  history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (request.target.find("type=BackupJobSession") != std::string::npos &&
+        ++job_session_requests == 2) {
+      return FakeResponse::with_fault(FakeResponse::Fault::Stall);
+    }
+    return std::nullopt;
+  };
+  FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
+  auto arguments = args(em.base_url(), db("a.db"));
+  if (GetParam()) arguments.insert(arguments.end(), {"--follow", "--interval", "1s"});
+  CliProcess process(arguments);
+  // Logon, pages 1 and 2.
+  ASSERT_TRUE(em.wait_for_requests(3, std::chrono::seconds(20))) << process.output();
+  EXPECT_EQ(process.stop_twice(SIGINT), 128 + SIGINT) << process.output();
+  EXPECT_EQ(process.output().find("stopped during a run"), std::string::npos) << process.output();
+  EXPECT_EQ(logon_.logoffs(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(OnceAndFollowing, IngestSecondSignalTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Follow" : "Once";
+                         });
+
 TEST_F(IngestCommandTest, VerifiesTheCertificateOfAnHttpsEm) {
   const auto pem = testing::make_self_signed("vbem-test-ca", {"IP:127.0.0.1"});
   const testing::TlsFiles files = testing::write_tls_files(pem, dir_);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <regex>
 #include <string>
@@ -16,6 +17,7 @@ namespace emarchive {
 namespace {
 
 using emarchive::testing::CliProcess;
+using emarchive::testing::HalfSentRequest;
 using emarchive::testing::HttpClient;
 using emarchive::testing::run_cli;
 using emarchive::testing::shell_quote;
@@ -56,6 +58,25 @@ TEST_F(ServeCommandTest, ServesTheArchiveLogsEachRequestAndStopsOnSigterm) {
 
   EXPECT_EQ(serve.stop(SIGTERM), 0) << serve.output();
   EXPECT_NE(serve.output().find("stopped on signal 15"), std::string::npos) << serve.output();
+}
+
+TEST_F(ServeCommandTest, ASecondSignalDuringTheDrainEndsTheProcessAtOnce) {
+  CliProcess serve({"serve", "--db", db_, "--listen", "127.0.0.1:0"});
+  const std::uint16_t port = port_of(serve.wait_for_line("emarchive serve:"));
+  ASSERT_NE(port, 0) << serve.output();
+  // The drain waits for this request until its deadline (10 s).
+  HalfSentRequest half(port);
+  ASSERT_TRUE(half.sent());
+  // Served after the half request's connection was accepted and its bytes arrived: the server
+  // holds it as a request in progress by now.
+  HttpClient client(port);
+  EXPECT_EQ(client.get("/api/").status, 200u);
+  ASSERT_NE(serve.wait_for_line("GET /api/ 200"), "") << serve.output();
+
+  const auto first = std::chrono::steady_clock::now();
+  EXPECT_EQ(serve.stop_twice(SIGINT), 128 + SIGINT) << serve.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - first, std::chrono::seconds(10)) << serve.output();
+  EXPECT_EQ(serve.output().find("stopped on signal"), std::string::npos) << serve.output();
 }
 
 TEST_F(ServeCommandTest, UsersAddWritesAPrivateFileThatServeChecksLogonsAgainst) {

@@ -21,6 +21,7 @@ namespace {
 
 using emarchive::testing::basic_authorization;
 using emarchive::testing::CliProcess;
+using emarchive::testing::HalfSentRequest;
 using emarchive::testing::HttpClient;
 using emarchive::testing::HttpReply;
 using emarchive::testing::run_cli;
@@ -54,6 +55,11 @@ std::map<std::string, std::string> job_sessions(HttpClient& client,
   return sessions;
 }
 
+// The temporary archive's file, from "generating ... into FILE (deleted on exit)".
+std::filesystem::path temporary_db(const std::string& output) {
+  return first_match(output, R"(into (\S+simulated\.db) \(deleted on exit\))");
+}
+
 const std::vector<std::string> kSmallHistory = {
     "--start", "2026-06-15T22:30:00Z", "--days", "2", "--jobs", "3", "--vms", "6"};
 
@@ -74,8 +80,7 @@ TEST(SimulateCommandTest, ServesAFakeEmWhoseSessionsMoveAndRemovesItsArchiveOnSi
                        "token required)"),
             std::string::npos)
       << ready;
-  const std::filesystem::path db =
-      first_match(sim.output(), R"(into (\S+simulated\.db) \(deleted on exit\))");
+  const std::filesystem::path db = temporary_db(sim.output());
   ASSERT_FALSE(db.empty()) << sim.output();
   EXPECT_TRUE(std::filesystem::exists(db));
   EXPECT_NE(sim.output().find("3/3 days"), std::string::npos) << sim.output();
@@ -107,6 +112,55 @@ TEST(SimulateCommandTest, ServesAFakeEmWhoseSessionsMoveAndRemovesItsArchiveOnSi
   EXPECT_EQ(sim.stop(SIGTERM), 0) << sim.output();
   EXPECT_NE(sim.output().find("stopped on signal 15"), std::string::npos) << sim.output();
   EXPECT_FALSE(std::filesystem::exists(db.parent_path())) << "the temporary archive is removed";
+}
+
+TEST(SimulateCommandTest, ASignalWhileGeneratingStopsAfterTheDayInHandAndRemovesTheArchive) {
+  // A year of 500 VMs takes minutes to store.
+  CliProcess sim(
+      {"simulate", "--listen", "127.0.0.1:0", "--days", "365", "--jobs", "40", "--vms", "500"});
+  ASSERT_NE(sim.wait_for_line("emarchive simulate: generating"), "") << sim.output();
+  const std::filesystem::path db = temporary_db(sim.output());
+  ASSERT_FALSE(db.empty()) << sim.output();
+  sim.signal(SIGINT);
+  EXPECT_EQ(sim.wait(std::chrono::seconds(60)), 1) << sim.output();
+  EXPECT_NE(sim.output().find("emarchive simulate: interrupted while storing the history"),
+            std::string::npos)
+      << sim.output();
+  EXPECT_EQ(sim.output().find("serving"), std::string::npos) << sim.output();
+  EXPECT_FALSE(std::filesystem::exists(db.parent_path())) << "the temporary archive is removed";
+}
+
+TEST(SimulateCommandTest, ASecondSignalWhileGeneratingEndsTheProcessAtOnce) {
+  // One day of 100,000 VMs: the day in hand takes far longer than the half second between the
+  // signals.
+  CliProcess sim(
+      {"simulate", "--listen", "127.0.0.1:0", "--days", "0", "--jobs", "100", "--vms", "100000"});
+  ASSERT_NE(sim.wait_for_line("emarchive simulate: generating"), "") << sim.output();
+  const std::filesystem::path db = temporary_db(sim.output());
+  ASSERT_FALSE(db.empty()) << sim.output();
+  EXPECT_EQ(sim.stop_twice(SIGTERM), 128 + SIGTERM) << sim.output();
+  EXPECT_EQ(sim.output().find("interrupted while storing"), std::string::npos) << sim.output();
+  // Ending at once leaves the temporary archive behind.
+  std::filesystem::remove_all(db.parent_path());
+}
+
+TEST(SimulateCommandTest, ASecondSignalWhileServingEndsTheDrainAtOnce) {
+  CliProcess sim(simulate({"--listen", "127.0.0.1:0", "--speed", "0"}));
+  const std::uint16_t port = port_of(sim.wait_for_line("emarchive simulate: serving"));
+  ASSERT_NE(port, 0) << sim.output();
+  const std::filesystem::path db = temporary_db(sim.output());
+  HalfSentRequest half(port);
+  ASSERT_TRUE(half.sent());
+  // Answered after the half request's bytes arrived: the server holds that request by now.
+  HttpClient client(port);
+  EXPECT_EQ(client.get("/api/").status, 200u);
+
+  const auto first = std::chrono::steady_clock::now();
+  EXPECT_EQ(sim.stop_twice(SIGINT), 128 + SIGINT) << sim.output();
+  // Before the drain deadline (10 s).
+  EXPECT_LT(std::chrono::steady_clock::now() - first, std::chrono::seconds(10)) << sim.output();
+  EXPECT_EQ(sim.output().find("stopped on signal"), std::string::npos) << sim.output();
+  if (!db.empty()) std::filesystem::remove_all(db.parent_path());
 }
 
 TEST(SimulateCommandTest, KeepsTheArchiveInDbAndServesTheSameHistoryForTheSameSeed) {

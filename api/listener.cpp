@@ -1,0 +1,72 @@
+#include "api/listener.h"
+
+#include <future>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+namespace emarchive::api {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+Listener::Listener(net::io_context& io, ConnectionContext& context)
+    : io_(io),
+      context_(context),
+      acceptor_(net::make_strand(io)),
+      retry_(acceptor_.get_executor()) {}
+
+error_code Listener::open(const tcp::endpoint& endpoint) {
+  error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  return ec;
+}
+
+void Listener::start() {
+  net::post(acceptor_.get_executor(), [this] { do_accept(); });
+}
+
+void Listener::close() {
+  std::promise<void> closed;
+  net::post(acceptor_.get_executor(), [this, &closed] {
+    error_code ignored;
+    acceptor_.close(ignored);
+    retry_.cancel();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+}
+
+void Listener::do_accept() {
+  acceptor_.async_accept(net::make_strand(io_),
+                         boost::beast::bind_front_handler(&Listener::on_accept, this));
+}
+
+void Listener::on_accept(error_code ec, tcp::socket socket) {
+  if (!acceptor_.is_open()) return;
+  if (ec) {
+    retry_.expires_after(kAcceptRetryDelay);
+    retry_.async_wait([this](error_code wait_ec) {
+      if (!wait_ec && acceptor_.is_open()) do_accept();
+    });
+    return;
+  }
+  const std::size_t cap = context_.limits.max_connections;
+  try {
+    if (context_.registry.serving() < cap) {
+      start_connection(std::move(socket), context_, false);
+    } else if (context_.registry.refusing() < cap * kRefusingFactor) {
+      start_connection(std::move(socket), context_, true);
+    }  // else: the socket closes as it goes out of scope
+  } catch (const std::exception&) {
+    // One connection that could not start (memory, TLS set-up) must not stop the listener.
+  }
+  do_accept();
+}
+
+}  // namespace emarchive::api

@@ -1,0 +1,47 @@
+#pragma once
+// Internal to api/: accepts connections and starts each on a strand of its own, within the
+// connection cap.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "api/connection.h"
+
+namespace emarchive::api {
+
+// Accepts on its own strand. Up to context.limits.max_connections connections are served; past
+// that they are answered 503 (refused) up to kRefusingFactor times the cap, and beyond that
+// closed unanswered, so that a flood costs no more than a bounded number of sockets. Accept
+// failures (out of file descriptors, mostly) are retried after kAcceptRetryDelay.
+class Listener {
+ public:
+  static constexpr std::size_t kRefusingFactor = 2;
+  static constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+  // `context` outlives the listener and every connection it starts.
+  Listener(boost::asio::io_context& io, ConnectionContext& context);
+
+  // Opens, binds and listens; call before start().
+  boost::system::error_code open(const boost::asio::ip::tcp::endpoint& endpoint);
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+  // Starts accepting on the io_context's threads.
+  void start();
+
+  // Stops accepting and returns once the port is closed; connections already accepted are
+  // unaffected. Needs the io_context running, and must not be called from one of its threads.
+  void close();
+
+ private:
+  void do_accept();
+  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& io_;
+  ConnectionContext& context_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_;
+};
+
+}  // namespace emarchive::api
