@@ -114,9 +114,9 @@ std::string escape_attribute(std::string_view text) {
   return escaped;
 }
 
-// The query service (em-api.md 6): `type`'s entities, filtered by CreationTime>=X when asked
-// (the only filter an ingester sends), sorted, one page of them in a QueryResult whose PagingInfo
-// links repeat the query with EM's own origin.
+// The query service (docs/EM-API.md, section 6): `type`'s entities, filtered by
+// CreationTime>=X when asked (the only filter an ingester sends), sorted, one page of them in a
+// QueryResult whose PagingInfo links repeat the query with EM's own origin.
 FakeResponse query(int day, const std::function<bool(std::string_view)>& hidden,
                    const boost::urls::url_view& url) {
   auto param = [&](std::string_view name) -> std::string {

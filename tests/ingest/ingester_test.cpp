@@ -1,5 +1,5 @@
 // The ingester against a hand-written EM: tests/ingest/fake_em.h serving the documents of
-// tests/data/fake_em, written by hand from reference/em-api.md. Neither shares code with
+// tests/data/fake_em, written by hand from docs/EM-API.md. Neither shares code with
 // emarchive's own server, so that a mistake made the same way on both sides cannot cancel out.
 // tests/ingest/fake_em_history.h describes the fake EM's history.
 
