@@ -2,7 +2,6 @@
 //                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]`
 
 #include <charconv>
-#include <chrono>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -47,11 +46,7 @@ int run_serve(const ServeConfig& config) {
 
   api::ResourceOptions resources;
   if (config.list_window_days > 0) resources.list_window_days = config.list_window_days;
-  resources.now = [] {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
+  resources.now = system_now;
 
   auto configured = server_options(config.server, *address);
   if (!configured) {

@@ -56,12 +56,6 @@ extern "C" void on_interrupt(int signal) {
   interrupted = signal;
 }
 
-EmTime real_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A private directory under the system's temporary one, removed with its content on destruction.
 class TemporaryDirectory {
  public:
@@ -126,7 +120,7 @@ int run_simulate(const SimulateConfig& config) {
     std::cerr << kPrefix << address.error().message << "\n";
     return kExitUsage;
   }
-  EmTime start = real_now();
+  EmTime start = system_now();
   if (!config.start.empty()) {
     auto parsed = parse_em_time(config.start);
     if (!parsed) {
