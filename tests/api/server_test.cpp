@@ -10,10 +10,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include "tests/api/http_client.h"
-#include "tests/api/test_server.h"
-#include "tests/test_data.h"
-#include "tests/tls_certificate.h"
+#include "tests/support/http_client.h"
+#include "tests/support/test_data.h"
+#include "tests/support/test_server.h"
+#include "tests/support/tls_certificate.h"
 
 namespace emarchive::api {
 namespace {

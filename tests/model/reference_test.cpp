@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "model/codec.h"
 #include "model/xml_compare.h"
 
@@ -76,6 +78,10 @@ struct Pair {
   const char* entity;
   const char* reference;
 };
+
+void PrintTo(const Pair& p, std::ostream* os) {
+  *os << p.name;
+}
 
 class DeriveReference : public ::testing::TestWithParam<Pair> {};
 

@@ -18,7 +18,7 @@
 #include "model/codec.h"
 #include "model/kind.h"
 #include "model/xml_compare.h"
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive {
 namespace {

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "tests/tls_certificate.h"
+#include "tests/support/tls_certificate.h"
 
 namespace emarchive::testing {
 

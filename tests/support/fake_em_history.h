@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "tests/ingest/fake_em.h"
+#include "tests/support/fake_em.h"
 
 namespace emarchive::testing {
 

@@ -1,4 +1,4 @@
-#include "tests/ingest/fake_em_history.h"
+#include "tests/support/fake_em_history.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <pugixml.hpp>
@@ -11,7 +11,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::testing {
 namespace {
