@@ -1,7 +1,7 @@
 #pragma once
 // Archive connections for the server's threads. SQLite connections are not shared between
-// threads (CONVENTIONS.md): each request borrows one, opening a new one only when all are busy,
-// so the pool never holds more connections than requests ever ran at once.
+// threads (docs/ARCHITECTURE.md, "Threading"): each request borrows one, opening a new one only
+// when all are busy, so the pool never holds more connections than requests ever ran at once.
 
 #include <functional>
 #include <memory>

@@ -1,5 +1,5 @@
 #pragma once
-// Logon emulation: who is logged on, with which token, until when (em-api.md section 3).
+// Logon emulation: who is logged on, with which token, until when (docs/EM-API.md, section 3).
 //
 // A logon checks Basic credentials and opens a logon session: a GUID (SessionId, in Hrefs) and a
 // separate secret token (X-RestSvcSessionId). Every later request presents the token; a session

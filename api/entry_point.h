@@ -1,6 +1,6 @@
 #pragma once
 // The EnterpriseManager document EM serves at GET /api/ to anyone, before logon: where to log on
-// and which API versions exist (em-api.md section 2).
+// and which API versions exist (docs/EM-API.md, section 2).
 
 #include "api/resource_handler.h"
 

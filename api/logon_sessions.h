@@ -1,5 +1,5 @@
 #pragma once
-// The logon endpoints' answers and their documents (em-api.md section 3):
+// The logon endpoints' answers and their documents (docs/EM-API.md, section 3):
 //   POST   /api/sessionMngr/?v=...     logon_response
 //   GET    /api/logonSessions          logon_sessions_response
 //   GET    /api/logonSessions/{id}     logon_session_response

@@ -1,6 +1,6 @@
 #pragma once
 // The parameters of EM's query service (`/api/query?type=&format=&sortAsc=|sortDesc=&pageSize=
-// &page=&filter=`, reference/em-api.md 6.1), checked and turned into an archive query. Shared by
+// &page=&filter=`, docs/EM-API.md 6.1), checked and turned into an archive query. Shared by
 // the HTTP query service and `emarchive query`, so both answer the same way.
 
 #include <cstdint>

@@ -21,8 +21,6 @@ namespace {
 
 namespace http = boost::beast::http;
 
-constexpr EmTime kNanosPerDay = 86'400'000'000'000;
-
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> parts;
   while (!path.empty()) {
@@ -91,7 +89,8 @@ class Resources {
   }
 
  private:
-  // The collections of DESIGN.md: /<coll>, /backupSessions/{id}/taskSessions, ...
+  // The collections of docs/ARCHITECTURE.md, "API surface": /<coll>,
+  // /backupSessions/{id}/taskSessions, ...
   std::optional<Listing> listing_for(const std::vector<std::string_view>& parts) const {
     Listing l;
     if (parts.size() == 1) {
@@ -144,7 +143,7 @@ class Resources {
     const bool entity = wants_entity(request);
     listing.query.entities_only = entity;
     if (options_.list_window_days && info(listing.query.kind).table == Table::Sessions) {
-      listing.query.created_since = options_.now() - *options_.list_window_days * kNanosPerDay;
+      listing.query.created_since = options_.now() - *options_.list_window_days * kDay;
     }
     auto page = (*archive)->query(listing.query);
     if (!page) return unavailable(page.error());

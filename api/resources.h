@@ -1,7 +1,7 @@
 #pragma once
-// The archived resources of DESIGN.md's API surface, answered as EM answers them: collections in
-// reference and entity form, single records in both forms, the child and filtered collections,
-// `querySvc` and the query service with filters, sorting and paging.
+// The archived resources of the API surface (docs/ARCHITECTURE.md), answered as EM answers them:
+// collections in reference and entity form, single records in both forms, the child and filtered
+// collections, `querySvc` and the query service with filters, sorting and paging.
 
 #include <functional>
 #include <iostream>
@@ -16,7 +16,7 @@
 namespace emarchive::api {
 
 struct ResourceOptions {
-  // EM's collections list only sessions created in the last 30 days (reference/em-api.md 5.0).
+  // EM's collections list only sessions created in the last 30 days (docs/EM-API.md 5.0).
   // nullopt: list everything archived (the point of an archive); 30 reproduces EM for replay.
   // The query service always reaches everything.
   std::optional<int> list_window_days;

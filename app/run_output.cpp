@@ -4,11 +4,14 @@
 
 #include <date/date.h>
 
+#include "model/em_time.h"
+
 namespace emarchive::app {
 
 std::string utc_now() {
   using namespace std::chrono;
-  return date::format("%FT%TZ", floor<microseconds>(system_clock::now()));
+  const date::sys_time<nanoseconds> now{nanoseconds{system_now()}};
+  return date::format("%FT%TZ", floor<microseconds>(now));
 }
 
 std::string summary(const storage::RunCounts& c) {

@@ -1,7 +1,6 @@
 // `emarchive serve --db FILE [--listen HOST:PORT] [--public-url URL] [--threads N]
 //                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]`
 
-#include <chrono>
 #include <memory>
 #include <string>
 
@@ -43,11 +42,7 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
 
   api::ResourceOptions resources;
   if (config.list_window_days > 0) resources.list_window_days = config.list_window_days;
-  resources.now = [] {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
+  resources.now = system_now;
 
   auto configured = server_options(config.server, *address);
   if (!configured) return report.fail(kExitFailure, configured.error().message);

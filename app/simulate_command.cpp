@@ -48,10 +48,6 @@ struct SimulateConfig {
   std::string db;     // "" = a temporary file, deleted on exit
 };
 
-EmTime real_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // A private directory under the system's temporary one, removed with its content on destruction.
@@ -118,7 +114,7 @@ int run_simulate(const SimulateConfig& config, StopSignal& stop) {
   const Reporter report("simulate");
   auto address = parse_listen_address(config.server.listen);
   if (!address) return report.fail(kExitUsage, address.error().message);
-  EmTime start = real_now();
+  EmTime start = system_now();
   if (!config.start.empty()) {
     auto parsed = parse_em_time(config.start);
     if (!parsed) return report.fail(kExitUsage, "--start: " + parsed.error().message);

@@ -1,6 +1,6 @@
 #pragma once
 // An EM logon session over an HttpClient: log on once, send the token with every request, log on
-// again when EM says the token expired (401), and log off at the end (em-api.md section 3).
+// again when EM says the token expired (401), and log off at the end (docs/EM-API.md, section 3).
 //
 // Not thread-safe, like the HttpClient it uses, which must outlive it.
 

@@ -10,6 +10,7 @@
 
 #include "model/ascii.h"
 #include "model/codec.h"
+#include "model/em_time.h"
 #include "model/href.h"
 #include "model/kind.h"
 
@@ -17,7 +18,6 @@ namespace emarchive::ingest {
 namespace {
 
 constexpr std::string_view kCreationTimeField = "CreationTime";
-constexpr EmTime kNanosPerSecond = 1'000'000'000;
 
 bool has_creation_time(const QueryType& type) {
   return find_query_field(type, kCreationTimeField) != nullptr;
@@ -44,7 +44,7 @@ std::optional<EmTime> newest_creation_time(std::span<const Record> records) {
 
 // Whole seconds, rounded down: a lower bound only widens, and EM's parser needs no fraction.
 EmTime floor_seconds(EmTime time) {
-  return time - ((time % kNanosPerSecond) + kNanosPerSecond) % kNanosPerSecond;
+  return time - ((time % kSecond) + kSecond) % kSecond;
 }
 
 // Page `page` of a query-service walk over `type`, oldest first, of the records created at or

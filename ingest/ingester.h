@@ -1,6 +1,6 @@
 #pragma once
 // `emarchive ingest`: EM's sessions, jobs and backup servers pulled through EM's REST API into
-// the archive, incrementally and resumably (DESIGN.md, "Ingest semantics").
+// the archive, incrementally and resumably (docs/ARCHITECTURE.md, "Ingest semantics").
 //
 // One run: log on; for each query type, ask the query service for the records created at or
 // after the type's bookmark minus an overlap window, sorted by creation time, page by page

@@ -183,7 +183,7 @@ CREATE TABLE revisions (
   PRIMARY KEY (record_id, form, revision)
 ) WITHOUT ROWID;
 
--- The query service's filters and sorts (reference/em-api.md 6.3). Kind leads where a query
+-- The query service's filters and sorts (docs/EM-API.md 6.3). Kind leads where a query
 -- always names its type; partial indexes skip the rows a column is NULL in. EM compares text
 -- case-insensitively, so the query service does (COLLATE NOCASE), and text indexes are NOCASE
 -- to serve it; a case-sensitive `=` typed in sqlite3 does not use them.

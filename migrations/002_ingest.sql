@@ -1,5 +1,5 @@
--- Schema version 2: what `emarchive ingest` remembers between runs (DESIGN.md "Ingest
--- semantics"). docs/SCHEMA.md describes both tables.
+-- Schema version 2: what `emarchive ingest` remembers between runs (docs/ARCHITECTURE.md,
+-- "Ingest semantics"). docs/SCHEMA.md describes both tables.
 
 -- Per EM source and query type, the creation time of the newest record ingested. The next run
 -- asks for records created at or after it minus an overlap window. Advanced in the transaction

@@ -1,5 +1,5 @@
 #pragma once
-// EM's XML documents, both ways, losslessly (DESIGN.md, "Fidelity").
+// EM's XML documents, both ways, losslessly (docs/ARCHITECTURE.md, "Fidelity").
 //
 // Parsing is namespace-aware: elements are matched by the namespace URI
 // http://www.veeam.com/ent/v1.0 whether it is the default namespace or bound to a prefix; extra

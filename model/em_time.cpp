@@ -117,8 +117,7 @@ Expected<EmTime> parse_em_time(std::string_view text) {
   const std::int64_t days = date::sys_days(ymd).time_since_epoch().count();
   const std::int64_t seconds = days * 86400 + h * 3600 + mi * 60 + s - offset_minutes * 60;
   std::int64_t ns = 0;
-  if (__builtin_mul_overflow(seconds, std::int64_t{1'000'000'000}, &ns) ||
-      __builtin_add_overflow(ns, fraction, &ns)) {
+  if (__builtin_mul_overflow(seconds, kSecond, &ns) || __builtin_add_overflow(ns, fraction, &ns)) {
     return bad(text, "outside the representable years 1677 to 2262");
   }
   return EmTime{ns};
@@ -142,6 +141,12 @@ std::string format_em_time(EmTime value) {
   }
   out += 'Z';
   return out;
+}
+
+EmTime system_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace emarchive

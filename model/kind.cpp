@@ -9,7 +9,7 @@ namespace {
 
 using T = FieldType;
 
-// Field tables follow reference/em-api.md, section 5. Elements EM has that are not listed here
+// Field tables follow docs/EM-API.md, section 5. Elements EM has that are not listed here
 // (RestoredObjRef, JobScheduleOptions, JobInfo, ...) are kept verbatim as unmodeled elements.
 constexpr std::array kJobSessionFields = {
     FieldSpec{"JobUid", "job_id", T::Uid, Kind::Job},

@@ -1,5 +1,5 @@
 #pragma once
-// The filter grammar of EM's query service (`/api/query?...&filter=`), reference/em-api.md 6.2:
+// The filter grammar of EM's query service (`/api/query?...&filter=`), docs/EM-API.md 6.2:
 //
 //   filter     := or
 //   or         := and { "," and }           OR; binds looser than AND

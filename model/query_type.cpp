@@ -10,7 +10,7 @@ namespace {
 using S = QuerySource;
 using V = QueryValueType;
 
-// EM compares enum values by their position (reference/em-api.md 6.2). None, the result of a
+// EM compares enum values by their position (docs/EM-API.md 6.2). None, the result of a
 // session still running, comes before Success.
 constexpr std::array<std::string_view, 4> kResults = {"None", "Success", "Warning", "Failed"};
 constexpr std::array<std::string_view, 6> kJobStates = {"Starting", "Stopping", "Working",

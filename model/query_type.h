@@ -1,6 +1,6 @@
 #pragma once
 // The query service's types (`/api/query?type=...`) and, for each, the fields it can filter and
-// sort on (reference/em-api.md 6.3). Storage compiles filters over these to SQL.
+// sort on (docs/EM-API.md 6.3). Storage compiles filters over these to SQL.
 
 #include <optional>
 #include <span>

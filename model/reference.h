@@ -1,6 +1,6 @@
 #pragma once
 // The reference form (EntityRef / Ref) of a record whose entity form was archived but whose
-// reference was never seen, derived by the rules EM's own pairs show (reference/em-api.md 4-5):
+// reference was never seen, derived by the rules EM's own pairs show (docs/EM-API.md 4-5):
 //
 // - root: Type "<Kind>Reference", Href = the entity's Href without "format=Entity", Name and
 //   UID as on the entity; no fields, no VmDisplayName;

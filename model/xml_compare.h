@@ -1,6 +1,6 @@
 #pragma once
-// Equality of two XML documents as DESIGN.md's fidelity rules define it. Used by the tests and by
-// anything that must prove a served document equals an archived one.
+// Equality of two XML documents as docs/ARCHITECTURE.md, "Fidelity", defines it. Used by the
+// tests and by anything that must prove a served document equals an archived one.
 
 #include <string>
 #include <string_view>
@@ -8,7 +8,7 @@
 namespace emarchive {
 
 struct XmlCompareOptions {
-  // Compare Href attributes without their scheme://host:port (DESIGN.md: only those may change).
+  // Compare Href attributes without their scheme://host:port (docs/ARCHITECTURE.md, "Fidelity").
   bool ignore_href_origin = false;
 };
 

@@ -59,26 +59,6 @@ void collect_needs(pugi::xml_node element, std::vector<std::string_view>& declar
   declared.resize(mark);
 }
 
-// Text with '"' escaped as well, so that kHrefStart can only occur inside a start tag.
-void append_escaped_serialized_text(std::string& out, std::string_view text) {
-  append_replacing(out, text, [](char c) -> std::string_view {
-    switch (c) {
-      case '&':
-        return "&amp;";
-      case '<':
-        return "&lt;";
-      case '>':
-        return "&gt;";
-      case '"':
-        return "&quot;";
-      case '\r':
-        return "&#13;";
-      default:
-        return {};
-    }
-  });
-}
-
 void append_element(std::string& out, pugi::xml_node element, std::string_view extra_attributes,
                     std::string& first_origin) {
   out += '<';
@@ -108,7 +88,8 @@ void append_element(std::string& out, pugi::xml_node element, std::string_view e
         break;
       case pugi::node_pcdata:
       case pugi::node_cdata:
-        append_escaped_serialized_text(out, c.value());
+        // '"' escaped in text too, so that kHrefStart can only occur inside a start tag.
+        append_escaped(out, c.value(), kQuotedTextEscapes);
         break;
       default:  // comments, PIs: not parsed, so not present
         break;

@@ -19,10 +19,6 @@
 namespace emarchive::sim {
 namespace {
 
-constexpr EmTime kSecond = 1'000'000'000;
-constexpr EmTime kMinute = 60 * kSecond;
-constexpr EmTime kHour = 60 * kMinute;
-constexpr EmTime kDay = 24 * kHour;
 constexpr std::int64_t kGiB = std::int64_t{1} << 30;
 
 // Every random choice is drawn from a stream named by one of these and the indexes it concerns,

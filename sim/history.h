@@ -1,6 +1,6 @@
 #pragma once
 // A synthetic EM history, so that emarchive can be served, ingested and demonstrated without an
-// EM (DESIGN.md, `emarchive simulate`): backup servers, jobs, and their nightly job and task
+// EM (docs/ARCHITECTURE.md, "The simulator"): backup servers, jobs, and their nightly job and task
 // sessions, retries and restores, in EM's entity representations.
 //
 // The history is a pure function of (options, now). Each session is derived from the seed and

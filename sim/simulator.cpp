@@ -8,8 +8,6 @@
 namespace emarchive::sim {
 namespace {
 
-constexpr EmTime kDay = EmTime{86400} * 1'000'000'000;
-
 EmTime day_of(EmTime t) {
   return t / kDay - (t % kDay < 0 ? 1 : 0);
 }

@@ -48,8 +48,8 @@ struct RunCounts {
   std::int64_t records_unchanged = 0;
 };
 
-// Where an ingest of one query type from one EM source has got to (DESIGN.md "Ingest semantics"):
-// the creation time of the newest record stored.
+// Where an ingest of one query type from one EM source has got to (docs/ARCHITECTURE.md,
+// "Ingest semantics"): the creation time of the newest record stored.
 struct Bookmark {
   std::string origin;      // the EM source, "https://em.example:9398"
   std::string query_type;  // "BackupTaskSession"

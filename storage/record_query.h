@@ -45,7 +45,7 @@ struct RecordQuery {
   std::optional<CompiledFilter> filter;
   Sort sort;  // default order: creation time for sessions, name for jobs and servers; ties by
               // archive order, so pages never overlap or skip
-  // Collections (DESIGN.md, API surface):
+  // Collections (docs/ARCHITECTURE.md, "API surface"):
   std::optional<std::string> parent_uid;  // sessions whose parent session has this UID
   std::optional<std::string> job_uid;     // sessions of the job with this UID
   std::vector<std::string> job_types;     // only sessions of these JobTypes (agents, nas)

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
-#include "tests/api/http_client.h"
-#include "tests/api/test_server.h"
+#include "tests/support/http_client.h"
+#include "tests/support/test_server.h"
 
 namespace emarchive::api {
 namespace {

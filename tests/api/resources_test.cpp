@@ -26,10 +26,10 @@
 #include "model/href.h"
 #include "model/xml_compare.h"
 #include "model/xml_escape.h"
-#include "tests/api/http_client.h"
-#include "tests/api/test_server.h"
 #include "tests/support/failing_archive.h"
-#include "tests/test_data.h"
+#include "tests/support/http_client.h"
+#include "tests/support/test_data.h"
+#include "tests/support/test_server.h"
 
 namespace emarchive::api {
 namespace {

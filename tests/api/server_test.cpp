@@ -7,10 +7,10 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/api/http_client.h"
-#include "tests/api/test_server.h"
-#include "tests/test_data.h"
-#include "tests/tls_certificate.h"
+#include "tests/support/http_client.h"
+#include "tests/support/test_data.h"
+#include "tests/support/test_server.h"
+#include "tests/support/tls_certificate.h"
 
 namespace emarchive::api {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::api {
 namespace {

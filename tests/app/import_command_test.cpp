@@ -7,8 +7,8 @@
 #include <fstream>
 #include <string>
 
-#include "tests/app/cli.h"
-#include "tests/test_data.h"
+#include "tests/support/cli.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive {
 namespace {

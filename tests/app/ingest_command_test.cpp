@@ -1,5 +1,5 @@
 // `emarchive ingest` as a user runs it: a real process against the hand-written EM of
-// tests/ingest/fake_em_history.h, killed, over TLS, and with documents that do not parse.
+// tests/support/fake_em_history.h, killed, over TLS, and with documents that do not parse.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -12,11 +12,11 @@
 #include <thread>
 
 #include "app/duration.h"
-#include "tests/app/cli.h"
-#include "tests/ingest/fake_em.h"
-#include "tests/ingest/fake_em_history.h"
-#include "tests/test_data.h"
-#include "tests/tls_certificate.h"
+#include "tests/support/cli.h"
+#include "tests/support/fake_em.h"
+#include "tests/support/fake_em_history.h"
+#include "tests/support/test_data.h"
+#include "tests/support/tls_certificate.h"
 
 namespace emarchive {
 namespace {

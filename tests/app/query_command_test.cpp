@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "tests/app/cli.h"
-#include "tests/test_data.h"
+#include "tests/support/cli.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive {
 namespace {

@@ -9,9 +9,9 @@
 #include <regex>
 #include <string>
 
-#include "tests/api/http_client.h"
-#include "tests/app/cli.h"
-#include "tests/test_data.h"
+#include "tests/support/cli.h"
+#include "tests/support/http_client.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive {
 namespace {

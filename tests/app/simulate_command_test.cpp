@@ -12,9 +12,9 @@
 
 #include <pugixml.hpp>
 
-#include "tests/api/http_client.h"
-#include "tests/app/cli.h"
-#include "tests/test_data.h"
+#include "tests/support/cli.h"
+#include "tests/support/http_client.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/ingest/fake_em.h"
+#include "tests/support/fake_em.h"
 
 namespace emarchive::ingest {
 namespace {

@@ -7,9 +7,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "tests/ingest/fake_em.h"
-#include "tests/test_data.h"
-#include "tests/tls_certificate.h"
+#include "tests/support/fake_em.h"
+#include "tests/support/test_data.h"
+#include "tests/support/tls_certificate.h"
 
 namespace emarchive::ingest {
 namespace {

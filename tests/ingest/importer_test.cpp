@@ -13,7 +13,7 @@
 #include "model/codec.h"
 #include "model/xml_compare.h"
 #include "tests/support/failing_archive.h"
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::ingest {
 namespace {

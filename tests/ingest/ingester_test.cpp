@@ -1,7 +1,7 @@
-// The ingester against a hand-written EM: tests/ingest/fake_em.h serving the documents of
-// tests/data/fake_em, written by hand from reference/em-api.md. Neither shares code with
+// The ingester against a hand-written EM: tests/support/fake_em.h serving the documents of
+// tests/data/fake_em, written by hand from docs/EM-API.md. Neither shares code with
 // emarchive's own server, so that a mistake made the same way on both sides cannot cancel out.
-// tests/ingest/fake_em_history.h describes the fake EM's history.
+// tests/support/fake_em_history.h describes the fake EM's history.
 
 #include "ingest/ingester.h"
 
@@ -17,10 +17,10 @@
 #include "ingest/em_client.h"
 #include "ingest/http_client.h"
 #include "model/codec.h"
-#include "tests/ingest/fake_em.h"
-#include "tests/ingest/fake_em_history.h"
 #include "tests/support/failing_archive.h"
-#include "tests/test_data.h"
+#include "tests/support/fake_em.h"
+#include "tests/support/fake_em_history.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::ingest {
 namespace {

@@ -1,4 +1,4 @@
-// The ingester against the simulated EM of `emarchive simulate` (tests/sim/simulated_em.h): a
+// The ingester against the simulated EM of `emarchive simulate` (tests/support/simulated_em.h): a
 // full sync holds exactly what the simulator holds, and after time moves a second run adds the
 // new sessions and the finished ones as revisions, and changes nothing else.
 
@@ -14,16 +14,14 @@
 #include "ingest/em_client.h"
 #include "ingest/http_client.h"
 #include "ingest/ingester.h"
-#include "tests/ingest/fake_em_history.h"
-#include "tests/sim/simulated_em.h"
-#include "tests/test_data.h"
+#include "tests/support/fake_em_history.h"
+#include "tests/support/simulated_em.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::ingest {
 namespace {
 
 using testing::SimulatedEm;
-
-constexpr EmTime kHour = 3600LL * 1'000'000'000;
 
 // A small history; the tests start it in the nightly window (jobs start from 20:00 UTC), so that
 // sessions are running.

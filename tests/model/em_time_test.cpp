@@ -7,7 +7,6 @@ namespace {
 
 // 2025-06-05T01:04:29Z in seconds since the epoch.
 constexpr EmTime kBase = 1749085469;
-constexpr EmTime kSecond = 1'000'000'000;
 
 struct GoodCase {
   std::string_view text;

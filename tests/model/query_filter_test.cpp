@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 namespace emarchive {
@@ -29,10 +30,21 @@ std::string show(const FilterNode& n) {
   return "?";
 }
 
+// A table case's name, for the test's name: stable from run to run, so that ctest -R finds it.
+template <class Case>
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  return info.param.name;
+}
+
 struct Good {
+  const char* name;
   const char* filter;
   const char* parsed;
 };
+
+void PrintTo(const Good& c, std::ostream* os) {
+  *os << c.filter;
+}
 
 class QueryFilterGood : public ::testing::TestWithParam<Good> {};
 
@@ -45,35 +57,51 @@ TEST_P(QueryFilterGood, Parses) {
 INSTANTIATE_TEST_SUITE_P(
     Grammar, QueryFilterGood,
     ::testing::Values(
-        Good{"Result==Failed", "Result==Failed"}, Good{"result!=success", "result!=success"},
-        Good{"TotalSize>=1073741824", "TotalSize>=1073741824"},
-        Good{"Result>Success", "Result>Success"}, Good{"Progress<100", "Progress<100"},
-        Good{"Progress<=50", "Progress<=50"},
+        Good{"equals", "Result==Failed", "Result==Failed"},
+        Good{"not_equals_in_lower_case", "result!=success", "result!=success"},
+        Good{"at_least", "TotalSize>=1073741824", "TotalSize>=1073741824"},
+        Good{"enum_greater", "Result>Success", "Result>Success"},
+        Good{"less", "Progress<100", "Progress<100"},
+        Good{"at_most", "Progress<=50", "Progress<=50"},
         // ';' binds tighter than ','.
-        Good{"a==1;b==2,c==3", "OR(AND(a==1 b==2) c==3)"},
-        Good{"a==1,b==2;c==3", "OR(a==1 AND(b==2 c==3))"},
-        Good{"(jobtype==replica;scheduleconfigured==false),(jobtype==backup;scheduleconfigured=="
+        Good{"and_binds_tighter_than_a_preceding_or", "a==1;b==2,c==3", "OR(AND(a==1 b==2) c==3)"},
+        Good{"and_binds_tighter_than_a_following_or", "a==1,b==2;c==3", "OR(a==1 AND(b==2 c==3))"},
+        Good{"ors_of_grouped_ands",
+             "(jobtype==replica;scheduleconfigured==false),(jobtype==backup;scheduleconfigured=="
              "true)",
              "OR(AND(jobtype==replica scheduleconfigured==false) AND(jobtype==backup "
              "scheduleconfigured==true))"},
-        Good{"a==1;(b==2,c==3)", "AND(a==1 OR(b==2 c==3))"}, Good{"((a==1))", "a==1"},
+        Good{"parentheses_group_an_or", "a==1;(b==2,c==3)", "AND(a==1 OR(b==2 c==3))"},
+        Good{"redundant_parentheses", "((a==1))", "a==1"},
         // Quoted strings: spaces kept, "" is a quote, separators inside are text.
-        Good{R"f(Name=="Fileserver Backup")f", "Name==[Fileserver Backup]"},
-        Good{R"f(Name=="say ""Backup"" now")f", R"(Name==[say "Backup" now])"},
-        Good{R"f(Reason=="a,b;(c)")f", "Reason==[a,b;(c)]"}, Good{R"f(Name=="")f", "Name==[]"},
+        Good{"quoted_value_keeps_spaces", R"f(Name=="Fileserver Backup")f",
+             "Name==[Fileserver Backup]"},
+        Good{"quoted_value_doubles_quotes", R"f(Name=="say ""Backup"" now")f",
+             R"(Name==[say "Backup" now])"},
+        Good{"quoted_value_holds_separators", R"f(Reason=="a,b;(c)")f", "Reason==[a,b;(c)]"},
+        Good{"quoted_empty_value", R"f(Name=="")f", "Name==[]"},
         // Unquoted: spaces dropped, times with or without Z and quotes, UIDs.
-        Good{"Name==File server Backup", "Name==FileserverBackup"},
-        Good{"CreationTime>=2025-02-18T14:16:31", "CreationTime>=2025-02-18T14:16:31"},
-        Good{R"f(CreationTime>="2025-08-15T06:00:00Z";CreationTime<="2025-08-16T13:00:00Z")f",
+        Good{"unquoted_value_drops_spaces", "Name==File server Backup", "Name==FileserverBackup"},
+        Good{"unquoted_time_without_zone", "CreationTime>=2025-02-18T14:16:31",
+             "CreationTime>=2025-02-18T14:16:31"},
+        Good{"quoted_times_with_zone",
+             R"f(CreationTime>="2025-08-15T06:00:00Z";CreationTime<="2025-08-16T13:00:00Z")f",
              "AND(CreationTime>=[2025-08-15T06:00:00Z] CreationTime<=[2025-08-16T13:00:00Z])"},
-        Good{"JobUid==urn:veeam:Job:5d1c0e8a-7b2f-4c3d-9e4a-1f2b3c4d5e6f",
+        Good{"uid", "JobUid==urn:veeam:Job:5d1c0e8a-7b2f-4c3d-9e4a-1f2b3c4d5e6f",
              "JobUid==urn:veeam:Job:5d1c0e8a-7b2f-4c3d-9e4a-1f2b3c4d5e6f"},
-        Good{"  State == Working ;  Result == None ", "AND(State==Working Result==None)"}));
+        Good{"spaces_around_tokens", "  State == Working ;  Result == None ",
+             "AND(State==Working Result==None)"}),
+    case_name<Good>);
 
 struct Bad {
+  const char* name;
   const char* filter;
   const char* message;
 };
+
+void PrintTo(const Bad& c, std::ostream* os) {
+  *os << c.filter;
+}
 
 class QueryFilterBad : public ::testing::TestWithParam<Bad> {};
 
@@ -86,24 +114,27 @@ TEST_P(QueryFilterBad, IsRefusedWithPositionAndExpectation) {
 INSTANTIATE_TEST_SUITE_P(
     Grammar, QueryFilterBad,
     ::testing::Values(
-        Bad{"", "filter: at character 1: expected a comparison such as Result==Failed"},
-        Bad{"Result",
+        Bad{"empty", "", "filter: at character 1: expected a comparison such as Result==Failed"},
+        Bad{"no_operator", "Result",
             "filter: at character 7: expected a comparison operator (==, !=, <, <=, >, >=)"},
-        Bad{"Result=Failed",
+        Bad{"single_equals", "Result=Failed",
             "filter: at character 7: expected a comparison operator (==, !=, <, <=, >, >=)"},
-        Bad{"Result==", "filter: at character 9: expected a value"},
-        Bad{"Result==;a==1", "filter: at character 9: expected a value"},
-        Bad{"==Failed", "filter: at character 1: expected a field name"},
-        Bad{"(a==1", "filter: at character 6: expected ')'"},
-        Bad{"a==1)", "filter: at character 5: unbalanced ')'"},
-        Bad{"a==1;", "filter: at character 6: expected a field name"},
-        Bad{"a==1,,b==2", "filter: at character 6: expected a field name"},
-        Bad{R"f(Name=="open)f", "filter: at character 7: unterminated quoted value"},
-        Bad{R"f(Name=="x"y)f", "filter: at character 10: expected ',' (or), ';' (and) or the end"},
-        Bad{"Na me==x",
+        Bad{"no_value", "Result==", "filter: at character 9: expected a value"},
+        Bad{"no_value_before_and", "Result==;a==1", "filter: at character 9: expected a value"},
+        Bad{"no_field", "==Failed", "filter: at character 1: expected a field name"},
+        Bad{"unclosed_parenthesis", "(a==1", "filter: at character 6: expected ')'"},
+        Bad{"unbalanced_parenthesis", "a==1)", "filter: at character 5: unbalanced ')'"},
+        Bad{"and_without_right_side", "a==1;", "filter: at character 6: expected a field name"},
+        Bad{"empty_or_operand", "a==1,,b==2", "filter: at character 6: expected a field name"},
+        Bad{"unterminated_quote", R"f(Name=="open)f",
+            "filter: at character 7: unterminated quoted value"},
+        Bad{"text_after_quote", R"f(Name=="x"y)f",
+            "filter: at character 10: expected ',' (or), ';' (and) or the end"},
+        Bad{"space_in_field_name", "Na me==x",
             "filter: at character 4: expected a comparison operator (==, !=, <, <=, >, >=)"},
-        Bad{"a==1'; DROP TABLE sessions;--",
-            "filter: at character 13: expected a comparison operator (==, !=, <, <=, >, >=)"}));
+        Bad{"sql_injection", "a==1'; DROP TABLE sessions;--",
+            "filter: at character 13: expected a comparison operator (==, !=, <, <=, >, >=)"}),
+    case_name<Bad>);
 
 TEST(QueryFilterTest, DeepNestingIsRefusedNotACrash) {
   std::string filter(10000, '(');

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "model/codec.h"
 #include "model/xml_compare.h"
 
@@ -39,7 +41,7 @@ constexpr const char* kTaskReference =
 </EntityRef>)";
 
 // A job session entity carries a Stop action and Related restore points; its reference has
-// neither (reference/em-api.md 5.1).
+// neither (docs/EM-API.md 5.1).
 constexpr const char* kJobSessionEntity =
     R"(<BackupJobSession xmlns="http://www.veeam.com/ent/v1.0" Type="BackupJobSession" Href="https://em3.corp.example:9398/api/backupSessions/19f0e2d3-c4b5-4a69-8778-695a4b3c2d1e?format=Entity" Name="SQL Nightly@2023-11-04 22:09:58" UID="urn:veeam:BackupJobSession:19f0e2d3-c4b5-4a69-8778-695a4b3c2d1e">
  <Links>
@@ -76,6 +78,10 @@ struct Pair {
   const char* entity;
   const char* reference;
 };
+
+void PrintTo(const Pair& p, std::ostream* os) {
+  *os << p.name;
+}
 
 class DeriveReference : public ::testing::TestWithParam<Pair> {};
 

@@ -1,5 +1,6 @@
 // Round trips over every document in tests/data/em: parse it, render the same document type with
-// the same origin, and compare with the original by DESIGN.md's fidelity rules (xml_difference).
+// the same origin, and compare with the original by the fidelity rules of docs/ARCHITECTURE.md
+// (xml_difference).
 // And every document in tests/data/bad must be rejected with a message that says where and why.
 
 #include <gtest/gtest.h>
@@ -17,7 +18,7 @@
 #include "model/codec.h"
 #include "model/kind.h"
 #include "model/xml_compare.h"
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive {
 namespace {
@@ -140,8 +141,8 @@ TEST_P(RoundTrip, AnotherOriginChangesOnlyHrefOrigins) {
   }
 }
 
-// DESIGN.md: every Href is served with the address the client used, also those EM nests inside
-// elements emarchive does not model (JobInfo's ObjectInJob, for one).
+// docs/ARCHITECTURE.md, "Fidelity": every Href is served with the address the client used, also
+// those EM nests inside elements emarchive does not model (JobInfo's ObjectInJob, for one).
 TEST_P(RoundTrip, AnotherOriginLeavesNoTraceOfTheArchivedOne) {
   std::string why;
   auto rendered = render_like(doc_, kOtherOrigin, why);
@@ -172,7 +173,7 @@ INSTANTIATE_TEST_SUITE_P(RoundTripEm, RoundTrip, ::testing::ValuesIn(files_under
 // Spot checks that the parse did not merely round-trip by accident: values land where they belong.
 
 // em/backup_task_session/doc_page_{entity_ref,entity}.xml reproduce the shape of the examples on
-// the 9.0 page for /backupTaskSessions/{ID} (reference/000_16d4a7fb158eea42.txt) with our own
+// the 9.0 documentation page for /backupTaskSessions/{ID} (docs/EM-API.md 5.3) with our own
 // values: same elements, attributes in the same order, the same Link Rel/Type sequence, no VmUid.
 TEST(RoundTripSpotCheck, DocPageShapedTaskSession) {
   const fs::path path = data_dir() / "em/backup_task_session/doc_page_entity.xml";

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,10 +11,16 @@
 #include "model/codec.h"
 #include "model/reference.h"
 #include "storage/archive.h"
-#include "tests/sim/simulated_em.h"
-#include "tests/test_data.h"
+#include "tests/support/simulated_em.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::sim {
+
+// How a HistoryOptions parameter shows in test listings and failures. In sim::, for gtest to find.
+void PrintTo(const HistoryOptions& o, std::ostream* os) {
+  *os << o.days << " days, " << o.jobs << " jobs, " << o.vms << " VMs, seed " << o.seed;
+}
+
 namespace {
 
 using testing::at;
@@ -21,7 +28,6 @@ using testing::at;
 // 22:30 UTC, amid the nightly runs (20:00-23:59); tests that need running sessions pick their
 // instant with busy_now(), since which runs overlap a given instant depends on the seed.
 const EmTime kNow = at("2026-06-15T22:30:00Z");
-constexpr EmTime kHour = EmTime{3600} * 1'000'000'000;
 
 std::vector<Record> history(const HistoryOptions& options, EmTime now) {
   std::vector<Record> all;
@@ -112,7 +118,13 @@ class HistoryOrderTest : public ::testing::TestWithParam<HistoryOptions> {};
 
 INSTANTIATE_TEST_SUITE_P(History, HistoryOrderTest,
                          ::testing::Values(HistoryOptions{},
-                                           HistoryOptions{.days = 3, .jobs = 1, .vms = 300}));
+                                           HistoryOptions{.days = 3, .jobs = 1, .vms = 300}),
+                         [](const ::testing::TestParamInfo<HistoryOptions>& info) {
+                           const HistoryOptions& o = info.param;
+                           return std::to_string(o.days) + "_days_" + std::to_string(o.jobs) +
+                                  "_jobs_" + std::to_string(o.vms) + "_vms_seed_" +
+                                  std::to_string(o.seed);
+                         });
 
 TEST_P(HistoryOrderTest, BatchesComeServersJobsThenSessionsInCreationOrder) {
   std::vector<std::vector<Record>> batches;
@@ -256,7 +268,6 @@ void append_rendered(RenderedBatches& batches, const std::vector<Record>& batch)
 
 TEST_P(HistoryOrderTest, GenerateSinceGivesTheSameBatchesAsAFullGenerate) {
   const HistoryOptions options = GetParam();
-  constexpr EmTime kDay = 24 * kHour;
   std::vector<EmTime> batch_days;  // 00:00 UTC of each day batch
   RenderedBatches full;
   generate(options, kNow, [&](std::vector<Record>&& batch) {

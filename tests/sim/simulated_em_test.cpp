@@ -1,4 +1,4 @@
-#include "tests/sim/simulated_em.h"
+#include "tests/support/simulated_em.h"
 
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
@@ -7,12 +7,11 @@
 #include <string>
 
 #include "model/codec.h"
-#include "tests/api/http_client.h"
+#include "tests/support/http_client.h"
 
 namespace emarchive::testing {
 namespace {
 
-constexpr EmTime kDay = EmTime{86400} * 1'000'000'000;
 const EmTime kStart = at("2026-06-15T22:30:00Z");
 
 std::string log_on(HttpClient& client) {

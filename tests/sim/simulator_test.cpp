@@ -10,8 +10,8 @@
 #include "model/codec.h"
 #include "model/kind.h"
 #include "storage/archive.h"
-#include "tests/sim/simulated_em.h"
-#include "tests/test_data.h"
+#include "tests/support/simulated_em.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::sim {
 namespace {
@@ -19,9 +19,6 @@ namespace {
 using Rendered = std::map<std::string, std::string>;  // UID -> entity document
 
 using testing::at;
-
-constexpr EmTime kMinute = EmTime{60} * 1'000'000'000;
-constexpr EmTime kHour = 60 * kMinute;
 
 Rendered rendered(const std::vector<Record>& records) {
   Rendered out;

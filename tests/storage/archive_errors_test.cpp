@@ -10,7 +10,7 @@
 #include <fstream>
 #include <string>
 
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::storage {
 namespace {

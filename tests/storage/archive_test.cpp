@@ -14,7 +14,7 @@
 #include "model/query_filter.h"
 #include "model/query_type.h"
 #include "storage/sha256.h"
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::storage {
 namespace {

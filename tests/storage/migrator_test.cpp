@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "storage/archive.h"
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::storage {
 namespace {

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "tests/tls_certificate.h"
+#include "tests/support/tls_certificate.h"
 
 namespace emarchive::testing {
 
@@ -75,7 +75,7 @@ class FakeEm {
   std::unique_ptr<Impl> impl_;
 };
 
-// EM's logon emulation (em-api.md section 3) in front of a test's own handler:
+// EM's logon emulation (docs/EM-API.md, section 3) in front of a test's own handler:
 //   POST /api/sessionMngr/... with the expected Basic credentials -> 201, a fresh
 //     X-RestSvcSessionId token and a LogonSession document; other credentials -> 401;
 //   DELETE /api/logonSessions/<id> with the current token -> 204 (logoff);

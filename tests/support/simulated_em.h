@@ -25,8 +25,8 @@
 #include "model/record.h"
 #include "sim/history.h"
 #include "sim/simulator.h"
-#include "tests/api/test_server.h"
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
+#include "tests/support/test_server.h"
 
 namespace emarchive::testing {
 

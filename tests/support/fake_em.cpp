@@ -1,4 +1,4 @@
-#include "tests/ingest/fake_em.h"
+#include "tests/support/fake_em.h"
 
 #include <condition_variable>
 #include <cstdio>
@@ -14,7 +14,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "model/xml_escape.h"
-#include "tests/api/http_client.h"
+#include "tests/support/http_client.h"
 
 namespace emarchive::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/app/cli.h"
+#include "tests/support/cli.h"
 
 #include <sys/wait.h>
 

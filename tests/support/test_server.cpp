@@ -1,4 +1,4 @@
-#include "tests/api/test_server.h"
+#include "tests/support/test_server.h"
 
 #include <stdexcept>
 

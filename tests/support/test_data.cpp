@@ -1,4 +1,4 @@
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "tests/api/http_client.h"
+#include "tests/support/http_client.h"
 
 #include <ostream>  // before Boost: see api/resource_handler.h
 #include <variant>

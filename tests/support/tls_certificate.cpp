@@ -1,4 +1,4 @@
-#include "tests/tls_certificate.h"
+#include "tests/support/tls_certificate.h"
 
 #include <fstream>
 #include <memory>

@@ -1,6 +1,6 @@
 #pragma once
 // The history of the hand-written EM that ingest tests run against: the entities of
-// tests/data/fake_em, written by hand from reference/em-api.md, served by FakeEm behind FakeLogon,
+// tests/data/fake_em, written by hand from docs/EM-API.md, served by FakeEm behind FakeLogon,
 // with EM's query service emulated here (filter CreationTime>="...", sortAsc, pageSize and page,
 // PagingInfo with First, Next and Last links) without any of emarchive's own code.
 //
@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "tests/ingest/fake_em.h"
+#include "tests/support/fake_em.h"
 
 namespace emarchive::testing {
 

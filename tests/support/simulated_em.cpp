@@ -1,4 +1,4 @@
-#include "tests/sim/simulated_em.h"
+#include "tests/support/simulated_em.h"
 
 #include <stdexcept>
 

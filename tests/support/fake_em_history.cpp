@@ -1,4 +1,4 @@
-#include "tests/ingest/fake_em_history.h"
+#include "tests/support/fake_em_history.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <pugixml.hpp>
@@ -11,7 +11,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::testing {
 namespace {
@@ -114,9 +114,9 @@ std::string escape_attribute(std::string_view text) {
   return escaped;
 }
 
-// The query service (em-api.md 6): `type`'s entities, filtered by CreationTime>=X when asked
-// (the only filter an ingester sends), sorted, one page of them in a QueryResult whose PagingInfo
-// links repeat the query with EM's own origin.
+// The query service (docs/EM-API.md, section 6): `type`'s entities, filtered by
+// CreationTime>=X when asked (the only filter an ingester sends), sorted, one page of them in a
+// QueryResult whose PagingInfo links repeat the query with EM's own origin.
 FakeResponse query(int day, const std::function<bool(std::string_view)>& hidden,
                    const boost::urls::url_view& url) {
   auto param = [&](std::string_view name) -> std::string {

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive::testing {
 
