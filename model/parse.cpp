@@ -7,6 +7,7 @@
 #include "model/codec.h"
 #include "model/em_time.h"
 #include "model/href.h"
+#include "model/xml_chars.h"
 #include "model/xml_util.h"
 
 namespace emarchive {
@@ -183,7 +184,14 @@ void add_extra(pugi::xml_node owner, pugi::xml_attribute a, std::vector<Attribut
 class DocumentChecker : public pugi::xml_tree_walker {
  public:
   bool for_each(pugi::xml_node& e) override {
+    if (is_text(e)) {
+      if (auto bad = xml_char_problem(e.value())) {
+        return refuse(e, "text of " + element_tag(e.parent()) + ": " + *bad);
+      }
+      return true;
+    }
     if (e.type() != pugi::node_element) return true;
+    if (auto bad = xml_char_problem(e.name())) return refuse(e, "element name: " + *bad);
     if (depth() >= kMaxDepth) {
       return refuse(e, "elements nested deeper than " + std::to_string(kMaxDepth) + " levels");
     }
@@ -192,6 +200,12 @@ class DocumentChecker : public pugi::xml_tree_walker {
       return refuse(e, "undeclared namespace prefix '" + std::string(p) + "' in " + element_tag(e));
     }
     for (pugi::xml_attribute a : e.attributes()) {
+      if (auto bad = xml_char_problem(a.name())) {
+        return refuse(e, "an attribute name of " + element_tag(e) + ": " + *bad);
+      }
+      if (auto bad = xml_char_problem(a.value())) {
+        return refuse(e, std::string("attribute ") + a.name() + " of " + element_tag(e) + ": " + *bad);
+      }
       std::string_view ap = prefix_of(a.name());
       if (!ap.empty() && ap != "xmlns" && !xml::namespace_uri(e, ap)) {
         return refuse(e, "undeclared namespace prefix '" + std::string(ap) + "' in attribute " +

@@ -148,6 +148,29 @@ TEST_F(ImporterTest, ABadDocumentIsRejectedWithItsPathAndTheRestGoesIn) {
   }
 }
 
+TEST_F(ImporterTest, ADocumentXmlCannotCarryIsRejectedAndTheRestGoesIn) {
+  // EM never sends these; a damaged capture could. Stored, the record would make every list that
+  // holds it ill-formed XML for every client.
+  std::string control = task_entity("8de4a1cc-9285-44dd-b5b6-e3a3d9ea2100", "2024-03-02T04:05:11Z");
+  control.replace(control.find("<Reason />"), 10, "<Reason>tape &#1; error</Reason>");
+  std::string latin1 = task_entity("9ef5b2dd-a396-45ee-86c7-f4b4eafb3201", "2024-03-02T04:05:11Z");
+  latin1.replace(latin1.find("VmDisplayName=\"web-17\""), 22, "VmDisplayName=\"caf\xE9\"");
+  write(dir_ / "in/1-control.xml", control);
+  write(dir_ / "in/2-latin1.xml", latin1);
+  write(dir_ / "in/3-good.xml",
+        task_entity("7cd390bb-8174-43cc-a4a5-d2f2c8d91078", "2024-03-02T04:05:11Z"));
+  const auto result = import({(dir_ / "in").string()});
+  EXPECT_EQ(result.counts.rejected, 2);
+  EXPECT_EQ(result.counts.records_new, 1);
+  ASSERT_EQ(log_.size(), 2u);
+  EXPECT_NE(log_[0].find("1-control.xml: line 13 "), std::string::npos) << log_[0];
+  EXPECT_NE(log_[0].find("character U+0001"), std::string::npos) << log_[0];
+  EXPECT_NE(log_[1].find("2-latin1.xml: line 2 "), std::string::npos) << log_[1];
+  EXPECT_NE(log_[1].find("attribute VmDisplayName of <BackupTaskSession>: invalid UTF-8"),
+            std::string::npos)
+      << log_[1];
+}
+
 TEST_F(ImporterTest, NothingOfARejectedCollectionIsStored) {
   // A QueryResult whose last entity has a bad timestamp: its first two must not go in either.
   std::string entities;

@@ -615,6 +615,23 @@ TEST(ParseTest, RejectsWithSourceLineByteAndReason) {
        "undeclared namespace prefix 'q' in attribute q:a of <Thing>"},
       {"repeated attribute", entity_with("<Links><Link Rel=\"Up\" Rel=\"Down\" /></Links>"),
        "<Link ", 2, "attribute Rel repeated in <Link>"},
+      // XML 1.0 has no way to write these: a document holding one would make every list that
+      // serves the record ill-formed, so it is refused as a whole.
+      {"control character by reference", entity_with("<Reason>disk &#1; full</Reason>"),
+       ">disk &#1;", 2,
+       "text of <Reason>: character U+0001 at 5, which XML 1.0 does not allow"},
+      {"control character as a byte", entity_with("<Reason>a\x1F" "b</Reason>"), ">a\x1F", 2,
+       "text of <Reason>: character U+001F at 1"},
+      {"noncharacter by reference", entity_with("<Reason>&#xFFFE;</Reason>"), ">&#xFFFE;", 2,
+       "character U+FFFE at 0"},
+      {"invalid utf-8 in text", entity_with("<Reason>caf\xC3(</Reason>"), ">caf\xC3", 2,
+       "text of <Reason>: invalid UTF-8: byte 0x28 at 4 does not continue the character "
+       "starting at 3"},
+      {"invalid utf-8 in attribute",
+       std::string("<EntityRef ") + std::string(kRoot) +
+           "\n Type=\"JobReference\" UID=\"urn:veeam:Job:1\" Name=\"\xFFjob\" />",
+       "<EntityRef", 1,
+       "attribute Name of <EntityRef>: invalid UTF-8: byte 0xFF at 0 cannot start a character"},
   };
   for (const ErrorCase& c : cases) {
     Expected<Document> d = parse_document(c.xml, "test.xml");
