@@ -48,8 +48,6 @@ struct SimulateConfig {
   std::string db;     // "" = a temporary file, deleted on exit
 };
 
-}
-
 // A private directory under the system's temporary one, removed with its content on destruction.
 class TemporaryDirectory {
  public:

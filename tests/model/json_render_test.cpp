@@ -18,7 +18,7 @@
 #include "model/json_render.h"
 #include "model/json_writer.h"
 #include "model/kind.h"
-#include "tests/test_data.h"
+#include "tests/support/test_data.h"
 
 namespace emarchive {
 namespace {
