@@ -1,0 +1,207 @@
+#pragma once
+// The records and the fixture that the archive's tests share: a fresh archive file per test, one
+// run begun, and records of every kind with every field set.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/codec.h"
+#include "model/em_time.h"
+#include "storage/archive.h"
+#include "tests/support/test_data.h"
+
+namespace emarchive::storage::fixture {
+
+inline constexpr std::string_view kOrigin = "https://em.test.local:9398";
+inline constexpr std::string_view kServerGuid = "0d7b3c52-4f1e-4a8e-9b1c-5e2f6a7d8c90";
+inline constexpr std::string_view kJobGuid = "6a1f0e3d-2b4c-4d5e-8f9a-0b1c2d3e4f50";
+inline constexpr std::string_view kJobSessionGuid = "b2e4d6f8-1a3c-4e5f-9a7b-c8d9e0f1a2b3";
+inline constexpr std::string_view kTaskGuid = "91c3e5a7-6b8d-4f0a-8c2e-4d6f8a0b2c4e";
+inline constexpr std::string_view kNow = "2026-01-02T03:04:05Z";
+
+inline std::string uid(Kind kind, std::string_view guid) {
+  return std::string(info(kind).uid_prefix) + std::string(guid);
+}
+
+inline std::string path_of(Kind kind, std::string_view guid) {
+  return "/api/" + std::string(info(kind).collection) + "/" + std::string(guid);
+}
+
+inline Link link(std::string rel, std::string type, std::string href,
+                 std::optional<std::string> name) {
+  Link l;
+  l.rel = std::move(rel);
+  l.type = std::move(type);
+  l.href = std::move(href);
+  l.name = std::move(name);
+  return l;
+}
+
+inline Link up_to_server() {
+  return link("Up", "BackupServerReference", path_of(Kind::BackupServer, kServerGuid),
+              "vbr-test-01");
+}
+
+// The Links EM gives a record of this kind: Up to its backup server, job or parent session.
+inline std::vector<Link> up_links(Kind kind) {
+  std::vector<Link> links;
+  if (kind != Kind::BackupServer) links.push_back(up_to_server());
+  switch (kind) {
+    case Kind::BackupJobSession:
+    case Kind::ReplicaJobSession:
+      links.push_back(link("Up", "JobReference", path_of(Kind::Job, kJobGuid), "Nightly VMs"));
+      break;
+    case Kind::BackupTaskSession:
+      links.push_back(link("Up", "BackupJobSessionReference",
+                           path_of(Kind::BackupJobSession, kJobSessionGuid),
+                           "Nightly VMs@2025-06-05 03:04:05"));
+      break;
+    case Kind::ReplicaTaskSession:
+      links.push_back(link("Up", "ReplicaJobSessionReference",
+                           path_of(Kind::ReplicaJobSession, kJobSessionGuid),
+                           "Replicate@2025-06-05 03:04:05"));
+      break;
+    default:
+      break;
+  }
+  return links;
+}
+
+// A representative text for each field type; a Uid field names the record up_links points to.
+inline std::string field_text(const FieldSpec& field) {
+  switch (field.type) {
+    case FieldType::Text:
+      return "Text of " + std::string(field.element) + " & <more>";
+    case FieldType::Time:
+      return "2025-06-05T01:04:29.56Z";
+    case FieldType::Integer:
+      return "-42";
+    case FieldType::Boolean:
+      return "true";
+    case FieldType::Uid:
+      return uid(*field.target, *field.target == Kind::Job ? kJobGuid : kJobSessionGuid);
+  }
+  return "";
+}
+
+// A record of `kind` with both forms and every fidelity case the archive must keep: Links with an
+// absent and an empty Name, extra attributes with characters XML escapes, a Link kept as raw XML,
+// unmodeled elements around the fields, and fields absent and empty.
+inline Record full_record(Kind kind, std::string_view guid) {
+  const KindInfo& k = info(kind);
+  Record record;
+  record.kind = kind;
+  record.uid = uid(kind, guid);
+  record.origin = std::string(kOrigin);
+
+  Representation reference;
+  reference.type = std::string(k.reference_type);
+  reference.href = path_of(kind, guid);
+  reference.name = "Record " + std::string(guid.substr(0, 8));
+  reference.has_links = true;
+  reference.links = up_links(kind);
+  reference.links.push_back(
+      link("Alternate", std::string(k.name), path_of(kind, guid) + "?format=Entity", std::nullopt));
+  record.reference = reference;
+
+  Representation entity;
+  entity.type = std::string(k.name);
+  entity.href = path_of(kind, guid) + "?format=Entity";
+  entity.name = reference.name;
+  if (k.has_vm_display_name) entity.vm_display_name = "vm-01";
+  entity.extra_attributes = {{"xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"},
+                             {"Note", "a \"quoted\" & <tagged>\n\tline"}};
+  entity.has_links = true;
+  entity.links = up_links(kind);
+  entity.links.push_back(link("Alternate", std::string(k.reference_type), path_of(kind, guid), ""));
+  Link extra = link("Related", "RestorePointReference", "/api/restorePoints/1?x=1&y=2", "");
+  extra.extra_attributes = {{"Extra", "1"}};
+  entity.links.push_back(extra);
+  Link raw;
+  raw.raw_xml = "<Link Rel=\"Down\" Href=\"/api/x\"><Note>kept</Note></Link>";
+  entity.links.push_back(raw);
+  // Identical but for an absent and an empty Name: two different Links.
+  const std::string children = path_of(kind, guid) + "/taskSessions";
+  entity.links.push_back(link("Down", "BackupTaskSessionReferenceList", children, std::nullopt));
+  entity.links.push_back(link("Down", "BackupTaskSessionReferenceList", children, ""));
+  Link bare;
+  bare.rel = "Stop";
+  bare.href = path_of(kind, guid) + "?action=stop";
+  entity.links.push_back(bare);
+  for (const FieldSpec& field : k.fields) entity.fields.emplace_back(field_text(field));
+  // The last field present but empty (<Reason />-like), the second absent.
+  if (entity.fields.back() && k.fields.back().type == FieldType::Text) entity.fields.back() = "";
+  if (entity.fields.size() > 1) entity.fields[1].reset();
+  entity.unmodeled = {{1, "<NewerElement xmlns=\"http://www.veeam.com/ent/v1.0\">x</NewerElement>"},
+                      {entity.fields.size() + 5, "<Tail />"}};
+  record.entity = entity;
+  return record;
+}
+
+class ArchiveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (dir_ / "archive.db").string();
+    archive_ = open();
+    auto run = archive_->begin_run("import", "tests", kNow);
+    ASSERT_TRUE(run) << run.error().message;
+    run_ = *run;
+  }
+
+  std::unique_ptr<Archive> open(const OpenOptions& options = {}) {
+    auto archive = Archive::open(path_, options);
+    EXPECT_TRUE(archive) << archive.error().message;
+    return archive ? std::move(*archive) : nullptr;
+  }
+
+  std::vector<StoreOutcome> store(const std::vector<Record>& records,
+                                  std::string_view observed_at = kNow) {
+    auto outcomes = archive_->store(records, run_, observed_at);
+    EXPECT_TRUE(outcomes) << outcomes.error().message;
+    return outcomes ? *outcomes : std::vector<StoreOutcome>{};
+  }
+
+  std::optional<Record> load(std::string_view uid) {
+    auto record = archive_->load(uid);
+    EXPECT_TRUE(record) << record.error().message;
+    return record ? *record : std::nullopt;
+  }
+
+  std::int64_t revisions(std::string_view uid, Form form) {
+    auto count = archive_->revision_count(uid, form);
+    EXPECT_TRUE(count) << count.error().message;
+    return count ? *count : -1;
+  }
+
+  // A separate plain connection, as a sqlite3 user would have.
+  SQLite::Database sql() { return SQLite::Database(path_, SQLite::OPEN_READWRITE); }
+
+  emarchive::testing::TempDir dir_;
+  std::string path_;
+  std::unique_ptr<Archive> archive_;
+  std::int64_t run_ = 0;
+};
+
+// Sets the entity field with this element name.
+inline void set_field(Record& record, std::string_view element, std::string value) {
+  const std::span<const FieldSpec> fields = info(record.kind).fields;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].element == element) {
+      record.entity->fields[i] = std::move(value);
+      return;
+    }
+  }
+  ADD_FAILURE() << "no field " << element;
+}
+
+inline EmTime at(std::string_view text) {
+  return *parse_em_time(text);
+}
+
+}  // namespace emarchive::storage::fixture
