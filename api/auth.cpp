@@ -60,11 +60,15 @@ std::optional<Credentials> parse_basic(std::string_view header) {
 
 }  // namespace
 
-Authenticator::Authenticator(std::optional<UsersFile> users, SteadyClock clock, bool require_token)
-    : users_(std::move(users)), clock_(std::move(clock)), require_token_(require_token) {}
+Authenticator::Authenticator(std::optional<UsersFile> users, SteadyClock clock, bool require_token,
+                             std::chrono::milliseconds idle_timeout)
+    : users_(std::move(users)),
+      clock_(std::move(clock)),
+      require_token_(require_token),
+      idle_timeout_(idle_timeout) {}
 
 bool Authenticator::expired(const Entry& entry, std::chrono::steady_clock::time_point now) const {
-  return now - entry.last_used >= kLogonIdleTimeout;
+  return now - entry.last_used >= idle_timeout_;
 }
 
 void Authenticator::sweep_expired(std::chrono::steady_clock::time_point now) {

@@ -61,8 +61,10 @@ class Authenticator {
  public:
   // `users` empty and `require_token` false = open mode; `users` empty and `require_token` true =
   // any credentials, token required; `users` given = users mode, whatever `require_token`.
-  // `clock` must be callable from any thread.
-  Authenticator(std::optional<UsersFile> users, SteadyClock clock, bool require_token = false);
+  // `clock` must be callable from any thread. A session expires once idle for `idle_timeout`
+  // (EM's 15 minutes by default; `emarchive simulate --token-ttl` shortens it for clients' tests).
+  Authenticator(std::optional<UsersFile> users, SteadyClock clock, bool require_token = false,
+                std::chrono::milliseconds idle_timeout = kLogonIdleTimeout);
 
   // Whether requests need a live token (users mode, or any credentials with token required).
   bool enforcing() const { return users_.has_value() || require_token_; }
@@ -104,6 +106,7 @@ class Authenticator {
   const std::optional<UsersFile> users_;
   const SteadyClock clock_;
   const bool require_token_;
+  const std::chrono::milliseconds idle_timeout_;
   std::mutex mutex_;
   Sessions by_token_;
   std::uint64_t next_sequence_ = 0;

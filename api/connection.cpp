@@ -8,6 +8,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -149,7 +150,10 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
       response_ = context_.router.route(request, info_);
     }
     if (draining_ || context_.registry.draining()) response_.keep_alive(false);
-    do_write();
+    if (context_.limits.response_delay.count() == 0) return do_write();
+    // On the connection's strand: the server's threads serve other connections meanwhile.
+    delay_.expires_after(context_.limits.response_delay);
+    delay_.async_wait([self = this->shared_from_this()](beast::error_code) { self->do_write(); });
   }
 
   void set_error_response(http::status status, std::string_view message, unsigned version) {
@@ -243,6 +247,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   ConnectionInfo info_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  net::steady_timer delay_{stream_.get_executor()};  // ServerOptions::response_delay
   http::response<http::string_body> response_;
   State state_ = State::starting;
   bool draining_ = false;

@@ -23,6 +23,7 @@ struct ConnectionLimits {
   std::chrono::milliseconds read_timeout{0};
   // Named in the 503 a refused connection gets.
   std::size_t max_connections = 0;
+  std::chrono::milliseconds response_delay{0};
 };
 
 // What every connection shares; owned by the server and outliving all connections.

@@ -46,7 +46,7 @@ struct Server::Impl {
   Impl(ServerOptions options_in, ResourceHandler resources_in)
       : options(std::move(options_in)),
         resources(std::move(resources_in)),
-        auth(options.users, options.clock, options.require_token),
+        auth(options.users, options.clock, options.require_token, options.token_idle_timeout),
         log(options.access_log) {}
 
   ServerOptions options;
@@ -128,7 +128,8 @@ Expected<Endpoint> Server::start() {
   const ConnectionLimits limits{.header_limit = options.header_limit,
                                 .body_limit = options.body_limit,
                                 .read_timeout = options.read_timeout,
-                                .max_connections = options.max_connections};
+                                .max_connections = options.max_connections,
+                                .response_delay = options.response_delay};
   s.context.emplace(
       ConnectionContext{limits, *s.router, s.registry, s.log, s.tls ? &*s.tls : nullptr});
   auto& listener = s.listener.emplace(s.io, *s.context);

@@ -50,6 +50,12 @@ struct ServerOptions {
   // needs a live token, as with users (`emarchive simulate`: a fake EM that holds its clients to
   // EM's rules). Loopback only, as open mode. Ignored when users are given.
   bool require_token = false;
+  // How long a logon session may stay idle before its token expires; EM's is 15 minutes.
+  std::chrono::milliseconds token_idle_timeout = kLogonIdleTimeout;
+  // Added before each answer a connection writes once it has routed a request (`emarchive
+  // simulate --latency`, to test clients against a slow EM). Waited on a timer of the connection,
+  // so that other requests are served meanwhile; 0 = none.
+  std::chrono::milliseconds response_delay{0};
   // PEM certificate chain and private key; both or neither. With them every connection is
   // HTTPS (TLS 1.2 or newer).
   std::filesystem::path tls_certificate_file;

@@ -1,11 +1,12 @@
 // `emarchive simulate [--listen HOST:PORT] [--seed N] [--days N] [--jobs N] [--vms N] [--speed X]
 //                     [--start TIME] [--db FILE] [--threads N] [--users FILE]
-//                     [--tls-cert FILE --tls-key FILE]`
+//                     [--tls-cert FILE --tls-key FILE]
+//                     [--token-ttl DURATION] [--fail-rate X] [--latency DURATION]`
 //
 // A fake EM: sim::Simulator keeps an archive equal to the synthetic history at a simulated
 // instant that moves `speed` times as fast as real time, and api::Server serves it under EM's
 // rules (logon, tokens that expire, collections that list 30 days, the query service reaching
-// everything).
+// everything), as slow and as unreliable as a client's tests ask.
 
 #include <stdlib.h>
 
@@ -19,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -28,9 +30,11 @@
 #include "api/resources.h"
 #include "api/server.h"
 #include "app/commands.h"
+#include "app/duration.h"
 #include "app/listen_address.h"
 #include "app/reporter.h"
 #include "app/server_flags.h"
+#include "sim/faulty_handler.h"
 #include "sim/simulator.h"
 #include "storage/archive.h"
 
@@ -46,6 +50,9 @@ struct SimulateConfig {
   double speed = 1;
   std::string start;  // "" = the real now
   std::string db;     // "" = a temporary file, deleted on exit
+  std::string token_ttl = "15m";  // idle expiry of logon tokens, as EM's
+  double fail_rate = 0;           // share of data requests answered 500 or 503
+  std::string latency = "0";      // added before each answer
 };
 
 // A private directory under the system's temporary one, removed with its content on destruction.
@@ -105,6 +112,25 @@ class Advancer {
   std::thread thread_;  // last: starts once the members it uses exist
 };
 
+// "250ms", "2s": as the flags take it.
+std::string duration_text(std::chrono::milliseconds d) {
+  return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + "s"
+                               : std::to_string(d.count()) + "ms";
+}
+
+// What the serving line says of the options that make the fake EM behave unlike a healthy EM's
+// defaults, so that whoever reads the log knows why their client meets errors; "" for none.
+std::string unusual_behaviour(const SimulateConfig& config, std::chrono::milliseconds token_ttl,
+                              std::chrono::milliseconds latency) {
+  std::ostringstream out;
+  if (token_ttl != api::kLogonIdleTimeout) {
+    out << "; tokens expire after " << duration_text(token_ttl) << " idle";
+  }
+  if (config.fail_rate > 0) out << "; " << config.fail_rate * 100 << "% of requests fail";
+  if (latency.count() > 0) out << "; " << duration_text(latency) << " added to each answer";
+  return out.str();
+}
+
 int run_simulate(const SimulateConfig& config, StopSignal& stop) {
   // From the start: a signal while generating stops populating after the day in hand, so that
   // the temporary archive is still removed.
@@ -119,10 +145,20 @@ int run_simulate(const SimulateConfig& config, StopSignal& stop) {
     start = *parsed;
   }
 
+  auto token_ttl = parse_duration_ms(config.token_ttl);
+  if (!token_ttl) return report.fail(kExitUsage, "--token-ttl: " + token_ttl.error().message);
+  if (token_ttl->count() == 0) {
+    return report.fail(kExitUsage, "--token-ttl: 0 would expire every token at once");
+  }
+  auto latency = parse_duration_ms(config.latency);
+  if (!latency) return report.fail(kExitUsage, "--latency: " + latency.error().message);
+
   auto configured = server_options(config.server, *address);
   if (!configured) return report.fail(kExitFailure, configured.error().message);
   api::ServerOptions& options = *configured;
   options.require_token = true;
+  options.token_idle_timeout = *token_ttl;
+  options.response_delay = *latency;
 
   // Declared before everything that uses the file, so that it is removed after they close it.
   std::unique_ptr<TemporaryDirectory> temporary;
@@ -150,7 +186,9 @@ int run_simulate(const SimulateConfig& config, StopSignal& stop) {
   // The instant the archive stands at, so that the window and the records agree.
   resources.now = [&simulator = **simulator] { return simulator.now(); };
   std::atomic<bool> populated_yet = false;
-  api::Server server(options, [&populated_yet, serve = api::make_resource_handler(pool, resources)](
+  api::Server server(options, [&populated_yet,
+                               serve = sim::with_faults(api::make_resource_handler(pool, resources),
+                                                        {config.history.seed, config.fail_rate})](
                                   const api::ApiRequest& request) {
     if (!populated_yet) {
       return api::error_response(boost::beast::http::status::service_unavailable,
@@ -188,7 +226,7 @@ int run_simulate(const SimulateConfig& config, StopSignal& stop) {
             << config.speed << "x; "
             << (options.users ? "logon checked against the users file"
                               : "any credentials, token required")
-            << ")" << std::endl;
+            << unusual_behaviour(config, *token_ttl, *latency) << ")" << std::endl;
   const int signal = stop.wait();
   server.stop();  // drains; a second signal meanwhile ends the process at once (StopSignal)
   advancer.reset();
@@ -225,6 +263,17 @@ CommandRunner add_simulate_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--start", config->start,
                   "Simulated now at startup, e.g. 2026-06-15T22:30:00Z (default: the real now)");
+  cmd->add_option("--token-ttl", config->token_ttl,
+                  "Logon tokens expire after this long unused, e.g. 30s, 15m")
+      ->capture_default_str();
+  cmd->add_option("--fail-rate", config->fail_rate,
+                  "Share of requests, 0 to 1, answered 500 or 503 (all but the entry point and "
+                  "logon); which ones follows --seed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--latency", config->latency,
+                  "Delay added before each answer, e.g. 250ms, 2s")
+      ->capture_default_str();
   cmd->add_option("--db", config->db,
                   "Keep the simulated archive in this file (default: a temporary file deleted on "
                   "exit); reopened, it is brought to the new start");

@@ -15,6 +15,7 @@
 
 #include "date/date.h"
 #include "model/kind.h"
+#include "sim/splitmix.h"
 
 namespace emarchive::sim {
 namespace {
@@ -32,13 +33,6 @@ enum class Stream : std::uint64_t {
   Restore,
   Guid,
 };
-
-// splitmix64's finalizer: a bijective 64-bit mix with good avalanche.
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 std::uint64_t hash(std::uint64_t seed, Stream stream, std::initializer_list<std::int64_t> parts) {
   std::uint64_t h = mix(seed + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(stream));
@@ -494,9 +488,11 @@ struct JobRun {
   bool is_retry;
   EmTime start;
   EmTime end;
+  // What the session ends with; see settle(). Until then, the worst of its tasks'.
   Result result;
   std::vector<TaskRun> tasks;
-  std::string point_guid;  // the restore point a successful run leaves
+  std::string point_guid;       // the restore point a successful run leaves
+  std::string failure_message;  // see settle(); "" on success
 };
 
 // One run of `job` over `vms`, as it will have turned out: outcomes are fixed when it starts, and
@@ -510,7 +506,8 @@ JobRun run_job(const HistoryOptions& options, const Estate& estate, int job_inde
              start,
              Result::Success,
              {},
-             guid(options.seed, "RestorePoint", {day, job_index, is_retry})};
+             guid(options.seed, "RestorePoint", {day, job_index, is_retry}),
+             {}};
   // VBR processes a job's VMs a few at a time; big jobs get more proxies, so that a night's run
   // (at most 8 rounds of at most 2 hours, plus a retry of short failures) ends within a day of
   // its start: day_records() and changeable_since() rely on it.
@@ -551,6 +548,26 @@ JobRun run_job(const HistoryOptions& options, const Estate& estate, int job_inde
   const EmTime last = std::max(*std::max_element(slots.begin(), slots.end()), start + kMinute);
   run.end = with_fraction(floor_div(last, kSecond) * kSecond + rng.between(5, 40) * kSecond, rng);
   return run;
+}
+
+// Gives `run` its final Result and FailureMessage. Its Result: Failed when one of its tasks failed
+// and `retry` (the run over the VMs that failed, if it had one) did not recover them all; Warning
+// when a task warned, or failed and the retry recovered it, as VBR reports a session whose retry
+// succeeded; Success otherwise. Its FailureMessage, on Warning and Failed only: the Reason of the
+// first task (by creation time) whose result is the worst among its tasks, as VBR shows the first
+// error of a session (or its first warning when nothing failed).
+void settle(JobRun& run, const JobRun* retry) {
+  Result worst = Result::Success;
+  for (const TaskRun& task : run.tasks) worst = std::max(worst, task.result);
+  run.result = worst;
+  if (worst == Result::Failed && retry && retry->result != Result::Failed) {
+    run.result = Result::Warning;
+  }
+  const TaskRun* first = nullptr;
+  for (const TaskRun& task : run.tasks) {
+    if (task.result == worst && (!first || task.start < first->start)) first = &task;
+  }
+  run.failure_message = run.result == Result::Success || !first ? "" : first->reason;
 }
 
 struct RestoreRun {
@@ -625,6 +642,7 @@ Record job_session_record(const JobRun& run, const Estate& estate, EmTime now) {
   set(r, kind, "State", v.finished ? "Stopped" : "Working");
   set(r, kind, "Result", v.finished ? std::string(result_text(run.result)) : "None");
   set(r, kind, "Progress", std::to_string(v.progress));
+  if (v.finished && !run.failure_message.empty()) set(r, kind, "FailureMessage", run.failure_message);
   set(r, kind, "IsRetry", run.is_retry ? "true" : "false");
   return record(kind, run.guid, std::move(r));
 }
@@ -727,19 +745,28 @@ void add_job_runs(DayBatch& batch, const HistoryOptions& options, const Estate& 
     const Job& job = estate.jobs[static_cast<std::size_t>(j)];
     Rng rng(hash(options.seed, Stream::JobRun, {day, j}));
     const EmTime start = with_fraction(midnight + job.schedule + rng.between(0, 20) * kSecond, rng);
-    const JobRun run = run_job(options, estate, j, day, start, job.vms, false, rng);
-    add_job_run(batch, run, estate, now);
-    if (run.result != Result::Failed) continue;
+    JobRun run = run_job(options, estate, j, day, start, job.vms, false, rng);
+    if (run.result != Result::Failed) {
+      settle(run, nullptr);
+      add_job_run(batch, run, estate, now);
+      continue;
+    }
     // The job's retry option (3 times, 10 minutes apart, as EM's jobs show): one retry of the
-    // failed VMs after the timeout.
+    // failed VMs after the timeout, the last: its failures stay failed.
     std::vector<int> failed;
     for (const TaskRun& task : run.tasks) {
       if (task.result == Result::Failed) failed.push_back(task.vm);
     }
     const EmTime retry_start = with_fraction(
         floor_div(run.end, kSecond) * kSecond + (600 + rng.between(0, 90)) * kSecond, rng);
-    add_job_run(batch, run_job(options, estate, j, day, retry_start, failed, true, rng), estate,
-                now);
+    JobRun retry = run_job(options, estate, j, day, retry_start, failed, true, rng);
+    settle(retry, nullptr);
+    // The run's Result already counts its retry when the run ends, before the retry has run:
+    // the simulator knows how the retry turns out, and a finished session never changes (an
+    // ingester asks again only for sessions it archived while running).
+    settle(run, &retry);
+    add_job_run(batch, run, estate, now);
+    add_job_run(batch, retry, estate, now);
   }
 }
 

@@ -32,6 +32,15 @@ struct HistoryOptions {
 //   creation-time order, so that the whole stream is in creation-time order (a job session comes
 //   before its tasks; a late run's tasks and retry may fall into the next day's batch).
 //
+// Results agree as VBR reports them: a task session ends Success, Warning (with a Reason) or
+// Failed (with a Reason); a job run with a failed task is followed by one retry (IsRetry true) of
+// the failed VMs, about ten minutes after it ends. A job session's Result is Failed when one of its
+// tasks failed and no retry recovered it (a retry's own failures are final), Warning when a task
+// warned or failed and was recovered by the retry, Success otherwise; it is final once the session
+// ends, even while the retry is still to come. Failed and Warning job sessions carry a
+// FailureMessage: the Reason of their first task (by creation time) with the worst result among
+// their tasks; Success and running ones have none.
+//
 // Every record carries only its entity form (the api derives the reference form) and an empty
 // origin; Hrefs are stored without origin. Sessions starting after `now` are not emitted; those
 // started but not finished are running: no EndTimeUTC, State Working (job, restore) or InProgress

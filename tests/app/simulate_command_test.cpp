@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -12,6 +14,7 @@
 
 #include <pugixml.hpp>
 
+#include "app/duration.h"
 #include "tests/support/cli.h"
 #include "tests/support/http_client.h"
 #include "tests/support/test_data.h"
@@ -196,6 +199,142 @@ TEST(SimulateCommandTest, KeepsTheArchiveInDbAndServesTheSameHistoryForTheSameSe
   EXPECT_NE(queried.output.find("vbr01.lab.example"), std::string::npos) << queried.output;
 }
 
+// A running `emarchive simulate ARGS` (with the small history, its clock stopped) and a client
+// logged on to it.
+class SimulatedEmProcess {
+ public:
+  explicit SimulatedEmProcess(std::vector<std::string> args)
+      : process_(simulate([&] {
+          args.insert(args.end(), {"--listen", "127.0.0.1:0", "--speed", "0"});
+          return args;
+        }())) {
+    ready_ = process_.wait_for_line("emarchive simulate: serving");
+    port_ = port_of(ready_);
+  }
+  ~SimulatedEmProcess() { process_.stop(SIGTERM); }
+  // The serving line; "" when it did not come.
+  const std::string& ready() const { return ready_; }
+  std::uint16_t port() const { return port_; }
+  const std::string& output() const { return process_.output(); }
+  // Logs `client` on; the token header, empty when the logon failed.
+  HttpClient::Headers log_on(HttpClient& client) {
+    HttpReply logon = client.post("/api/sessionMngr/?v=latest",
+                                  {{"Authorization", basic_authorization("LAB\\qa", "any")}});
+    EXPECT_EQ(logon.status, 201u) << logon.body;
+    if (logon.status != 201u) return {};
+    return {{"X-RestSvcSessionId", logon.header("X-RestSvcSessionId")}};
+  }
+
+ private:
+  CliProcess process_;
+  std::string ready_;
+  std::uint16_t port_ = 0;
+};
+
+TEST(SimulateCommandTest, TokensExpireAfterTokenTtlIdle) {
+  SimulatedEmProcess em({"--token-ttl", "3s"});
+  ASSERT_NE(em.port(), 0) << em.output();
+  EXPECT_NE(em.ready().find("; tokens expire after 3s idle)"), std::string::npos) << em.ready();
+  HttpClient client(em.port());
+  const auto token = em.log_on(client);
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(client.get("/api/jobs", token).status, 200u) << "a fresh token is accepted";
+  // Each request counts as use: a second after the last one, it is still good.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(client.get("/api/jobs", token).status, 200u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  HttpReply expired = client.get("/api/jobs", token);
+  EXPECT_EQ(expired.status, 401u) << expired.body;
+  EXPECT_NE(expired.body.find("expired"), std::string::npos) << expired.body;
+  // A new logon is good again.
+  EXPECT_EQ(client.get("/api/jobs", em.log_on(client)).status, 200u);
+}
+
+TEST(SimulateCommandTest, FailRateOneFailsEveryDataRequestButTheLogonStillWorks) {
+  SimulatedEmProcess em({"--fail-rate", "1"});
+  ASSERT_NE(em.port(), 0) << em.output();
+  EXPECT_NE(em.ready().find("; 100% of requests fail)"), std::string::npos) << em.ready();
+  HttpClient client(em.port());
+  EXPECT_EQ(client.get("/api/").status, 200u) << "the entry point never fails";
+  const auto token = em.log_on(client);
+  ASSERT_FALSE(token.empty());
+  std::set<unsigned> statuses;
+  for (const char* target : {"/api/jobs", "/api/backupSessions?format=Entity", "/api/querySvc",
+                             "/api/query?type=BackupTaskSession", "/api/backupServers"}) {
+    for (int i = 0; i < 4; ++i) {
+      HttpReply reply = client.get(target, token);
+      statuses.insert(reply.status);
+      EXPECT_TRUE(reply.status == 500u || reply.status == 503u) << target << " " << reply.status;
+      EXPECT_NE(reply.body.find("<Error "), std::string::npos) << reply.body;
+    }
+  }
+  EXPECT_EQ(statuses, (std::set<unsigned>{500u, 503u})) << "both kinds of server error";
+  EXPECT_EQ(client.get("/api/jobs").status, 401u) << "a request without a token is refused first";
+}
+
+// The statuses of `n` GET /api/jobs, one at a time, against `emarchive simulate ARGS`.
+std::vector<unsigned> statuses_of_requests(const std::vector<std::string>& args, int n) {
+  SimulatedEmProcess em(args);
+  EXPECT_NE(em.port(), 0) << em.output();
+  HttpClient client(em.port());
+  const auto token = em.log_on(client);
+  std::vector<unsigned> statuses;
+  for (int i = 0; i < n; ++i) statuses.push_back(client.get("/api/jobs", token).status);
+  return statuses;
+}
+
+TEST(SimulateCommandTest, FailRateFailsThatShareTheSameWayForTheSameSeed) {
+  const std::vector<std::string> args = {"--fail-rate", "0.3", "--seed", "9"};
+  const auto first = statuses_of_requests(args, 200);
+  const auto failed = std::count_if(first.begin(), first.end(), [](unsigned s) { return s != 200; });
+  EXPECT_GE(failed, 40);
+  EXPECT_LE(failed, 80);
+  for (unsigned status : first) EXPECT_TRUE(status == 200 || status == 500 || status == 503);
+  EXPECT_EQ(statuses_of_requests(args, 200), first) << "same seed, same failures";
+}
+
+TEST(SimulateCommandTest, LatencyDelaysEachAnswerWithoutStallingOthers) {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kLatency = std::chrono::seconds(2);
+  constexpr int kClients = 5;
+  // One server thread: were the delay slept on it, the five answers would take ten seconds.
+  SimulatedEmProcess em({"--latency", "2s", "--threads", "1"});
+  ASSERT_NE(em.port(), 0) << em.output();
+  EXPECT_NE(em.ready().find("; 2s added to each answer)"), std::string::npos) << em.ready();
+  HttpClient logon_client(em.port());
+  const auto logon_start = Clock::now();
+  const auto token = em.log_on(logon_client);
+  ASSERT_FALSE(token.empty());
+  EXPECT_GE(Clock::now() - logon_start, kLatency) << "the logon is delayed too";
+
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(em.port(), std::nullopt, std::chrono::seconds(30)));
+    ASSERT_EQ(clients.back()->connect(), "");
+  }
+  std::vector<unsigned> statuses(kClients);
+  std::vector<Clock::duration> took(kClients);
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      const auto sent = Clock::now();
+      statuses[static_cast<std::size_t>(i)] = clients[static_cast<std::size_t>(i)]->get("/api/jobs", token).status;
+      took[static_cast<std::size_t>(i)] = Clock::now() - sent;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const auto all = Clock::now() - start;
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_EQ(statuses[static_cast<std::size_t>(i)], 200u);
+    EXPECT_GE(took[static_cast<std::size_t>(i)], kLatency) << "answer " << i << " came early";
+  }
+  // Concurrent, not one after the other (which would take kClients x kLatency): a generous bound
+  // that a busy machine still meets.
+  EXPECT_LT(all, (kClients - 1) * kLatency)
+      << std::chrono::duration_cast<std::chrono::milliseconds>(all).count() << " ms";
+}
+
 TEST(SimulateCommandTest, RefusesWhatItCannotDoWithAClearMessage) {
   const auto bad_start = run_cli("simulate --listen 127.0.0.1:0 --start 2026-13-01T00:00:00Z");
   EXPECT_EQ(bad_start.exit_code, 2);
@@ -210,6 +349,30 @@ TEST(SimulateCommandTest, RefusesWhatItCannotDoWithAClearMessage) {
 
   const auto no_jobs = run_cli("simulate --jobs 0");
   EXPECT_EQ(no_jobs.exit_code, 2) << no_jobs.output;
+
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--token-ttl", "0"},
+           {"--token-ttl", "5x"},
+           {"--latency", "-1s"},
+           {"--fail-rate", "1.5"},
+           {"--fail-rate", "-0.1"}}) {
+    const auto refused = run_cli("simulate --listen 127.0.0.1:0 " + flag + "=" + value);
+    EXPECT_EQ(refused.exit_code, 2) << flag << " " << value << ": " << refused.output;
+    EXPECT_NE(refused.output.find(flag), std::string::npos) << refused.output;
+  }
+}
+
+TEST(SimulateCommandTest, DurationsTakeMillisecondsWhereAsked) {
+  EXPECT_EQ(*app::parse_duration_ms("250ms"), std::chrono::milliseconds(250));
+  EXPECT_EQ(*app::parse_duration_ms("2"), std::chrono::seconds(2));
+  EXPECT_EQ(*app::parse_duration_ms("2s"), std::chrono::seconds(2));
+  EXPECT_EQ(*app::parse_duration_ms("15m"), std::chrono::minutes(15));
+  for (const char* bad : {"", "ms", "2.5s", "-1ms", "5msec", "5 ms"}) {
+    auto parsed = app::parse_duration_ms(bad);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_NE(parsed.error().message.find("'" + std::string(bad) + "'"), std::string::npos);
+  }
+  EXPECT_FALSE(app::parse_duration("250ms")) << "where seconds are meant, ms is not taken";
 }
 
 }  // namespace

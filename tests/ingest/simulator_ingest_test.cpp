@@ -1,11 +1,13 @@
 // The ingester against the simulated EM of `emarchive simulate` (tests/support/simulated_em.h): a
-// full sync holds exactly what the simulator holds, and after time moves a second run adds the
-// new sessions and the finished ones as revisions, and changes nothing else.
+// full sync holds exactly what the simulator holds, also when a fifth of the requests fail as
+// `--fail-rate 0.2` makes them, and after time moves a second run adds the new sessions and the
+// finished ones as revisions, and changes nothing else.
 
 #include <gtest/gtest.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -43,8 +45,17 @@ class SimulatorIngestTest : public ::testing::Test {
   }
 
   IngestResult ingest(const std::function<void(const TypeProgress&)>& progress = {}) {
+    return ingest_from(em_, *archive_, progress);
+  }
+
+  // One ingest run from `em` into `archive`; retries do not wait, and are counted in retries_.
+  IngestResult ingest_from(const SimulatedEm& em, storage::Archive& archive,
+                           const std::function<void(const TypeProgress&)>& progress = {}) {
     HttpClientOptions http;
-    http.base_url = em_.base_url();
+    http.base_url = em.base_url();
+    http.jitter_seed = 1;
+    http.sleep = [](std::chrono::milliseconds) {};
+    http.log = [this](std::string_view) { ++retries_; };
     auto client = HttpClient::create(http);
     EXPECT_TRUE(client) << client.error().message;
     EmClient session(**client, Credentials{"sim\\tester", "any password"});
@@ -52,7 +63,7 @@ class SimulatorIngestTest : public ::testing::Test {
     options.page_size = 40;
     options.now = [] { return std::string("2026-11-28T12:00:00Z"); };
     options.progress = progress;
-    IngestResult result = ingest_once(*archive_, session, "simulator", options);
+    IngestResult result = ingest_once(archive, session, "simulator", options);
     logons_ = session.logons();
     return result;
   }
@@ -84,6 +95,7 @@ class SimulatorIngestTest : public ::testing::Test {
   const std::string path_ = (dir_ / "archive.db").string();
   std::unique_ptr<storage::Archive> archive_;
   int logons_ = 0;
+  int retries_ = 0;
 };
 
 TEST_F(SimulatorIngestTest, AFullSyncHoldsExactlyWhatTheSimulatorHolds) {
@@ -93,6 +105,37 @@ TEST_F(SimulatorIngestTest, AFullSyncHoldsExactlyWhatTheSimulatorHolds) {
   const auto expected = simulator_records(start_);
   EXPECT_EQ(result.counts.records_new, static_cast<std::int64_t>(expected.size()));
   expect_archive_holds(expected);
+}
+
+TEST_F(SimulatorIngestTest, RetriesServerErrorsAndEndsWithTheSameArchiveAsWithoutThem) {
+  const IngestResult clean = ingest();
+  ASSERT_FALSE(clean.fatal_error) << clean.fatal_error->message;
+  EXPECT_EQ(retries_, 0);
+
+  // The same history served by a simulator whose requests fail as --fail-rate 0.2 makes them.
+  SimulatedEm flaky(small_history(), start_, sim::FaultOptions{.seed = 7, .rate = 0.2});
+  auto archive = storage::Archive::open((dir_ / "flaky.db").string());
+  ASSERT_TRUE(archive) << archive.error().message;
+  const IngestResult result = ingest_from(flaky, **archive);
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
+  EXPECT_TRUE(result.errors.empty());
+  EXPECT_GT(retries_, 0) << "no request failed: the test would prove nothing";
+  EXPECT_EQ(result.counts.records_new, clean.counts.records_new);
+
+  // Record for record, what the clean run archived: one revision each, the same entity.
+  const auto expected = simulator_records(start_);
+  for (const auto& [uid, simulated] : expected) {
+    auto from_clean = archive_->load(uid);
+    auto from_flaky = (*archive)->load(uid);
+    ASSERT_TRUE(from_clean && *from_clean) << uid;
+    ASSERT_TRUE(from_flaky && *from_flaky) << uid << " is missing after the failures";
+    EXPECT_EQ((*from_flaky)->entity, (*from_clean)->entity) << uid;
+    EXPECT_EQ((*from_flaky)->entity, simulated.entity) << uid;
+    EXPECT_EQ(*(*archive)->revision_count(uid, Form::Entity), 1) << uid;
+  }
+  SQLite::Database db((dir_ / "flaky.db").string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(db.execAndGet("SELECT count(DISTINCT record_id) FROM representations").getInt64(),
+            static_cast<std::int64_t>(expected.size()));
 }
 
 TEST_F(SimulatorIngestTest, ASecondRunAfterTimeMovesAddsOnlyWhatChanged) {

@@ -214,12 +214,19 @@ TEST(HistoryTest, TaskResultsAreMostlySuccessful) {
   EXPECT_NEAR(failed, 0.05, 0.025);
 }
 
-TEST(HistoryTest, JobSessionResultIsTheWorstOfItsTasksAndRetriesFollowFailures) {
-  const auto records = history(HistoryOptions{}, kNow);
-  std::map<std::string, int> worst;
+// A job session's Result and FailureMessage, derived here from its task sessions and those of its
+// retry as a client would (sim/history.h states the rules), agree with what the history says,
+// over three months of sessions.
+TEST(HistoryTest, JobSessionResultsAgreeWithTheirTasksAndRetries) {
+  const auto records = history(HistoryOptions{.days = 90}, kNow);
   std::map<std::string, const Record*> sessions;
+  std::map<std::string, std::vector<const Record*>> by_job;  // job sessions, in creation order
+  std::map<std::string, std::vector<const Record*>> tasks_of;
   for (const Record& r : records) {
-    if (is_job_session(r)) sessions[r.uid] = &r;
+    if (is_job_session(r)) {
+      sessions[r.uid] = &r;
+      by_job[*r.field("JobUid")].push_back(&r);
+    }
   }
   for (const Record& r : records) {
     if (!is_task(r)) continue;
@@ -227,17 +234,90 @@ TEST(HistoryTest, JobSessionResultIsTheWorstOfItsTasksAndRetriesFollowFailures) 
     ASSERT_TRUE(sessions.count(parent)) << r.uid << " names a missing job session " << parent;
     EXPECT_EQ(sessions[parent]->kind,
               r.kind == Kind::BackupTaskSession ? Kind::BackupJobSession : Kind::ReplicaJobSession);
-    if (r.field("EndTimeUTC")) {
-      worst[parent] = std::max(worst[parent], rank(*r.field("Result")));
+    tasks_of[parent].push_back(&r);
+  }
+  const auto created = [](const Record* r) { return at(*r->field("CreationTimeUTC")); };
+  // The worst result among a session's tasks, and the first task (by creation) that has it.
+  const auto worst_task = [&](const std::string& uid) {
+    const Record* first = nullptr;
+    for (const Record* task : tasks_of[uid]) {
+      const int r = rank(*task->field("Result"));
+      if (!first || r > rank(*first->field("Result")) ||
+          (r == rank(*first->field("Result")) && created(task) < created(first))) {
+        first = task;
+      }
+    }
+    return first;
+  };
+
+  std::map<std::string, int> checked;  // by kind of outcome
+  for (const auto& [job, runs] : by_job) {
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const Record& session = *runs[i];
+      if (!session.field("EndTimeUTC")) {
+        EXPECT_FALSE(session.field("FailureMessage")) << session.uid << " is still running";
+        continue;
+      }
+      for (const Record* task : tasks_of[session.uid]) {
+        EXPECT_TRUE(task->field("EndTimeUTC")) << task->uid << " runs on after its job session";
+        EXPECT_LE(created(task), at(*session.field("EndTimeUTC"))) << task->uid;
+      }
+      const Record* worst = worst_task(session.uid);
+      std::string expected = worst ? *worst->field("Result") : "Success";
+      const bool retried = *session.field("IsRetry") == "false" && expected == "Failed";
+      if (retried) {
+        // The retry is the job's next session: over the failed VMs, which it recovers or not.
+        if (i + 1 == runs.size()) continue;  // it has not started yet at kNow
+        const Record& retry = *runs[i + 1];
+        ASSERT_EQ(*retry.field("IsRetry"), "true") << session.uid << " failed but had no retry";
+        std::multiset<std::string> failed, retried_vms;
+        for (const Record* task : tasks_of[session.uid]) {
+          if (*task->field("Result") == "Failed") failed.insert(*task->entity->vm_display_name);
+        }
+        bool recovered = true;
+        for (const Record* task : tasks_of[retry.uid]) {
+          retried_vms.insert(*task->entity->vm_display_name);
+          if (*task->field("Result") == "Failed") recovered = false;
+        }
+        EXPECT_EQ(retried_vms, failed) << retry.uid << " retries other VMs than failed";
+        if (!retry.field("EndTimeUTC")) continue;
+        expected = recovered ? "Warning" : "Failed";
+      } else if (*session.field("IsRetry") == "false") {
+        EXPECT_TRUE(i + 1 == runs.size() || *runs[i + 1]->field("IsRetry") == "false")
+            << session.uid << " was retried without a failure";
+      }
+      EXPECT_EQ(*session.field("Result"), expected) << session.uid;
+      ++checked[(retried ? "retried " : "") + expected];
+
+      const auto message = session.field("FailureMessage");
+      if (expected == "Success") {
+        EXPECT_FALSE(message) << session.uid;
+      } else {
+        ASSERT_TRUE(message) << session.uid << " is " << expected << " without a FailureMessage";
+        EXPECT_EQ(*message, *worst->field("Reason")) << session.uid;
+        EXPECT_FALSE(message->empty()) << session.uid;
+      }
     }
   }
-  int retries = 0;
-  for (const auto& [uid, session] : sessions) {
-    if (*session->field("IsRetry") == "true") ++retries;
-    if (!session->field("EndTimeUTC")) continue;
-    EXPECT_EQ(rank(*session->field("Result")), worst[uid]) << uid;
+  // Three months hold every case, retries that recover and retries that do not included.
+  for (const char* outcome : {"Success", "Warning", "Failed", "retried Warning", "retried Failed"}) {
+    EXPECT_GT(checked[outcome], 0) << outcome;
   }
-  EXPECT_GT(retries, 0);
+}
+
+// What a FailureMessage looks like on the wire, where EM's JSON puts it: after Progress.
+TEST(HistoryTest, AFailedJobSessionRendersItsFailureMessageAfterProgress) {
+  for (const Record& r : history(HistoryOptions{.days = 10}, kNow)) {
+    if (!is_job_session(r) || r.field("Result") != "Failed") continue;
+    const std::string xml = render_entity(r, "");
+    const auto progress = xml.find("<Progress>");
+    const auto message = xml.find("<FailureMessage>");
+    ASSERT_NE(message, std::string::npos) << xml;
+    EXPECT_LT(progress, message) << xml;
+    EXPECT_LT(message, xml.find("<IsRetry>")) << xml;
+    return;
+  }
+  FAIL() << "no failed job session in ten days";
 }
 
 TEST(HistoryTest, StoresIntoAnArchiveAsNewThenUnchanged) {

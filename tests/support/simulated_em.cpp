@@ -20,7 +20,8 @@ EmTime at(std::string_view text) {
   return *t;
 }
 
-SimulatedEm::SimulatedEm(const sim::HistoryOptions& options, EmTime start)
+SimulatedEm::SimulatedEm(const sim::HistoryOptions& options, EmTime start,
+                         sim::FaultOptions faults)
     : db_(dir_ / "simulated.db") {
   auto simulator = sim::Simulator::open(db_.string(), options, start);
   if (!simulator) throw std::runtime_error(simulator.error().message);
@@ -40,7 +41,7 @@ SimulatedEm::SimulatedEm(const sim::HistoryOptions& options, EmTime start)
   api::ServerOptions server;
   server.require_token = true;
   server.clock = token_clock_.function();
-  server_.emplace(server, api::make_resource_handler(pool, resources));
+  server_.emplace(server, sim::with_faults(api::make_resource_handler(pool, resources), faults));
 }
 
 std::string SimulatedEm::base_url() const {

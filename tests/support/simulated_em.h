@@ -10,6 +10,8 @@
 //   compare(archive, em.history_at(em.now()));               // what the fake EM holds
 //   em.expire_tokens();                                      // the next request gets 401
 //
+// With `faults`, a share of the requests fail as `emarchive simulate --fail-rate` makes them.
+//
 // Construction and advance_to() throw std::runtime_error on failure, which fails the test. Not
 // thread-safe: drive it from the test's thread (the server answers on its own threads).
 
@@ -23,6 +25,7 @@
 
 #include "model/em_time.h"
 #include "model/record.h"
+#include "sim/faulty_handler.h"
 #include "sim/history.h"
 #include "sim/simulator.h"
 #include "tests/support/test_data.h"
@@ -36,7 +39,7 @@ EmTime at(std::string_view text);
 
 class SimulatedEm {
  public:
-  SimulatedEm(const sim::HistoryOptions& options, EmTime start);
+  SimulatedEm(const sim::HistoryOptions& options, EmTime start, sim::FaultOptions faults = {});
   SimulatedEm(const SimulatedEm&) = delete;
   SimulatedEm& operator=(const SimulatedEm&) = delete;
 
