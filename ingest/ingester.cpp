@@ -209,7 +209,8 @@ class Run {
                            run_id_);
       if (!outcome && outcome.error().code == ErrorCode::invalid_input) {
         ++counts_.rejected;
-        error(url + ": " + outcome.error().message);
+        // The message starts with the resource: with the origin before it, the URL.
+        error(em_.origin() + outcome.error().message);
         continue;
       }
       if (!outcome) return outcome.error();

@@ -152,7 +152,8 @@ class Archive {
   // and repository space it holds, normalized) when it differs from the latest revision of that
   // resource from that source, else only the time it was last observed moves. New: the first
   // from that source; Updated: a new revision; Unchanged. A document that is not XML in EM's
-  // namespace, or an observed_at that is not an xs:dateTime, is invalid_input.
+  // namespace is invalid_input with a message that starts with the resource and says why; an
+  // observed_at that is not an xs:dateTime is invalid_input too.
   virtual Expected<StoreOutcome> observe(const Observation& observation, std::int64_t run_id) = 0;
 
   // The revision of `resource` observed last, from whichever source; nullopt when it was never

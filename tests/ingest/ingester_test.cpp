@@ -575,6 +575,21 @@ TEST_F(IngesterObservationTest, AnUnchangedAnswerIsNoNewRevision) {
             1374389534720);
 }
 
+TEST_F(IngesterObservationTest, ADocumentThatDoesNotParseIsRejectedAndTheRestObserved) {
+  history_.fault = [](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (request.target != "/api/reports/summary/overview") return std::nullopt;
+    return FakeResponse::xml(200, "<OverviewReportFrame xmlns=\"http://www.veeam.com/ent/v1.0\">");
+  };
+  const IngestResult result = ingest();
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
+  EXPECT_EQ(result.counts.rejected, 1);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].rfind(em_.base_url() + "/api/reports/summary/overview: malformed", 0),
+            0u)
+      << result.errors[0];
+  EXPECT_EQ(scalar("SELECT count(*) FROM observations"), 7);
+}
+
 TEST_F(IngesterObservationTest, AnArchiveFailingToStoreOneEndsTheRunLikeAPage) {
   const IngestResult failed = ingest_failing_busy(testing::ArchiveCall::Observe, 3,
                                                   path_ + ": cannot store the observation: locked");
