@@ -9,6 +9,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "api/error_document.h"
+#include "api/observations.h"
 #include "api/query_request.h"
 #include "model/ascii.h"
 #include "model/codec.h"
@@ -78,6 +79,9 @@ class Resources {
       return error_response(
           http::status::method_not_allowed,
           std::string(http::to_string(request.method)) + " is not allowed on " + request.path);
+    }
+    if (auto observed = answer_observed(*pool_, request, parts, options_.error_log)) {
+      return *std::move(observed);
     }
     if (parts.size() == 1 && parts[0] == "query") return query_service(request);
     if (parts.size() == 1 && parts[0] == "querySvc") return query_service_links(request);

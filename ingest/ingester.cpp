@@ -13,6 +13,7 @@
 #include "model/em_time.h"
 #include "model/href.h"
 #include "model/kind.h"
+#include "storage/observation_document.h"
 
 namespace emarchive::ingest {
 namespace {
@@ -86,7 +87,8 @@ class Run {
     for (const QueryType* type : options_.types) {
       if (auto fatal = ingest_type(*type)) return fatal;
     }
-    return fetch_linked_stubs();
+    if (auto fatal = fetch_linked_stubs()) return fatal;
+    return observe_resources();
   }
 
   const storage::RunCounts& counts() const { return counts_; }
@@ -177,6 +179,50 @@ class Run {
       progress.done = true;
       report(progress);
     }
+    return std::nullopt;
+  }
+
+  // The resources monitoring tools read, each stored as an observation (a new revision only when
+  // EM's answer changed). One this EM does not have (an older version, a feature not installed
+  // or not licensed: 400, 403, 404, 405 or 501) is noted in the log and skipped. Each answer
+  // counts as a document read; one that does not parse is counted rejected, as a page would be.
+  std::optional<Error> observe_resources() {
+    TypeProgress progress{"observations"};
+    for (std::string_view resource : storage::kObservedResources) {
+      if (options_.stop && options_.stop()) return stopped();
+      const std::string url = em_.origin() + std::string(resource);
+      Expected<HttpResponse> response = em_.get(resource);
+      if (!response) return response.error();
+      const unsigned status = response->status;
+      if (status == 400 || status == 403 || status == 404 || status == 405 || status == 501) {
+        warn("GET " + url + ": " + status_text(*response) +
+             ": this EM does not serve it; not observed");
+        continue;
+      }
+      if (status != 200) {
+        return Error{"GET " + url + ": " + status_text(*response), ErrorCode::network};
+      }
+      ++counts_.documents;
+      Expected<storage::StoreOutcome> outcome =
+          archive_.observe(storage::Observation{std::string(resource), em_.origin(),
+                                                std::move(response->body), options_.now(), ""},
+                           run_id_);
+      if (!outcome && outcome.error().code == ErrorCode::invalid_input) {
+        ++counts_.rejected;
+        // The message starts with the resource: with the origin before it, the URL.
+        error(em_.origin() + outcome.error().message);
+        continue;
+      }
+      if (!outcome) return outcome.error();
+      // Counted for the progress line only: the run's record counts are of records.
+      ++progress.records;
+      ++(*outcome == storage::StoreOutcome::New       ? progress.records_new
+         : *outcome == storage::StoreOutcome::Updated ? progress.records_updated
+                                                      : progress.records_unchanged);
+      report(progress);
+    }
+    progress.done = true;
+    report(progress);
     return std::nullopt;
   }
 

@@ -8,7 +8,10 @@
 // more), storing each page and the advanced bookmark in one transaction;
 // fetch again, one by one, the sessions archived unfinished before that window; list jobs and
 // backup servers whole; fetch the jobs and backup servers that sessions link to but that were
-// not archived yet; log off, also after a failure. Memory stays bounded by one page.
+// not archived yet; GET the resources monitoring tools read (kObservedResources,
+// storage/observation_document.h) and store each as an observation, skipping (with a line in the
+// log) those this EM does not serve; log off, also after a failure. Memory stays bounded by one
+// page.
 
 #include <chrono>
 #include <cstdint>
@@ -68,8 +71,8 @@ struct IngestOptions {
 };
 
 struct IngestResult {
-  // documents: documents received (pages and single records); rejected: those that did not
-  // parse; records_*: what storing their records did.
+  // documents: documents received (pages, single records and observed resources); rejected:
+  // those that did not parse; records_*: what storing their records did.
   storage::RunCounts counts;
   // Everything that went wrong, one line each (also passed to options.log).
   std::vector<std::string> errors;

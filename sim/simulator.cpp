@@ -69,6 +69,7 @@ Expected<storage::RunCounts> Simulator::store(EmTime now, EmTime since, const Pr
   generate(options, now, since, [&](std::vector<Record>&& batch) {
     if (failure) return;
     for (Record& record : batch) record.origin = kSimulatorOrigin;
+    observed_.add(batch);
     auto outcomes = archive_->store(batch, run_, observed_at);
     if (!outcomes) {
       failure = outcomes.error();
@@ -88,6 +89,7 @@ Expected<storage::RunCounts> Simulator::store(EmTime now, EmTime since, const Pr
     if (progress && !progress(done))
       failure = Error{"interrupted while storing the history", ErrorCode::stopped};
   });
+  if (!failure) failure = observe(now, observed_at);
   totals_.documents += counts.documents;
   totals_.records_new += counts.records_new;
   totals_.records_updated += counts.records_updated;
@@ -97,6 +99,17 @@ Expected<storage::RunCounts> Simulator::store(EmTime now, EmTime since, const Pr
     return *failure;
   }
   return counts;
+}
+
+std::optional<Error> Simulator::observe(EmTime now, const std::string& observed_at) {
+  for (auto& [resource, document] : observed_.documents(now)) {
+    auto outcome =
+        archive_->observe(storage::Observation{std::string(resource), std::string(kSimulatorOrigin),
+                                               std::move(document), observed_at, ""},
+                          run_);
+    if (!outcome) return outcome.error();
+  }
+  return std::nullopt;
 }
 
 SimulatedClock::SimulatedClock(EmTime start, double speed, RealClock real)

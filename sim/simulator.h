@@ -9,6 +9,8 @@
 //
 // The history's first day stays where populate() put it (`options.days` days before the day of
 // `start`), so the archive always equals history_at(now()): nothing is dropped as time moves.
+// With the records, the resources monitoring tools read are stored as observations
+// (sim/observations.h), computed from the same history, a new revision whenever they change.
 // Records are stored with origin kSimulatorOrigin, which names their source in the archive's
 // `sources` table; Hrefs are stored without origin as always, and api/ serves them with the
 // request's.
@@ -21,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,7 @@
 #include "model/expected.h"
 #include "model/record.h"
 #include "sim/history.h"
+#include "sim/observations.h"
 #include "storage/archive.h"
 
 namespace emarchive::sim {
@@ -83,12 +87,15 @@ class Simulator {
   // options_ with `days` reaching back from `now` to the first day.
   HistoryOptions options_at(EmTime now) const;
   Expected<storage::RunCounts> store(EmTime now, EmTime since, const Progress& progress);
+  // Stores what the observed resources are at `now`, each as an observation.
+  std::optional<Error> observe(EmTime now, const std::string& observed_at);
 
   std::unique_ptr<storage::Archive> archive_;
   std::int64_t run_;
   HistoryOptions options_;
   EmTime first_day_;  // 00:00 UTC of the history's first day
   std::atomic<EmTime> now_;
+  ObservedState observed_;     // what the observations are computed from
   storage::RunCounts totals_;  // over the run, for its record
   std::string last_error_;     // the run's, "" for none
 };

@@ -56,6 +56,18 @@ struct Bookmark {
   EmTime creation_time = 0;
 };
 
+// One answer EM gave for one of the resources kept as observations (kObservedResources in
+// storage/observation_document.h; docs/SCHEMA.md, "Observations").
+struct Observation {
+  std::string resource;  // what EM was asked: "/api/reports/summary/overview"
+  std::string source;    // the EM it came from, as Record::origin: "https://em.example:9398"
+  // observe(): EM's XML as received. latest_observation(): the canonical document
+  // (canonical_document()), Hrefs without origin; with_href_origin() serves it.
+  std::string document;
+  std::string observed_at;       // xs:dateTime: when EM gave it (first gave it, when read back)
+  std::string last_observed_at;  // latest_observation() only: when EM last gave it
+};
+
 // For a process that reads with several Archives on several threads at once (`emarchive serve`):
 // turns off what the database engine would make the threads contend for on every request (with
 // SQLite: its memory statistics, one process-wide mutex taken on every allocation and free).
@@ -134,6 +146,19 @@ class Archive {
 
   // Number of revisions archived for this UID's form (0 if none).
   virtual Expected<std::int64_t> revision_count(std::string_view uid, Form form) = 0;
+
+  // Stores what EM answered for `observation.resource`, in one transaction: a new revision (with
+  // observed_at, the run and the source, the SHA-256 of the canonical document, and the counters
+  // and repository space it holds, normalized) when it differs from the latest revision of that
+  // resource from that source, else only the time it was last observed moves. New: the first
+  // from that source; Updated: a new revision; Unchanged. A document that is not XML in EM's
+  // namespace is invalid_input with a message that starts with the resource and says why; an
+  // observed_at that is not an xs:dateTime is invalid_input too.
+  virtual Expected<StoreOutcome> observe(const Observation& observation, std::int64_t run_id) = 0;
+
+  // The revision of `resource` observed last, from whichever source; nullopt when it was never
+  // observed.
+  virtual Expected<std::optional<Observation>> latest_observation(std::string_view resource) = 0;
 };
 
 }  // namespace emarchive::storage

@@ -1,5 +1,6 @@
 // The SQLite Archive: runs, bookmarks, stubs, gone records and queries here; opening in
-// sqlite_open.cpp, storing in record_writer.cpp, loading in record_reader.cpp.
+// sqlite_open.cpp, storing in record_writer.cpp, loading in record_reader.cpp, observations in
+// observation_store.cpp.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -7,6 +8,7 @@
 #include <utility>
 
 #include "storage/archive.h"
+#include "storage/observation_store.h"
 #include "storage/record_reader.h"
 #include "storage/record_writer.h"
 #include "storage/sqlite_open.h"
@@ -23,6 +25,7 @@ class SqliteArchive final : public Archive {
         schema_version_(opened.schema_version),
         reader_(*db_),
         writer_(*db_, reader_, path_),
+        observations_(*db_, path_),
         read_transaction_(*db_),
         begin_run_(*db_, "INSERT INTO runs (command, detail, started_at) VALUES (?, ?, ?)"),
         finish_run_(*db_,
@@ -212,6 +215,14 @@ class SqliteArchive final : public Archive {
     }
   }
 
+  Expected<StoreOutcome> observe(const Observation& observation, std::int64_t run_id) override {
+    return observations_.observe(observation, run_id);
+  }
+
+  Expected<std::optional<Observation>> latest_observation(std::string_view resource) override {
+    return observations_.latest(resource);
+  }
+
   Expected<std::int64_t> revision_count(std::string_view uid, Form form) override {
     try {
       Use s(count_revisions_);
@@ -230,6 +241,7 @@ class SqliteArchive final : public Archive {
   int schema_version_;
   RecordReader reader_;
   RecordWriter writer_;
+  ObservationStore observations_;
   ReadTransaction::Statements read_transaction_;
   // Single-statement reads run without a ReadTransaction: one statement reads one committed
   // state by itself.

@@ -9,6 +9,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <string>
@@ -98,6 +99,20 @@ class Ingestion {
     return *archive_->revision_count(uid, Form::Entity);
   }
 
+  // One run with the archive failing busy (locked by another writer past the busy timeout) at
+  // the nth call of `call`: the run ends with that failure as its fatal error.
+  IngestResult ingest_failing_busy(testing::ArchiveCall call, int nth, std::string message) {
+    const testing::ArchiveFailurePlan plan{call, nth, ErrorCode::busy, std::move(message)};
+    archive_ = std::make_unique<testing::FailingArchive>(std::move(archive_), plan);
+    IngestResult failed = ingest();
+    EXPECT_TRUE(failed.fatal_error);
+    if (failed.fatal_error) {
+      EXPECT_EQ(failed.fatal_error->code, ErrorCode::busy);
+      EXPECT_EQ(failed.fatal_error->message, plan.message);
+    }
+    return failed;
+  }
+
   // Targets of the GET requests that passed logon, in order.
   std::vector<std::string> gets() {
     std::vector<std::string> targets;
@@ -144,7 +159,8 @@ TEST_F(IngesterTest, FollowsNextLinksAndArchivesEverythingEmHolds) {
     EXPECT_EQ(load(record.uid), record) << record.uid;
   }
   EXPECT_EQ(result.counts.records_new, 11);
-  EXPECT_EQ(result.counts.documents, 4 + 2 + 1 + 1 + 3 + 1);  // pages, and job b by itself
+  // Pages, job b by itself, and the 8 resources kept as observations that this EM serves.
+  EXPECT_EQ(result.counts.documents, 4 + 2 + 1 + 1 + 3 + 1 + 8);
   EXPECT_EQ(result.counts.rejected, 0);
 
   // While Next links said there was more, each page was asked for from the newest creation time
@@ -157,7 +173,10 @@ TEST_F(IngesterTest, FollowsNextLinksAndArchivesEverythingEmHolds) {
   EXPECT_EQ(targets[1], job_sessions + "&filter=CreationTime%3E%3D%222026-11-26T01%3A30%3A00Z%22");
   EXPECT_EQ(targets[2], job_sessions + "&filter=CreationTime%3E%3D%222026-11-26T03%3A00%3A07Z%22");
   EXPECT_EQ(targets[3], job_sessions + "&filter=CreationTime%3E%3D%222026-11-26T22%3A15%3A00Z%22");
-  EXPECT_EQ(targets.back(), "/api/jobs/8d3e0f52-1a4c-4b7d-8e9f-2a3b4c5d6e72?format=Entity");
+  // Job b by itself after the pages, then the observed resources.
+  EXPECT_EQ(targets[targets.size() - 10],
+            "/api/jobs/8d3e0f52-1a4c-4b7d-8e9f-2a3b4c5d6e72?format=Entity");
+  EXPECT_EQ(targets[targets.size() - 9], "/api/reports/summary/overview");
 
   // One logon, one logoff; the bookmarks stand at the newest creation times.
   EXPECT_EQ(logon_.logons(), 1);
@@ -174,7 +193,7 @@ TEST_F(IngesterTest, FollowsNextLinksAndArchivesEverythingEmHolds) {
   ASSERT_TRUE(run.executeStep());
   EXPECT_EQ(run.getColumn(0).getString(), "ingest");
   EXPECT_EQ(run.getColumn(1).getString(), "fake EM");
-  EXPECT_EQ(run.getColumn(2).getInt(), 12);
+  EXPECT_EQ(run.getColumn(2).getInt(), 20);
   EXPECT_EQ(run.getColumn(3).getInt(), 11);
   EXPECT_EQ(run.getColumn(4).getString(), "");
 }
@@ -443,17 +462,8 @@ TEST(IngestTypes, ParsesListsAndNamesWhatIsWrong) {
 // run ends with that error and is recorded with it, the first page and its bookmark stay, and
 // the next run completes the archive.
 TEST_F(IngesterTest, AnArchiveFailureEndsTheRunKeepingThePagesStoredBeforeIt) {
-  testing::ArchiveFailurePlan plan;
-  plan.call = testing::ArchiveCall::StorePage;
-  plan.nth = 2;
-  plan.code = ErrorCode::busy;
-  plan.message = path_ + ": cannot store: database is locked";
-  archive_ = std::make_unique<testing::FailingArchive>(std::move(archive_), plan);
-
-  const IngestResult failed = ingest();
-  ASSERT_TRUE(failed.fatal_error);
-  EXPECT_EQ(failed.fatal_error->code, ErrorCode::busy);
-  EXPECT_EQ(failed.fatal_error->message, plan.message);
+  const std::string message = path_ + ": cannot store: database is locked";
+  const IngestResult failed = ingest_failing_busy(testing::ArchiveCall::StorePage, 2, message);
   EXPECT_EQ(failed.counts.records_new, 2);  // the first page, of 2
 
   {
@@ -463,7 +473,7 @@ TEST_F(IngesterTest, AnArchiveFailureEndsTheRunKeepingThePagesStoredBeforeIt) {
     EXPECT_EQ(run.getColumn(0).getString(), "ingest");
     EXPECT_FALSE(run.getColumn(1).isNull());
     EXPECT_EQ(run.getColumn(2).getInt64(), 2);
-    EXPECT_NE(run.getColumn(3).getString().find(plan.message), std::string::npos);
+    EXPECT_NE(run.getColumn(3).getString().find(message), std::string::npos);
     EXPECT_EQ(db.execAndGet("SELECT count(DISTINCT record_id) FROM representations").getInt64(), 2);
     EXPECT_EQ(db.execAndGet("SELECT count(*) FROM ingest_bookmarks").getInt64(), 1);
   }
@@ -478,6 +488,115 @@ TEST_F(IngesterTest, AStoppedRunEndsWithTheStoppedCode) {
       ingest(3, [](IngestOptions& options) { options.stop = [] { return true; }; });
   ASSERT_TRUE(result.fatal_error);
   EXPECT_EQ(result.fatal_error->code, ErrorCode::stopped);
+}
+
+}  // namespace
+}  // namespace emarchive::ingest
+
+namespace emarchive::ingest {
+namespace {
+
+class IngesterObservationTest : public ::testing::Test, protected Ingestion {
+ protected:
+  std::int64_t scalar(const std::string& sql) {
+    SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    return db.execAndGet(sql).getInt64();
+  }
+};
+
+TEST_F(IngesterObservationTest, ArchivesWhatMonitoringToolsReadAndSkipsWhatEmDoesNotServe) {
+  const IngestResult result = ingest();
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
+  EXPECT_TRUE(result.errors.empty());
+
+  for (std::string_view resource :
+       {"/api/reports/summary/overview", "/api/reports/summary/vms_overview",
+        "/api/reports/summary/job_statistics", "/api/reports/summary/repository",
+        "/api/repositories", "/api/repositories?format=Entity", "/api/agents/discoveredComputers",
+        "/api/agents/jobs"}) {
+    auto latest = archive_->latest_observation(resource);
+    ASSERT_TRUE(latest) << latest.error().message;
+    ASSERT_TRUE(*latest) << resource;
+    EXPECT_EQ((*latest)->source, em_.base_url()) << resource;
+    EXPECT_EQ((*latest)->observed_at, "2026-11-27T12:00:00Z") << resource;
+  }
+  auto overview = archive_->latest_observation("/api/reports/summary/overview");
+  EXPECT_NE((*overview)->document.find("<FailedVmLastestStates>1</FailedVmLastestStates>"),
+            std::string::npos);
+  // Hrefs are kept without EM's origin, as for every record.
+  auto repositories = archive_->latest_observation("/api/repositories");
+  EXPECT_NE((*repositories)
+                ->document.find("Href=\"/api/repositories/7c2d9e41-5a3b-4c8d-9e0f-1a2b3c4d5e61\""),
+            std::string::npos);
+  EXPECT_EQ((*repositories)->document.find("vbem-fake01"), std::string::npos);
+
+  // This EM has no file-share jobs: noted in the log, not a failure, nothing made up.
+  auto nas = archive_->latest_observation("/api/nas/jobs");
+  ASSERT_TRUE(nas);
+  EXPECT_FALSE(*nas);
+  EXPECT_TRUE(std::any_of(log_.begin(), log_.end(), [](const std::string& line) {
+    return line.find("/api/nas/jobs: 404") != std::string::npos &&
+           line.find("not observed") != std::string::npos;
+  })) << ::testing::PrintToString(log_);
+}
+
+TEST_F(IngesterObservationTest, AnUnchangedAnswerIsNoNewRevision) {
+  ASSERT_FALSE(ingest().fatal_error);
+  ASSERT_FALSE(ingest().fatal_error);
+  EXPECT_EQ(scalar("SELECT count(*) FROM observations"), 8);
+
+  // On day 2 the overview, the repository report and the repository entities changed.
+  history_.day = 2;
+  ASSERT_FALSE(ingest().fatal_error);
+  EXPECT_EQ(scalar("SELECT count(*) FROM observations"), 11);
+  EXPECT_EQ(scalar("SELECT count(*) FROM observations WHERE revision = 2 AND resource IN "
+                   "('/api/reports/summary/overview', '/api/reports/summary/repository', "
+                   "'/api/repositories?format=Entity')"),
+            3);
+  // Charted over time: failed VMs went from 1 to 0; the primary repository's free space fell.
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("SELECT group_concat(value, ',') FROM (SELECT c.value "
+                            "FROM observed_counters c JOIN observations o "
+                            "ON o.id = c.observation_id WHERE c.name = 'FailedVmLastestStates' "
+                            "ORDER BY o.revision)")
+                  .getString(),
+              "1,0");
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM observed_repositories r "
+                   "JOIN observations o ON o.id = r.observation_id "
+                   "WHERE o.resource = '/api/reports/summary/repository' "
+                   "AND r.name = 'Contoso Primary (ReFS)'"),
+            2);
+  EXPECT_EQ(scalar("SELECT r.free_space FROM observed_repositories r "
+                   "JOIN observations o ON o.id = r.observation_id "
+                   "WHERE o.resource = '/api/reports/summary/repository' AND o.revision = 2 "
+                   "AND r.name = 'Contoso Primary (ReFS)'"),
+            1374389534720);
+}
+
+TEST_F(IngesterObservationTest, ADocumentThatDoesNotParseIsRejectedAndTheRestObserved) {
+  history_.fault = [](const FakeRequest& request) -> std::optional<FakeResponse> {
+    if (request.target != "/api/reports/summary/overview") return std::nullopt;
+    return FakeResponse::xml(200, "<OverviewReportFrame xmlns=\"http://www.veeam.com/ent/v1.0\">");
+  };
+  const IngestResult result = ingest();
+  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
+  EXPECT_EQ(result.counts.rejected, 1);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].rfind(em_.base_url() + "/api/reports/summary/overview: malformed", 0),
+            0u)
+      << result.errors[0];
+  EXPECT_EQ(scalar("SELECT count(*) FROM observations"), 7);
+}
+
+TEST_F(IngesterObservationTest, AnArchiveFailingToStoreOneEndsTheRunLikeAPage) {
+  const IngestResult failed = ingest_failing_busy(testing::ArchiveCall::Observe, 3,
+                                                  path_ + ": cannot store the observation: locked");
+  // The sessions and the observations before it stay; the run still logged off.
+  EXPECT_EQ(failed.counts.records_new, 11);
+  EXPECT_EQ(scalar("SELECT count(*) FROM observations"), 2);
+  EXPECT_EQ(logon_.logoffs(), 1);
 }
 
 }  // namespace

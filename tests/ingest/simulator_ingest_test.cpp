@@ -16,6 +16,7 @@
 #include "ingest/em_client.h"
 #include "ingest/http_client.h"
 #include "ingest/ingester.h"
+#include "storage/observation_document.h"
 #include "tests/support/fake_em_history.h"
 #include "tests/support/simulated_em.h"
 #include "tests/support/test_data.h"
@@ -191,6 +192,19 @@ TEST_F(SimulatorIngestTest, LogsOnAgainWhenTheSimulatorExpiresTheToken) {
   EXPECT_TRUE(expired);
   EXPECT_EQ(logons_, 2);
   expect_archive_holds(simulator_records(start_));
+}
+
+TEST_F(SimulatorIngestTest, ObservesWhatTheSimulatorObserves) {
+  ASSERT_FALSE(ingest().fatal_error);
+  auto simulated = storage::Archive::open(em_.db_path().string());
+  ASSERT_TRUE(simulated) << simulated.error().message;
+  for (std::string_view resource : storage::kObservedResources) {
+    auto served = (*simulated)->latest_observation(resource);
+    auto ingested = archive_->latest_observation(resource);
+    ASSERT_TRUE(served && *served && ingested && *ingested) << resource;
+    EXPECT_EQ((*ingested)->document, (*served)->document) << resource;
+    EXPECT_EQ((*ingested)->source, em_.base_url()) << resource;
+  }
 }
 
 }  // namespace

@@ -83,4 +83,16 @@ Expected<std::int64_t> FailingArchive::revision_count(std::string_view uid, Form
   return inner_->revision_count(uid, form);
 }
 
+Expected<storage::StoreOutcome> FailingArchive::observe(const storage::Observation& observation,
+                                                        std::int64_t run_id) {
+  if (auto error = fail(ArchiveCall::Observe)) return *error;
+  return inner_->observe(observation, run_id);
+}
+
+Expected<std::optional<storage::Observation>> FailingArchive::latest_observation(
+    std::string_view resource) {
+  if (auto error = fail(ArchiveCall::LatestObservation)) return *error;
+  return inner_->latest_observation(resource);
+}
+
 }  // namespace emarchive::testing

@@ -24,6 +24,8 @@ enum class ArchiveCall {
   Load,
   Query,
   RevisionCount,
+  Observe,
+  LatestObservation,
 };
 
 struct ArchiveFailurePlan {
@@ -65,6 +67,10 @@ class FailingArchive final : public storage::Archive {
   Expected<std::optional<Record>> load(std::string_view uid) override;
   Expected<storage::RecordPage> query(const storage::RecordQuery& query) override;
   Expected<std::int64_t> revision_count(std::string_view uid, Form form) override;
+  Expected<storage::StoreOutcome> observe(const storage::Observation& observation,
+                                          std::int64_t run_id) override;
+  Expected<std::optional<storage::Observation>> latest_observation(
+      std::string_view resource) override;
 
  private:
   // Counts this call; the planned failure if it is the planned one.

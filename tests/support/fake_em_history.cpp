@@ -163,6 +163,34 @@ FakeResponse query(int day, const std::function<bool(std::string_view)>& hidden,
   return FakeResponse::xml(200, body);
 }
 
+// The resources monitoring tools read, by path and whether the entity form was asked for, and
+// the file of observed/ that holds EM's answer; a day's own file, else day 1's. This EM has no
+// file-share jobs (/api/nas/jobs is a 404, as on an EM before file-share backup).
+std::optional<FakeResponse> observed(int day, std::string_view path, bool entity) {
+  struct Observed {
+    std::string_view path;
+    bool entity;
+    std::string_view file;
+  };
+  static constexpr Observed kObserved[] = {
+      {"/api/reports/summary/overview", false, "overview.xml"},
+      {"/api/reports/summary/vms_overview", false, "vms_overview.xml"},
+      {"/api/reports/summary/job_statistics", false, "job_statistics.xml"},
+      {"/api/reports/summary/repository", false, "repository_report.xml"},
+      {"/api/repositories", false, "repositories.xml"},
+      {"/api/repositories", true, "repositories_entities.xml"},
+      {"/api/agents/discoveredComputers", false, "discovered_computers.xml"},
+      {"/api/agents/jobs", false, "agent_jobs.xml"},
+  };
+  for (const Observed& o : kObserved) {
+    if (o.path != path || o.entity != entity) continue;
+    std::filesystem::path file = fake_em_data("observed/day" + std::to_string(day)) / o.file;
+    if (!std::filesystem::exists(file)) file = fake_em_data("observed/day1") / o.file;
+    return FakeResponse::xml(200, read_file(file));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::filesystem::path fake_em_data(std::string_view name) {
@@ -178,7 +206,9 @@ FakeResponse FakeHistory::answer(const FakeRequest& request) const {
   if (request.method != "GET") return FakeResponse::xml(405, "");
   if (url->path() == "/api/query") return query(day, hidden, *url);
   auto format = url->params().find("format");
-  if (format == url->params().end() || (*format).value != "Entity") {
+  const bool entity = format != url->params().end() && (*format).value == "Entity";
+  if (auto answer = observed(day, url->path(), entity)) return *answer;
+  if (!entity) {
     return FakeResponse::xml(404, "");
   }
   for (const Entity& entity : holdings(day, "", hidden)) {

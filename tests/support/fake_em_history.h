@@ -12,6 +12,9 @@
 //          restore or replica sessions. <Type>_*.xml files hold what the query service lists.
 //   run2/  day 2: session 5 finished, a new session 6, session 3 finished; session 2 deleted
 //          (404, and no longer listed); everything else as on day 1.
+//   observed/day1, day2  what monitoring tools read: the summary reports, /repositories (both
+//          forms), discovered computers, agent jobs; on day 2 the overview, the repository report
+//          and the repository entities changed, the rest is as on day 1; /api/nas/jobs is a 404.
 
 #include <atomic>
 #include <filesystem>
