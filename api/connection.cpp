@@ -212,7 +212,8 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
                        if (ec) return self->end_stream(ec);
                        self->streamed_ += self->chunk_.size();
                        self->chunk_.clear();
-                       if (self->stream_more_) self->stream_more_ = self->stream_body_(self->chunk_);
+                       if (self->stream_more_)
+                         self->stream_more_ = self->stream_body_(self->chunk_);
                        self->write_part();
                      });
   }
@@ -243,8 +244,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     std::snprintf(duration.data(), duration.size(), "%.1fms", ms);
     context_.log.write(remote_ + " " + method_ + " " + target_ + " " +
                        std::to_string(response_.result_int()) + " " +
-                       std::to_string(response_.body().size() + streamed_) + " " +
-                       duration.data());
+                       std::to_string(response_.body().size() + streamed_) + " " + duration.data());
   }
 
   void do_close() {

@@ -51,9 +51,8 @@ Status collect_unlisted(const QueryType& type, const FilterNode& node,
   const QueryField* field = find_query_field(type, node.field);
   if (!field) return Ok{};
   const auto listed = listed_values(*field);
-  if (listed.empty() || std::any_of(listed.begin(), listed.end(), [&](std::string_view v) {
-        return iequals(v, node.value);
-      })) {
+  if (listed.empty() || std::any_of(listed.begin(), listed.end(),
+                                    [&](std::string_view v) { return iequals(v, node.value); })) {
     return Ok{};
   }
   FilterNode equal = node;

@@ -25,8 +25,8 @@ inline constexpr std::int64_t kDefaultPageSize = 100;  // what EM answers withou
 struct UnlistedValue {
   const QueryField* field = nullptr;
   std::string value;
-  std::size_t position = 0;         // 0-based offset of the comparison in the filter text
-  storage::CompiledFilter filter;   // `field == value` over the query's type
+  std::size_t position = 0;        // 0-based offset of the comparison in the filter text
+  storage::CompiledFilter filter;  // `field == value` over the query's type
 };
 
 struct QueryRequest {
@@ -34,7 +34,7 @@ struct QueryRequest {
   Form form = Form::Reference;  // format=References (default) or Entities
   std::int64_t page = 1;        // 1-based
   std::int64_t page_size = kDefaultPageSize;
-  storage::RecordQuery query;  // with offset and limit of the page
+  storage::RecordQuery query;                  // with offset and limit of the page
   std::vector<UnlistedValue> unlisted_values;  // in the filter's order
 };
 

@@ -73,10 +73,9 @@ struct Listing {
 constexpr std::int64_t kStreamedPageSize = 1000;
 constexpr std::int64_t kStreamBatch = 500;
 
-
 // One record of a QueryResult page as its document holds it: XML, or JSON when `json`.
-void append_page_record(std::string& out, Form form, const Record& record,
-                        std::string_view origin, bool json) {
+void append_page_record(std::string& out, Form form, const Record& record, std::string_view origin,
+                        bool json) {
   std::string xml;
   if (form == Form::Entity) {
     append_entity(xml, record, origin, false);
@@ -282,20 +281,20 @@ class Resources {
     count.limit = 0;
     auto counted = archive.query(count);
     if (!counted) return unavailable(counted.error());
-    const QueryResultContent empty{parsed.type->kind, parsed.form, {},
-                                   paging(request, parsed, counted->total)};
+    const QueryResultContent empty{
+        parsed.type->kind, parsed.form, {}, paging(request, parsed, counted->total)};
     PageFrame frame = page_frame(empty, request.origin, request.wants_json);
     ApiResponse response = xml(std::move(frame.head));
     if (request.wants_json) response.content_type = kJsonContentType;
-    response.stream = PageStream{pool_,
-                                 options_.error_log,
-                                 parsed.query,
-                                 parsed.form,
-                                 request.origin,
-                                 request.wants_json,
-                                 std::move(frame.tail),
-                                 std::clamp<std::int64_t>(counted->total - parsed.query.offset, 0,
-                                                          parsed.page_size)};
+    response.stream = PageStream{
+        pool_,
+        options_.error_log,
+        parsed.query,
+        parsed.form,
+        request.origin,
+        request.wants_json,
+        std::move(frame.tail),
+        std::clamp<std::int64_t>(counted->total - parsed.query.offset, 0, parsed.page_size)};
     return response;
   }
 
@@ -328,7 +327,8 @@ class Resources {
       // Fewer than counted: deleted meanwhile; the page ends early but stays a document.
       if (page->records.empty()) remaining = 0;
       for (Record& record : page->records) {
-        if (form == Form::Reference && !record.reference) record.reference = derive_reference(record);
+        if (form == Form::Reference && !record.reference)
+          record.reference = derive_reference(record);
         if (json && !first) out += ',';
         first = false;
         append_page_record(out, form, record, origin, json);

@@ -134,9 +134,9 @@ void convert_to_json(ApiResponse& api) {
   auto json = render_json(api.body);
   if (!json) {
     // Only a bug in a renderer gets here; the Error document converts.
-    api = error_response(http::status::internal_server_error,
-                         "internal error: cannot convert the answer to JSON: " +
-                             json.error().message);
+    api = error_response(
+        http::status::internal_server_error,
+        "internal error: cannot convert the answer to JSON: " + json.error().message);
     json = render_json(api.body);
     if (!json) return;
   }

@@ -20,8 +20,8 @@ constexpr std::array<std::string_view, 3> kTaskStates = {"InProgress", "Pending"
 // JobType values EM 13.x documents for job sessions and jobs (docs/EM-API.md, section 5), and
 // a restore session's (its query field is Type).
 constexpr std::array<std::string_view, 8> kJobTypes = {
-    "Backup",         "BackupCopy",      "ImmediateBackupCopy", "ImmediateBackupCopyWorker",
-    "AgentBackup",    "AgentManagement", "NasBackup",           "Replica"};
+    "Backup",      "BackupCopy",      "ImmediateBackupCopy", "ImmediateBackupCopyWorker",
+    "AgentBackup", "AgentManagement", "NasBackup",           "Replica"};
 constexpr std::array<std::string_view, 2> kRestoreTypes = {"FileLevelRestore", "RestoreVm"};
 
 constexpr QueryField kUid{"UID", S::Uid, V::Uid};

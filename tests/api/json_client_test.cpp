@@ -85,8 +85,9 @@ class JsonClient {
         origin_("http://127.0.0.1:" + std::to_string(port)) {}
 
   json::value logon(std::string_view target = "/api/sessionMngr/?v=latest") {
-    HttpReply reply = http_.post(target, {{"Accept", "application/json"},
-                                          {"Authorization", testing::basic_authorization("u", "p")}});
+    HttpReply reply =
+        http_.post(target, {{"Accept", "application/json"},
+                            {"Authorization", testing::basic_authorization("u", "p")}});
     EXPECT_EQ(reply.status, 201u) << reply.error << reply.body;
     EXPECT_EQ(reply.header("Content-Type"), kJson);
     json::value session = parse_json(reply);
@@ -290,8 +291,8 @@ TEST_F(JsonClientTest, TakesNamesInAnyLetterCaseAndRepeatedSlashes) {
       {"/api/Jobs?format=Entity", "/api/jobs?format=Entity"},
       {"/api/QuerySvc", "/api/querySvc"},
       {"/API//backupsessions//", "/api/backupSessions"},
-      {"/api/BackupSessions/" + session + "/TaskSessions", "/api/backupSessions/" + session +
-                                                              "/taskSessions"},
+      {"/api/BackupSessions/" + session + "/TaskSessions",
+       "/api/backupSessions/" + session + "/taskSessions"},
       {"/api//logonSessions", "/api/logonSessions"},
   };
   for (const auto& [odd, canonical] : same) {
@@ -327,7 +328,8 @@ TEST_F(JsonClientTest, AnEnumValueNeitherDocumentedNorArchivedIs400) {
         << error.at("Message");
   }
   // Documented values in any case, and values the archive holds (a newer EM's), are allowed.
-  for (const std::string filter : {"Result%3D%3Dfailed", "State%3D%3DSTOPPED", "JobType%3D%3DNasBackup"}) {
+  for (const std::string filter :
+       {"Result%3D%3Dfailed", "State%3D%3DSTOPPED", "JobType%3D%3DNasBackup"}) {
     EXPECT_EQ(client.get("/api/query?type=BackupJobSession&filter=" + filter).status, 200u)
         << filter;
   }
@@ -362,8 +364,7 @@ TEST_F(JsonClientTest, PythonsJsonModuleReadsWhatIsServed) {
   int n = 0;
   for (const std::string target :
        {"/api/", "/api/logonSessions", "/api/backupTaskSessions?format=Entity", "/api/jobs",
-        "/api/query?type=BackupTaskSession&format=Entities&pageSize=3000",
-        "/api/noSuchThing"}) {
+        "/api/query?type=BackupTaskSession&format=Entities&pageSize=3000", "/api/noSuchThing"}) {
     const auto file = dir / ("body" + std::to_string(n++) + ".json");
     std::ofstream(file, std::ios::binary) << client.get(target).body;
     // json.loads of a decoded str: the strictest reading (it refuses a byte order mark).
@@ -390,8 +391,8 @@ TEST(LargePageTest, ServesTwentyThousandRecordsInFlatMemory) {
   // About 24,000 task sessions.
   testing::SimulatedEm em(sim::HistoryOptions{.days = 75, .jobs = 8, .vms = 400},
                           testing::at("2026-06-15T22:30:00Z"));
-  testing::CliProcess serve({"serve", "--db", em.db_path().string(), "--listen", "127.0.0.1:0",
-                             "--threads", "1"});
+  testing::CliProcess serve(
+      {"serve", "--db", em.db_path().string(), "--listen", "127.0.0.1:0", "--threads", "1"});
   std::smatch m;
   const std::string started = serve.wait_for_line("emarchive serve:");
   ASSERT_TRUE(std::regex_search(started, m, std::regex(R"(127\.0\.0\.1:(\d+)/api/)")))
@@ -405,11 +406,10 @@ TEST(LargePageTest, ServesTwentyThousandRecordsInFlatMemory) {
   const std::string query = "/api/query?type=BackupTaskSession&format=Entities&pageSize=";
   for (int page = 1; page <= 10; ++page) {
     ASSERT_EQ(client.get(query + "2000&page=" + std::to_string(page)).status, 200u);
-    ASSERT_EQ(client
-                  .get(query + "2000&page=" + std::to_string(page),
-                       {{"Accept", "application/json"}})
-                  .status,
-              200u);
+    ASSERT_EQ(
+        client.get(query + "2000&page=" + std::to_string(page), {{"Accept", "application/json"}})
+            .status,
+        200u);
   }
   const long before = peak_rss_kb(serve.pid());
   ASSERT_GT(before, 0);
@@ -431,8 +431,8 @@ TEST(LargePageTest, ServesTwentyThousandRecordsInFlatMemory) {
                           .at("BackupTaskSessions"))
                 .size(),
             20000u);
-  EXPECT_LT(after - before, 4 * 1024) << "peak RSS before " << before << " kB, after " << after
-                                      << " kB";
+  EXPECT_LT(after - before, 4 * 1024)
+      << "peak RSS before " << before << " kB, after " << after << " kB";
 }
 
 }  // namespace
