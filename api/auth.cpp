@@ -85,14 +85,14 @@ std::variant<Logon, Denial> Authenticator::logon(std::string_view authorization)
   if (users_ && !users_->verify(credentials->user, credentials->password)) {
     return Denial{http::status::unauthorized, "wrong user name or password"};
   }
-  auto token_bytes = random_bytes(16);
   auto id_bytes = random_bytes(16);
-  if (!token_bytes || !id_bytes) {
+  if (!id_bytes) {
     return Denial{http::status::internal_server_error,
                   "cannot create a logon session: the random generator failed"};
   }
-  Logon result{base64_encode(*token_bytes),
-               LogonSession{format_guid(std::move(*id_bytes)), std::move(credentials->user)}};
+  std::string session_id = format_guid(std::move(*id_bytes));
+  Logon result{base64_encode(session_id),
+               LogonSession{std::move(session_id), std::move(credentials->user)}};
 
   std::lock_guard lock(mutex_);
   const auto now = clock_();

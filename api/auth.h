@@ -1,9 +1,12 @@
 #pragma once
 // Logon emulation: who is logged on, with which token, until when (docs/EM-API.md, section 3).
 //
-// A logon checks Basic credentials and opens a logon session: a GUID (SessionId, in Hrefs) and a
-// separate secret token (X-RestSvcSessionId). Every later request presents the token; a session
-// idle for 15 minutes expires, as on EM. Three modes:
+// A logon checks Basic credentials and opens a logon session: a random GUID (SessionId, in the
+// LogonSession body and Hrefs) whose token (X-RestSvcSessionId) is the base64 of the SessionId's
+// text, as EM issues them (its documentation's examples decode to the session's GUID); a client
+// that reads SessionId from the body and sends base64(SessionId) is therefore logged on. Every
+// later request presents the token; a session idle for 15 minutes expires, as on EM. The
+// SessionId is thus as secret as the token: only the session's own user is shown it. Modes:
 //   - users (a users file given): credentials are checked and requests need a live token;
 //   - any credentials, token required (no users file, tokens required; `emarchive simulate`):
 //     any credentials log on, and requests need a live token, so that a client that forgets to
@@ -52,7 +55,7 @@ struct Denial {
 };
 
 struct Logon {
-  std::string token;  // base64 of 16 random bytes, e.g. "OsU6RL7OGkGKrPBGxKxURw=="
+  std::string token;  // base64 of session.session_id, e.g. "NDRmMWQxNzAtNmFiNi00ZTNkLTgz..."
   LogonSession session;
 };
 

@@ -147,7 +147,9 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
                              std::to_string(context_.limits.max_connections) + "); retry later",
                          request.version());
     } else {
-      response_ = context_.router.route(request, info_);
+      RoutedResponse routed = context_.router.route_streamed(request, info_);
+      response_ = std::move(routed.message);
+      stream_body_ = std::move(routed.stream);
     }
     if (draining_ || context_.registry.draining()) response_.keep_alive(false);
     if (context_.limits.response_delay.count() == 0) return do_write();
@@ -175,6 +177,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   }
 
   void do_write() {
+    if (stream_body_) return write_stream_head();
     // Beast's timer covers the whole write: allow the timeout plus one second per MB, so a large
     // page to a slow client is not cut off while a stalled one still is.
     const auto body = response_.body().size();
@@ -183,10 +186,55 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
                       beast::bind_front_handler(&Connection::on_write, this->shared_from_this()));
   }
 
+  // A streamed body (ApiResponse::stream): the header, then each part as a chunk as the stream
+  // produces it, so only one part is held at a time.
+  void write_stream_head() {
+    chunk_ = std::move(response_.body());
+    response_.body().clear();
+    stream_more_ = true;
+    stream_head_.emplace(response_.base());
+    stream_serializer_.emplace(*stream_head_);
+    lowest().expires_after(context_.limits.read_timeout);
+    http::async_write_header(stream_, *stream_serializer_,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (ec) return self->end_stream(ec);
+                               self->write_part();
+                             });
+  }
+
+  void write_part() {
+    while (chunk_.empty() && stream_more_) stream_more_ = stream_body_(chunk_);
+    lowest().expires_after(context_.limits.read_timeout +
+                           std::chrono::seconds(chunk_.size() / 1'000'000));
+    auto self = this->shared_from_this();
+    if (chunk_.empty()) {
+      return net::async_write(stream_, http::make_chunk_last(),
+                              [self](beast::error_code ec, std::size_t) { self->end_stream(ec); });
+    }
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     [self](beast::error_code ec, std::size_t) {
+                       if (ec) return self->end_stream(ec);
+                       self->streamed_ += self->chunk_.size();
+                       self->chunk_.clear();
+                       if (self->stream_more_)
+                         self->stream_more_ = self->stream_body_(self->chunk_);
+                       self->write_part();
+                     });
+  }
+
+  void end_stream(beast::error_code ec) {
+    stream_body_ = nullptr;
+    stream_serializer_.reset();
+    stream_head_.reset();
+    chunk_ = {};
+    on_write(ec, 0);
+  }
+
   void on_write(beast::error_code ec, std::size_t) {
     log_request();
     const bool keep_alive = response_.keep_alive();
     response_ = {};
+    streamed_ = 0;
     if (ec) return;
     if (!keep_alive || draining_) return do_close();
     do_read();
@@ -200,7 +248,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     std::snprintf(duration.data(), duration.size(), "%.1fms", ms);
     context_.log.write(remote_ + " " + method_ + " " + target_ + " " +
                        std::to_string(response_.result_int()) + " " +
-                       std::to_string(response_.body().size()) + " " + duration.data());
+                       std::to_string(response_.body().size() + streamed_) + " " + duration.data());
   }
 
   void do_close() {
@@ -249,6 +297,14 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   std::optional<http::request_parser<http::string_body>> parser_;
   net::steady_timer delay_{stream_.get_executor()};  // ServerOptions::response_delay
   http::response<http::string_body> response_;
+  // A streamed response (see write_stream_head): what produces the body, the header as sent,
+  // the part being written, whether the stream has more, and the bytes sent so far.
+  BodyStream stream_body_;
+  std::optional<http::response<http::empty_body>> stream_head_;
+  std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
+  std::string chunk_;
+  bool stream_more_ = false;
+  std::size_t streamed_ = 0;
   State state_ = State::starting;
   bool draining_ = false;
   bool linger_ = false;

@@ -1,5 +1,6 @@
 #include "api/query_request.h"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -35,6 +36,31 @@ Expected<std::int64_t> positive(const Params& params, std::string_view name, std
     return invalid(std::string(name) + ": '" + *text + "' is not a positive integer");
   }
   return v;
+}
+
+// The comparisons in `node` of a listed field with a value outside its list.
+Status collect_unlisted(const QueryType& type, const FilterNode& node,
+                        std::vector<UnlistedValue>& out) {
+  for (const FilterNode& child : node.children) {
+    if (auto status = collect_unlisted(type, child, out); !status) return status;
+  }
+  if (node.type != FilterNode::Type::Compare ||
+      (node.op != CompareOp::Equal && node.op != CompareOp::NotEqual)) {
+    return Ok{};
+  }
+  const QueryField* field = find_query_field(type, node.field);
+  if (!field) return Ok{};
+  const auto listed = listed_values(*field);
+  if (listed.empty() || std::any_of(listed.begin(), listed.end(),
+                                    [&](std::string_view v) { return iequals(v, node.value); })) {
+    return Ok{};
+  }
+  FilterNode equal = node;
+  equal.op = CompareOp::Equal;
+  auto compiled = storage::compile_filter(type, equal);
+  if (!compiled) return compiled.error();
+  out.push_back(UnlistedValue{field, node.value, node.position, std::move(*compiled)});
+  return Ok{};
 }
 
 }  // namespace
@@ -85,10 +111,6 @@ Expected<QueryRequest> parse_query_request(const Params& params) {
   if (!page_size) return page_size.error();
   auto page = positive(params, "page", 1);
   if (!page) return page.error();
-  if (*page_size > kMaxPageSize) {
-    return invalid("pageSize: " + std::to_string(*page_size) +
-                   " is more than this server's maximum " + std::to_string(kMaxPageSize));
-  }
   request.page_size = *page_size;
   request.page = *page;
   if (request.page - 1 > INT64_MAX / request.page_size) return invalid("page: too large");
@@ -101,6 +123,9 @@ Expected<QueryRequest> parse_query_request(const Params& params) {
     auto compiled = storage::compile_filter(*request.type, *parsed);
     if (!compiled) return compiled.error();
     request.query.filter = std::move(*compiled);
+    if (auto status = collect_unlisted(*request.type, *parsed, request.unlisted_values); !status) {
+      return status.error();
+    }
   }
   return request;
 }

@@ -16,16 +16,26 @@
 namespace emarchive::api {
 
 inline constexpr std::int64_t kDefaultPageSize = 100;  // what EM answers without pageSize
-// A page is built in memory on a server thread: larger pages are refused rather than letting one
-// request hold a thread and the whole table. (EM documents no maximum.)
-inline constexpr std::int64_t kMaxPageSize = 10000;
+// EM documents no maximum page size, and none is imposed: the HTTP query service streams large
+// pages (api/resources.cpp).
+
+// A comparison (== or !=) of a field whose values EM lists (listed_values: Result, State,
+// JobType...) with a value outside that list. It is a newer EM's value if archived records hold
+// it, else a typo; the caller, which has the archive, decides (a 400 listing the values).
+struct UnlistedValue {
+  const QueryField* field = nullptr;
+  std::string value;
+  std::size_t position = 0;        // 0-based offset of the comparison in the filter text
+  storage::CompiledFilter filter;  // `field == value` over the query's type
+};
 
 struct QueryRequest {
   const QueryType* type = nullptr;
   Form form = Form::Reference;  // format=References (default) or Entities
   std::int64_t page = 1;        // 1-based
   std::int64_t page_size = kDefaultPageSize;
-  storage::RecordQuery query;  // with offset and limit of the page
+  storage::RecordQuery query;                  // with offset and limit of the page
+  std::vector<UnlistedValue> unlisted_values;  // in the filter's order
 };
 
 // `params` as received (names case-insensitive; unknown names ignored, as EM does). Errors are

@@ -9,6 +9,7 @@
 // without including <ostream>.
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,13 +28,29 @@ struct ApiRequest {
   // scheme://host:port every Href in the response must carry: --public-url if set, otherwise the
   // scheme the server listens with and the request's Host header.
   std::string origin;
-  bool wants_json = false;  // Accept asks for application/json (not served yet: 406 from server)
+  // Accept prefers application/json. The router converts every XML answer to JSON itself
+  // (model/json_render.h); only a handler that streams (ApiResponse::stream) looks at this.
+  bool wants_json = false;
 };
+
+// A body produced piecewise, for answers too large to build at once (a query page of any size):
+// each call appends the next part to `out` (which the caller has emptied) and returns false once
+// the body is complete (the last call may append nothing). Called on a server thread, one call
+// at a time, possibly after the handler returned and between writes to the client; it must own
+// what it uses. An archive failure midway can only cut the body short (the status is sent): it
+// appends nothing more and returns false, so the client gets a document that does not parse,
+// and the server's log says why.
+using BodyStream = std::function<bool(std::string& out)>;
+
+inline constexpr std::string_view kJsonContentType = "application/json; charset=utf-8";
 
 struct ApiResponse {
   boost::beast::http::status status = boost::beast::http::status::ok;
   std::string body;  // an EM XML document, or an Error document for errors
   std::string content_type = "application/xml; charset=utf-8";
+  // When set, the body is `body` followed by what `stream` produces, sent chunked. The handler
+  // then writes the format itself (wants_json) and sets content_type to match.
+  BodyStream stream;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
 };
 

@@ -14,6 +14,7 @@
 #include "model/ascii.h"
 #include "model/codec.h"
 #include "model/href.h"
+#include "model/json_render.h"
 #include "model/reference.h"
 #include "model/xml_escape.h"
 
@@ -41,9 +42,10 @@ bool wants_entity(const ApiRequest& request) {
   return false;
 }
 
+// Collection and action names are matched in any letter case, as EM (IIS/WCF) matches them.
 std::optional<Kind> kind_of_collection(std::string_view collection) {
   for (const KindInfo& k : all_kinds()) {
-    if (k.collection == collection) return k.kind;
+    if (iequals(k.collection, collection)) return k.kind;
   }
   return std::nullopt;
 }
@@ -61,9 +63,60 @@ ApiResponse xml(std::string body) {
 // A collection: which records, and in what form the client asked for them.
 struct Listing {
   storage::RecordQuery query;
-  std::optional<std::string> parent_uid;  // must be archived, else 404
+  // Must be known to the archive, archived or as a stub that its children point to; else 404.
+  std::optional<std::string> parent_uid;
   Kind parent_kind = Kind::BackupJobSession;
 };
+
+// Query pages larger than this are streamed (ApiResponse::stream), read from the archive and
+// rendered kStreamBatch records at a time, so that a page of any size needs bounded memory.
+// Smaller pages are built whole and sent with a Content-Length.
+constexpr std::int64_t kStreamedPageSize = 1000;
+constexpr std::int64_t kStreamBatch = 500;
+
+// One record of a QueryResult page as its document holds it: XML, or JSON when `json`.
+void append_page_record(std::string& out, Form form, const Record& record, std::string_view origin,
+                        bool json) {
+  std::string xml;
+  if (form == Form::Entity) {
+    append_entity(xml, record, origin, false);
+  } else {
+    append_reference(xml, "Ref", record, origin, false);
+  }
+  if (!json) {
+    out += xml;
+    return;
+  }
+  // Our renderers write well-formed XML, so this converts; were it ever not so, the record is
+  // left out rather than the document broken.
+  if (auto converted = render_json(xml)) out += *converted;
+}
+
+// A QueryResult with no records, split where they go: the streamed page is head, the records,
+// tail. The empty document is rendered (and converted) by the same code as a whole page.
+struct PageFrame {
+  std::string head;
+  std::string tail;
+};
+
+PageFrame page_frame(const QueryResultContent& empty, std::string_view origin, bool json) {
+  std::string document = render_query_result(empty, origin);
+  if (json) {
+    auto converted = render_json(document);
+    document = converted ? std::move(*converted) : std::string();
+    // The record array is the document's first empty array: Refs and Entities come before
+    // Resources, Links and PagingInfo (whose Links are never empty).
+    const std::size_t at = document.find("[]");
+    return {document.substr(0, at + 1), document.substr(at + 1)};
+  }
+  // The first empty list element: <Refs />, or <Entities><BackupJobSessions />.
+  const std::string list = empty.form == Form::Reference
+                               ? std::string("Refs")
+                               : std::string(info(empty.kind).list_element);
+  const std::size_t at = document.find("<" + list + " />");
+  return {document.substr(0, at) + "<" + list + ">",
+          "</" + list + ">" + document.substr(at + list.size() + 4)};
+}
 
 class Resources {
  public:
@@ -72,7 +125,7 @@ class Resources {
 
   ApiResponse operator()(const ApiRequest& request) const {
     std::vector<std::string_view> parts = split_path(request.path);
-    if (parts.empty() || parts[0] != "api") return not_found(request);
+    if (parts.empty() || !iequals(parts[0], "api")) return not_found(request);
     parts.erase(parts.begin());
     if (parts.empty()) return not_found(request);
     if (request.method != http::verb::get) {
@@ -83,8 +136,8 @@ class Resources {
     if (auto observed = answer_observed(*pool_, request, parts, options_.error_log)) {
       return *std::move(observed);
     }
-    if (parts.size() == 1 && parts[0] == "query") return query_service(request);
-    if (parts.size() == 1 && parts[0] == "querySvc") return query_service_links(request);
+    if (parts.size() == 1 && iequals(parts[0], "query")) return query_service(request);
+    if (parts.size() == 1 && iequals(parts[0], "querySvc")) return query_service_links(request);
     if (auto listing = listing_for(parts)) return list(request, *listing);
     if (parts.size() == 2) {
       if (auto kind = kind_of_collection(parts[0])) return single(request, *kind, parts[1]);
@@ -101,25 +154,27 @@ class Resources {
       auto kind = kind_of_collection(parts[0]);
       if (!kind) return std::nullopt;
       l.query.kind = *kind;
-    } else if (parts.size() == 2 && parts[1] == "backupSessions" &&
-               (parts[0] == "agents" || parts[0] == "nas")) {
+    } else if (parts.size() == 2 && iequals(parts[1], "backupSessions") &&
+               (iequals(parts[0], "agents") || iequals(parts[0], "nas"))) {
       l.query.kind = Kind::BackupJobSession;
-      l.query.job_types = parts[0] == "agents"
+      l.query.job_types = iequals(parts[0], "agents")
                               ? std::vector<std::string>{"AgentBackup", "AgentManagement"}
                               : std::vector<std::string>{"NasBackup"};
     } else if (parts.size() == 3) {
       const std::string_view coll = parts[0], id = parts[1], child = parts[2];
-      if (coll == "backupSessions" && child == "taskSessions") {
+      if (iequals(coll, "backupSessions") && iequals(child, "taskSessions")) {
         l.query.kind = Kind::BackupTaskSession;
         l.parent_kind = Kind::BackupJobSession;
-      } else if (coll == "backupSessions" && child == "agentManagementSessions") {
+      } else if (iequals(coll, "backupSessions") && iequals(child, "agentManagementSessions")) {
         l.query.kind = Kind::BackupJobSession;
         l.parent_kind = Kind::BackupJobSession;
-      } else if (coll == "replicaSessions" && child == "replicaTaskSessions") {
+      } else if (iequals(coll, "replicaSessions") && iequals(child, "replicaTaskSessions")) {
         l.query.kind = Kind::ReplicaTaskSession;
         l.parent_kind = Kind::ReplicaJobSession;
-      } else if (coll == "jobs" && (child == "backupSessions" || child == "replicaSessions")) {
-        l.query.kind = child == "backupSessions" ? Kind::BackupJobSession : Kind::ReplicaJobSession;
+      } else if (iequals(coll, "jobs") &&
+                 (iequals(child, "backupSessions") || iequals(child, "replicaSessions"))) {
+        l.query.kind =
+            iequals(child, "backupSessions") ? Kind::BackupJobSession : Kind::ReplicaJobSession;
         l.parent_kind = Kind::Job;
       } else {
         return std::nullopt;
@@ -142,7 +197,15 @@ class Resources {
     if (listing.parent_uid) {
       auto parent = (*archive)->load(*listing.parent_uid);
       if (!parent) return unavailable(parent.error());
-      if (!*parent) return not_found(request);
+      if (!*parent) {
+        // Never archived itself: known (as a stub) when an archived child points to it, such
+        // as the job session of archived task sessions; otherwise never seen.
+        storage::RecordQuery children = listing.query;
+        children.limit = 0;
+        auto known = (*archive)->query(children);
+        if (!known) return unavailable(known.error());
+        if (known->total == 0) return not_found(request);
+      }
     }
     const bool entity = wants_entity(request);
     listing.query.entities_only = entity;
@@ -177,6 +240,8 @@ class Resources {
     if (!parsed) return error_response(http::status::bad_request, parsed.error().message);
     auto archive = pool_->acquire();
     if (!archive) return unavailable(archive.error());
+    if (auto refused = check_enum_values(**archive, *parsed)) return std::move(*refused);
+    if (parsed->page_size > kStreamedPageSize) return streamed_page(request, **archive, *parsed);
     auto page = (*archive)->query(parsed->query);
     if (!page) return unavailable(page.error());
     if (parsed->form == Form::Reference) with_references(page->records);
@@ -184,6 +249,105 @@ class Resources {
                                paging(request, *parsed, page->total)};
     return xml(render_query_result(content, request.origin));
   }
+
+  // A 400 for a comparison with an enum value neither EM's documentation nor the archive knows
+  // (Result==Failled would otherwise silently select nothing); nullopt when every value is known.
+  std::optional<ApiResponse> check_enum_values(storage::Archive& archive,
+                                               const QueryRequest& parsed) const {
+    for (const UnlistedValue& unlisted : parsed.unlisted_values) {
+      storage::RecordQuery in_archive;
+      in_archive.kind = parsed.type->kind;
+      in_archive.filter = unlisted.filter;
+      in_archive.limit = 0;
+      auto found = archive.query(in_archive);
+      if (!found) return unavailable(found.error());
+      if (found->total > 0) continue;
+      std::string allowed;
+      for (std::string_view value : listed_values(*unlisted.field)) {
+        allowed += allowed.empty() ? "" : ", ";
+        allowed += value;
+      }
+      return error_response(http::status::bad_request,
+                            "filter: at character " + std::to_string(unlisted.position + 1) +
+                                ": '" + unlisted.value + "' is not a " +
+                                std::string(unlisted.field->name) + " (allowed: " + allowed +
+                                ", or a value archived records have)");
+    }
+    return std::nullopt;
+  }
+
+  // A page too large to build at once: counted first (for PagingInfo), then sent in batches.
+  // The batches are separate reads, so a writer storing meanwhile can shift records across them
+  // (as between the pages of a smaller page size).
+  ApiResponse streamed_page(const ApiRequest& request, storage::Archive& archive,
+                            const QueryRequest& parsed) const {
+    storage::RecordQuery count = parsed.query;
+    count.limit = 0;
+    auto counted = archive.query(count);
+    if (!counted) return unavailable(counted.error());
+    const QueryResultContent empty{
+        parsed.type->kind, parsed.form, {}, paging(request, parsed, counted->total)};
+    PageFrame frame = page_frame(empty, request.origin, request.wants_json);
+    ApiResponse response = xml(std::move(frame.head));
+    if (request.wants_json) response.content_type = kJsonContentType;
+    response.stream = PageStream{
+        pool_,
+        options_.error_log,
+        parsed.query,
+        parsed.form,
+        request.origin,
+        request.wants_json,
+        std::move(frame.tail),
+        std::clamp<std::int64_t>(counted->total - parsed.query.offset, 0, parsed.page_size)};
+    return response;
+  }
+
+  // Produces a streamed page's records, kStreamBatch at a time, then the document's tail.
+  struct PageStream {
+    std::shared_ptr<ArchivePool> pool;
+    std::function<void(std::string_view)> error_log;
+    storage::RecordQuery query;  // offset: the next record
+    Form form;
+    std::string origin;
+    bool json;
+    std::string tail;
+    std::int64_t remaining;
+    bool first = true;
+
+    bool operator()(std::string& out) {
+      if (remaining > 0 && !next_batch(out)) return false;
+      if (remaining > 0) return true;
+      out += tail;
+      return false;
+    }
+
+    // Appends the next batch; false (the body cut short) when the archive fails.
+    bool next_batch(std::string& out) {
+      auto archive = pool->acquire();
+      if (!archive) return failed(archive.error());
+      query.limit = std::min(remaining, kStreamBatch);
+      auto page = (*archive)->query(query);
+      if (!page) return failed(page.error());
+      // Fewer than counted: deleted meanwhile; the page ends early but stays a document.
+      if (page->records.empty()) remaining = 0;
+      for (Record& record : page->records) {
+        if (form == Form::Reference && !record.reference)
+          record.reference = derive_reference(record);
+        if (json && !first) out += ',';
+        first = false;
+        append_page_record(out, form, record, origin, json);
+      }
+      const auto n = static_cast<std::int64_t>(page->records.size());
+      query.offset += n;
+      remaining -= n;
+      return true;
+    }
+
+    bool failed(const Error& error) const {
+      if (error_log) error_log("streaming a query page: " + error.message);
+      return false;
+    }
+  };
 
   ApiResponse query_service_links(const ApiRequest& request) const {
     // One preconfigured query per archived type, as EM's /querySvc advertises them.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <variant>
@@ -15,6 +16,7 @@
 #include "api/entry_point.h"
 #include "api/error_document.h"
 #include "api/logon_sessions.h"
+#include "model/json_render.h"
 
 namespace emarchive::api {
 namespace {
@@ -104,7 +106,11 @@ std::optional<ApiResponse> parse_target(std::string_view target, ApiRequest& api
                           "malformed request target: " + url.error().message());
   }
   api.target = std::string(target);
-  api.path = url->path();
+  // Repeated slashes are one, as EM's host treats them ("/api//sessionMngr/", which clients
+  // build by joining a base URL ending in '/' with a path starting with one).
+  for (char c : url->path()) {
+    if (c != '/' || !api.path.ends_with('/')) api.path += c;
+  }
   if (api.path.empty()) api.path = "/";
   // '+' is a space in a query, as HTML forms and most client libraries send it (and as EM's
   // ASP.NET host decodes it); a literal '+' arrives as %2B.
@@ -121,15 +127,60 @@ std::optional<ApiResponse> parse_target(std::string_view target, ApiRequest& api
   return std::nullopt;
 }
 
-http::response<http::string_body> to_http(ApiResponse api, unsigned version, bool keep_alive) {
-  http::response<http::string_body> response{api.status, version};
-  if (!api.body.empty()) response.set(http::field::content_type, api.content_type);
+// An XML answer as the JSON EM would send (model/json_render.h); a streamed answer is already
+// in the format asked for.
+void convert_to_json(ApiResponse& api) {
+  if (api.stream || api.body.empty() || !api.content_type.starts_with("application/xml")) return;
+  auto json = render_json(api.body);
+  if (!json) {
+    // Only a bug in a renderer gets here; the Error document converts.
+    api = error_response(
+        http::status::internal_server_error,
+        "internal error: cannot convert the answer to JSON: " + json.error().message);
+    json = render_json(api.body);
+    if (!json) return;
+  }
+  api.body = std::move(*json);
+  api.content_type = kJsonContentType;
+}
+
+RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& request) {
+  RoutedResponse routed{{api.status, request.version()}, std::move(api.stream)};
+  http::response<http::string_body>& response = routed.message;
+  if (!api.body.empty() || routed.stream) {
+    response.set(http::field::content_type, api.content_type);
+  }
   for (auto& [name, value] : api.headers) response.insert(name, value);
   response.body() = std::move(api.body);
-  response.keep_alive(keep_alive);
-  // A 204 must carry neither a body nor Content-Length (RFC 9110 8.6).
-  if (response.result() != http::status::no_content) response.prepare_payload();
-  return response;
+  response.keep_alive(request.keep_alive());
+  const bool head = request.method() == http::verb::head;
+  // HTTP/1.0 has no chunked encoding, and HEAD needs the length: produce the whole body (for
+  // HEAD only its size is kept, so memory stays bounded by one part).
+  if (routed.stream && (head || request.version() < 11)) {
+    std::string part;
+    std::uint64_t streamed = 0;
+    for (bool more = true; more;) {
+      part.clear();
+      more = routed.stream(part);
+      streamed += part.size();
+      if (!head) response.body() += part;
+    }
+    routed.stream = nullptr;
+    if (head) {
+      response.content_length(response.body().size() + streamed);
+      response.body().clear();
+      return routed;
+    }
+  }
+  if (routed.stream) {
+    response.chunked(true);
+  } else if (response.result() != http::status::no_content) {
+    // A 204 must carry neither a body nor Content-Length (RFC 9110 8.6).
+    response.prepare_payload();
+    // HEAD: the headers GET would send, Content-Length included, and no body.
+    if (head) response.body().clear();
+  }
+  return routed;
 }
 
 }  // namespace
@@ -137,22 +188,44 @@ http::response<http::string_body> to_http(ApiResponse api, unsigned version, boo
 Router::Router(Authenticator& auth, ResourceHandler resources, std::string public_url)
     : auth_(auth), resources_(std::move(resources)), public_url_(std::move(public_url)) {}
 
-http::response<http::string_body> Router::route(const http::request<http::string_body>& request,
-                                                const ConnectionInfo& connection) const {
+RoutedResponse Router::route_streamed(const http::request<http::string_body>& request,
+                                      const ConnectionInfo& connection) const {
+  const auto accept = request.find(http::field::accept);
+  const bool json = accept != request.end() && prefers_json(accept->value());
   ApiResponse api;
   try {
-    api = dispatch(request, connection);
+    api = dispatch(request, connection, json);
   } catch (const std::exception& e) {
     api = error_response(http::status::internal_server_error,
                          std::string("internal error: ") + e.what());
   }
-  return to_http(std::move(api), request.version(), request.keep_alive());
+  if (json) convert_to_json(api);
+  return to_http(std::move(api), request);
+}
+
+http::response<http::string_body> Router::route(const http::request<http::string_body>& request,
+                                                const ConnectionInfo& connection) const {
+  RoutedResponse routed = route_streamed(request, connection);
+  if (!routed.stream) return std::move(routed.message);
+  std::string part;
+  for (bool more = true; more;) {
+    part.clear();
+    more = routed.stream(part);
+    routed.message.body() += part;
+  }
+  routed.message.chunked(false);
+  routed.message.prepare_payload();
+  return std::move(routed.message);
 }
 
 ApiResponse Router::dispatch(const http::request<http::string_body>& request,
-                             const ConnectionInfo& connection) const {
+                             const ConnectionInfo& connection, bool wants_json) const {
   ApiRequest api;
-  api.method = request.method();
+  api.wants_json = wants_json;
+  // HEAD is answered as GET; to_http leaves the body out.
+  const http::verb method =
+      request.method() == http::verb::head ? http::verb::get : request.method();
+  api.method = method;
   if (auto error = parse_target(request.target(), api)) return std::move(*error);
   auto origin = origin_of(request, connection, public_url_);
   if (auto* error = std::get_if<ApiResponse>(&origin)) return std::move(*error);
@@ -162,17 +235,9 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
   if (!iequals(path, "/api") && !istarts_with(path, "/api/")) {
     return error_response(http::status::not_found, "no resource at " + api.path);
   }
-  const auto accept = request.find(http::field::accept);
-  api.wants_json = accept != request.end() && prefers_json(accept->value());
-  if (api.wants_json) {
-    return error_response(http::status::not_acceptable,
-                          "JSON is not served yet; ask for application/xml");
-  }
-
-  const http::verb method = request.method();
   path.remove_prefix(std::min<std::size_t>(path.size(), 5));  // "/api/"
   if (path.empty()) {
-    if (method != http::verb::get) return method_not_allowed("GET");
+    if (method != http::verb::get) return method_not_allowed("GET, HEAD");
     return entry_point_response(api);
   }
   if (iequals(path, "sessionMngr") || iequals(path, "sessionMngr/")) {
@@ -188,7 +253,7 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
   const auto& session = std::get<std::optional<LogonSession>>(caller);
 
   if (iequals(path, "logonSessions") || iequals(path, "logonSessions/")) {
-    if (method != http::verb::get) return method_not_allowed("GET");
+    if (method != http::verb::get) return method_not_allowed("GET, HEAD");
     return logon_sessions_response(auth_, api, session);
   }
   constexpr std::string_view kSessionPrefix = "logonSessions/";
@@ -197,10 +262,10 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
     const std::string_view id = path.substr(kSessionPrefix.size());
     if (method == http::verb::get) return logon_session_response(auth_, api, session, id);
     if (method == http::verb::delete_) return logoff_response(auth_, session, id);
-    return method_not_allowed("GET, DELETE");
+    return method_not_allowed("GET, HEAD, DELETE");
   }
 
-  if (method != http::verb::get) return method_not_allowed("GET");
+  if (method != http::verb::get) return method_not_allowed("GET, HEAD");
   return resources_(api);
 }
 

@@ -7,17 +7,19 @@
 //   1. target not origin-form or absolute-form, bad percent-encoding, or a NUL once decoded: 400;
 //      HTTP/1.1 without exactly one valid Host header: 400.
 //   2. path not /api or under /api/: 404.
-//   3. Accept preferring application/json: 406 for everything, the entry point and logon
-//      included. EM would answer JSON; emarchive does not serve it yet and says so, rather than
-//      send XML to a client that parses JSON. ResourceHandlers therefore never see
-//      wants_json == true today.
-//   4. GET /api/ (entry point) and POST /api/sessionMngr/ (logon): no token needed.
-//   5. anything else: the token (X-RestSvcSessionId cookie, else header) is checked (401 when
+//   3. GET /api/ (entry point) and POST /api/sessionMngr/ (logon, with or without ?v=): no
+//      token needed.
+//   4. anything else: the token (X-RestSvcSessionId cookie, else header) is checked (401 when
 //      refused), then /api/logonSessions[/{id}] is answered here and every other path goes to
 //      the ResourceHandler, GET only: every resource it serves is read-only, so other methods
-//      get 405 with Allow: GET before it is called.
+//      get 405 with Allow: GET, HEAD before it is called.
 // A method a known resource does not take gets 405 with an Allow header. Path segments are
-// matched case-insensitively, as EM (IIS/WCF) does.
+// matched case-insensitively, as EM (IIS/WCF) does, and repeated slashes count as one. HEAD is
+// answered wherever GET is, with GET's headers (Content-Length included) and no body.
+//
+// Every answer, errors included, is in the format Accept prefers (prefers_json): an XML answer
+// is converted to EM's JSON (model/json_render.h, docs/API.md "JSON") with Content-Type
+// application/json; charset=utf-8.
 
 #include <string>
 #include <string_view>
@@ -38,6 +40,11 @@ struct ConnectionInfo {
   std::string local_authority;
 };
 
+struct RoutedResponse {
+  boost::beast::http::response<boost::beast::http::string_body> message;
+  BodyStream stream;  // empty unless message is chunked
+};
+
 class Router {
  public:
   // `public_url` is "" or the result of normalize_public_url. `auth` must outlive the router.
@@ -45,13 +52,23 @@ class Router {
 
   // Never throws: an exception from the ResourceHandler (against its contract) becomes a 500
   // Error. The response's keep-alive follows the request's; Content-Length is set. Thread-safe.
+  // The whole body is in the message (a streamed one is produced here): for tests and callers
+  // that want one buffer.
   boost::beast::http::response<boost::beast::http::string_body> route(
+      const boost::beast::http::request<boost::beast::http::string_body>& request,
+      const ConnectionInfo& connection) const;
+
+  // As route(), but a large body (ApiResponse::stream) is left to the caller: the message is
+  // then chunked (Transfer-Encoding: chunked, no Content-Length), its body holds the first part,
+  // and `stream` produces the rest, to be sent as chunks. HTTP/1.0 requests and HEAD never get
+  // a stream (the body is produced here; for HEAD only its length is kept).
+  RoutedResponse route_streamed(
       const boost::beast::http::request<boost::beast::http::string_body>& request,
       const ConnectionInfo& connection) const;
 
  private:
   ApiResponse dispatch(const boost::beast::http::request<boost::beast::http::string_body>& request,
-                       const ConnectionInfo& connection) const;
+                       const ConnectionInfo& connection, bool wants_json) const;
 
   Authenticator& auth_;
   ResourceHandler resources_;

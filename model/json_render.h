@@ -1,7 +1,7 @@
 #pragma once
 // EM's JSON representation (what EM answers to `Accept: application/json`) of the XML documents
 // emarchive serves, derived from that XML so that both formats come from the same archived data.
-// docs/JSON.md states the mapping; in short:
+// docs/API.md ("JSON") states the mapping; in short:
 //
 // - a root's attributes and child elements become properties of one object, in EM's order:
 //   the element's own children (schema order) and attributes, then Name, UID, Links, Href, Type

@@ -17,6 +17,13 @@ constexpr std::array<std::string_view, 6> kJobStates = {"Starting", "Stopping", 
                                                         "Pausing",  "Resuming", "Stopped"};
 constexpr std::array<std::string_view, 3> kTaskStates = {"InProgress", "Pending", "Completed"};
 
+// JobType values EM 13.x documents for job sessions and jobs (docs/EM-API.md, section 5), and
+// a restore session's (its query field is Type).
+constexpr std::array<std::string_view, 8> kJobTypes = {
+    "Backup",      "BackupCopy",      "ImmediateBackupCopy", "ImmediateBackupCopyWorker",
+    "AgentBackup", "AgentManagement", "NasBackup",           "Replica"};
+constexpr std::array<std::string_view, 2> kRestoreTypes = {"FileLevelRestore", "RestoreVm"};
+
 constexpr QueryField kUid{"UID", S::Uid, V::Uid};
 constexpr QueryField kName{"Name", S::Name, V::Text};
 constexpr QueryField kCreationTime{"CreationTime", S::Field, V::Time, "CreationTimeUTC"};
@@ -33,7 +40,7 @@ constexpr QueryField kVmDisplayName{"VmDisplayName", S::VmDisplayName, V::Text};
 constexpr std::array kJobSessionFields = {
     kUid,
     kName,
-    QueryField{"JobType", S::Field, V::Text, "JobType"},
+    QueryField{"JobType", S::Field, V::Text, "JobType", {}, kJobTypes},
     kJobUid,
     kJobName,
     kCreationTime,
@@ -63,7 +70,7 @@ constexpr std::array kTaskSessionFields = {
 };
 
 constexpr std::array kRestoreSessionFields = {
-    kUid,           kName,      QueryField{"Type", S::Field, V::Text, "JobType"},
+    kUid,           kName,      QueryField{"Type", S::Field, V::Text, "JobType", {}, kRestoreTypes},
     kCreationTime,  kEndTime,   kJobState,
     kResult,        kServerUid, kServerName,
     kVmDisplayName,
@@ -74,7 +81,7 @@ constexpr std::array kJobFields = {
     kName,
     QueryField{"Description", S::Field, V::Text, "Description"},
     QueryField{"NextRun", S::Field, V::Time, "NextRun"},
-    QueryField{"JobType", S::Field, V::Text, "JobType"},
+    QueryField{"JobType", S::Field, V::Text, "JobType", {}, kJobTypes},
     QueryField{"Platform", S::Field, V::Text, "Platform"},
     QueryField{"ScheduleConfigured", S::Field, V::Boolean, "ScheduleConfigured"},
     QueryField{"ScheduleEnabled", S::Field, V::Boolean, "ScheduleEnabled"},
@@ -112,6 +119,10 @@ const QueryType* find_query_type(std::string_view name) {
     if (iequals(t.name, name)) return &t;
   }
   return nullptr;
+}
+
+std::span<const std::string_view> listed_values(const QueryField& field) {
+  return field.type == QueryValueType::Enum ? field.enum_order : field.documented_values;
 }
 
 const QueryField* find_query_field(const QueryType& type, std::string_view name) {

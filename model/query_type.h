@@ -42,7 +42,16 @@ struct QueryField {
   std::string_view element =
       {};  // for QuerySource::Field: the entity element, e.g. "CreationTimeUTC"
   std::span<const std::string_view> enum_order = {};
+  // A Text field whose values EM documents as an enum (JobType): the values it lists. Compared
+  // as text (newer EMs add values), but see listed_values.
+  std::span<const std::string_view> documented_values = {};
 };
+
+// The values EM documents for `field`: enum_order for an Enum field, else documented_values;
+// empty for a field of free values. A filter comparing such a field with a value outside this
+// list selects only what the archive holds with that value (a newer EM's), so a value neither
+// lists nor the archive holds is a typo the query service refuses (api/query_request.h).
+std::span<const std::string_view> listed_values(const QueryField& field);
 
 struct QueryType {
   std::string_view name;  // "BackupJobSession"

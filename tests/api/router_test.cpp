@@ -118,11 +118,11 @@ TEST_F(RouterTest, MethodNotAllowedNamesTheAllowedOnes) {
     std::string_view allow;
   };
   const Case cases[] = {
-      {http::verb::post, "/api/", "GET"},
+      {http::verb::post, "/api/", "GET, HEAD"},
       {http::verb::get, "/api/sessionMngr/?v=latest", "POST"},
-      {http::verb::put, "/api/logonSessions", "GET"},
-      {http::verb::post, "/api/logonSessions/0d5e8bc4-50a8-4f3c-a5b8-4c7e3b3ab8e1", "GET, DELETE"},
-      {http::verb::delete_, "/api/backupSessions", "GET"},
+      {http::verb::put, "/api/logonSessions", "GET, HEAD"},
+      {http::verb::post, "/api/logonSessions/0d5e8bc4-50a8-4f3c-a5b8-4c7e3b3ab8e1", "GET, HEAD, DELETE"},
+      {http::verb::delete_, "/api/backupSessions", "GET, HEAD"},
   };
   for (const Case& c : cases) {
     auto response = route(make_request(c.method, c.target));
@@ -137,14 +137,25 @@ TEST_F(RouterTest, MethodNotAllowedNamesTheAllowedOnes) {
   EXPECT_TRUE(seen_.empty());
 }
 
-TEST_F(RouterTest, RefusesJsonUntilItIsServed) {
+TEST_F(RouterTest, AnswersJsonWhenAcceptPrefersIt) {
   auto request = make_request(http::verb::get, "/api/");
   request.set(http::field::accept, "application/json");
   auto response = route(request);
-  EXPECT_EQ(response.result(), http::status::not_acceptable);
-  EXPECT_NE(response.body().find("JSON is not served yet"), std::string::npos);
+  EXPECT_EQ(response.result(), http::status::ok);
+  EXPECT_EQ(response[http::field::content_type], "application/json; charset=utf-8");
+  EXPECT_TRUE(response.body().starts_with(R"({"SupportedVersions":[{"Name":"v1_5")")) << response.body();
+  // Errors too, in EM's Error JSON.
+  auto missing = make_request(http::verb::get, "/elsewhere");
+  missing.set(http::field::accept, "application/json;q=0.9, application/xml;q=0.5");
+  response = route(missing);
+  EXPECT_EQ(response.result(), http::status::not_found);
+  EXPECT_EQ(response[http::field::content_type], "application/json; charset=utf-8");
+  EXPECT_TRUE(response.body().starts_with(R"({"FirstChanceExceptionMessage":null,"Message":)"))
+      << response.body();
   request.set(http::field::accept, "application/xml");
-  EXPECT_EQ(route(request).result(), http::status::ok);
+  response = route(request);
+  EXPECT_EQ(response[http::field::content_type], "application/xml; charset=utf-8");
+  EXPECT_TRUE(response.body().starts_with("<?xml")) << response.body();
 }
 
 TEST_F(RouterTest, HandlerExceptionBecomes500) {

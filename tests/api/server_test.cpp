@@ -82,7 +82,7 @@ TEST(ServerTest, UnsupportedMethodGets405) {
   HttpClient client(server.port());
   HttpReply reply = client.request("PUT", "/api/", {}, "x");
   EXPECT_EQ(reply.status, 405u) << reply.error;
-  EXPECT_EQ(reply.header("Allow"), "GET");
+  EXPECT_EQ(reply.header("Allow"), "GET, HEAD");
   EXPECT_TRUE(is_error_document(reply)) << reply.body;
 }
 

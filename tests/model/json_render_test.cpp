@@ -1,4 +1,4 @@
-// EM's JSON from EM's XML (model/json_render.h, docs/JSON.md): every document in tests/data/em
+// EM's JSON from EM's XML (model/json_render.h, docs/API.md "JSON"): every document in tests/data/em
 // converted and read back with Boost.JSON, its properties checked against what the XML parser
 // found; then the shapes and types clients read, the other documents emarchive serves, and
 // strings that must not break the JSON.

@@ -48,6 +48,8 @@ class CliProcess {
   // signal, or already reaped).
   int wait(std::chrono::milliseconds timeout);
   const std::string& output() const { return output_; }
+  // The process's id (for reading /proc/PID while it runs).
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

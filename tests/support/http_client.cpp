@@ -130,6 +130,8 @@ struct HttpClient::Impl {
     // whole body went out); the answer may still be readable.
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
+    // A response to HEAD has the headers of a GET, Content-Length included, but no body.
+    parser.skip(raw.starts_with("HEAD "));
     error_code read_ec = with_stream([&](auto& s) {
       return run([&](auto handler) { http::async_read(s, buffer, parser, handler); });
     });
