@@ -826,7 +826,8 @@ void generate(const HistoryOptions& options, EmTime now,
 }
 
 void generate(const HistoryOptions& options, EmTime now, EmTime since,
-              const std::function<void(std::vector<Record>&&)>& sink) {
+              const std::function<void(std::vector<Record>&&)>& sink,
+              const std::function<bool()>& stopped) {
   assert(options.days >= 0 && options.jobs >= 1 && options.vms >= 0);
   const Estate estate = make_estate(options);
 
@@ -841,6 +842,7 @@ void generate(const HistoryOptions& options, EmTime now, EmTime since,
 
   const EmTime today = floor_div(now, kDay);
   for (EmTime day = std::max(today - options.days, floor_div(since, kDay)); day <= today; ++day) {
+    if (stopped && stopped()) return;
     std::vector<Record> records = day_records(options, estate, day, now);
     if (!records.empty()) sink(std::move(records));
   }

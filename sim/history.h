@@ -55,9 +55,12 @@ void generate(const HistoryOptions& options, EmTime now,
 // The same stream without the days before the UTC day holding `since`: the first batch (servers
 // and jobs), then the day batches from that day on, byte for byte those generate() gives, since
 // each day depends only on the options and `now`. For refreshing a stored history: see
-// changeable_since().
+// changeable_since(). `stopped`, when given, is asked before each day: once it answers true,
+// no further day is generated (a simulator told to stop does not generate a year it will not
+// store).
 void generate(const HistoryOptions& options, EmTime now, EmTime since,
-              const std::function<void(std::vector<Record>&&)>& sink);
+              const std::function<void(std::vector<Record>&&)>& sink,
+              const std::function<bool()>& stopped = {});
 
 // 00:00 UTC of the first day whose batch can differ between the history at `earlier` and the
 // history at any later instant, for the same options: the day before the one holding `earlier`.

@@ -66,29 +66,32 @@ Expected<storage::RunCounts> Simulator::store(EmTime now, EmTime since, const Pr
   storage::RunCounts counts;
   std::optional<Error> failure;
   bool first_batch = true;
-  generate(options, now, since, [&](std::vector<Record>&& batch) {
-    if (failure) return;
-    for (Record& record : batch) record.origin = kSimulatorOrigin;
-    observed_.add(batch);
-    auto outcomes = archive_->store(batch, run_, observed_at);
-    if (!outcomes) {
-      failure = outcomes.error();
-      return;
-    }
-    counts.documents += static_cast<std::int64_t>(outcomes->size());
-    storage::count_outcomes(counts, *outcomes);
-    done.records += static_cast<std::int64_t>(batch.size());
-    // generate() skips days without sessions, so the days done are those up to the batch's
-    // first session's.
-    if (!first_batch) {
-      if (auto created = parse_em_time(batch.front().field("CreationTimeUTC").value_or(""))) {
-        done.days_done = static_cast<int>(day_of(*created) - day_of(first_day_)) + 1;
-      }
-    }
-    first_batch = false;
-    if (progress && !progress(done))
-      failure = Error{"interrupted while storing the history", ErrorCode::stopped};
-  });
+  generate(
+      options, now, since,
+      [&](std::vector<Record>&& batch) {
+        if (failure) return;
+        for (Record& record : batch) record.origin = kSimulatorOrigin;
+        observed_.add(batch);
+        auto outcomes = archive_->store(batch, run_, observed_at);
+        if (!outcomes) {
+          failure = outcomes.error();
+          return;
+        }
+        counts.documents += static_cast<std::int64_t>(outcomes->size());
+        storage::count_outcomes(counts, *outcomes);
+        done.records += static_cast<std::int64_t>(batch.size());
+        // generate() skips days without sessions, so the days done are those up to the batch's
+        // first session's.
+        if (!first_batch) {
+          if (auto created = parse_em_time(batch.front().field("CreationTimeUTC").value_or(""))) {
+            done.days_done = static_cast<int>(day_of(*created) - day_of(first_day_)) + 1;
+          }
+        }
+        first_batch = false;
+        if (progress && !progress(done))
+          failure = Error{"interrupted while storing the history", ErrorCode::stopped};
+      },
+      [&] { return failure.has_value(); });
   if (!failure) failure = observe(now, observed_at);
   totals_.documents += counts.documents;
   totals_.records_new += counts.records_new;
