@@ -35,7 +35,17 @@ ErrorCode error_code_of(const std::exception& e) {
 }
 
 Error sqlite_error(std::string_view path, std::string_view what, const std::exception& e) {
-  return Error{std::string(path) + ": " + std::string(what) + ": " + e.what(), error_code_of(e)};
+  std::string message = std::string(path) + ": " + std::string(what) + ": " + e.what();
+  const auto* sqlite = dynamic_cast<const SQLite::Exception*>(&e);
+  if (sqlite && (sqlite->getErrorCode() & 0xff) == SQLITE_FULL) {
+    // A writer's WAL grows to about 64 MB before it is copied into the database
+    // (wal_autocheckpoint in sqlite_open.cpp), and the database grows by what is written.
+    message +=
+        " (free at least 64 MB plus the size of the documents being written on the disk "
+        "that holds " +
+        std::string(path) + ", then run again)";
+  }
+  return Error{std::move(message), error_code_of(e)};
 }
 
 void bind_text(SQLite::Statement& statement, int index, const std::optional<std::string>& value) {
