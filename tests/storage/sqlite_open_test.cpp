@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "model/codec.h"
 #include "tests/support/test_data.h"
 
 namespace emarchive::storage {
@@ -80,6 +83,42 @@ TEST_F(SqliteOpenTest, AWriterLeavesNoWalBehindWhenItCloses) {
     writer->reset();
     EXPECT_EQ(fs::exists(path_ + "-wal") ? fs::file_size(path_ + "-wal") : 0u, 0u);
   }
+}
+
+// The disk fills up while a writer stores (here: the process may write no file beyond 64 KB):
+// the error names the archive and says how much room to free, and once there is room again
+// the writer leaves no WAL behind.
+TEST_F(SqliteOpenTest, AFullDiskSaysHowMuchRoomIsNeeded) {
+  auto archive = Archive::open(path_);
+  ASSERT_TRUE(archive) << archive.error().message;
+  auto run = (*archive)->begin_run("import", "x", "2026-12-02T00:00:00Z");
+  ASSERT_TRUE(run) << run.error().message;
+
+  // Beyond the limit, write() fails with EFBIG instead of the process getting SIGXFSZ.
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit old_limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  rlimit small = old_limit;
+  small.rlim_cur = 64 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::string failure;
+  for (const fs::path& file : emarchive::testing::files_under("em")) {
+    auto document = parse_document(emarchive::testing::read_file(file), file.string());
+    if (!document) continue;
+    auto stored = (*archive)->store(document->records, *run, "2026-12-02T00:00:01Z");
+    if (!stored) {
+      failure = stored.error().message;
+      break;
+    }
+  }
+  setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+
+  ASSERT_FALSE(failure.empty()) << "the documents fit in 64 KB";
+  EXPECT_EQ(failure.rfind(path_ + ": ", 0), 0u) << failure;
+  EXPECT_NE(failure.find("free at least 64 MB"), std::string::npos) << failure;
+  archive->reset();
+  EXPECT_EQ(fs::exists(path_ + "-wal") ? fs::file_size(path_ + "-wal") : 0u, 0u);
 }
 
 }  // namespace
