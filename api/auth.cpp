@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <tuple>
 
 #include <openssl/rand.h>
 #include <boost/beast/core/string.hpp>
@@ -61,29 +62,64 @@ std::optional<Credentials> parse_basic(std::string_view header) {
 }  // namespace
 
 Authenticator::Authenticator(std::optional<UsersFile> users, SteadyClock clock, bool require_token,
-                             std::chrono::milliseconds idle_timeout)
+                             LogonLimits limits)
     : users_(std::move(users)),
       clock_(std::move(clock)),
       require_token_(require_token),
-      idle_timeout_(idle_timeout) {}
+      limits_(limits),
+      throttle_(limits.failures_allowed, limits.failure_window) {}
 
 bool Authenticator::expired(const Entry& entry, std::chrono::steady_clock::time_point now) const {
-  return now - entry.last_used >= idle_timeout_;
+  return now - entry.last_used >= limits_.idle_timeout;
 }
 
 void Authenticator::sweep_expired(std::chrono::steady_clock::time_point now) {
   std::erase_if(by_token_, [&](const auto& item) { return expired(item.second, now); });
 }
 
-std::variant<Logon, Denial> Authenticator::logon(std::string_view authorization) {
+template <class Belongs>
+void Authenticator::evict_least_recently_used(Belongs belongs, std::size_t limit) {
+  limit = std::max<std::size_t>(limit, 1);
+  for (;;) {
+    std::size_t count = 0;
+    auto oldest = by_token_.end();
+    for (auto it = by_token_.begin(); it != by_token_.end(); ++it) {
+      if (!belongs(it->second)) continue;
+      ++count;
+      if (oldest == by_token_.end() ||
+          std::tie(it->second.last_used, it->second.sequence) <
+              std::tie(oldest->second.last_used, oldest->second.sequence)) {
+        oldest = it;
+      }
+    }
+    if (count < limit) return;
+    by_token_.erase(oldest);
+  }
+}
+
+std::variant<Logon, Denial> Authenticator::logon(std::string_view authorization,
+                                                 std::string_view client_address) {
   auto credentials = parse_basic(authorization);
   if (!credentials) {
     return Denial{http::status::unauthorized,
                   "logon needs an Authorization header with Basic credentials"};
   }
-  // Outside the lock: PBKDF2 takes tens of milliseconds by design.
-  if (users_ && !users_->verify(credentials->user, credentials->password)) {
-    return Denial{http::status::unauthorized, "wrong user name or password"};
+  if (users_) {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto wait = throttle_.wait(client_address, credentials->user, clock_())) {
+        return Denial{http::status::too_many_requests,
+                      "too many failed logons from this address or for this user; retry in " +
+                          std::to_string(wait->count()) + " s",
+                      *wait};
+      }
+    }
+    // Outside the lock: PBKDF2 takes tens of milliseconds by design.
+    if (!users_->verify(credentials->user, credentials->password)) {
+      std::lock_guard lock(mutex_);
+      throttle_.failed(client_address, credentials->user, clock_());
+      return Denial{http::status::unauthorized, "wrong user name or password"};
+    }
   }
   auto id_bytes = random_bytes(16);
   if (!id_bytes) {
@@ -97,11 +133,19 @@ std::variant<Logon, Denial> Authenticator::logon(std::string_view authorization)
   std::lock_guard lock(mutex_);
   const auto now = clock_();
   sweep_expired(now);
+  evict_least_recently_used(
+      [&](const Entry& entry) { return entry.session.user_name == result.session.user_name; },
+      limits_.sessions_per_user);
+  if (!client_address.empty()) {
+    evict_least_recently_used([&](const Entry& entry) { return entry.address == client_address; },
+                              limits_.sessions_per_address);
+  }
   if (by_token_.size() >= kMaxLogonSessions) {
     return Denial{http::status::service_unavailable,
                   "too many open logon sessions; log off unused sessions and retry"};
   }
-  by_token_.emplace(result.token, Entry{result.session, now, next_sequence_++});
+  by_token_.emplace(result.token,
+                    Entry{result.session, std::string(client_address), now, next_sequence_++});
   return result;
 }
 

@@ -31,6 +31,7 @@
 
 #include <boost/beast/http/status.hpp>
 
+#include "api/logon_throttle.h"
 #include "api/users_file.h"
 
 namespace emarchive::api {
@@ -43,6 +44,23 @@ inline constexpr std::chrono::minutes kLogonIdleTimeout{15};
 // limit; expired sessions are swept on every logon before this is checked.
 inline constexpr std::size_t kMaxLogonSessions = 10000;
 
+// What one user or one client address may hold or try. The session bounds keep one client (or a
+// script that never logs off) from filling the table of kMaxLogonSessions: a logon beyond them
+// ends that user's (or address's) least recently used session, as a client that lost its token
+// would have let it expire. The failure limits keep anyone from guessing passwords at the speed
+// of the machine: after `failures_allowed` wrong logons within `failure_window`, from one address
+// or for one user name, logons from that address or for that user are refused with 429 until
+// the window that began with the first failure has passed.
+struct LogonLimits {
+  // A session ends once idle this long (EM's 15 minutes; `simulate --token-ttl` shortens it for
+  // clients' tests).
+  std::chrono::milliseconds idle_timeout = kLogonIdleTimeout;
+  std::size_t sessions_per_user = 100;
+  std::size_t sessions_per_address = 100;
+  unsigned failures_allowed = 10;
+  std::chrono::seconds failure_window{std::chrono::minutes(5)};
+};
+
 struct LogonSession {
   std::string session_id;  // GUID, lowercase ("SessionId" and the Href's last segment)
   std::string user_name;
@@ -52,6 +70,8 @@ struct LogonSession {
 struct Denial {
   boost::beast::http::status status;
   std::string message;
+  // For 429: when a retry can succeed (the Retry-After header).
+  std::optional<std::chrono::seconds> retry_after{};
 };
 
 struct Logon {
@@ -64,10 +84,9 @@ class Authenticator {
  public:
   // `users` empty and `require_token` false = open mode; `users` empty and `require_token` true =
   // any credentials, token required; `users` given = users mode, whatever `require_token`.
-  // `clock` must be callable from any thread. A session expires once idle for `idle_timeout`
-  // (EM's 15 minutes by default; `emarchive simulate --token-ttl` shortens it for clients' tests).
+  // `clock` must be callable from any thread.
   Authenticator(std::optional<UsersFile> users, SteadyClock clock, bool require_token = false,
-                std::chrono::milliseconds idle_timeout = kLogonIdleTimeout);
+                LogonLimits limits = {});
 
   // Whether requests need a live token (users mode, or any credentials with token required).
   bool enforcing() const { return users_.has_value() || require_token_; }
@@ -75,9 +94,16 @@ class Authenticator {
   // `authorization` is the Authorization header ("" when absent). A Basic header is required in
   // every mode (EM requires one, and a client that works here must work against EM); without a
   // users file any name and password are accepted. Denials: 401 for missing, malformed or wrong
-  // credentials (the caller adds WWW-Authenticate), 503 when kMaxLogonSessions are open, 500
-  // when the random generator fails.
-  std::variant<Logon, Denial> logon(std::string_view authorization);
+  // credentials (the caller adds WWW-Authenticate), 503 when kMaxLogonSessions are open (after
+  // the per-user and per-address bounds of LogonLimits have ended older sessions), 500
+  // when the random generator fails, 429 (with retry_after) when `client_address` or the user
+  // name has had LogonLimits::failures_allowed wrong logons within the window. `client_address`
+  // ("" when unknown) also bounds the sessions per address (LogonLimits).
+  std::variant<Logon, Denial> logon(std::string_view authorization,
+                                    std::string_view client_address = {});
+  // Whether logon() checks passwords (and so runs PBKDF2, slow by design): callers keep it off
+  // threads that must stay quick.
+  bool checks_passwords() const { return users_.has_value(); }
 
   // Checks a request's token (nullopt when it carried none) and, when it names a live session,
   // counts the request as activity. Returns the session, or nullopt when serving anonymously
@@ -96,12 +122,17 @@ class Authenticator {
  private:
   struct Entry {
     LogonSession session;
+    std::string address;  // the client's, at logon
     std::chrono::steady_clock::time_point last_used;
     std::uint64_t sequence = 0;  // logon order, for listing oldest first
   };
   bool expired(const Entry& entry, std::chrono::steady_clock::time_point now) const;
   void sweep_expired(std::chrono::steady_clock::time_point now);  // mutex_ held
-  using Sessions = std::unordered_map<std::string, Entry>;        // by token
+  // While `limit` or more sessions satisfy `belongs`, ends the least recently used of them.
+  // mutex_ held.
+  template <class Belongs>
+  void evict_least_recently_used(Belongs belongs, std::size_t limit);
+  using Sessions = std::unordered_map<std::string, Entry>;  // by token
   // The live session with `session_id`, or end(). mutex_ held.
   Sessions::iterator live_session(std::string_view session_id,
                                   std::chrono::steady_clock::time_point now);
@@ -109,8 +140,9 @@ class Authenticator {
   const std::optional<UsersFile> users_;
   const SteadyClock clock_;
   const bool require_token_;
-  const std::chrono::milliseconds idle_timeout_;
+  const LogonLimits limits_;
   std::mutex mutex_;
+  LogonThrottle throttle_;
   Sessions by_token_;
   std::uint64_t next_sequence_ = 0;
 };

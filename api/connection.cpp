@@ -43,6 +43,43 @@ const boost::system::error_category& http_category() {
   return http::make_error_code(http::error::bad_method).category();
 }
 
+// RFC 9112 6.1 and 6.3: the only transfer coding emarchive decodes is chunked, and it must come
+// last. Anything else leaves the body's length unknowable (400) or its content undecodable (501);
+// Beast would take such a body as empty and read what follows as the next request, which behind a
+// proxy that reads it otherwise is request smuggling. The connection closes after either answer.
+struct Refusal {
+  http::status status;
+  std::string message;
+};
+
+std::optional<Refusal> transfer_coding_refusal(const http::request<http::string_body>& request) {
+  const auto field = request.find(http::field::transfer_encoding);
+  if (field == request.end()) return std::nullopt;
+  const std::string value(field->value());
+  bool chunked_last = false;
+  bool other = false;
+  for (const auto& coding : http::token_list(value)) {
+    if (chunked_last) {
+      return Refusal{http::status::bad_request, "chunked is not the last transfer coding"};
+    }
+    if (beast::iequals(coding, "chunked")) {
+      chunked_last = true;
+    } else {
+      other = true;
+    }
+  }
+  if (!chunked_last) {
+    return Refusal{
+        http::status::bad_request,
+        "Transfer-Encoding '" + value + "' does not end in chunked: the body's length is unknown"};
+  }
+  if (other) {
+    return Refusal{http::status::not_implemented,
+                   "Transfer-Encoding '" + value + "': only chunked is supported"};
+  }
+  return std::nullopt;
+}
+
 template <class Stream>
 class Connection final : public Drainable, public std::enable_shared_from_this<Connection<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
@@ -56,17 +93,18 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     lowest().socket().set_option(tcp::no_delay(true), ec);
     const auto remote = lowest().socket().remote_endpoint(ec);
     remote_ = ec ? "-" : endpoint_string(remote);
+    info_.remote_address = ec ? "" : remote.address().to_string();
     const auto local = lowest().socket().local_endpoint(ec);
     info_.tls = kTls;
     info_.local_authority = ec ? "localhost" : endpoint_string(local);
   }
 
   ~Connection() override {
-    if (id_) context_.registry.remove(*id_, !refuse_);
+    if (id_) context_.registry.remove(*id_);
   }
 
   void start() {
-    id_ = context_.registry.add(this->weak_from_this(), !refuse_);
+    id_ = context_.registry.add(this->weak_from_this(), !refuse_, info_.remote_address);
     if (!id_) return;  // the server is draining; destruction closes the socket
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Connection::on_start, this->shared_from_this()));
@@ -82,9 +120,14 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   std::chrono::steady_clock::duration read_timeout() const {
-    if (!refuse_) return context_.limits.read_timeout;
-    return std::min<std::chrono::steady_clock::duration>(context_.limits.read_timeout,
-                                                         kRefusedReadTimeout);
+    std::chrono::steady_clock::duration limit = context_.limits.read_timeout;
+    if (refuse_) return std::min<std::chrono::steady_clock::duration>(limit, kRefusedReadTimeout);
+    // Busy: idle keep-alive connections give way sooner to clients waiting for a slot.
+    if (context_.registry.serving() * 4 >= context_.limits.max_connections * 3) {
+      limit =
+          std::min<std::chrono::steady_clock::duration>(limit, context_.limits.busy_idle_timeout);
+    }
+    return limit;
   }
 
   void on_start() {
@@ -110,12 +153,14 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     parser_->body_limit(context_.limits.body_limit);
     lowest().expires_after(read_timeout());
     state_ = State::reading;
+    if (!refuse_ && buffer_.size() == 0) context_.registry.set_idle(*id_, true);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Connection::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     state_ = State::busy;
+    if (!refuse_) context_.registry.set_idle(*id_, false);
     started_ = std::chrono::steady_clock::now();
     // Closed between requests, drained while idle, or timed out (the stream has closed the
     // socket then, so nothing can be answered).
@@ -139,6 +184,9 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     if (ec) return;  // the transport failed (reset, TLS error): no one to answer
 
     http::request<http::string_body> request = parser_->release();
+    if (auto refused = transfer_coding_refusal(request)) {
+      return respond_error(refused->status, refused->message);
+    }
     method_ = std::string(request.method_string());
     target_ = std::string(request.target());
     if (refuse_) {
@@ -146,16 +194,41 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
                          "too many connections (" +
                              std::to_string(context_.limits.max_connections) + "); retry later",
                          request.version());
+    } else if (context_.router.checks_password(request)) {
+      return route_off_thread(std::move(request));
     } else {
       RoutedResponse routed = context_.router.route_streamed(request, info_);
       response_ = std::move(routed.message);
       stream_body_ = std::move(routed.stream);
     }
+    respond();
+  }
+
+  void respond() {
     if (draining_ || context_.registry.draining()) response_.keep_alive(false);
     if (context_.limits.response_delay.count() == 0) return do_write();
     // On the connection's strand: the server's threads serve other connections meanwhile.
     delay_.expires_after(context_.limits.response_delay);
     delay_.async_wait([self = this->shared_from_this()](beast::error_code) { self->do_write(); });
+  }
+
+  // Routes `request` on the password pool and resumes on this connection's strand with the
+  // response; the connection stays busy (reading nothing more) meanwhile.
+  void route_off_thread(http::request<http::string_body> request) {
+    auto shared = std::make_shared<http::request<http::string_body>>(std::move(request));
+    const bool queued = context_.password_pool.try_post([self = this->shared_from_this(), shared] {
+      auto response = self->context_.router.route(*shared, self->info_);
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->response_ = std::move(response);
+        self->respond();
+      });
+    });
+    if (queued) return;
+    set_error_response(http::status::service_unavailable,
+                       "too many logons waiting for their passwords to be checked; retry later",
+                       shared->version());
+    response_.set(http::field::retry_after, "1");
+    respond();
   }
 
   void set_error_response(http::status status, std::string_view message, unsigned version) {

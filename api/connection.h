@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "api/access_log.h"
+#include "api/bounded_pool.h"
 #include "api/connection_registry.h"
 #include "api/router.h"
 
@@ -23,6 +24,10 @@ struct ConnectionLimits {
   std::chrono::milliseconds read_timeout{0};
   // Named in the 503 a refused connection gets.
   std::size_t max_connections = 0;
+  std::size_t max_connections_per_address = 0;
+  // The idle limit between requests once 3/4 of max_connections are taken.
+  std::chrono::milliseconds busy_idle_timeout{0};
+  // Added before each answer (`simulate --latency`), waited on the connection's timer.
   std::chrono::milliseconds response_delay{0};
 };
 
@@ -33,6 +38,9 @@ struct ConnectionContext {
   ConnectionRegistry& registry;
   AccessLog& log;
   boost::asio::ssl::context* tls;  // nullptr: plain HTTP
+  // Where requests that check a password are routed (Router::checks_password), off the I/O
+  // threads; when its queue is full they get 503 with Retry-After.
+  BoundedPool& password_pool;
 };
 
 // Takes over `socket`, whose executor must be a strand, and serves it until it closes. With

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 
 namespace emarchive::api {
 
@@ -25,11 +26,24 @@ class Drainable {
 // Thread-safe.
 class ConnectionRegistry {
  public:
-  // Registers a connection; nullopt when the server is draining (the caller closes at once).
-  std::optional<std::uint64_t> add(std::weak_ptr<Drainable> connection, bool serving);
-  void remove(std::uint64_t id, bool serving);
+  // Registers a connection from the client at `address` (an IP address); nullopt when the server
+  // is draining (the caller closes at once).
+  std::optional<std::uint64_t> add(std::weak_ptr<Drainable> connection, bool serving,
+                                   std::string address);
+  void remove(std::uint64_t id);
   std::size_t serving() const;
   std::size_t refusing() const;
+  // Connections being served for the client at `address`.
+  std::size_t serving_from(const std::string& address) const;
+
+  // A served connection tells when it waits for a request with nothing of one received yet
+  // (idle, a keep-alive connection between requests) and when a request has arrived.
+  void set_idle(std::uint64_t id, bool idle);
+  // Drains the served connection idle the longest, to make room for a new one when all slots
+  // are taken (as nginx reuses keep-alive connections): an idle keep-alive connection can be
+  // closed at no cost to its client, which opens another for its next request. False when no
+  // connection is idle.
+  bool evict_idle();
   // From now on add() refuses; drains every registered connection.
   void drain_all();
   // Whether drain_all() has been called: a response being prepared then says Connection: close,
@@ -41,7 +55,14 @@ class ConnectionRegistry {
  private:
   mutable std::mutex mutex_;
   std::condition_variable empty_;
-  std::map<std::uint64_t, std::weak_ptr<Drainable>> connections_;
+  struct Entry {
+    std::weak_ptr<Drainable> connection;
+    std::string address;
+    bool serving = false;
+    std::optional<std::chrono::steady_clock::time_point> idle_since;
+  };
+  std::map<std::uint64_t, Entry> connections_;
+  std::map<std::string, std::size_t, std::less<>> serving_by_address_;
   std::uint64_t next_id_ = 0;
   std::size_t serving_ = 0;
   std::size_t refusing_ = 0;

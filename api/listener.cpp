@@ -58,9 +58,17 @@ void Listener::on_accept(error_code ec, tcp::socket socket) {
   }
   const std::size_t cap = context_.limits.max_connections;
   try {
-    if (context_.registry.serving() < cap) {
+    error_code remote_ec;
+    const std::string address = socket.remote_endpoint(remote_ec).address().to_string();
+    ConnectionRegistry& registry = context_.registry;
+    const bool within_address_cap =
+        registry.serving_from(address) < context_.limits.max_connections_per_address;
+    // While evicted connections close, up to a quarter more than the cap may be served.
+    const std::size_t serving = registry.serving();
+    if (within_address_cap &&
+        (serving < cap || (serving < cap + cap / kEvictingFraction && registry.evict_idle()))) {
       start_connection(std::move(socket), context_, false);
-    } else if (context_.registry.refusing() < cap * kRefusingFactor) {
+    } else if (registry.refusing() < cap * kRefusingFactor) {
       start_connection(std::move(socket), context_, true);
     }  // else: the socket closes as it goes out of scope
   } catch (const std::exception&) {

@@ -11,13 +11,17 @@
 
 namespace emarchive::api {
 
-// Accepts on its own strand. Up to context.limits.max_connections connections are served; past
-// that they are answered 503 (refused) up to kRefusingFactor times the cap, and beyond that
-// closed unanswered, so that a flood costs no more than a bounded number of sockets. Accept
+// Accepts on its own strand. Up to context.limits.max_connections connections are served, and up
+// to max_connections_per_address from one client address; when all are taken, the connection
+// idle the longest is closed to make room (ConnectionRegistry::evict_idle), as long as fewer than
+// max_connections / kEvictingFraction beyond the cap are being closed so. A connection that
+// still finds no room is answered 503 (refused), up to kRefusingFactor times the cap, and beyond
+// that closed unanswered, so that a flood costs no more than a bounded number of sockets. Accept
 // failures (out of file descriptors, mostly) are retried after kAcceptRetryDelay.
 class Listener {
  public:
   static constexpr std::size_t kRefusingFactor = 2;
+  static constexpr std::size_t kEvictingFraction = 4;
   static constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
   // `context` outlives the listener and every connection it starts.

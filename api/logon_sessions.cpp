@@ -110,12 +110,15 @@ ApiResponse no_such_session(std::string_view session_id) {
 }  // namespace
 
 ApiResponse logon_response(Authenticator& auth, const ApiRequest& request,
-                           std::string_view authorization) {
-  auto outcome = auth.logon(authorization);
+                           std::string_view authorization, std::string_view client_address) {
+  auto outcome = auth.logon(authorization, client_address);
   if (auto* denial = std::get_if<Denial>(&outcome)) {
     ApiResponse response = error_response(denial->status, denial->message);
     if (denial->status == http::status::unauthorized) {
       response.headers.emplace_back("WWW-Authenticate", "Basic Realm=RestSvc");
+    }
+    if (denial->retry_after) {
+      response.headers.emplace_back("Retry-After", std::to_string(denial->retry_after->count()));
     }
     return response;
   }

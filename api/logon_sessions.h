@@ -17,9 +17,10 @@
 namespace emarchive::api {
 
 // 201 with headers X-RestSvcSessionId, Set-Cookie and Location and a LogonSession body; or the
-// Authenticator's denial as an Error, with WWW-Authenticate: Basic Realm=RestSvc on 401.
+// Authenticator's denial as an Error, with WWW-Authenticate: Basic Realm=RestSvc on 401 and
+// Retry-After on 429. `client_address` is the IP address the request came from.
 ApiResponse logon_response(Authenticator& auth, const ApiRequest& request,
-                           std::string_view authorization);
+                           std::string_view authorization, std::string_view client_address);
 
 // 200 LogonSessions with the live sessions of the caller's user (none for an anonymous caller).
 ApiResponse logon_sessions_response(Authenticator& auth, const ApiRequest& request,

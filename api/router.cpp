@@ -68,10 +68,20 @@ std::optional<std::string_view> token_of(const http::request<http::string_body>&
   return std::nullopt;
 }
 
+// Whether a Host header's authority is one of `allowed` ("name" for any port, or "name:port"),
+// regardless of letter case. An empty list allows every host.
+bool host_allowed(const urls::authority_view& host, const std::vector<std::string>& allowed) {
+  if (allowed.empty()) return true;
+  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& entry) {
+    return iequals(entry, host.encoded_host_and_port()) || iequals(entry, host.encoded_host());
+  });
+}
+
 // The origin for Hrefs, or a 400 Error.
 std::variant<std::string, ApiResponse> origin_of(const http::request<http::string_body>& request,
                                                  const ConnectionInfo& connection,
-                                                 const std::string& public_url) {
+                                                 const std::string& public_url,
+                                                 const std::vector<std::string>& allowed_hosts) {
   const auto hosts = request.equal_range(http::field::host);
   const auto count = std::distance(hosts.first, hosts.second);
   if (count > 1) return error_response(http::status::bad_request, "more than one Host header");
@@ -88,6 +98,10 @@ std::variant<std::string, ApiResponse> origin_of(const http::request<http::strin
   if (!authority || authority->has_userinfo() || authority->encoded_host().empty()) {
     return error_response(http::status::bad_request,
                           "invalid Host header '" + std::string(host) + "'");
+  }
+  if (!host_allowed(*authority, allowed_hosts)) {
+    return error_response(http::status::bad_request,
+                          "Host '" + std::string(host) + "' is not an allowed host of this server");
   }
   if (!public_url.empty()) return public_url;
   return scheme + std::string(host);
@@ -185,8 +199,19 @@ RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& 
 
 }  // namespace
 
-Router::Router(Authenticator& auth, ResourceHandler resources, std::string public_url)
-    : auth_(auth), resources_(std::move(resources)), public_url_(std::move(public_url)) {}
+Router::Router(Authenticator& auth, ResourceHandler resources, std::string public_url,
+               std::vector<std::string> allowed_hosts)
+    : auth_(auth),
+      resources_(std::move(resources)),
+      public_url_(std::move(public_url)),
+      allowed_hosts_(std::move(allowed_hosts)) {}
+
+bool Router::checks_password(const http::request<http::string_body>& request) const {
+  if (!auth_.checks_passwords() || request.method() != http::verb::post) return false;
+  ApiRequest api;
+  if (parse_target(request.target(), api)) return false;
+  return iequals(api.path, "/api/sessionMngr") || iequals(api.path, "/api/sessionMngr/");
+}
 
 RoutedResponse Router::route_streamed(const http::request<http::string_body>& request,
                                       const ConnectionInfo& connection) const {
@@ -227,7 +252,7 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
       request.method() == http::verb::head ? http::verb::get : request.method();
   api.method = method;
   if (auto error = parse_target(request.target(), api)) return std::move(*error);
-  auto origin = origin_of(request, connection, public_url_);
+  auto origin = origin_of(request, connection, public_url_, allowed_hosts_);
   if (auto* error = std::get_if<ApiResponse>(&origin)) return std::move(*error);
   api.origin = std::move(std::get<std::string>(origin));
 
@@ -243,7 +268,8 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
   if (iequals(path, "sessionMngr") || iequals(path, "sessionMngr/")) {
     if (method != http::verb::post) return method_not_allowed("POST");
     const auto authorization = request.find(http::field::authorization);
-    return logon_response(auth_, api, authorization == request.end() ? "" : authorization->value());
+    return logon_response(auth_, api, authorization == request.end() ? "" : authorization->value(),
+                          connection.remote_address);
   }
 
   auto caller = auth_.authenticate(token_of(request));

@@ -23,6 +23,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -38,6 +39,9 @@ struct ConnectionInfo {
   bool tls = false;
   // "host:port" the connection was accepted on; the origin for HTTP/1.0 requests without Host.
   std::string local_authority;
+  // The client's IP address ("127.0.0.1", "::1"); failed logons and logon sessions are counted
+  // by it.
+  std::string remote_address{};
 };
 
 struct RoutedResponse {
@@ -47,8 +51,16 @@ struct RoutedResponse {
 
 class Router {
  public:
-  // `public_url` is "" or the result of normalize_public_url. `auth` must outlive the router.
-  Router(Authenticator& auth, ResourceHandler resources, std::string public_url);
+  // `public_url` is "" or the result of normalize_public_url. `allowed_hosts` as
+  // ServerOptions::allowed_hosts: a request with another Host header gets 400. `auth` must
+  // outlive the router.
+  Router(Authenticator& auth, ResourceHandler resources, std::string public_url,
+         std::vector<std::string> allowed_hosts = {});
+
+  // Whether route() would check a password for this request (a logon with a users file):
+  // PBKDF2 is slow by design, so the server routes such requests off its I/O threads.
+  bool checks_password(
+      const boost::beast::http::request<boost::beast::http::string_body>& request) const;
 
   // Never throws: an exception from the ResourceHandler (against its contract) becomes a 500
   // Error. The response's keep-alive follows the request's; Content-Length is set. Thread-safe.
@@ -73,6 +85,7 @@ class Router {
   Authenticator& auth_;
   ResourceHandler resources_;
   std::string public_url_;
+  std::vector<std::string> allowed_hosts_;
 };
 
 // "https://archive.example.com:9398/" -> "https://archive.example.com:9398": an http or https

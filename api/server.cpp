@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "api/access_log.h"
+#include "api/bounded_pool.h"
 #include "api/connection.h"
 #include "api/connection_registry.h"
 #include "api/listener.h"
@@ -46,7 +47,7 @@ struct Server::Impl {
   Impl(ServerOptions options_in, ResourceHandler resources_in)
       : options(std::move(options_in)),
         resources(std::move(resources_in)),
-        auth(options.users, options.clock, options.require_token, options.token_idle_timeout),
+        auth(options.users, options.clock, options.require_token, options.logon_limits),
         log(options.access_log) {}
 
   ServerOptions options;
@@ -58,6 +59,8 @@ struct Server::Impl {
   std::optional<ssl::context> tls;
   std::optional<ConnectionContext> context;
   net::io_context io;
+  // Its queued tasks hold connections, whose sockets need the io_context: destroyed before it.
+  std::optional<BoundedPool> password_pool;
   // Flushes the access log; destroyed before the io_context it runs on.
   std::optional<net::steady_timer> log_timer;
   std::optional<Listener> listener;
@@ -102,6 +105,11 @@ Expected<Endpoint> Server::start() {
         "not a loopback address, and no users file: anyone who can reach the port could read "
         "the archive. Give a users file (--users), or listen on 127.0.0.1");
   }
+  if (!endpoint.address().is_loopback() && public_url.empty() && options.allowed_hosts.empty()) {
+    return cannot_listen(
+        "not a loopback address, and neither a public URL nor allowed hosts: Hrefs would carry "
+        "whatever Host header a client sends. Give --public-url URL or --allowed-host NAME");
+  }
 
   if (options.tls_certificate_file.empty() != options.tls_private_key_file.empty()) {
     return Error{"cannot load TLS: give both a certificate file and a private key file"};
@@ -124,14 +132,17 @@ Expected<Endpoint> Server::start() {
     }
   }
 
-  s.router.emplace(s.auth, std::move(s.resources), std::move(public_url));
+  s.router.emplace(s.auth, std::move(s.resources), std::move(public_url), options.allowed_hosts);
+  auto& password_pool = s.password_pool.emplace(options.hash_threads, options.hash_queue);
   const ConnectionLimits limits{.header_limit = options.header_limit,
                                 .body_limit = options.body_limit,
                                 .read_timeout = options.read_timeout,
                                 .max_connections = options.max_connections,
+                                .max_connections_per_address = options.max_connections_per_address,
+                                .busy_idle_timeout = options.busy_idle_timeout,
                                 .response_delay = options.response_delay};
-  s.context.emplace(
-      ConnectionContext{limits, *s.router, s.registry, s.log, s.tls ? &*s.tls : nullptr});
+  s.context.emplace(ConnectionContext{limits, *s.router, s.registry, s.log,
+                                      s.tls ? &*s.tls : nullptr, password_pool});
   auto& listener = s.listener.emplace(s.io, *s.context);
   if (auto open_ec = listener.open(endpoint)) return cannot_listen(open_ec.message());
   const tcp::endpoint bound = listener.local_endpoint();
@@ -173,6 +184,7 @@ void Server::stop() {
   s.io.stop();
   for (std::thread& thread : s.threads) thread.join();
   s.threads.clear();
+  s.password_pool->stop();
   s.log.flush();
 }
 

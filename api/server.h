@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/auth.h"
 #include "api/resource_handler.h"
@@ -43,6 +44,12 @@ struct ServerOptions {
   // "" = Hrefs carry the scheme the server speaks and the request's Host header; otherwise
   // this URL's scheme://host[:port] (for a server behind a proxy). Checked by start().
   std::string public_url;
+  // Host header values a request may carry: "name" (any port) or "name:port", matched without
+  // regard to letter case; a request with another Host gets 400. Empty: any well-formed Host.
+  // Outside loopback, either this or public_url is required (start() refuses otherwise): Hrefs
+  // are built from the Host header, and one request with a forged Host could poison a shared
+  // cache's copy of a page for everyone.
+  std::vector<std::string> allowed_hosts;
   // Users allowed to log on. Without it any credentials log on and tokens are optional (see
   // require_token), which start() allows only on a loopback address.
   std::optional<UsersFile> users;
@@ -50,8 +57,6 @@ struct ServerOptions {
   // needs a live token, as with users (`emarchive simulate`: a fake EM that holds its clients to
   // EM's rules). Loopback only, as open mode. Ignored when users are given.
   bool require_token = false;
-  // How long a logon session may stay idle before its token expires; EM's is 15 minutes.
-  std::chrono::milliseconds token_idle_timeout = kLogonIdleTimeout;
   // Added before each answer a connection writes once it has routed a request (`emarchive
   // simulate --latency`, to test clients against a slow EM). Waited on a timer of the connection,
   // so that other requests are served meanwhile; 0 = none.
@@ -70,6 +75,11 @@ struct ServerOptions {
   // Connections being served at once. Beyond it a connection gets its request answered with
   // 503 Error and is closed; beyond twice it, it is closed unanswered.
   std::size_t max_connections = 1024;
+  // Connections served at once for one client address; beyond it, 503 as above. When all
+  // max_connections are taken, the connection idle the longest is closed for a new one.
+  std::size_t max_connections_per_address = 64;
+  // The keep-alive idle limit (instead of read_timeout) once 3/4 of max_connections are taken.
+  std::chrono::milliseconds busy_idle_timeout{std::chrono::seconds(5)};
   // How long stop() waits for in-flight requests before dropping what is left.
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(10)};
   // One line per request, "REMOTE METHOD TARGET STATUS BYTES DURATIONms", with "-" for the
@@ -82,6 +92,13 @@ struct ServerOptions {
   // std::bad_alloc) is logged here too, as "- - - 500 0 0.0ms internal error: ...", and costs only
   // its connection.
   std::function<void(std::string_view)> access_log;
+  // Sessions per user and address, failed logons per address and user (429 beyond them).
+  LogonLimits logon_limits;
+  // Threads that check passwords (PBKDF2, slow by design), apart from the threads above so that
+  // logons never hold up other requests; and how many logons may wait for them. A logon beyond
+  // that gets 503 with Retry-After.
+  unsigned hash_threads = 2;
+  std::size_t hash_queue = 32;
   // The clock logon sessions expire by; tests substitute one they move forward.
   SteadyClock clock = [] { return std::chrono::steady_clock::now(); };
 };

@@ -1,5 +1,6 @@
 // `emarchive serve --db FILE [--listen HOST:PORT] [--public-url URL] [--threads N]
-//                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]`
+//                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]
+//                  [--allowed-host NAME[:PORT]]... [--max-connections-per-address N]`
 
 #include <memory>
 #include <string>

@@ -15,6 +15,13 @@ void add_server_flags(CLI::App& cmd, ServerFlags& flags, const std::string& user
                   ->check(CLI::ExistingFile);
   cert->needs(key);
   key->needs(cert);
+  cmd.add_option("--allowed-host", flags.allowed_hosts,
+                 "Host header a request may carry (NAME, or NAME:PORT); repeat for several. "
+                 "Others get 400. Needed outside loopback unless --public-url is given");
+  cmd.add_option("--max-connections-per-address", flags.max_connections_per_address,
+                 "Connections served at once for one client address; beyond, 503")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1024}));
 }
 
 Expected<api::ServerOptions> server_options(const ServerFlags& flags,
@@ -25,6 +32,8 @@ Expected<api::ServerOptions> server_options(const ServerFlags& flags,
   options.threads = flags.threads;
   options.tls_certificate_file = flags.tls_cert;
   options.tls_private_key_file = flags.tls_key;
+  options.allowed_hosts = flags.allowed_hosts;
+  options.max_connections_per_address = flags.max_connections_per_address;
   if (!flags.users.empty()) {
     auto users = api::UsersFile::load(flags.users);
     if (!users) return users.error();

@@ -3,6 +3,7 @@
 // address they announce once listening.
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -18,9 +19,12 @@ struct ServerFlags {
   std::string users{};   // users file, "" for none
   std::string tls_cert{};
   std::string tls_key{};
+  std::vector<std::string> allowed_hosts{};  // Host headers accepted; empty: any
+  std::size_t max_connections_per_address = api::ServerOptions{}.max_connections_per_address;
 };
 
-// Registers --listen, --threads, --users (explained by `users_help`), --tls-cert and --tls-key.
+// Registers --listen, --threads, --users (explained by `users_help`), --tls-cert, --tls-key and
+// --allowed-host and --max-connections-per-address.
 void add_server_flags(CLI::App& cmd, ServerFlags& flags, const std::string& users_help);
 
 // ServerOptions listening on `address`, with the flags' threads, TLS files and users (loaded

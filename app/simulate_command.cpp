@@ -157,7 +157,7 @@ int run_simulate(const SimulateConfig& config, StopSignal& stop) {
   if (!configured) return report.fail(kExitFailure, configured.error().message);
   api::ServerOptions& options = *configured;
   options.require_token = true;
-  options.token_idle_timeout = *token_ttl;
+  options.logon_limits.idle_timeout = *token_ttl;
   options.response_delay = *latency;
 
   // Declared before everything that uses the file, so that it is removed after they close it.

@@ -29,6 +29,10 @@ class Importer {
       return true;
     }
     if (fs::is_directory(status)) return import_directory(path);
+    if (!fs::is_regular_file(status)) {
+      reject(path.string() + ": " + not_regular(status));
+      return true;
+    }
     return import_file(path);
   }
 
@@ -54,8 +58,13 @@ class Importer {
       std::error_code kind_ec;
       if (entry.is_directory(kind_ec) && !entry.is_symlink(kind_ec)) {
         if (!import_directory(entry.path())) return false;
-      } else if (entry.is_regular_file(kind_ec) && entry.path().extension() == ".xml") {
-        if (!import_file(entry.path())) return false;
+      } else if (entry.path().extension() == ".xml") {
+        const fs::file_status status = entry.status(kind_ec);
+        if (fs::is_regular_file(status)) {
+          if (!import_file(entry.path())) return false;
+        } else if (!kind_ec && fs::exists(status)) {
+          options_.log("skipped: " + entry.path().string() + ": " + not_regular(status));
+        }
       }
     }
     return true;
@@ -82,6 +91,29 @@ class Importer {
     storage::count_outcomes(counts_, *outcomes);
     if (options_.progress) options_.progress(counts_);
     return true;
+  }
+
+  // Why something that exists is not read: a FIFO would block the import until someone writes
+  // to it, a device could be read without end.
+  static std::string not_regular(const fs::file_status& status) {
+    std::string what = "something other than a file";
+    switch (status.type()) {
+      case fs::file_type::fifo:
+        what = "a FIFO";
+        break;
+      case fs::file_type::character:
+        what = "a character device";
+        break;
+      case fs::file_type::block:
+        what = "a block device";
+        break;
+      case fs::file_type::socket:
+        what = "a socket";
+        break;
+      default:
+        break;
+    }
+    return "not a regular file (" + what + ")";
   }
 
   // Copied through rdbuf() in blocks: reading through istreambuf_iterator, one character at a

@@ -33,8 +33,9 @@ struct ImportResult {
 
 // Imports every path: a file is read whatever its name; a directory is walked recursively in
 // name order, taking its files whose name ends in ".xml" (symbolic links to directories are not
-// followed). A path that cannot be read counts as a rejected document. The run is recorded in
-// the archive with its counts and every rejection message.
+// followed). A path that cannot be read counts as a rejected document, as does a named path that
+// is not a regular file (a FIFO, a device); one met in a directory is skipped, with a message. The
+// run is recorded in the archive with its counts and every rejection message.
 ImportResult import_paths(storage::Archive& archive, std::span<const std::string> paths,
                           const ImportOptions& options);
 

@@ -64,12 +64,29 @@ class SqliteArchive final : public Archive {
   // As SQLite advises for long-lived connections: refresh the planner's statistics where they
   // went stale, so that it keeps choosing the query service's indexes as the archive grows.
   // The limit keeps this to milliseconds on a large archive.
-  ~SqliteArchive() override { db_->tryExec("PRAGMA analysis_limit = 1000; PRAGMA optimize;"); }
+  // And leave no WAL behind (release_wal).
+  ~SqliteArchive() override {
+    db_->tryExec("PRAGMA analysis_limit = 1000; PRAGMA optimize;");
+    release_wal();
+  }
 
   SqliteArchive(const SqliteArchive&) = delete;
   SqliteArchive& operator=(const SqliteArchive&) = delete;
 
   int schema_version() override { return schema_version_; }
+
+  // Copies what the WAL holds into the database and truncates it to nothing. The WAL grows to
+  // about 64 MB while a writer runs (wal_autocheckpoint, sqlite_open.cpp); SQLite keeps that
+  // space when another connection is open, or when the disk filled up, so that every later run
+  // would fail for want of it. Best effort: a reader in the middle of a read keeps it from
+  // finishing, and a read-only connection cannot do it.
+  void release_wal() { db_->tryExec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+
+  template <class Result>
+  Result released_on_failure(Result result) {
+    if (!result) release_wal();
+    return result;
+  }
 
   Expected<std::int64_t> begin_run(std::string_view command, std::string_view detail,
                                    std::string_view started_at) override {
@@ -109,13 +126,13 @@ class SqliteArchive final : public Archive {
 
   Expected<std::vector<StoreOutcome>> store(std::span<const Record> records, std::int64_t run_id,
                                             std::string_view observed_at) override {
-    return writer_.store(records, run_id, observed_at, nullptr);
+    return released_on_failure(writer_.store(records, run_id, observed_at, nullptr));
   }
 
   Expected<std::vector<StoreOutcome>> store_page(std::span<const Record> records,
                                                  std::int64_t run_id, std::string_view observed_at,
                                                  const Bookmark& advance) override {
-    return writer_.store(records, run_id, observed_at, &advance);
+    return released_on_failure(writer_.store(records, run_id, observed_at, &advance));
   }
 
   Expected<std::optional<EmTime>> bookmark(std::string_view origin,

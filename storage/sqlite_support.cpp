@@ -35,7 +35,22 @@ ErrorCode error_code_of(const std::exception& e) {
 }
 
 Error sqlite_error(std::string_view path, std::string_view what, const std::exception& e) {
-  return Error{std::string(path) + ": " + std::string(what) + ": " + e.what(), error_code_of(e)};
+  std::string message = std::string(path) + ": " + std::string(what) + ": " + e.what();
+  // A writer's WAL grows to about 64 MB before it is copied into the database
+  // (wal_autocheckpoint in sqlite_open.cpp), and the database grows by what is written. A write
+  // refused for a file size limit or quota (EFBIG, EDQUOT) comes as a write error, not as full.
+  const std::string room =
+      "free at least 64 MB plus the size of what is being written on the "
+      "disk that holds " +
+      std::string(path) + ", then run again";
+  if (const auto* sqlite = dynamic_cast<const SQLite::Exception*>(&e)) {
+    if ((sqlite->getErrorCode() & 0xff) == SQLITE_FULL) {
+      message += " (the disk is full: " + room + ")";
+    } else if (sqlite->getExtendedErrorCode() == SQLITE_IOERR_WRITE) {
+      message += " (if the disk or a quota is full: " + room + ")";
+    }
+  }
+  return Error{std::move(message), error_code_of(e)};
 }
 
 void bind_text(SQLite::Statement& statement, int index, const std::optional<std::string>& value) {

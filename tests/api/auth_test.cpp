@@ -1,6 +1,11 @@
 #include "api/auth.h"
 
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <regex>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
@@ -117,6 +122,117 @@ TEST(AuthTest, UsersFileWinsOverTokenRequired) {
   Authenticator auth(alice_and_bob(), clock.function(), /*require_token=*/true);
   EXPECT_TRUE(std::holds_alternative<Denial>(auth.logon(basic_authorization("carol", "x"))));
   EXPECT_TRUE(std::holds_alternative<Logon>(auth.logon(basic_authorization("bob", "builder"))));
+}
+
+std::string token_of(const std::variant<Logon, Denial>& outcome) {
+  const auto* logon = std::get_if<Logon>(&outcome);
+  return logon ? logon->token : "";
+}
+
+bool is_live(Authenticator& auth, const std::string& token) {
+  return std::holds_alternative<std::optional<LogonSession>>(auth.authenticate(token));
+}
+
+TEST(AuthTest, SessionsPerUserAreBoundedEvictingTheLeastRecentlyUsed) {
+  ManualClock clock;
+  LogonLimits limits;
+  limits.sessions_per_user = 3;
+  Authenticator auth(std::nullopt, clock.function(), /*require_token=*/true, limits);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 3; ++i) {
+    tokens.push_back(token_of(auth.logon(basic_authorization("collector", "x"), "10.0.0.1")));
+    clock.advance(1s);
+  }
+  ASSERT_TRUE(is_live(auth, tokens[0]));  // now the first is the most recently used
+  clock.advance(1s);
+  const std::string fourth =
+      token_of(auth.logon(basic_authorization("collector", "x"), "10.0.0.2"));
+  ASSERT_FALSE(fourth.empty());
+  EXPECT_EQ(auth.sessions_of("collector").size(), 3u);
+  EXPECT_TRUE(is_live(auth, tokens[0]));
+  EXPECT_FALSE(is_live(auth, tokens[1]));
+  EXPECT_TRUE(is_live(auth, tokens[2]));
+  EXPECT_TRUE(is_live(auth, fourth));
+
+  // Far more logons than the table holds: every one succeeds, and other users keep theirs.
+  const std::string other = token_of(auth.logon(basic_authorization("other", "x"), "10.0.0.3"));
+  for (std::size_t i = 0; i <= kMaxLogonSessions; ++i) {
+    ASSERT_FALSE(token_of(auth.logon(basic_authorization("collector", "x"), "10.0.0.1")).empty())
+        << "logon " << i;
+  }
+  EXPECT_TRUE(is_live(auth, other));
+}
+
+TEST(AuthTest, SessionsPerAddressAreBoundedEvictingThatAddresssLeastRecentlyUsed) {
+  ManualClock clock;
+  LogonLimits limits;
+  limits.sessions_per_address = 2;
+  Authenticator auth(std::nullopt, clock.function(), /*require_token=*/true, limits);
+  const std::string elsewhere = token_of(auth.logon(basic_authorization("a", "x"), "10.0.0.9"));
+  std::vector<std::string> tokens;
+  for (std::string_view user : {"a", "b", "c"}) {
+    tokens.push_back(token_of(auth.logon(basic_authorization(user, "x"), "10.0.0.1")));
+    clock.advance(1s);
+  }
+  EXPECT_FALSE(is_live(auth, tokens[0]));
+  EXPECT_TRUE(is_live(auth, tokens[1]));
+  EXPECT_TRUE(is_live(auth, tokens[2]));
+  EXPECT_TRUE(is_live(auth, elsewhere));
+}
+
+std::optional<std::chrono::seconds> throttled(const std::variant<Logon, Denial>& outcome) {
+  const auto* denial = std::get_if<Denial>(&outcome);
+  if (!denial || denial->status != boost::beast::http::status::too_many_requests) {
+    return std::nullopt;
+  }
+  EXPECT_TRUE(denial->retry_after);
+  return denial->retry_after.value_or(0s);
+}
+
+// alice and bob, and 3 failed logons a minute.
+std::unique_ptr<Authenticator> strict_authenticator(ManualClock& clock) {
+  LogonLimits limits;
+  limits.failures_allowed = 3;
+  limits.failure_window = 60s;
+  return std::make_unique<Authenticator>(alice_and_bob(), clock.function(), false, limits);
+}
+
+TEST(AuthTest, FailedLogonsAreLimitedPerAddressUntilTheWindowHasPassed) {
+  ManualClock clock;
+  const auto strict = strict_authenticator(clock);
+  Authenticator& auth = *strict;
+  for (int i = 0; i < 3; ++i) {
+    auto wrong = auth.logon(basic_authorization("mallory", "guess"), "10.0.0.66");
+    ASSERT_EQ(std::get<Denial>(wrong).status, boost::beast::http::status::unauthorized);
+    clock.advance(10s);
+  }
+  // Even the right password is refused from there now, without being checked.
+  auto blocked = auth.logon(basic_authorization("alice", "wonderland"), "10.0.0.66");
+  ASSERT_TRUE(throttled(blocked));
+  EXPECT_EQ(*throttled(blocked), 30s);
+  EXPECT_NE(std::get<Denial>(blocked).message.find("too many failed logons"), std::string::npos);
+  // Another address is not held back by it.
+  EXPECT_TRUE(std::holds_alternative<Logon>(
+      auth.logon(basic_authorization("alice", "wonderland"), "10.0.0.1")));
+
+  clock.advance(30s);
+  EXPECT_TRUE(std::holds_alternative<Logon>(
+      auth.logon(basic_authorization("alice", "wonderland"), "10.0.0.66")));
+}
+
+TEST(AuthTest, FailedLogonsAreLimitedPerUserFromAnyAddress) {
+  ManualClock clock;
+  const auto strict = strict_authenticator(clock);
+  Authenticator& auth = *strict;
+  for (std::string_view address : {"10.0.0.1", "10.0.0.2", "10.0.0.3"}) {
+    EXPECT_FALSE(throttled(auth.logon(basic_authorization("alice", "guess"), address)));
+  }
+  EXPECT_TRUE(throttled(auth.logon(basic_authorization("alice", "wonderland"), "10.0.0.4")));
+  EXPECT_TRUE(
+      std::holds_alternative<Logon>(auth.logon(basic_authorization("bob", "builder"), "10.0.0.1")));
+  clock.advance(60s);
+  EXPECT_TRUE(std::holds_alternative<Logon>(
+      auth.logon(basic_authorization("alice", "wonderland"), "10.0.0.4")));
 }
 
 // --- Logon over HTTP ------------------------------------------------------------------------
@@ -270,6 +386,77 @@ TEST(AuthServerTest, EnforcingModeNeedsLiveToken) {
   EXPECT_FALSE(logoff.has_header("Content-Length"));
   EXPECT_EQ(client.get("/api/backupSessions", {{"X-RestSvcSessionId", alice.token}}).status, 401u);
   EXPECT_EQ(client.get("/api/backupSessions", {{"X-RestSvcSessionId", bob.token}}).status, 200u);
+}
+
+TEST(AuthServerTest, TooManyFailedLogonsGet429WithRetryAfterAndAreLogged) {
+  api::ServerOptions options;
+  options.users = alice_and_bob();
+  options.logon_limits.failures_allowed = 2;
+  std::mutex log_mutex;
+  std::string log;
+  options.access_log = [&](std::string_view lines) {
+    std::lock_guard lock(log_mutex);
+    log += lines;
+  };
+  {
+    TestServer server(options);
+    HttpClient client(server.port());
+    const HttpClient::Headers wrong = {{"Authorization", basic_authorization("alice", "guess")}};
+    EXPECT_EQ(client.post("/api/sessionMngr/?v=latest", wrong).status, 401u);
+    EXPECT_EQ(client.post("/api/sessionMngr/?v=latest", wrong).status, 401u);
+    HttpReply refused = client.post("/api/sessionMngr/?v=latest", wrong);
+    EXPECT_EQ(refused.status, 429u) << refused.body;
+    EXPECT_EQ(refused.header("Retry-After"), "300");
+    EXPECT_NE(refused.body.find(R"(StatusCode="429")"), std::string::npos) << refused.body;
+  }
+  std::lock_guard lock(log_mutex);
+  EXPECT_NE(log.find(" POST /api/sessionMngr/?v=latest 429 "), std::string::npos) << log;
+}
+
+// PBKDF2 runs on a pool of its own: while wrong passwords keep it busy, a client that is not
+// logging on is answered as quickly as ever, even by a single server thread.
+TEST(AuthServerTest, PasswordGuessingDoesNotSlowOtherClients) {
+  api::ServerOptions options;
+  options.users = alice_and_bob();
+  options.threads = 1;
+  options.logon_limits.failures_allowed = 1000000;
+  TestServer server(options);
+  HttpClient reader(server.port());
+  const LoggedOn alice = log_on(reader, "alice", "wonderland");
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> logons_answered{0};
+  std::atomic<int> bad_answers{0};
+  std::vector<std::thread> guessers;
+  for (int i = 0; i < 8; ++i) {
+    guessers.emplace_back([&] {
+      HttpClient guesser(server.port(), std::nullopt, 30s);
+      while (!stop) {
+        HttpReply reply = guesser.post("/api/sessionMngr/?v=latest",
+                                       {{"Authorization", basic_authorization("bob", "guess")}});
+        // 401, or 503 with Retry-After when the hashing queue is full.
+        if (reply.status != 401 && !(reply.status == 503 && reply.has_header("Retry-After"))) {
+          ++bad_answers;
+        }
+        ++logons_answered;
+      }
+    });
+  }
+  // Wait for the guessing to be under way, then count what the reader gets meanwhile.
+  while (logons_answered < 8) std::this_thread::sleep_for(1ms);
+  const int logons_before = logons_answered;
+  int reads = 0;
+  while (logons_answered < logons_before + 8) {
+    HttpReply reply = reader.get("/api/jobs", {{"X-RestSvcSessionId", alice.token}});
+    ASSERT_EQ(reply.status, 200u) << reply.error;
+    ++reads;
+  }
+  stop = true;
+  for (std::thread& guesser : guessers) guesser.join();
+  EXPECT_EQ(bad_answers, 0);
+  // Hashing on the server thread, each read waited behind the logons queued before it: about
+  // one read per eight logons. Off it, reads run at their own pace, far ahead.
+  EXPECT_GE(reads, 20) << "reads answered while 8 logons were";
 }
 
 TEST(AuthServerTest, TokenExpiresAfterFifteenIdleMinutes) {

@@ -4,8 +4,15 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 
 #include "tests/support/http_client.h"
 #include "tests/support/test_data.h"
@@ -68,6 +75,37 @@ TEST(ServerTest, OversizedBodyGets413) {
   EXPECT_TRUE(is_error_document(reply)) << reply.body;
 }
 
+// RFC 9112 6.1: a request whose last transfer coding is not chunked has no knowable length (400),
+// and one with a coding the server does not implement gets 501; either way the connection closes,
+// so that no bytes after the header can be taken for a second request behind a proxy.
+TEST(ServerTest, TransferEncodingOtherThanChunkedIsRefused) {
+  TestServer server;
+  const auto logon_with = [&](std::string_view coding) {
+    HttpClient client(server.port());
+    HttpReply reply = client.send_raw(
+        "POST /api/sessionMngr/?v=latest HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: " +
+        testing::basic_authorization("a", "b") + "\r\nTransfer-Encoding: " + std::string(coding) +
+        "\r\n\r\n0\r\n\r\n");
+    EXPECT_TRUE(is_error_document(reply)) << coding << ": " << reply.body;
+    EXPECT_EQ(reply.header("Connection"), "close") << coding;
+    return reply.status;
+  };
+  EXPECT_EQ(logon_with("gzip"), 400u);
+  EXPECT_EQ(logon_with("chunked, gzip"), 400u);
+  EXPECT_EQ(logon_with("gzip, chunked"), 501u);
+  EXPECT_EQ(logon_with("identity"), 400u);
+  // chunked alone, in any letter case, is HTTP/1.1 and still served.
+  HttpClient chunked(server.port());
+  EXPECT_EQ(chunked
+                .send_raw("POST /api/sessionMngr/?v=latest HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Authorization: " +
+                          testing::basic_authorization("a", "b") +
+                          "\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n")
+                .status,
+            201u);
+}
+
 TEST(ServerTest, UnknownPathGets404ErrorDocument) {
   TestServer server;
   HttpClient client(server.port());
@@ -101,22 +139,86 @@ TEST(ServerTest, KeepAliveAndPipelining) {
   EXPECT_EQ(client.connections_opened(), 1);
 }
 
-TEST(ServerTest, ConnectionCapAnswers503) {
-  ServerOptions options;
-  options.max_connections = 2;
-  TestServer server(options);
-  HttpClient a(server.port()), b(server.port()), c(server.port());
+// `a` and `b` are served and keep their connections; `c` is refused with 503 and closed.
+void expect_two_served_and_a_third_refused(HttpClient& a, HttpClient& b, HttpClient& c) {
   ASSERT_EQ(a.get("/api/").status, 200u);
   ASSERT_EQ(b.get("/api/").status, 200u);
   HttpReply refused = c.get("/api/");
   EXPECT_EQ(refused.status, 503u) << refused.error;
   EXPECT_TRUE(is_error_document(refused)) << refused.body;
   EXPECT_TRUE(c.wait_closed_by_server());
+}
+
+TEST(ServerTest, ConnectionCapAnswers503) {
+  ServerOptions options;
+  options.max_connections = 2;
+  TestServer server(options);
+  HttpClient a(server.port()), b(server.port()), c(server.port());
+  expect_two_served_and_a_third_refused(a, b, c);
 
   a.close();
   ASSERT_TRUE(eventually([&] { return server.server().open_connections() <= 1; }));
   HttpClient d(server.port());
   EXPECT_EQ(d.get("/api/").status, 200u);
+}
+
+// The status of a GET /api/ sent from `source` (a loopback address other than 127.0.0.1 is a
+// client at another address); 0 when there was no answer.
+unsigned get_from(const std::string& source, std::uint16_t port) {
+  namespace net = boost::asio;
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  boost::system::error_code ec;
+  socket.open(net::ip::tcp::v4(), ec);
+  if (!ec) socket.bind({net::ip::make_address(source), 0}, ec);
+  if (!ec) socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+  const std::string request = "GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (!ec) net::write(socket, net::buffer(request), ec);
+  std::string reply;
+  if (!ec) net::read(socket, net::dynamic_buffer(reply), ec);  // to end of stream
+  if (reply.size() < 12) return 0;
+  return static_cast<unsigned>(std::stoul(reply.substr(9, 3)));
+}
+
+TEST(ServerTest, ConnectionsPerAddressAreCappedAndOtherAddressesStillServed) {
+  ServerOptions options;
+  options.max_connections_per_address = 2;
+  TestServer server(options);
+  HttpClient a(server.port()), b(server.port()), c(server.port());
+  expect_two_served_and_a_third_refused(a, b, c);
+  EXPECT_EQ(get_from("127.0.0.2", server.port()), 200u);
+}
+
+// All slots held by idle keep-alive connections: a new client is served at once, in place of
+// the connection idle the longest, and clients that are busy are not disturbed.
+TEST(ServerTest, IdleConnectionsGiveWayToNewClientsWhenAllSlotsAreTaken) {
+  ServerOptions options;
+  options.max_connections = 4;
+  options.busy_idle_timeout = 60s;  // this test is about eviction, not the shorter idle limit
+  TestServer server(options);
+  std::vector<std::unique_ptr<HttpClient>> idle;
+  for (int i = 0; i < 4; ++i) {
+    idle.push_back(std::make_unique<HttpClient>(server.port()));
+    ASSERT_EQ(idle.back()->get("/api/").status, 200u);
+  }
+  HttpClient newcomer(server.port());
+  HttpReply reply = newcomer.get("/api/");
+  EXPECT_EQ(reply.status, 200u) << reply.error << reply.body;
+  // One of the idle connections was closed to make room.
+  EXPECT_TRUE(eventually([&] { return server.server().open_connections() == 4; }));
+}
+
+TEST(ServerTest, IdleConnectionsAreClosedSoonerWhenTheServerIsBusy) {
+  ServerOptions options;
+  options.max_connections = 4;
+  options.read_timeout = 60s;
+  options.busy_idle_timeout = 200ms;
+  TestServer server(options);
+  HttpClient a(server.port()), b(server.port()), c(server.port());
+  ASSERT_EQ(a.get("/api/").status, 200u);
+  ASSERT_EQ(b.get("/api/").status, 200u);
+  ASSERT_EQ(c.get("/api/").status, 200u);  // 3 of 4: busy
+  EXPECT_TRUE(c.wait_closed_by_server());  // within HttpClient's 5 s, far below 60 s
 }
 
 TEST(ServerTest, ReadTimeoutClosesSilentConnections) {
@@ -199,17 +301,61 @@ TEST(ServerTest, AccessLogHasOneLinePerRequest) {
   EXPECT_NE(lines[2].find(" - - 400 "), std::string::npos) << lines[2];
 }
 
-TEST(ServerTest, RefusesNonLoopbackAddressWithoutUsers) {
-  ServerOptions options;
+// Why a server with `options` will not listen on 0.0.0.0 (every address); fails the test if it
+// would.
+std::string refusal_to_listen_on_every_address(ServerOptions options) {
   options.host = "0.0.0.0";
   options.port = 0;
   Server server(options, TestServer::stub_resources);
   auto started = server.start();
-  ASSERT_FALSE(started);
+  if (started) {
+    ADD_FAILURE() << "listens on 0.0.0.0";
+    return "";
+  }
   EXPECT_EQ(started.error().message.rfind("cannot listen on 0.0.0.0:0: not a loopback address", 0),
             0u)
       << started.error().message;
-  EXPECT_NE(started.error().message.find("--users"), std::string::npos);
+  return started.error().message;
+}
+
+TEST(ServerTest, RefusesNonLoopbackAddressWithoutUsers) {
+  EXPECT_NE(refusal_to_listen_on_every_address({}).find("--users"), std::string::npos);
+}
+
+TEST(ServerTest, RefusesNonLoopbackAddressWithoutPublicUrlOrAllowedHosts) {
+  ServerOptions options;
+  auto line = make_users_line("alice", "wonderland", kMinPbkdf2Iterations);
+  auto users = UsersFile::parse(*line + "\n", "users");
+  ASSERT_TRUE(users) << users.error().message;
+  options.users = std::move(*users);
+  const std::string refusal = refusal_to_listen_on_every_address(options);
+  EXPECT_NE(refusal.find("--public-url"), std::string::npos) << refusal;
+  EXPECT_NE(refusal.find("--allowed-host"), std::string::npos) << refusal;
+}
+
+TEST(ServerTest, AllowedHostsRefuseOtherHostsWith400) {
+  ServerOptions options;
+  options.allowed_hosts = {"archive.example", "Backup.Example:9443"};
+  TestServer server(options);
+  HttpClient client(server.port());
+  const auto with_host = [&](std::string_view host) {
+    return client.send_raw("GET /api/ HTTP/1.1\r\nHost: " + std::string(host) + "\r\n\r\n");
+  };
+  HttpReply any_port = with_host("ARCHIVE.example:9399");
+  EXPECT_EQ(any_port.status, 200u) << any_port.error;
+  EXPECT_NE(any_port.body.find(R"(Href="http://ARCHIVE.example:9399/api/)"), std::string::npos)
+      << any_port.body;
+  EXPECT_EQ(with_host("backup.example:9443").status, 200u);
+
+  for (std::string_view forged : {"evil.example", "backup.example:9399", "archive.example.evil"}) {
+    HttpClient other(server.port());
+    HttpReply refused =
+        other.send_raw("GET /api/ HTTP/1.1\r\nHost: " + std::string(forged) + "\r\n\r\n");
+    EXPECT_EQ(refused.status, 400u) << forged;
+    EXPECT_TRUE(is_error_document(refused)) << refused.body;
+    EXPECT_NE(refused.body.find("not an allowed host"), std::string::npos) << refused.body;
+    EXPECT_EQ(refused.body.find(std::string(forged) + "/api"), std::string::npos) << refused.body;
+  }
 }
 
 TEST(ServerTest, BindFailureNamesTheAddress) {

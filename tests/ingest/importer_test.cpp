@@ -4,6 +4,10 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -100,6 +104,26 @@ TEST_F(ImporterTest, ANamedFileIsImportedWhateverItsExtension) {
         task_entity("2d8e4b66-3c2f-4e77-9f50-8dac93e4fb23", "2024-03-02T04:05:11Z"));
   const auto result = import({(dir_ / "capture.txt").string()});
   EXPECT_EQ(result.counts.records_new, 1);
+}
+
+// A FIFO would block the import forever, a device could feed it endlessly: neither is read, and
+// the user is told what was skipped and why.
+TEST_F(ImporterTest, SomethingThatIsNotARegularFileIsSkippedAndSaidSo) {
+  write(dir_ / "in/a.xml",
+        task_entity("4f0a6d88-5e41-4a99-b172-afcec5a6fd45", "2024-03-02T04:05:11Z"));
+  const fs::path fifo = dir_ / "in/pipe.xml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const auto walked = import({(dir_ / "in").string()});
+  EXPECT_EQ(walked.counts.records_new, 1);
+  EXPECT_EQ(walked.counts.rejected, 0);
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_EQ(log_[0], "skipped: " + fifo.string() + ": not a regular file (a FIFO)");
+
+  log_.clear();
+  const auto named = import({"/dev/null"});
+  EXPECT_EQ(named.counts.rejected, 1);
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_EQ(log_[0], "rejected: /dev/null: not a regular file (a character device)");
 }
 
 TEST_F(ImporterTest, ReimportChangesNothingAndAChangedDocumentBecomesARevision) {
