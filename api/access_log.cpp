@@ -1,5 +1,7 @@
 #include "api/access_log.h"
 
+#include <cctype>
+
 namespace emarchive::api {
 
 void AccessLog::write(std::string_view line) {
@@ -29,6 +31,25 @@ void AccessLog::flush() {
   } catch (...) {
     // A broken log must not take the server down; the requests were served.
   }
+}
+
+std::string loggable_target(std::string_view target) {
+  constexpr std::string_view kSessions = "logonsessions/";
+  std::string lowered(target);
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string out;
+  std::size_t from = 0;
+  for (std::size_t at = lowered.find(kSessions); at != std::string::npos;
+       at = lowered.find(kSessions, from)) {
+    const std::size_t id = at + kSessions.size();
+    const std::size_t end = target.find_first_of("/?#", id);
+    const std::size_t stop = end == std::string_view::npos ? target.size() : end;
+    out.append(target.substr(from, id - from));
+    if (stop > id) out.append("{id}");
+    from = stop;
+  }
+  out.append(target.substr(from));
+  return out;
 }
 
 }  // namespace emarchive::api

@@ -34,4 +34,9 @@ class AccessLog {
   std::function<void(std::string_view)> sink_;
 };
 
+// The request target as the access log shows it: a logon session's id after `logonSessions/`
+// (any letter case) becomes `{id}`, since the id is as good as the token (the token is its
+// base64), and a log is read by more people than may log on as its users.
+std::string loggable_target(std::string_view target);
+
 }  // namespace emarchive::api

@@ -188,7 +188,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
       return respond_error(refused->status, refused->message);
     }
     method_ = std::string(request.method_string());
-    target_ = std::string(request.target());
+    target_ = loggable_target(request.target());
     if (refuse_) {
       set_error_response(http::status::service_unavailable,
                          "too many connections (" +
