@@ -39,9 +39,14 @@ struct IngestConfig {
 };
 
 std::string type_status(const ingest::TypeProgress& p) {
-  return "ingest " + std::string(p.type) + ": " + std::to_string(p.pages) +
-         (p.pages == 1 ? " page, " : " pages, ") + std::to_string(p.records) + " records (" +
-         std::to_string(p.records_new) + " new, " + std::to_string(p.records_updated) +
+  std::string line = "ingest " + std::string(p.type) + ": ";
+  if (p.observations) {
+    line += std::to_string(p.records) + (p.records == 1 ? " resource (" : " resources (");
+  } else {
+    line += std::to_string(p.pages) + (p.pages == 1 ? " page, " : " pages, ") +
+            std::to_string(p.records) + " records (";
+  }
+  return line + std::to_string(p.records_new) + " new, " + std::to_string(p.records_updated) +
          " updated, " + std::to_string(p.records_unchanged) + " unchanged)";
 }
 

@@ -187,7 +187,7 @@ class Run {
   // or not licensed: 400, 403, 404, 405 or 501) is noted in the log and skipped. Each answer
   // counts as a document read; one that does not parse is counted rejected, as a page would be.
   std::optional<Error> observe_resources() {
-    TypeProgress progress{"observations"};
+    TypeProgress progress{.type = "observations", .observations = true};
     for (std::string_view resource : storage::kObservedResources) {
       if (options_.stop && options_.stop()) return stopped();
       const std::string url = em_.origin() + std::string(resource);

@@ -46,6 +46,9 @@ struct TypeProgress {
   std::int64_t records_updated = 0;
   std::int64_t records_unchanged = 0;
   bool done = false;  // the type is finished (the last call for it)
+  // The observed resources (reports, repositories...), fetched one by one: `records` counts
+  // resources stored, and there are no pages.
+  bool observations = false;
 };
 
 struct IngestOptions {
