@@ -1,3 +1,8 @@
+// One file past the ~600 lines on purpose: the generator is one deterministic algorithm whose
+// parts (the random streams, the estate of servers, jobs and VMs, the runs of a day and the
+// records made of them) share private types and the order in which they draw random numbers; a
+// change in one silently changes the others' output, so they are read together.
+
 #include "sim/history.h"
 
 #include <algorithm>
