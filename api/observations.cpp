@@ -1,9 +1,11 @@
 #include "api/observations.h"
 
 #include <string>
+#include <utility>
 
 #include "api/error_document.h"
 #include "model/ascii.h"
+#include "model/xml_escape.h"
 #include "storage/observation_document.h"
 
 namespace emarchive::api {
@@ -42,11 +44,42 @@ ApiResponse document(std::string_view canonical, const ApiRequest& request) {
   return response;
 }
 
+// EM's index of the summary reports (`GET /api/reports/summary`): one Down link per report. Made,
+// not observed, like the entry point: it is navigation, the same on every EM. EM also links its
+// processed-VMs report, which emarchive does not archive, so that link is left out.
+ApiResponse summary_report(const ApiRequest& request) {
+  constexpr std::pair<std::string_view, std::string_view> kReports[] = {
+      {"overview", "Overview"},
+      {"vms_overview", "VmsOverview"},
+      {"job_statistics", "JobStatistics"},
+      {"repository", "Repositories"}};
+  const std::string base = request.origin + "/api/reports/summary";
+  ApiResponse response;
+  std::string& out = response.body;
+  out = R"(<?xml version="1.0" encoding="utf-8"?>)"
+        "\n"
+        R"(<SummaryReport xmlns="http://www.veeam.com/ent/v1.0" Type="SummaryReport" Href=")";
+  xml::append_escaped_attribute(out, base);
+  out += R"("><Links>)";
+  for (const auto& [path, name] : kReports) {
+    out += R"(<Link Rel="Down" Type="ReportFrame" Href=")";
+    xml::append_escaped_attribute(out, base + "/" + std::string(path));
+    out += R"(" Name=")";
+    out += name;
+    out += R"(" />)";
+  }
+  out += "</Links></SummaryReport>\n";
+  return response;
+}
+
 }  // namespace
 
 std::optional<ApiResponse> answer_observed(ArchivePool& pool, const ApiRequest& request,
                                            std::span<const std::string_view> parts,
                                            const std::function<void(std::string_view)>& error_log) {
+  if (parts.size() == 2 && iequals(parts[0], "reports") && iequals(parts[1], "summary")) {
+    return summary_report(request);
+  }
   const bool entity = wants_entity(request);
   // A single repository comes out of the latest list of its form.
   const bool single_repository = parts.size() == 2 && iequals(parts[0], "repositories");

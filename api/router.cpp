@@ -112,14 +112,38 @@ bool has_nul(std::string_view s) {
 }
 
 // Parses the target into `api` (path, query), or returns a 400 Error.
-std::optional<ApiResponse> parse_target(std::string_view target, ApiRequest& api) {
+// `target` with the characters a URI may not hold percent-encoded. curl and shell scripts send a
+// filter as typed (`filter=CreationTime>="2026-01-01"`, `Result==Failed|State==Working`), EM's
+// own examples are written so, and EM's host takes them; RFC 3986 does not, so they are encoded
+// before parsing rather than refused. '%' stays as it is: an escape already made is kept.
+std::string encode_stray_characters(std::string_view target) {
+  static constexpr std::string_view kStray = "\"<>\\^`{|} ";
+  std::string out;
+  out.reserve(target.size());
+  for (const char c : target) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7F || kStray.find(c) != std::string_view::npos) {
+      constexpr std::string_view kHex = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<ApiResponse> parse_target(std::string_view raw_target, ApiRequest& api) {
+  const std::string encoded = encode_stray_characters(raw_target);
+  const std::string_view target = encoded;
   urls::result<urls::url_view> url =
       target.starts_with('/') ? urls::parse_origin_form(target) : urls::parse_absolute_uri(target);
   if (!url) {
     return error_response(http::status::bad_request,
                           "malformed request target: " + url.error().message());
   }
-  api.target = std::string(target);
+  api.target = std::string(raw_target);
   // Repeated slashes are one, as EM's host treats them ("/api//sessionMngr/", which clients
   // build by joining a base URL ending in '/' with a path starting with one).
   for (char c : url->path()) {

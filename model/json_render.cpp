@@ -47,7 +47,17 @@ Scalar scalar_type(std::string_view name) {
     for (std::string_view i :
          {"PageNum", "PageSize", "PagesCount", "StatusCode", "RetryTimes", "RetryTimeout",
           "BackupCompetitionWaitingPeriodMin", "FullPeriod", "HourlyOffset", "RetainCycles",
-          "RetainDays", "Order", "MinutesOffset", "StorageQuota"}) {
+          "RetainDays", "Order", "MinutesOffset", "StorageQuota",
+          // The summary reports' counters, durations (seconds) and sizes (bytes), and the
+          // repositories' space (docs/EM-API.md, section 10): integers in EM's schema, which
+          // monitoring scripts add and compare as numbers.
+          "BackupServers", "ProxyServers", "RepositoryServers", "RunningJobs", "ScheduledJobs",
+          "SuccessfulVmLastestStates", "WarningVmLastestStates", "FailedVmLastestStates",
+          "ProtectedVms", "BackedUpVms", "ReplicatedVms", "RestorePoints", "FullBackupPointsSize",
+          "IncrementalBackupPointsSize", "ReplicaRestorePointsSize", "SourceVmsSize",
+          "SuccessBackupPercents", "ScheduledBackupJobs", "ScheduledReplicaJobs", "TotalJobRuns",
+          "SuccessfulJobRuns", "WarningsJobRuns", "FailedJobRuns", "MaxJobDuration",
+          "MaxBackupJobDuration", "MaxReplicaJobDuration", "Capacity", "FreeSpace", "BackupSize"}) {
       t.emplace(i, Scalar::Integer);
     }
     return t;
@@ -129,6 +139,13 @@ constexpr std::array<std::string_view, 5> kReferenceBase = {"Links", "UID", "Nam
 
 bool is_base_name(std::string_view name) {
   return std::find(kEntityBase.begin(), kEntityBase.end(), name) != kEntityBase.end();
+}
+
+// Elements that EM's JSON always lists in an array under a plural name, however many there are:
+// the repository report's one Period per repository, which clients read as `.Periods[]`.
+std::optional<std::string_view> array_member_name(std::string_view element) {
+  if (element == "Period") return "Periods";
+  return std::nullopt;
 }
 
 // Wrappers whose children form a JSON array directly ("Links": [...]), as EM's own arrays.
@@ -223,7 +240,10 @@ class Converter {
     const std::string_view name = element_name(element);
     if (kind_from_list_element(name)) return true;
     if (!name.ends_with('s') || !has_child_elements(element)) return false;
-    const std::string_view singular = name.substr(0, name.size() - 1);
+    // <Repositories> of <Repository>, else <Jobs> of <Job>.
+    const std::string singular = name.ends_with("ies")
+                                     ? std::string(name.substr(0, name.size() - 3)) + "y"
+                                     : std::string(name.substr(0, name.size() - 1));
     for (pugi::xml_node child : element.children()) {
       if (child.type() == pugi::node_element && !is_em_element(child, singular)) return false;
     }
@@ -438,10 +458,11 @@ class Converter {
   // A group of same-named children: one value, or an array when the element repeats; a field
   // the XML omits (no elements) is null.
   void members(ObjectWriter& object, const ChildGroup& group) {
-    std::string& out = object.key(group.name);
+    const std::optional<std::string_view> plural = array_member_name(group.name);
+    std::string& out = object.key(plural ? *plural : group.name);
     if (group.elements.empty()) {
       out += "null";
-    } else if (group.elements.size() == 1) {
+    } else if (group.elements.size() == 1 && !plural) {
       value(group.elements.front(), out);
     } else {
       out += '[';

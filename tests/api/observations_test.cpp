@@ -97,6 +97,25 @@ TEST_F(ObservationsTest, AReportIsItsLatestObservation) {
   EXPECT_EQ(reply.body.rfind("<?xml", 0), 0u);
 }
 
+// Clients that find the reports by following EM's links start at the summary's index.
+TEST_F(ObservationsTest, TheSummaryIndexLinksEveryReportServed) {
+  HttpClient client(server_->port());
+  const HttpReply index = client.get("/api/reports/Summary");
+  ASSERT_EQ(index.status, 200u) << index.body;
+  EXPECT_NE(index.body.find("<SummaryReport xmlns=\"http://www.veeam.com/ent/v1.0\""),
+            std::string::npos)
+      << index.body;
+  for (std::string_view report : {"overview", "vms_overview", "job_statistics", "repository"}) {
+    const std::string href = origin() + "/api/reports/summary/" + std::string(report);
+    EXPECT_NE(index.body.find("Rel=\"Down\" Type=\"ReportFrame\" Href=\"" + href + "\""),
+              std::string::npos)
+        << report << "\n"
+        << index.body;
+  }
+  const HttpReply followed = client.get("/api/reports/summary/job_statistics");
+  EXPECT_EQ(followed.status, 200u);
+}
+
 TEST_F(ObservationsTest, HrefsPointAtTheClientsOriginInBothForms) {
   HttpClient client(server_->port());
   const HttpReply refs = client.get("/api/repositories");

@@ -57,6 +57,21 @@ TEST_F(RouterTest, HandsDecodedRequestToResourceHandler) {
   EXPECT_FALSE(request.wants_json);
 }
 
+// curl and shell scripts send a filter as typed, as EM's documentation writes it, and EM takes it.
+TEST_F(RouterTest, TakesAFilterTypedWithoutPercentEncoding) {
+  const std::string target =
+      "/api/"
+      "query?type=BackupJobSession&filter=CreationTime>=\"2026-01-01\";Result<Failed|x==`{a}`^\\";
+  auto response = route(make_request(http::verb::get, target));
+  EXPECT_EQ(response.result(), http::status::ok) << response.body();
+  ASSERT_EQ(seen_.size(), 1u);
+  EXPECT_EQ(seen_[0].target, target);
+  using Query = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(seen_[0].query,
+            (Query{{"type", "BackupJobSession"},
+                   {"filter", "CreationTime>=\"2026-01-01\";Result<Failed|x==`{a}`^\\"}}));
+}
+
 TEST_F(RouterTest, OriginFollowsSchemeHostAndPublicUrl) {
   route(make_request(http::verb::get, "/api/jobs", "[::1]:8443"), /*tls=*/true);
   ASSERT_EQ(seen_.size(), 1u);
@@ -121,7 +136,8 @@ TEST_F(RouterTest, MethodNotAllowedNamesTheAllowedOnes) {
       {http::verb::post, "/api/", "GET, HEAD"},
       {http::verb::get, "/api/sessionMngr/?v=latest", "POST"},
       {http::verb::put, "/api/logonSessions", "GET, HEAD"},
-      {http::verb::post, "/api/logonSessions/0d5e8bc4-50a8-4f3c-a5b8-4c7e3b3ab8e1", "GET, HEAD, DELETE"},
+      {http::verb::post, "/api/logonSessions/0d5e8bc4-50a8-4f3c-a5b8-4c7e3b3ab8e1",
+       "GET, HEAD, DELETE"},
       {http::verb::delete_, "/api/backupSessions", "GET, HEAD"},
   };
   for (const Case& c : cases) {
@@ -143,7 +159,8 @@ TEST_F(RouterTest, AnswersJsonWhenAcceptPrefersIt) {
   auto response = route(request);
   EXPECT_EQ(response.result(), http::status::ok);
   EXPECT_EQ(response[http::field::content_type], "application/json; charset=utf-8");
-  EXPECT_TRUE(response.body().starts_with(R"({"SupportedVersions":[{"Name":"v1_5")")) << response.body();
+  EXPECT_TRUE(response.body().starts_with(R"({"SupportedVersions":[{"Name":"v1_5")"))
+      << response.body();
   // Errors too, in EM's Error JSON.
   auto missing = make_request(http::verb::get, "/elsewhere");
   missing.set(http::field::accept, "application/json;q=0.9, application/xml;q=0.5");

@@ -1,7 +1,7 @@
-// EM's JSON from EM's XML (model/json_render.h, docs/API.md "JSON"): every document in tests/data/em
-// converted and read back with Boost.JSON, its properties checked against what the XML parser
-// found; then the shapes and types clients read, the other documents emarchive serves, and
-// strings that must not break the JSON.
+// EM's JSON from EM's XML (model/json_render.h, docs/API.md "JSON"): every document in
+// tests/data/em converted and read back with Boost.JSON, its properties checked against what the
+// XML parser found; then the shapes and types clients read, the other documents emarchive serves,
+// and strings that must not break the JSON.
 
 #include <gtest/gtest.h>
 
@@ -406,6 +406,33 @@ TEST(JsonRender, ErrorHasEmsShape) {
                     R"(ent/v1.0" Message="no such session: &quot;x&quot;" StatusCode="404" />)"),
             R"({"FirstChanceExceptionMessage":null,"Message":"no such session: \"x\"",)"
             R"("StackTrace":null,"Status":null,"StatusCode":404})");
+}
+
+// What monitoring scripts read: counters they compare and add, and lists they index, whatever
+// the number of repositories (a small site has one).
+TEST(JsonRender, ReportsHaveNumbersAndRepositoriesAreArraysEvenOfOne) {
+  EXPECT_EQ(
+      json_of(R"(<OverviewReportFrame xmlns="http://www.veeam.com/ent/v1.0">)"
+              "<BackupServers>1</BackupServers><FailedVmLastestStates>0</FailedVmLastestStates>"
+              "</OverviewReportFrame>"),
+      R"({"BackupServers":1,"FailedVmLastestStates":0})");
+  EXPECT_EQ(
+      json_of(
+          R"(<RepositoryReportFrame xmlns="http://www.veeam.com/ent/v1.0" )"
+          R"(CapacityPlanningReportLink="x"><Period><Name>Main</Name>)"
+          "<Capacity>3298534883328</Capacity><FreeSpace>-1</FreeSpace><BackupSize>0</BackupSize>"
+          "</Period></RepositoryReportFrame>"),
+      R"({"Periods":[{"Name":"Main","Capacity":3298534883328,"FreeSpace":-1,"BackupSize":0}],)"
+      R"("CapacityPlanningReportLink":"x"})");
+  const bj::value list =
+      json_value(R"(<Repositories xmlns="http://www.veeam.com/ent/v1.0"><Repository Name="r" )"
+                 R"(UID="urn:veeam:Repository:1"><Capacity>10</Capacity><FreeSpace>4</FreeSpace>)"
+                 "<Kind>WindowsLocal</Kind></Repository></Repositories>");
+  ASSERT_TRUE(list.is_object()) << bj::serialize(list);
+  const bj::array& repositories = list.at("Repositories").as_array();
+  ASSERT_EQ(repositories.size(), 1u);
+  EXPECT_EQ(repositories[0].at("Capacity").as_int64(), 10);
+  EXPECT_EQ(repositories[0].at("Kind").as_string(), "WindowsLocal");
 }
 
 TEST(JsonRender, HostileStringsStayValidJson) {
