@@ -431,8 +431,15 @@ TEST(LargePageTest, ServesTwentyThousandRecordsInFlatMemory) {
                           .at("BackupTaskSessions"))
                 .size(),
             20000u);
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MB by default) to catch use after
+  // free, so peak RSS grows with what was freed: flat memory is measured in the normal build.
+  (void)before;
+  (void)after;
+#else
   EXPECT_LT(after - before, 4 * 1024)
       << "peak RSS before " << before << " kB, after " << after << " kB";
+#endif
 }
 
 }  // namespace
