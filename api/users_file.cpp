@@ -157,4 +157,11 @@ Expected<std::string> make_users_line(std::string_view user, std::string_view pa
          base64_encode(salt) + ":" + base64_encode(hash);
 }
 
+std::vector<std::string> UsersFile::names() const {
+  std::vector<std::string> names;
+  names.reserve(users_.size());
+  for (const auto& [name, entry] : users_) names.push_back(name);
+  return names;
+}
+
 }  // namespace emarchive::api

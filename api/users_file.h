@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "model/expected.h"
 
@@ -35,6 +36,8 @@ class UsersFile {
   bool verify(std::string_view user, std::string_view password) const;
 
   std::size_t size() const { return users_.size(); }
+  // The user names, sorted.
+  std::vector<std::string> names() const;
 
  private:
   UsersFile() = default;  // only parse() makes one, never empty
