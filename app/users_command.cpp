@@ -116,7 +116,7 @@ int run_users_remove(const UsersConfig& config) {
     return report.fail(kExitFailure, written.error().message);
   }
   std::cout << "removed " << config.user << " from " << config.users
-            << " (logon sessions already open stay until they expire or serve restarts)\n";
+            << " (a serve started before reads it again only when restarted)\n";
   return kExitOk;
 }
 
