@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
       {"simulate", cmd::add_simulate_command(app)},
       {"query", cmd::add_query_command(app)},
       {"users", cmd::add_users_command(app)},
+      {"backup", cmd::add_backup_command(app)},
   };
 
   try {

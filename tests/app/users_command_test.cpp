@@ -74,8 +74,7 @@ TEST_F(UsersCommandTest, RemovingAnUnknownOrTheLastUserIsRefusedAndChangesNothin
 
   const auto unknown = users("remove --user nobody");
   EXPECT_EQ(unknown.exit_code, 1);
-  EXPECT_NE(unknown.output.find("no user nobody in " + file_), std::string::npos)
-      << unknown.output;
+  EXPECT_NE(unknown.output.find("no user nobody in " + file_), std::string::npos) << unknown.output;
 
   const auto last = users("remove --user auditor");
   EXPECT_EQ(last.exit_code, 1);
