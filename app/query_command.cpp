@@ -1,5 +1,5 @@
 // `emarchive query --db FILE --type TYPE [--filter EXPR] [--sort-asc F | --sort-desc F]
-//                  [--limit N] [--output table|csv|json|xml]`
+//                  [--limit N] [--output table|csv|json|xml] [--fail-if-any]`
 // Offline questions with the query service's own grammar and engine (api/query_request.h).
 
 #include <unistd.h>
@@ -31,8 +31,9 @@ struct QueryConfig {
   std::string filter;
   std::string sort_asc;
   std::string sort_desc;
-  std::int64_t limit = 0;  // 0: every match
-  std::string output;      // table | csv | json | xml; default table on a terminal, else csv
+  std::int64_t limit = 0;    // 0: every match
+  bool fail_if_any = false;  // exit kExitMatched when anything matched (cron alerts)
+  std::string output;        // table | csv | json | xml; default table on a terminal, else csv
 };
 
 // The value of a query field for one record, as the query service compares it; nullopt = none.
@@ -209,6 +210,8 @@ int run_query(const QueryConfig& config) {
   auto page = (*archive)->query(request->query);
   if (!page) return report.fail(kExitFailure, page.error().message);
 
+  // Printed first, so that a cron alert mails what matched.
+  const int exit_code = config.fail_if_any && page->total > 0 ? kExitMatched : kExitOk;
   const QueryType& type = *request->type;
   if (output == "xml") {
     // EM's own QueryResult, each record's Hrefs with the origin of the EM it came from (an
@@ -216,7 +219,7 @@ int run_query(const QueryConfig& config) {
     QueryResultContent content{type.kind, Form::Entity, page->records, std::nullopt};
     content.records_keep_origin = true;
     std::cout << render_query_result(content, "");
-    return kExitOk;
+    return exit_code;
   }
 
   FieldValues values(**archive);
@@ -248,7 +251,7 @@ int run_query(const QueryConfig& config) {
     }
     std::cout << boost::json::serialize(array) << "\n";
   }
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace
@@ -273,6 +276,8 @@ CommandRunner add_query_command(CLI::App& app) {
                   "table (default on a terminal), csv (default otherwise), json, or xml "
                   "(EM's QueryResult)")
       ->check(CLI::IsMember({"table", "csv", "json", "xml"}));
+  cmd->add_flag("--fail-if-any", config->fail_if_any,
+                "Exit with 5 when any record matches (after printing them), for cron alerts");
   return [config](StopSignal&) { return run_query(*config); };
 }
 

@@ -45,6 +45,23 @@ TEST_F(QueryCommandTest, TheFilterSortAndLimitAreTheQueryServices) {
   EXPECT_NE(r.output.find("\"TotalSize\":0"), std::string::npos) << r.output;
 }
 
+// For cron: `query --fail-if-any` prints what matched and exits 5, so that cron mails it.
+TEST_F(QueryCommandTest, FailIfAnyExitsFiveWhenSomethingMatchesAndZeroOtherwise) {
+  const auto failed = run_cli("query --db " + db_ +
+                              " --type BackupTaskSession --filter 'Result==Failed' --output csv "
+                              "--fail-if-any");
+  EXPECT_EQ(failed.exit_code, 5) << failed.output;
+  EXPECT_NE(failed.output.find("\r\n"), failed.output.rfind("\r\n")) << "header and rows";
+  const auto none = run_cli("query --db " + db_ +
+                            " --type BackupTaskSession --filter "
+                            "'CreationTime<\"1990-01-01T00:00:00Z\"' --output csv --fail-if-any");
+  EXPECT_EQ(none.exit_code, 0) << none.output;
+  const auto xml = run_cli("query --db " + db_ +
+                           " --type BackupTaskSession --filter 'Result==Failed' --output xml "
+                           "--fail-if-any");
+  EXPECT_EQ(xml.exit_code, 5);
+}
+
 TEST_F(QueryCommandTest, XmlIsEmsQueryResult) {
   const auto r = run_cli("query --db " + db_ + " --type Job --output xml");
   ASSERT_EQ(r.exit_code, 0) << r.output;
