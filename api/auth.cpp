@@ -9,6 +9,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include "api/base64.h"
+#include "model/xml_chars.h"
 
 namespace emarchive::api {
 namespace {
@@ -103,6 +104,12 @@ std::variant<Logon, Denial> Authenticator::logon(std::string_view authorization,
   if (!credentials) {
     return Denial{http::status::unauthorized,
                   "logon needs an Authorization header with Basic credentials"};
+  }
+  // The name is written into the LogonSession document: one XML cannot carry (a control
+  // character, bytes that are not UTF-8) would make it ill-formed, and no EM account has one.
+  if (auto bad = xml_char_problem(credentials->user)) {
+    return Denial{http::status::unauthorized,
+                  "the user name in the Basic credentials is not text a logon can carry: " + *bad};
   }
   if (users_) {
     {

@@ -8,9 +8,18 @@ struct Escape {
   std::string_view replacement;
 };
 
+// XML 1.0 cannot carry the C0 controls but tab, newline and carriage return, not even as
+// character references. Parsing refuses documents holding them, so an archive has none; should
+// one arrive by another way (an old archive, a user name), U+FFFD stands in for it, so that what
+// is written stays well-formed.
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
+
 template <std::size_t N>
 constexpr EscapeTable table_of(const Escape (&escapes)[N]) {
   EscapeTable table{};
+  for (unsigned char c = 0; c < 0x20; ++c) {
+    if (c != '\t' && c != '\n' && c != '\r') table[c] = kReplacementCharacter;
+  }
   for (const Escape& e : escapes) table[static_cast<unsigned char>(e.c)] = e.replacement;
   return table;
 }
