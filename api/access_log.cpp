@@ -1,6 +1,6 @@
 #include "api/access_log.h"
 
-#include <cctype>
+#include "model/ascii.h"
 
 namespace emarchive::api {
 
@@ -35,12 +35,17 @@ void AccessLog::flush() {
 
 std::string loggable_target(std::string_view target) {
   constexpr std::string_view kSessions = "logonsessions/";
-  std::string lowered(target);
-  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // The position of the next `logonSessions/` at or after `from`, in any letter case.
+  const auto find_sessions = [&](std::size_t from) {
+    for (std::size_t at = target.find('/', from); at != std::string_view::npos;
+         at = target.find('/', at + 1)) {
+      if (iequals(target.substr(at + 1, kSessions.size()), kSessions)) return at + 1;
+    }
+    return std::string_view::npos;
+  };
   std::string out;
   std::size_t from = 0;
-  for (std::size_t at = lowered.find(kSessions); at != std::string::npos;
-       at = lowered.find(kSessions, from)) {
+  for (std::size_t at = find_sessions(0); at != std::string_view::npos; at = find_sessions(from)) {
     const std::size_t id = at + kSessions.size();
     const std::size_t end = target.find_first_of("/?#", id);
     const std::size_t stop = end == std::string_view::npos ? target.size() : end;

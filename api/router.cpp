@@ -116,13 +116,18 @@ bool has_nul(std::string_view s) {
 // filter as typed (`filter=CreationTime>="2026-01-01"`, `Result==Failed|State==Working`), EM's
 // own examples are written so, and EM's host takes them; RFC 3986 does not, so they are encoded
 // before parsing rather than refused. '%' stays as it is: an escape already made is kept.
-std::string encode_stray_characters(std::string_view target) {
+bool is_stray(char c) {
   static constexpr std::string_view kStray = "\"<>\\^`{|} ";
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || byte >= 0x7F || kStray.find(c) != std::string_view::npos;
+}
+
+std::string encode_stray_characters(std::string_view target) {
   std::string out;
   out.reserve(target.size());
   for (const char c : target) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x7F || kStray.find(c) != std::string_view::npos) {
+    if (is_stray(c)) {
       constexpr std::string_view kHex = "0123456789ABCDEF";
       out += '%';
       out += kHex[byte >> 4];
@@ -135,8 +140,13 @@ std::string encode_stray_characters(std::string_view target) {
 }
 
 std::optional<ApiResponse> parse_target(std::string_view raw_target, ApiRequest& api) {
-  const std::string encoded = encode_stray_characters(raw_target);
-  const std::string_view target = encoded;
+  // Most targets have nothing to encode: they are parsed where they are.
+  std::string encoded;
+  std::string_view target = raw_target;
+  if (std::any_of(raw_target.begin(), raw_target.end(), is_stray)) {
+    encoded = encode_stray_characters(raw_target);
+    target = encoded;
+  }
   urls::result<urls::url_view> url =
       target.starts_with('/') ? urls::parse_origin_form(target) : urls::parse_absolute_uri(target);
   if (!url) {
