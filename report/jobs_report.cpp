@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -71,7 +72,12 @@ Report jobs_report(const std::vector<JobSession>& job_sessions, const Calendar& 
     p.warning += s.result == "Warning";
     p.failed += s.result == "Failed";
     if (s.end && *s.end >= s.creation) p.durations.push_back(*s.end - s.creation);
-    if (s.total_size) p.size = p.size.value_or(0) + *s.total_size;
+    if (s.total_size) {
+      std::int64_t sum = 0;
+      p.size = __builtin_add_overflow(p.size.value_or(0), *s.total_size, &sum)
+                   ? std::numeric_limits<std::int64_t>::max()
+                   : sum;
+    }
   }
 
   Report report = report_heading("jobs", "Job runs per period", from, to, calendar.name());

@@ -24,7 +24,7 @@ std::string period_text(Period period, LocalDay day);
 // One row per job and period (of each job session's creation time, in `calendar`), ordered by
 // job name, then period. Every job session is a run, retries included (and counted apart);
 // durations are those of the sessions that ended; sizes the sum of their task sessions'
-// TotalSize (job_sessions read with sizes).
+// TotalSize (job_sessions read with sizes), INT64_MAX when that overflows.
 Report jobs_report(const std::vector<JobSession>& job_sessions, const Calendar& calendar,
                    Period period, EmTime from, EmTime to);
 

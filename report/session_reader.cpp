@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <exception>
+#include <limits>
 #include <utility>
 
 #include "storage/sqlite_open.h"
@@ -27,15 +28,17 @@ std::optional<EmTime> time_column(const SQLite::Column& column) {
   "LIMIT 1), '')"
 
 // Kinds 1 and 4 (BackupJobSession, ReplicaJobSession), 2 and 5 (their task sessions):
-// migrations/001_initial.sql. Two ranges of the index, merged by creation time.
+// migrations/001_initial.sql. Two ranges of the index on (kind_id, creation_time_ns), sorted by
+// creation time; CROSS JOIN keeps sessions the outer loop, so that the planner never scans
+// records instead (which it may when the statistics are missing or old).
 constexpr const char* kJobSessions = R"(
 SELECT s.record_id, s.kind_id, r.uid, COALESCE(ju.uid, s.job_name, j.name, ''),
        COALESCE(s.job_name, j.name, ''), s.job_type, )" SERVER_NAME R"(, s.creation_time_ns,
        s.end_time_ns, s.state, s.result, s.failure_message, s.is_retry,
-       CASE WHEN ?3 THEN (SELECT sum(t.total_size) FROM sessions t WHERE t.parent_id = s.record_id)
-       END
+       CASE WHEN ?3 THEN (SELECT CASE WHEN count(t.total_size) THEN total(t.total_size) END
+                        FROM sessions t WHERE t.parent_id = s.record_id) END
 FROM sessions s
-JOIN records r ON r.id = s.record_id
+CROSS JOIN records r ON r.id = s.record_id
 LEFT JOIN records ju ON ju.id = s.job_id
 LEFT JOIN jobs j ON j.record_id = s.job_id
 LEFT JOIN backup_servers bs ON bs.record_id = s.backup_server_id
@@ -47,7 +50,7 @@ SELECT COALESCE(s.parent_id, 0), s.kind_id, r.uid, COALESCE(s.vm_uid, ''),
        s.vm_display_name, COALESCE(s.name, ''), )" SERVER_NAME R"(, s.creation_time_ns,
        s.end_time_ns, s.result, s.reason
 FROM sessions s
-JOIN records r ON r.id = s.record_id
+CROSS JOIN records r ON r.id = s.record_id
 LEFT JOIN backup_servers bs ON bs.record_id = s.backup_server_id
 WHERE s.kind_id IN (2, 5) AND s.creation_time_ns >= ?1 AND s.creation_time_ns < ?2
 ORDER BY s.creation_time_ns, s.record_id)";
@@ -100,7 +103,12 @@ Expected<std::vector<JobSession>> SessionReader::job_sessions(EmTime from, EmTim
       s.result = text_or_empty(q.getColumn(10));
       s.failure_message = text_or_empty(q.getColumn(11));
       s.is_retry = !q.getColumn(12).isNull() && q.getColumn(12).getInt() != 0;
-      if (!q.getColumn(13).isNull()) s.total_size = q.getColumn(13).getInt64();
+      if (!q.getColumn(13).isNull()) {
+        // total() adds in floating point: sizes EM reports near INT64_MAX do not overflow it.
+        const double size = q.getColumn(13).getDouble();
+        s.total_size = size >= 9.2e18 ? std::numeric_limits<std::int64_t>::max()
+                                      : static_cast<std::int64_t>(size);
+      }
       out.push_back(std::move(s));
     }
   } catch (const std::exception& e) {
