@@ -30,5 +30,6 @@ CommandRunner add_serve_command(CLI::App& app);
 CommandRunner add_simulate_command(CLI::App& app);
 CommandRunner add_users_command(CLI::App& app);
 CommandRunner add_backup_command(CLI::App& app);
+CommandRunner add_report_command(CLI::App& app);
 
 }  // namespace emarchive::app

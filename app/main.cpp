@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
       {"query", cmd::add_query_command(app)},
       {"users", cmd::add_users_command(app)},
       {"backup", cmd::add_backup_command(app)},
+      {"report", cmd::add_report_command(app)},
   };
 
   try {
