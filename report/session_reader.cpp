@@ -32,14 +32,14 @@ std::optional<EmTime> time_column(const SQLite::Column& column) {
 // creation time; CROSS JOIN keeps sessions the outer loop, so that the planner never scans
 // records instead (which it may when the statistics are missing or old).
 constexpr const char* kJobSessions = R"(
-SELECT s.record_id, s.kind_id, r.uid, COALESCE(ju.uid, s.job_name, j.name, ''),
+SELECT s.record_id, s.kind_id, r.uid,
+       COALESCE((SELECT uid FROM records WHERE id = s.job_id), s.job_name, j.name, ''),
        COALESCE(s.job_name, j.name, ''), s.job_type, )" SERVER_NAME R"(, s.creation_time_ns,
        s.end_time_ns, s.state, s.result, s.failure_message, s.is_retry,
        CASE WHEN ?3 THEN (SELECT CASE WHEN count(t.total_size) THEN total(t.total_size) END
                         FROM sessions t WHERE t.parent_id = s.record_id) END
 FROM sessions s
 CROSS JOIN records r ON r.id = s.record_id
-LEFT JOIN records ju ON ju.id = s.job_id
 LEFT JOIN jobs j ON j.record_id = s.job_id
 LEFT JOIN backup_servers bs ON bs.record_id = s.backup_server_id
 WHERE s.kind_id IN (1, 4) AND s.creation_time_ns >= ?1 AND s.creation_time_ns < ?2
