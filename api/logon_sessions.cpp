@@ -126,8 +126,10 @@ ApiResponse logon_response(Authenticator& auth, const ApiRequest& request,
   ApiResponse response =
       logon_session_document(http::status::created, request.origin, logon.session);
   response.headers.emplace_back("X-RestSvcSessionId", logon.token);
-  // Exactly as EM writes it, trailing ';' included.
-  response.headers.emplace_back("Set-Cookie", "X-RestSvcSessionId=" + logon.token + "; Path=/api;");
+  // Exactly as EM writes it, trailing ';' included; under a /asof/<TIME>/ prefix (ApiRequest::
+  // as_of) for every path, so that a client's requests under the prefix carry it too.
+  response.headers.emplace_back("Set-Cookie", "X-RestSvcSessionId=" + logon.token +
+                                                  (request.as_of ? "; Path=/;" : "; Path=/api;"));
   response.headers.emplace_back("Location", session_href(request.origin, logon.session));
   return response;
 }

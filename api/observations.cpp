@@ -89,7 +89,8 @@ std::optional<ApiResponse> answer_observed(ArchivePool& pool, const ApiRequest& 
 
   auto archive = pool.acquire();
   if (!archive) return archive_error_response(archive.error(), error_log);
-  auto latest = (*archive)->latest_observation(resource);
+  auto latest = request.as_of ? (*archive)->observation_as_of(resource, *request.as_of)
+                              : (*archive)->latest_observation(resource);
   if (!latest) return archive_error_response(latest.error(), error_log);
   if (!*latest) return never_observed(resource);
   if (!single_repository) return document((*latest)->document, request);

@@ -5,6 +5,7 @@
 // point to a ResourceHandler.
 
 #include <functional>
+#include <optional>
 // Before any Boost header: Boost 1.81's core/detail/string_view.hpp uses std::ostream
 // without including <ostream>.
 #include <ostream>
@@ -15,6 +16,8 @@
 
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
+
+#include "model/em_time.h"
 
 namespace emarchive::api {
 
@@ -31,6 +34,9 @@ struct ApiRequest {
   // Accept prefers application/json. The router converts every XML answer to JSON itself
   // (model/json_render.h); only a handler that streams (ApiResponse::stream) looks at this.
   bool wants_json = false;
+  // Answer as the archive knew it at this instant (a /asof/<TIME>/ prefix; storage/as_of.h);
+  // nullopt: as it is now, unless the handler was set up with an instant of its own.
+  std::optional<EmTime> as_of;
 };
 
 // A body produced piecewise, for answers too large to build at once (a query page of any size):

@@ -123,7 +123,9 @@ class Resources {
   Resources(std::shared_ptr<ArchivePool> pool, ResourceOptions options)
       : pool_(std::move(pool)), options_(std::move(options)) {}
 
-  ApiResponse operator()(const ApiRequest& request) const {
+  ApiResponse operator()(const ApiRequest& received) const {
+    ApiRequest request = received;
+    if (!request.as_of) request.as_of = options_.as_of;
     std::vector<std::string_view> parts = split_path(request.path);
     if (parts.empty() || !iequals(parts[0], "api")) return not_found(request);
     parts.erase(parts.begin());
@@ -192,10 +194,11 @@ class Resources {
   }
 
   ApiResponse list(const ApiRequest& request, Listing listing) const {
+    listing.query.as_of = request.as_of;
     auto archive = pool_->acquire();
     if (!archive) return unavailable(archive.error());
     if (listing.parent_uid) {
-      auto parent = (*archive)->load(*listing.parent_uid);
+      auto parent = load(**archive, *listing.parent_uid, request);
       if (!parent) return unavailable(parent.error());
       if (!*parent) {
         // Never archived itself: known (as a stub) when an archived child points to it, such
@@ -210,7 +213,8 @@ class Resources {
     const bool entity = wants_entity(request);
     listing.query.entities_only = entity;
     if (options_.list_window_days && info(listing.query.kind).table == Table::Sessions) {
-      listing.query.created_since = options_.now() - *options_.list_window_days * kDay;
+      const EmTime now = request.as_of ? *request.as_of : options_.now();
+      listing.query.created_since = now - *options_.list_window_days * kDay;
     }
     auto page = (*archive)->query(listing.query);
     if (!page) return unavailable(page.error());
@@ -222,7 +226,7 @@ class Resources {
   ApiResponse single(const ApiRequest& request, Kind kind, std::string_view id) const {
     auto archive = pool_->acquire();
     if (!archive) return unavailable(archive.error());
-    auto loaded = (*archive)->load(uid_for(kind, id));
+    auto loaded = load(**archive, uid_for(kind, id), request);
     if (!loaded) return unavailable(loaded.error());
     if (!*loaded) return not_found(request);
     Record& record = **loaded;
@@ -238,6 +242,7 @@ class Resources {
   ApiResponse query_service(const ApiRequest& request) const {
     auto parsed = parse_query_request(request.query);
     if (!parsed) return error_response(http::status::bad_request, parsed.error().message);
+    parsed->query.as_of = request.as_of;
     auto archive = pool_->acquire();
     if (!archive) return unavailable(archive.error());
     if (auto refused = check_enum_values(**archive, *parsed)) return std::move(*refused);
@@ -406,6 +411,12 @@ class Resources {
 
   static std::string percent_encode(std::string_view text) {
     return boost::urls::encode(text, boost::urls::unreserved_chars);
+  }
+
+  // The record as the archive knows it now, or at the request's instant.
+  static Expected<std::optional<Record>> load(storage::Archive& archive, const std::string& uid,
+                                              const ApiRequest& request) {
+    return request.as_of ? archive.load_as_of(uid, *request.as_of) : archive.load(uid);
   }
 
   static void with_references(std::vector<Record>& records) {

@@ -22,6 +22,10 @@ struct ResourceOptions {
   std::optional<int> list_window_days;
   // The clock the list window is measured from.
   std::function<EmTime()> now;
+  // Answer every resource as the archive knew it at this instant (`serve --as-of`;
+  // storage/as_of.h), the list window measured from it; a request's own instant
+  // (ApiRequest::as_of, from a /asof/<TIME>/ prefix) wins.
+  std::optional<EmTime> as_of;
   // Where the full message of an archive failure goes (it names the database file, which the
   // client's answer leaves out; see archive_error_response). One line each; may be empty.
   std::function<void(std::string_view)> error_log = [](std::string_view line) {

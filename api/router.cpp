@@ -17,6 +17,7 @@
 #include "api/error_document.h"
 #include "api/logon_sessions.h"
 #include "model/json_render.h"
+#include "storage/as_of.h"
 
 namespace emarchive::api {
 namespace {
@@ -175,6 +176,27 @@ std::optional<ApiResponse> parse_target(std::string_view raw_target, ApiRequest&
   return std::nullopt;
 }
 
+// "/asof/<TIME>/api/...": answered as "/api/..." as the archive knew it at TIME, with the prefix
+// kept after the origin of every Href, so that a client given ".../asof/<TIME>" as its base URL
+// stays at that instant as it follows links. The prefix is taken off `api`; a 400 naming the
+// TIME when it is not one.
+std::optional<ApiResponse> take_as_of_prefix(ApiRequest& api, EmTime now) {
+  constexpr std::string_view kPrefix = "/asof/";
+  if (!istarts_with(api.path, kPrefix)) return std::nullopt;
+  const std::string_view rest = std::string_view(api.path).substr(kPrefix.size());
+  const std::size_t slash = rest.find('/');
+  const std::string time(rest.substr(0, slash));
+  auto at = storage::parse_as_of_time(time, now);
+  if (!at) {
+    return error_response(http::status::bad_request,
+                          "bad instant in " + api.path + ": " + at.error().message);
+  }
+  api.as_of = *at;
+  api.origin += std::string(kPrefix) + time;
+  api.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  return std::nullopt;
+}
+
 // An XML answer as the JSON EM would send (model/json_render.h); a streamed answer is already
 // in the format asked for.
 void convert_to_json(ApiResponse& api) {
@@ -234,16 +256,17 @@ RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& 
 }  // namespace
 
 Router::Router(Authenticator& auth, ResourceHandler resources, std::string public_url,
-               std::vector<std::string> allowed_hosts)
+               std::vector<std::string> allowed_hosts, std::function<EmTime()> now)
     : auth_(auth),
       resources_(std::move(resources)),
       public_url_(std::move(public_url)),
-      allowed_hosts_(std::move(allowed_hosts)) {}
+      allowed_hosts_(std::move(allowed_hosts)),
+      now_(std::move(now)) {}
 
 bool Router::checks_password(const http::request<http::string_body>& request) const {
   if (!auth_.checks_passwords() || request.method() != http::verb::post) return false;
   ApiRequest api;
-  if (parse_target(request.target(), api)) return false;
+  if (parse_target(request.target(), api) || take_as_of_prefix(api, now_())) return false;
   return iequals(api.path, "/api/sessionMngr") || iequals(api.path, "/api/sessionMngr/");
 }
 
@@ -289,6 +312,7 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
   auto origin = origin_of(request, connection, public_url_, allowed_hosts_);
   if (auto* error = std::get_if<ApiResponse>(&origin)) return std::move(*error);
   api.origin = std::move(std::get<std::string>(origin));
+  if (auto error = take_as_of_prefix(api, now_())) return std::move(*error);
 
   std::string_view path = api.path;
   if (!iequals(path, "/api") && !istarts_with(path, "/api/")) {

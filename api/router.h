@@ -6,7 +6,8 @@
 // Dispatch, in this order:
 //   1. target not origin-form or absolute-form, bad percent-encoding, or a NUL once decoded: 400;
 //      HTTP/1.1 without exactly one valid Host header: 400.
-//   2. path not /api or under /api/: 404.
+//   2. a /asof/<TIME> prefix is taken off (ApiRequest::as_of; 400 when TIME is not an
+//      instant) and kept in the origin of every Href; path not /api or under /api/: 404.
 //   3. GET /api/ (entry point) and POST /api/sessionMngr/ (logon, with or without ?v=): no
 //      token needed.
 //   4. anything else: the token (X-RestSvcSessionId cookie, else header) is checked (401 when
@@ -21,6 +22,7 @@
 // is converted to EM's JSON (model/json_render.h, docs/API.md "JSON") with Content-Type
 // application/json; charset=utf-8.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,9 +55,9 @@ class Router {
  public:
   // `public_url` is "" or the result of normalize_public_url. `allowed_hosts` as
   // ServerOptions::allowed_hosts: a request with another Host header gets 400. `auth` must
-  // outlive the router.
+  // outlive the router. `now` resolves relative instants in a /asof/now-7d/ prefix.
   Router(Authenticator& auth, ResourceHandler resources, std::string public_url,
-         std::vector<std::string> allowed_hosts = {});
+         std::vector<std::string> allowed_hosts = {}, std::function<EmTime()> now = system_now);
 
   // Whether route() would check a password for this request (a logon with a users file):
   // PBKDF2 is slow by design, so the server routes such requests off its I/O threads.
@@ -86,6 +88,7 @@ class Router {
   ResourceHandler resources_;
   std::string public_url_;
   std::vector<std::string> allowed_hosts_;
+  std::function<EmTime()> now_;
 };
 
 // "https://archive.example.com:9398/" -> "https://archive.example.com:9398": an http or https

@@ -1,5 +1,5 @@
 // `emarchive query --db FILE --type TYPE [--filter EXPR] [--sort-asc F | --sort-desc F]
-//                  [--limit N] [--output table|csv|json|xml] [--fail-if-any]`
+//                  [--limit N] [--output table|csv|json|xml] [--fail-if-any] [--as-of TIME]`
 // Offline questions with the query service's own grammar and engine (api/query_request.h).
 
 #include <unistd.h>
@@ -21,6 +21,7 @@
 #include "model/codec.h"
 #include "model/href.h"
 #include "storage/archive.h"
+#include "storage/as_of.h"
 
 namespace emarchive::app {
 namespace {
@@ -34,6 +35,7 @@ struct QueryConfig {
   std::int64_t limit = 0;    // 0: every match
   bool fail_if_any = false;  // exit kExitMatched when anything matched (cron alerts)
   std::string output;        // table | csv | json | xml; default table on a terminal, else csv
+  std::string as_of;         // "": now; else as the archive knew it then (storage/as_of.h)
 };
 
 // The value of a query field for one record, as the query service compares it; nullopt = none.
@@ -201,6 +203,11 @@ int run_query(const QueryConfig& config) {
   if (!request) return report.fail(kExitUsage, request.error().message);
   request->query.offset = 0;
   request->query.limit = config.limit > 0 ? config.limit : -1;
+  if (!config.as_of.empty()) {
+    auto at = storage::parse_as_of_time(config.as_of, system_now());
+    if (!at) return report.fail(kExitUsage, "--as-of: " + at.error().message);
+    request->query.as_of = *at;
+  }
 
   storage::OpenOptions open_options;
   open_options.create = false;
@@ -276,6 +283,9 @@ CommandRunner add_query_command(CLI::App& app) {
                   "table (default on a terminal), csv (default otherwise), json, or xml "
                   "(EM's QueryResult)")
       ->check(CLI::IsMember({"table", "csv", "json", "xml"}));
+  cmd->add_option("--as-of", config->as_of,
+                  "Answer as the archive knew it at TIME: an xs:dateTime "
+                  "(2026-06-01T00:00:00Z) or now-N with s, m, h, d or w (now-7d)");
   cmd->add_flag("--fail-if-any", config->fail_if_any,
                 "Exit with 5 when any record matches (after printing them), for cron alerts");
   return [config](StopSignal&) { return run_query(*config); };

@@ -1,6 +1,7 @@
 // `emarchive serve --db FILE [--listen HOST:PORT] [--public-url URL] [--threads N]
 //                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]
-//                  [--allowed-host NAME[:PORT]]... [--max-connections-per-address N]`
+//                  [--allowed-host NAME[:PORT]]... [--max-connections-per-address N]
+//                  [--as-of TIME]`
 
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include "app/reporter.h"
 #include "app/server_flags.h"
 #include "storage/archive.h"
+#include "storage/as_of.h"
 
 namespace emarchive::app {
 namespace {
@@ -22,6 +24,7 @@ struct ServeConfig {
   ServerFlags server{.listen = "127.0.0.1:9399"};
   std::string public_url;
   int list_window_days = 0;  // 0: lists reach everything archived
+  std::string as_of;         // "": now; else as the archive knew it then (storage/as_of.h)
 };
 
 int run_serve(const ServeConfig& config, StopSignal& stop) {
@@ -44,6 +47,11 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
   api::ResourceOptions resources;
   if (config.list_window_days > 0) resources.list_window_days = config.list_window_days;
   resources.now = system_now;
+  if (!config.as_of.empty()) {
+    auto at = storage::parse_as_of_time(config.as_of, system_now());
+    if (!at) return report.fail(kExitUsage, "--as-of: " + at.error().message);
+    resources.as_of = *at;
+  }
 
   auto configured = server_options(config.server, *address);
   if (!configured) return report.fail(kExitFailure, configured.error().message);
@@ -54,7 +62,8 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
   auto bound = server.start();
   if (!bound) return report.fail(kExitFailure, bound.error().message);
   report.note(config.db + " on " + api_url(*bound, !config.server.tls_cert.empty()) +
-              (options.users ? " (logon required)" : " (any credentials)"));
+              (options.users ? " (logon required)" : " (any credentials)") +
+              (resources.as_of ? " as of " + format_em_time(*resources.as_of) : ""));
   const int signal = stop.wait();
   // Drains; a second signal meanwhile ends the process at once (StopSignal).
   server.stop();
@@ -77,6 +86,10 @@ CommandRunner add_serve_command(CLI::App& app) {
                   "Collections list only sessions of the last DAYS days, as EM does (30); "
                   "the query service still reaches everything")
       ->check(CLI::Range(1, 36500));
+  cmd->add_option("--as-of", config->as_of,
+                  "Answer as the archive knew it at TIME: an xs:dateTime "
+                  "(2026-06-01T00:00:00Z) or now-N with s, m, h, d or w (now-7d); any server "
+                  "also answers /asof/TIME/api/... so");
   return [config](StopSignal& stop) { return run_serve(*config, stop); };
 }
 

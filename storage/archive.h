@@ -140,8 +140,14 @@ class Archive {
   // was parsed. nullopt when no document of it was archived (unknown, or only a stub).
   virtual Expected<std::optional<Record>> load(std::string_view uid) = 0;
 
+  // The record with this UID as the archive knew it at `at` (storage/as_of.h): each form as its
+  // latest revision observed at or before `at`; nullopt when no form of it had been observed by
+  // then. A stored document that no longer parses is corrupt.
+  virtual Expected<std::optional<Record>> load_as_of(std::string_view uid, EmTime at) = 0;
+
   // The records `query` selects, in its order, from its offset up to its limit, each as load()
-  // returns it, with the number of records that match over all pages; read in one transaction.
+  // returns it (load_as_of() with query.as_of), with the number of records that match over all
+  // pages; read in one transaction.
   virtual Expected<RecordPage> query(const RecordQuery& query) = 0;
 
   // Number of revisions archived for this UID's form (0 if none).
@@ -159,6 +165,11 @@ class Archive {
   // The revision of `resource` observed last, from whichever source; nullopt when it was never
   // observed.
   virtual Expected<std::optional<Observation>> latest_observation(std::string_view resource) = 0;
+
+  // The revision of `resource` observed last at or before `at`, from whichever source, with
+  // last_observed_at empty; nullopt when none was observed by then.
+  virtual Expected<std::optional<Observation>> observation_as_of(std::string_view resource,
+                                                                 EmTime at) = 0;
 };
 
 }  // namespace emarchive::storage

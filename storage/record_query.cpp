@@ -5,6 +5,7 @@
 
 #include "model/ascii.h"
 #include "model/kind.h"
+#include "storage/as_of.h"
 #include "storage/table_names.h"
 
 namespace emarchive::storage {
@@ -342,6 +343,9 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     order = kind.table == Table::Sessions ? "t.creation_time_ns" : "t.name COLLATE NOCASE";
   }
   order += query.sort.descending ? " DESC" : " ASC";
+  if (query.as_of) {
+    return as_of_query_sql(kind.table, where, order, std::move(out.params), query.entities_only);
+  }
 
   out.count = "SELECT count(*)" + from + " WHERE " + where;
   out.select_ids = "SELECT t.record_id" + from + " WHERE " + where + " ORDER BY " + order +

@@ -53,6 +53,9 @@ struct RecordQuery {
   // Only records whose entity form was archived (entity lists); otherwise every record with at
   // least one archived form (stubs known only from links are never listed).
   bool entities_only = false;
+  // As the archive knew it at this instant (storage/as_of.h): filtered, sorted and counted on
+  // each record's state then; records first observed later are not there.
+  std::optional<EmTime> as_of;
   std::int64_t offset = 0;
   std::int64_t limit = -1;  // -1: no limit
 };

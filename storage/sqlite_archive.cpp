@@ -1,6 +1,6 @@
 // The SQLite Archive: runs, bookmarks, stubs, gone records and queries here; opening in
 // sqlite_open.cpp, storing in record_writer.cpp, loading in record_reader.cpp, observations in
-// observation_store.cpp.
+// observation_store.cpp, the archive as it was at an instant in as_of_reader.cpp.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "storage/archive.h"
+#include "storage/as_of_reader.h"
 #include "storage/observation_store.h"
 #include "storage/record_reader.h"
 #include "storage/record_writer.h"
@@ -24,6 +25,7 @@ class SqliteArchive final : public Archive {
         db_(std::move(opened.db)),
         schema_version_(opened.schema_version),
         reader_(*db_),
+        as_of_(*db_, reader_),
         writer_(*db_, reader_, path_),
         observations_(*db_, path_),
         read_transaction_(*db_),
@@ -203,11 +205,24 @@ class SqliteArchive final : public Archive {
     }
   }
 
+  Expected<std::optional<Record>> load_as_of(std::string_view uid, EmTime at) override {
+    try {
+      ReadTransaction transaction(read_transaction_);
+      std::optional<Record> record = as_of_.load(uid, at);
+      transaction.commit();
+      return record;
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot load " + std::string(uid) + " as of " + format_em_time(at),
+                          e);
+    }
+  }
+
   Expected<RecordPage> query(const RecordQuery& query) override {
     try {
       const RecordQuerySql sql = record_query_sql(query);
       // The count and the page from the same committed state, so that they agree.
       ReadTransaction transaction(read_transaction_);
+      if (query.as_of) as_of_.prepare(*query.as_of);
       RecordPage page;
       // Prepared per call: the SQL depends on the filter.
       SQLite::Statement count(*db_, sql.count);
@@ -225,9 +240,11 @@ class SqliteArchive final : public Archive {
       }
       // The query selects archived records only, so none is left out as a stub.
       page.records = reader_.load(ids);
+      if (query.as_of) as_of_.substitute(ids, page.records);
       transaction.commit();
       return page;
     } catch (const std::exception& e) {
+      as_of_.forget();
       return sqlite_error(path_, "cannot query " + std::string(info(query.kind).name), e);
     }
   }
@@ -238,6 +255,15 @@ class SqliteArchive final : public Archive {
 
   Expected<std::optional<Observation>> latest_observation(std::string_view resource) override {
     return observations_.latest(resource);
+  }
+
+  Expected<std::optional<Observation>> observation_as_of(std::string_view resource,
+                                                         EmTime at) override {
+    try {
+      return as_of_.observation(resource, at);
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot read the observation of " + std::string(resource), e);
+    }
   }
 
   Expected<std::int64_t> revision_count(std::string_view uid, Form form) override {
@@ -257,6 +283,7 @@ class SqliteArchive final : public Archive {
   std::unique_ptr<SQLite::Database> db_;
   int schema_version_;
   RecordReader reader_;
+  AsOfReader as_of_;
   RecordWriter writer_;
   ObservationStore observations_;
   ReadTransaction::Statements read_transaction_;

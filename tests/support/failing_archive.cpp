@@ -95,4 +95,15 @@ Expected<std::optional<storage::Observation>> FailingArchive::latest_observation
   return inner_->latest_observation(resource);
 }
 
+Expected<std::optional<Record>> FailingArchive::load_as_of(std::string_view uid, EmTime at) {
+  if (auto error = fail(ArchiveCall::LoadAsOf)) return *error;
+  return inner_->load_as_of(uid, at);
+}
+
+Expected<std::optional<storage::Observation>> FailingArchive::observation_as_of(
+    std::string_view resource, EmTime at) {
+  if (auto error = fail(ArchiveCall::ObservationAsOf)) return *error;
+  return inner_->observation_as_of(resource, at);
+}
+
 }  // namespace emarchive::testing

@@ -26,6 +26,8 @@ enum class ArchiveCall {
   RevisionCount,
   Observe,
   LatestObservation,
+  LoadAsOf,
+  ObservationAsOf,
 };
 
 struct ArchiveFailurePlan {
@@ -65,12 +67,15 @@ class FailingArchive final : public storage::Archive {
   Status mark_gone(std::string_view uid, std::int64_t run_id,
                    std::string_view observed_at) override;
   Expected<std::optional<Record>> load(std::string_view uid) override;
+  Expected<std::optional<Record>> load_as_of(std::string_view uid, EmTime at) override;
   Expected<storage::RecordPage> query(const storage::RecordQuery& query) override;
   Expected<std::int64_t> revision_count(std::string_view uid, Form form) override;
   Expected<storage::StoreOutcome> observe(const storage::Observation& observation,
                                           std::int64_t run_id) override;
   Expected<std::optional<storage::Observation>> latest_observation(
       std::string_view resource) override;
+  Expected<std::optional<storage::Observation>> observation_as_of(std::string_view resource,
+                                                                  EmTime at) override;
 
  private:
   // Counts this call; the planned failure if it is the planned one.
