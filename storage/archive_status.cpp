@@ -3,15 +3,24 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <set>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
+#include "model/ascii.h"
 #include "storage/session_columns.h"
 #include "storage/sqlite_support.h"
 
 namespace emarchive::storage {
 namespace {
+
+// The task session columns a VM's status comes from: fold_task reads them in this order.
+constexpr const char* kTaskColumns =
+    "SELECT record_id, vm_uid, COALESCE(vm_display_name, name), kind_id, result, state, "
+    "creation_time_ns, end_time_ns, parent_id FROM sessions ";
 
 class SqliteArchiveStatus final : public ArchiveStatus {
  public:
@@ -31,27 +40,12 @@ class SqliteArchiveStatus final : public ArchiveStatus {
                   "s.end_time_ns FROM sessions s WHERE s.job_id = ? AND s.kind_id IN (?, ?) "
                   "ORDER BY s.creation_time_ns DESC, s.record_id DESC"),
         uid_(*db_, "SELECT uid FROM records WHERE id = ?"),
-        // SQLite takes the bare columns of a single max() from the row holding the maximum.
-        vms_(*db_,
-             "WITH latest AS ("
-             "  SELECT COALESCE(vm_uid, vm_display_name, name) AS vm_key, vm_uid,"
-             "         COALESCE(vm_display_name, name) AS vm_name,"
-             "         max(COALESCE(creation_time_ns, -9223372036854775807)) AS created,"
-             "         record_id, kind_id, result, state, creation_time_ns, end_time_ns, parent_id"
-             "  FROM sessions WHERE kind_id = ?1"
-             "  GROUP BY vm_key HAVING vm_key IS NOT NULL) "
-             "SELECT l.vm_key, l.vm_uid, l.vm_name, r.uid, l.kind_id, l.result, l.state,"
-             "       l.creation_time_ns, l.end_time_ns, ju.uid, COALESCE(j.name, p.job_name) "
-             "FROM latest l JOIN records r ON r.id = l.record_id "
-             "LEFT JOIN sessions p ON p.record_id = l.parent_id "
-             "LEFT JOIN records ju ON ju.id = p.job_id "
-             "LEFT JOIN jobs j ON j.record_id = p.job_id"),
-        vm_successes_(*db_,
-                      "SELECT COALESCE(vm_uid, vm_display_name, name) AS vm_key,"
-                      "       max(COALESCE(end_time_ns, creation_time_ns)) "
-                      "FROM sessions WHERE kind_id = ?1 "
-                      "AND result COLLATE NOCASE IN ('Success', 'Warning') "
-                      "GROUP BY vm_key HAVING vm_key IS NOT NULL"),
+        task_rows_after_(*db_, std::string(kTaskColumns) + "WHERE record_id > ?1 AND kind_id = ?2"),
+        task_row_(*db_, std::string(kTaskColumns) + "WHERE record_id = ?1"),
+        task_job_(*db_,
+                  "SELECT ju.uid, COALESCE(j.name, p.job_name) FROM sessions p "
+                  "LEFT JOIN records ju ON ju.id = p.job_id "
+                  "LEFT JOIN jobs j ON j.record_id = p.job_id WHERE p.record_id = ?1"),
         sources_(*db_,
                  "SELECT origin, first_seen_at, last_seen_at FROM sources ORDER BY origin"),
         // A run's detail is "<origin> as <user>" (ingest/ingester.h's callers).
@@ -141,35 +135,91 @@ class SqliteArchiveStatus final : public ArchiveStatus {
     if (latest_id) job.last_run->uid = uid_of(*latest_id);
   }
 
+  // Brings vms_by_key_ up to date with the task sessions stored since the last call, and with
+  // those that were still running then, then lists them.
   std::vector<VmStatus> vms() {
-    std::map<std::string, EmTime> successes;
     {
-      Use use(vm_successes_);
-      use->bind(1, kind_id(Kind::BackupTaskSession));
+      Use use(task_rows_after_);
+      use->bind(1, scanned_up_to_);
+      use->bind(2, kind_id(Kind::BackupTaskSession));
       while (use->executeStep()) {
-        if (!use->getColumn(1).isNull()) {
-          successes.emplace(use->getColumn(0).getString(), use->getColumn(1).getInt64());
-        }
+        scanned_up_to_ = std::max(scanned_up_to_, use->getColumn(0).getInt64());
+        fold_task(*use);
       }
     }
+    const std::vector<std::int64_t> running(unfinished_.begin(), unfinished_.end());
+    for (const std::int64_t record_id : running) {
+      Use use(task_row_);
+      use->bind(1, record_id);
+      if (use->executeStep()) fold_task(*use);
+    }
+    std::map<std::int64_t, std::pair<std::string, std::string>> jobs_of_parents;
     std::vector<VmStatus> vms;
-    Use use(vms_);
-    use->bind(1, kind_id(Kind::BackupTaskSession));
-    while (use->executeStep()) {
+    vms.reserve(vms_by_key_.size());
+    for (auto& [key, track] : vms_by_key_) {
+      if (track.last_task.uid.empty()) track.last_task.uid = uid_of(track.last_task_id);
       VmStatus vm;
-      vm.key = use->getColumn(0).getString();
-      vm.vm_uid = text_or_empty(use->getColumn(1));
-      vm.name = text_or_empty(use->getColumn(2));
-      vm.last_task = session_from(*use, 4, use->getColumn(3).getString());
-      vm.job_uid = text_or_empty(use->getColumn(9));
-      vm.job_name = text_or_empty(use->getColumn(10));
-      if (auto it = successes.find(vm.key); it != successes.end()) vm.last_success = it->second;
+      vm.key = key;
+      vm.vm_uid = track.vm_uid;
+      vm.name = track.name;
+      vm.last_success = track.last_success;
+      vm.last_task = track.last_task;
+      if (track.parent_id) {
+        auto job = jobs_of_parents.find(*track.parent_id);
+        if (job == jobs_of_parents.end()) {
+          job = jobs_of_parents.emplace(*track.parent_id, job_of_parent(*track.parent_id)).first;
+        }
+        vm.job_uid = job->second.first;
+        vm.job_name = job->second.second;
+      }
       vms.push_back(std::move(vm));
     }
     std::sort(vms.begin(), vms.end(), [](const VmStatus& a, const VmStatus& b) {
       return std::tie(a.name, a.key) < std::tie(b.name, b.key);
     });
     return vms;
+  }
+
+  // Adds one row of kTaskColumns to vms_by_key_ and unfinished_.
+  void fold_task(SQLite::Statement& row) {
+    const std::int64_t record_id = row.getColumn(0).getInt64();
+    const std::string vm_uid = text_or_empty(row.getColumn(1));
+    const std::string name = text_or_empty(row.getColumn(2));
+    SessionSummary task = session_from(row, 3, "");
+    if (task.end_time) {
+      unfinished_.erase(record_id);
+    } else {
+      unfinished_.insert(record_id);
+    }
+    const std::string& key = !vm_uid.empty() ? vm_uid : name;
+    if (key.empty()) return;
+    VmTrack& track = vms_by_key_[key];
+    if (iequals(task.result, "Success") || iequals(task.result, "Warning")) {
+      const std::optional<EmTime> made = task.end_time ? task.end_time : task.creation_time;
+      if (made && (!track.last_success || *made > *track.last_success)) track.last_success = made;
+    }
+    const auto order = [](const std::optional<EmTime>& time, std::int64_t id) {
+      return std::make_pair(time.value_or(std::numeric_limits<EmTime>::min()), id);
+    };
+    if (track.last_task_id != 0 && record_id != track.last_task_id &&
+        order(task.creation_time, record_id) <
+            order(track.last_task.creation_time, track.last_task_id)) {
+      return;
+    }
+    track.vm_uid = vm_uid;
+    track.name = name;
+    track.last_task_id = record_id;
+    track.last_task = std::move(task);
+    track.parent_id = row.getColumn(8).isNull()
+                          ? std::nullopt
+                          : std::optional<std::int64_t>(row.getColumn(8).getInt64());
+  }
+
+  std::pair<std::string, std::string> job_of_parent(std::int64_t parent_id) {
+    Use use(task_job_);
+    use->bind(1, parent_id);
+    if (!use->executeStep()) return {};
+    return {text_or_empty(use->getColumn(0)), text_or_empty(use->getColumn(1))};
   }
 
   std::optional<RunSummary> source_run(const std::string& origin, bool successful) {
@@ -229,11 +279,27 @@ class SqliteArchiveStatus final : public ArchiveStatus {
   SQLite::Statement jobs_;
   SQLite::Statement job_runs_;
   SQLite::Statement uid_;
-  SQLite::Statement vms_;
-  SQLite::Statement vm_successes_;
+  SQLite::Statement task_rows_after_;
+  SQLite::Statement task_row_;
+  SQLite::Statement task_job_;
   SQLite::Statement sources_;
   SQLite::Statement source_run_;
   SQLite::Statement backup_servers_;
+
+  // What the task sessions read so far say of each VM, by key. Task sessions are read once, by
+  // record id (which only grows), and again while they run; EM does not change a session once it
+  // has ended, so rows already read stay true.
+  struct VmTrack {
+    std::string vm_uid;
+    std::string name;
+    std::int64_t last_task_id = 0;
+    SessionSummary last_task;  // uid read when first listed
+    std::optional<std::int64_t> parent_id;
+    std::optional<EmTime> last_success;
+  };
+  std::unordered_map<std::string, VmTrack> vms_by_key_;
+  std::int64_t scanned_up_to_ = 0;         // the highest task session record id read
+  std::set<std::int64_t> unfinished_;      // task sessions read without an end time
 };
 
 }  // namespace

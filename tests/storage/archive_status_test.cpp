@@ -66,17 +66,17 @@ Record job_session(int day, std::string result, bool running = false) {
                 "Nightly@" + date, std::move(fields), {up_to_server()});
 }
 
-// A task session of the day's job session for one VM.
+// A task session of the day's job session for one VM, ended 30 minutes later unless running.
 Record task(int day, std::string_view vm_guid_suffix, std::string vm_name,
-            std::optional<std::string> vm_uid, std::string result) {
+            std::optional<std::string> vm_uid, std::string result, bool running = false) {
   const std::string date = "2026-03-0" + std::to_string(day);
   std::vector<std::pair<std::string_view, std::string>> fields = {
       {"JobSessionUid",
        uid(Kind::BackupJobSession, "00000000-0000-0000-0000-00000000c00" + std::to_string(day))},
       {"CreationTimeUTC", date + "T22:05:00Z"},
-      {"EndTimeUTC", date + "T22:35:00Z"},
-      {"State", "Stopped"},
+      {"State", running ? "InProgress" : "Stopped"},
       {"Result", std::move(result)}};
+  if (!running) fields.emplace_back("EndTimeUTC", date + "T22:35:00Z");
   if (vm_uid) fields.emplace_back("VmUid", *vm_uid);
   Record record = entity(Kind::BackupTaskSession,
                          "00000000-0000-0000-0000-0000000d0" + std::to_string(day) +
@@ -173,6 +173,29 @@ TEST_F(ArchiveStatusTest, VmsHaveTheirLatestTaskAndLatestRestorePoint) {
   EXPECT_EQ(web.last_task.end_time, at("2026-03-02T22:35:00Z"));
   EXPECT_EQ(web.job_uid, uid(Kind::Job, kNightly));
   EXPECT_EQ(web.job_name, "Nightly");
+}
+
+TEST_F(ArchiveStatusTest, ASnapshotAgainSeesNewTasksAndRunningOnesThatEnded) {
+  store({job_session(1, "Success"), job_session(2, "Success")});
+  store({task(1, "1", "web01", "vc1:vm-11", "Success"),
+         task(2, "1", "web01", "vc1:vm-11", "None", true)});
+  auto status = ArchiveStatus::open(path_);
+  ASSERT_TRUE(status) << status.error().message;
+  auto before = (*status)->snapshot();
+  ASSERT_TRUE(before) << before.error().message;
+  ASSERT_EQ(before->vms.size(), 1u);
+  EXPECT_EQ(before->vms[0].last_task.result, "None");
+  EXPECT_EQ(before->vms[0].last_success, at("2026-03-01T22:35:00Z"));
+
+  store({task(2, "1", "web01", "vc1:vm-11", "Success"), task(2, "2", "db01", std::nullopt,
+                                                              "Failed")});
+  auto after = (*status)->snapshot();
+  ASSERT_TRUE(after) << after.error().message;
+  ASSERT_EQ(after->vms.size(), 2u);
+  EXPECT_EQ(after->vms[0].name, "db01");
+  EXPECT_EQ(after->vms[0].last_task.result, "Failed");
+  EXPECT_EQ(after->vms[1].last_task.result, "Success");
+  EXPECT_EQ(after->vms[1].last_success, at("2026-03-02T22:35:00Z"));
 }
 
 TEST_F(ArchiveStatusTest, SourcesHaveTheirLatestIngestRunAndLatestWithoutErrors) {
