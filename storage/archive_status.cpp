@@ -46,9 +46,8 @@ class SqliteArchiveStatus final : public ArchiveStatus {
                   "SELECT ju.uid, COALESCE(j.name, p.job_name) FROM sessions p "
                   "LEFT JOIN records ju ON ju.id = p.job_id "
                   "LEFT JOIN jobs j ON j.record_id = p.job_id WHERE p.record_id = ?1"),
-        sources_(*db_,
-                 "SELECT origin, first_seen_at, last_seen_at FROM sources ORDER BY origin"),
-        // A run's detail is "<origin> as <user>" (ingest/ingester.h's callers).
+        sources_(*db_, "SELECT origin, first_seen_at, last_seen_at FROM sources ORDER BY origin"),
+        // A run's detail is "<origin> as <user>", as `emarchive ingest` writes it.
         source_run_(*db_,
                     "SELECT id, started_at, finished_at, errors, documents, rejected, "
                     "records_new, records_updated, records_unchanged FROM runs "
@@ -298,8 +297,8 @@ class SqliteArchiveStatus final : public ArchiveStatus {
     std::optional<EmTime> last_success;
   };
   std::unordered_map<std::string, VmTrack> vms_by_key_;
-  std::int64_t scanned_up_to_ = 0;         // the highest task session record id read
-  std::set<std::int64_t> unfinished_;      // task sessions read without an end time
+  std::int64_t scanned_up_to_ = 0;     // the highest task session record id read
+  std::set<std::int64_t> unfinished_;  // task sessions read without an end time
 };
 
 }  // namespace
