@@ -1,6 +1,7 @@
 // `emarchive serve --db FILE [--listen HOST:PORT] [--public-url URL] [--threads N]
 //                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]
-//                  [--allowed-host NAME[:PORT]]... [--max-connections-per-address N]`
+//                  [--allowed-host NAME[:PORT]]... [--max-connections-per-address N]
+//                  [--rpo DURATION]`
 
 #include <memory>
 #include <string>
@@ -9,9 +10,11 @@
 #include "api/resources.h"
 #include "api/server.h"
 #include "app/commands.h"
+#include "app/duration.h"
 #include "app/listen_address.h"
 #include "app/reporter.h"
 #include "app/server_flags.h"
+#include "dashboard/dashboard.h"
 #include "storage/archive.h"
 
 namespace emarchive::app {
@@ -22,6 +25,7 @@ struct ServeConfig {
   ServerFlags server{.listen = "127.0.0.1:9399"};
   std::string public_url;
   int list_window_days = 0;  // 0: lists reach everything archived
+  std::string rpo = "24h";   // the dashboard's VMs outside their RPO
 };
 
 int run_serve(const ServeConfig& config, StopSignal& stop) {
@@ -45,16 +49,28 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
   if (config.list_window_days > 0) resources.list_window_days = config.list_window_days;
   resources.now = system_now;
 
+  auto rpo = parse_duration(config.rpo);
+  if (!rpo || rpo->count() == 0) {
+    return report.fail(kExitUsage, "--rpo: " + (rpo ? "must be more than 0" : rpo.error().message));
+  }
+  dashboard::DashboardOptions pages;
+  pages.db = config.db;
+  pages.now = system_now;
+  pages.rpo = rpo->count() * kSecond;
+  pages.error_log = resources.error_log;
   auto configured = server_options(config.server, *address);
   if (!configured) return report.fail(kExitFailure, configured.error().message);
   api::ServerOptions& options = *configured;
   options.public_url = config.public_url;
 
-  api::Server server(options, api::make_resource_handler(pool, resources));
+  api::Server server(options, api::make_resource_handler(pool, resources),
+                     dashboard::make_dashboard_handler(std::move(pages)));
   auto bound = server.start();
   if (!bound) return report.fail(kExitFailure, bound.error().message);
-  report.note(config.db + " on " + api_url(*bound, !config.server.tls_cert.empty()) +
+  const std::string url = api_url(*bound, !config.server.tls_cert.empty());
+  report.note(config.db + " on " + url +
               (options.users ? " (logon required)" : " (any credentials)"));
+  report.note("dashboard at " + url.substr(0, url.size() - std::string_view("api/").size()));
   const int signal = stop.wait();
   // Drains; a second signal meanwhile ends the process at once (StopSignal).
   server.stop();
@@ -77,6 +93,8 @@ CommandRunner add_serve_command(CLI::App& app) {
                   "Collections list only sessions of the last DAYS days, as EM does (30); "
                   "the query service still reaches everything")
       ->check(CLI::Range(1, 36500));
+  cmd->add_option("--rpo", config->rpo,
+                  "The dashboard lists VMs without a restore point this recent (24h; 36h, 2d)");
   return [config](StopSignal& stop) { return run_serve(*config, stop); };
 }
 
