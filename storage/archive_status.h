@@ -75,11 +75,11 @@ struct RunSummary {
 
 // An EM source (the scheme://host:port of the Hrefs it served) and its ingest runs. A run belongs
 // to a source when its detail starts with the source's origin ("https://em:9398 as user", what
-// `emarchive ingest` writes); the origin "" (imports, the simulator) has none.
+// `emarchive ingest` writes); a source no ingest run names (imports, the simulator) has none.
 struct SourceStatus {
   std::string origin;
-  std::string first_seen_at;  // when a record of it was first stored
-  std::string last_seen_at;   // when a record of it was last stored
+  std::string first_seen_at;                      // when a record of it was first stored
+  std::string last_seen_at;                       // when a record of it was last stored
   std::optional<RunSummary> last_run;             // its ingest run started last
   std::optional<RunSummary> last_successful_run;  // ... that finished without errors
 };
