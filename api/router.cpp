@@ -108,6 +108,10 @@ std::variant<std::string, ApiResponse> origin_of(const http::request<http::strin
   return scheme + std::string(host);
 }
 
+bool is_api_path(std::string_view path) {
+  return iequals(path, "/api") || istarts_with(path, "/api/");
+}
+
 bool has_nul(std::string_view s) {
   return s.find('\0') != std::string_view::npos;
 }
@@ -256,17 +260,24 @@ RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& 
 }  // namespace
 
 Router::Router(Authenticator& auth, ResourceHandler resources, std::string public_url,
-               std::vector<std::string> allowed_hosts, std::function<EmTime()> now)
+               std::vector<std::string> allowed_hosts, ResourceHandler pages,
+               std::function<EmTime()> now)
     : auth_(auth),
       resources_(std::move(resources)),
       public_url_(std::move(public_url)),
       allowed_hosts_(std::move(allowed_hosts)),
+      pages_(std::move(pages)),
       now_(std::move(now)) {}
 
 bool Router::checks_password(const http::request<http::string_body>& request) const {
-  if (!auth_.checks_passwords() || request.method() != http::verb::post) return false;
+  if (!auth_.checks_passwords()) return false;
+  // A page with Basic credentials may log them on (page()).
+  const bool page_with_credentials = pages_ && request.method() != http::verb::post &&
+                                     request.find(http::field::authorization) != request.end();
+  if (request.method() != http::verb::post && !page_with_credentials) return false;
   ApiRequest api;
   if (parse_target(request.target(), api) || take_as_of_prefix(api, now_())) return false;
+  if (page_with_credentials) return !is_api_path(api.path);
   return iequals(api.path, "/api/sessionMngr") || iequals(api.path, "/api/sessionMngr/");
 }
 
@@ -315,7 +326,8 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
   if (auto error = take_as_of_prefix(api, now_())) return std::move(*error);
 
   std::string_view path = api.path;
-  if (!iequals(path, "/api") && !istarts_with(path, "/api/")) {
+  if (!is_api_path(path)) {
+    if (pages_) return page(request, api, connection);
     return error_response(http::status::not_found, "no resource at " + api.path);
   }
   path.remove_prefix(std::min<std::size_t>(path.size(), 5));  // "/api/"
@@ -351,6 +363,27 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
 
   if (method != http::verb::get) return method_not_allowed("GET, HEAD");
   return resources_(api);
+}
+
+ApiResponse Router::page(const http::request<http::string_body>& request, const ApiRequest& api,
+                         const ConnectionInfo& connection) const {
+  if (api.method != http::verb::get) return method_not_allowed("GET, HEAD");
+  std::string cookie;
+  if (std::holds_alternative<Denial>(auth_.authenticate(token_of(request)))) {
+    const auto authorization = request.find(http::field::authorization);
+    ApiResponse logon =
+        logon_response(auth_, api, authorization == request.end() ? "" : authorization->value(),
+                       connection.remote_address);
+    if (logon.status != http::status::created) return logon;
+    for (const auto& [name, value] : logon.headers) {
+      if (name == kTokenName) cookie = std::string(kTokenName) + "=" + value;
+    }
+    cookie += "; Path=/; HttpOnly; SameSite=Strict";
+    if (connection.tls) cookie += "; Secure";
+  }
+  ApiResponse response = pages_(api);
+  if (!cookie.empty()) response.headers.emplace_back("Set-Cookie", std::move(cookie));
+  return response;
 }
 
 Expected<std::string> normalize_public_url(std::string_view url) {

@@ -7,7 +7,10 @@
 //   1. target not origin-form or absolute-form, bad percent-encoding, or a NUL once decoded: 400;
 //      HTTP/1.1 without exactly one valid Host header: 400.
 //   2. a /asof/<TIME> prefix is taken off (ApiRequest::as_of; 400 when TIME is not an
-//      instant) and kept in the origin of every Href; path not /api or under /api/: 404.
+//      instant) and kept in the origin of every Href.
+//   3. path not /api or under /api/: the page handler's when there is one (the dashboard: GET
+//      only; a browser that cannot send the token logs on with HTTP Basic, see Router::page),
+//      else 404.
 //   3. GET /api/ (entry point) and POST /api/sessionMngr/ (logon, with or without ?v=): no
 //      token needed.
 //   4. anything else: the token (X-RestSvcSessionId cookie, else header) is checked (401 when
@@ -54,10 +57,12 @@ struct RoutedResponse {
 class Router {
  public:
   // `public_url` is "" or the result of normalize_public_url. `allowed_hosts` as
-  // ServerOptions::allowed_hosts: a request with another Host header gets 400. `auth` must
-  // outlive the router. `now` resolves relative instants in a /asof/now-7d/ prefix.
+  // ServerOptions::allowed_hosts: a request with another Host header gets 400. `pages`, when
+  // given, answers every path outside /api/ (step 3 above). `auth` must outlive the router.
+  // `now` resolves relative instants in a /asof/now-7d/ prefix.
   Router(Authenticator& auth, ResourceHandler resources, std::string public_url,
-         std::vector<std::string> allowed_hosts = {}, std::function<EmTime()> now = system_now);
+         std::vector<std::string> allowed_hosts = {}, ResourceHandler pages = {},
+         std::function<EmTime()> now = system_now);
 
   // Whether route() would check a password for this request (a logon with a users file):
   // PBKDF2 is slow by design, so the server routes such requests off its I/O threads.
@@ -83,11 +88,19 @@ class Router {
  private:
   ApiResponse dispatch(const boost::beast::http::request<boost::beast::http::string_body>& request,
                        const ConnectionInfo& connection, bool wants_json) const;
+  // A page outside /api/. A browser cannot add EM's token header, so a page that the token (its
+  // cookie) does not admit takes HTTP Basic credentials instead: a 401 from logon (with
+  // WWW-Authenticate, so that the browser asks for them), else one logon whose token comes back
+  // as a cookie for the whole site (HttpOnly, SameSite=Strict, Secure over TLS), which also
+  // admits the browser to the /api/ documents the pages link to.
+  ApiResponse page(const boost::beast::http::request<boost::beast::http::string_body>& request,
+                   const ApiRequest& api, const ConnectionInfo& connection) const;
 
   Authenticator& auth_;
   ResourceHandler resources_;
   std::string public_url_;
   std::vector<std::string> allowed_hosts_;
+  ResourceHandler pages_;
   std::function<EmTime()> now_;
 };
 

@@ -44,14 +44,16 @@ void flush_log_every_interval(net::steady_timer& timer, AccessLog& log) {
 // Member order is destruction order reversed: the io_context goes before what its pending
 // handlers (connections) refer to, and the listener before the io_context it uses.
 struct Server::Impl {
-  Impl(ServerOptions options_in, ResourceHandler resources_in)
+  Impl(ServerOptions options_in, ResourceHandler resources_in, ResourceHandler pages_in)
       : options(std::move(options_in)),
         resources(std::move(resources_in)),
+        pages(std::move(pages_in)),
         auth(options.users, options.clock, options.require_token, options.logon_limits),
         log(options.access_log) {}
 
   ServerOptions options;
   ResourceHandler resources;
+  ResourceHandler pages;
   Authenticator auth;
   AccessLog log;
   ConnectionRegistry registry;
@@ -70,8 +72,8 @@ struct Server::Impl {
   bool stopped = false;
 };
 
-Server::Server(ServerOptions options, ResourceHandler resources)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(resources))) {}
+Server::Server(ServerOptions options, ResourceHandler resources, ResourceHandler pages)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(resources), std::move(pages))) {}
 
 Server::~Server() {
   stop();
@@ -132,7 +134,8 @@ Expected<Endpoint> Server::start() {
     }
   }
 
-  s.router.emplace(s.auth, std::move(s.resources), std::move(public_url), options.allowed_hosts);
+  s.router.emplace(s.auth, std::move(s.resources), std::move(public_url), options.allowed_hosts,
+                   std::move(s.pages));
   auto& password_pool = s.password_pool.emplace(options.hash_threads, options.hash_queue);
   const ConnectionLimits limits{.header_limit = options.header_limit,
                                 .body_limit = options.body_limit,

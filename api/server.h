@@ -114,8 +114,9 @@ struct Endpoint {
 class Server {
  public:
   // `resources` answers every authenticated GET under /api/ that is not logon or the entry
-  // point; it is called on server threads, concurrently (see resource_handler.h).
-  Server(ServerOptions options, ResourceHandler resources);
+  // point; `pages`, when given, every GET outside /api/ (the dashboard; api/router.h says how
+  // browsers log on). Both are called on server threads, concurrently (see resource_handler.h).
+  Server(ServerOptions options, ResourceHandler resources, ResourceHandler pages = {});
   ~Server();  // stop()s
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

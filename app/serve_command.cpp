@@ -1,7 +1,7 @@
 // `emarchive serve --db FILE [--listen HOST:PORT] [--public-url URL] [--threads N]
 //                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]
 //                  [--allowed-host NAME[:PORT]]... [--max-connections-per-address N]
-//                  [--as-of TIME]`
+//                  [--as-of TIME] [--rpo DURATION]`
 
 #include <memory>
 #include <string>
@@ -10,9 +10,11 @@
 #include "api/resources.h"
 #include "api/server.h"
 #include "app/commands.h"
+#include "app/duration.h"
 #include "app/listen_address.h"
 #include "app/reporter.h"
 #include "app/server_flags.h"
+#include "dashboard/dashboard.h"
 #include "storage/archive.h"
 #include "storage/as_of.h"
 
@@ -25,6 +27,7 @@ struct ServeConfig {
   std::string public_url;
   int list_window_days = 0;  // 0: lists reach everything archived
   std::string as_of;         // "": now; else as the archive knew it then (storage/as_of.h)
+  std::string rpo = "24h";   // the dashboard's VMs outside their RPO
 };
 
 int run_serve(const ServeConfig& config, StopSignal& stop) {
@@ -53,17 +56,29 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
     resources.as_of = *at;
   }
 
+  auto rpo = parse_duration(config.rpo);
+  if (!rpo || rpo->count() == 0) {
+    return report.fail(kExitUsage, "--rpo: " + (rpo ? "must be more than 0" : rpo.error().message));
+  }
+  dashboard::DashboardOptions pages;
+  pages.db = config.db;
+  pages.now = system_now;
+  pages.rpo = rpo->count() * kSecond;
+  pages.error_log = resources.error_log;
   auto configured = server_options(config.server, *address);
   if (!configured) return report.fail(kExitFailure, configured.error().message);
   api::ServerOptions& options = *configured;
   options.public_url = config.public_url;
 
-  api::Server server(options, api::make_resource_handler(pool, resources));
+  api::Server server(options, api::make_resource_handler(pool, resources),
+                     dashboard::make_dashboard_handler(std::move(pages)));
   auto bound = server.start();
   if (!bound) return report.fail(kExitFailure, bound.error().message);
-  report.note(config.db + " on " + api_url(*bound, !config.server.tls_cert.empty()) +
+  const std::string url = api_url(*bound, !config.server.tls_cert.empty());
+  report.note(config.db + " on " + url +
               (options.users ? " (logon required)" : " (any credentials)") +
               (resources.as_of ? " as of " + format_em_time(*resources.as_of) : ""));
+  report.note("dashboard at " + url.substr(0, url.size() - std::string_view("api/").size()));
   const int signal = stop.wait();
   // Drains; a second signal meanwhile ends the process at once (StopSignal).
   server.stop();
@@ -90,6 +105,8 @@ CommandRunner add_serve_command(CLI::App& app) {
                   "Answer as the archive knew it at TIME: an xs:dateTime "
                   "(2026-06-01T00:00:00Z) or now-N with s, m, h, d or w (now-7d); any server "
                   "also answers /asof/TIME/api/... so");
+  cmd->add_option("--rpo", config->rpo,
+                  "The dashboard lists VMs without a restore point this recent (24h; 36h, 2d)");
   return [config](StopSignal& stop) { return run_serve(*config, stop); };
 }
 
