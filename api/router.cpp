@@ -16,6 +16,7 @@
 #include "api/entry_point.h"
 #include "api/error_document.h"
 #include "api/logon_sessions.h"
+#include "metrics/metrics.h"
 #include "model/json_render.h"
 
 namespace emarchive::api {
@@ -234,17 +235,61 @@ RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& 
 }  // namespace
 
 Router::Router(Authenticator& auth, ResourceHandler resources, std::string public_url,
-               std::vector<std::string> allowed_hosts)
+               std::vector<std::string> allowed_hosts, MetricsRoute metrics)
     : auth_(auth),
       resources_(std::move(resources)),
       public_url_(std::move(public_url)),
-      allowed_hosts_(std::move(allowed_hosts)) {}
+      allowed_hosts_(std::move(allowed_hosts)),
+      metrics_(std::move(metrics)) {}
 
 bool Router::checks_password(const http::request<http::string_body>& request) const {
-  if (!auth_.checks_passwords() || request.method() != http::verb::post) return false;
+  if (!auth_.checks_passwords()) return false;
+  const bool logon = request.method() == http::verb::post;
+  const auto authorization = request.find(http::field::authorization);
+  const bool scrape =
+      metrics_.render &&
+      (request.method() == http::verb::get || request.method() == http::verb::head) &&
+      authorization != request.end() && istarts_with(trim(authorization->value()), "basic ");
+  // Most requests are neither: their target is not parsed twice.
+  if (!logon && !scrape) return false;
   ApiRequest api;
   if (parse_target(request.target(), api)) return false;
-  return iequals(api.path, "/api/sessionMngr") || iequals(api.path, "/api/sessionMngr/");
+  if (logon) return iequals(api.path, "/api/sessionMngr") || iequals(api.path, "/api/sessionMngr/");
+  return iequals(api.path, "/metrics");
+}
+
+ApiResponse Router::metrics_response(const http::request<http::string_body>& request,
+                                     const ConnectionInfo& connection, http::verb method) const {
+  if (method != http::verb::get) return method_not_allowed("GET, HEAD");
+  if (auth_.enforcing()) {
+    const auto authorization = request.find(http::field::authorization);
+    const std::string_view credentials =
+        authorization == request.end() ? "" : trim(authorization->value());
+    std::optional<Denial> denial;
+    if (istarts_with(credentials, "basic ")) {
+      denial = auth_.check_credentials(credentials, connection.remote_address);
+    } else {
+      constexpr std::string_view kBearer = "bearer ";
+      auto caller = auth_.authenticate(istarts_with(credentials, kBearer)
+                                           ? std::optional(trim(credentials.substr(kBearer.size())))
+                                           : token_of(request));
+      if (auto* refused = std::get_if<Denial>(&caller)) denial = std::move(*refused);
+    }
+    if (denial) {
+      ApiResponse response = error_response(denial->status, denial->message);
+      if (denial->status == http::status::unauthorized) {
+        response.headers.emplace_back("WWW-Authenticate", R"(Basic realm="emarchive")");
+      }
+      if (denial->retry_after) {
+        response.headers.emplace_back("Retry-After", std::to_string(denial->retry_after->count()));
+      }
+      return response;
+    }
+  }
+  ApiResponse response;
+  response.body = metrics_.render();
+  response.content_type = std::string(metrics::kContentType);
+  return response;
 }
 
 RoutedResponse Router::route_streamed(const http::request<http::string_body>& request,
@@ -290,6 +335,13 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
   if (auto* error = std::get_if<ApiResponse>(&origin)) return std::move(*error);
   api.origin = std::move(std::get<std::string>(origin));
 
+  if (metrics_.render && iequals(api.path, "/metrics")) {
+    return metrics_response(request, connection, method);
+  }
+  if (metrics_.only) {
+    return error_response(http::status::not_found,
+                          "no resource at " + api.path + ": this address serves /metrics only");
+  }
   std::string_view path = api.path;
   if (!iequals(path, "/api") && !istarts_with(path, "/api/")) {
     return error_response(http::status::not_found, "no resource at " + api.path);

@@ -6,7 +6,7 @@
 // Dispatch, in this order:
 //   1. target not origin-form or absolute-form, bad percent-encoding, or a NUL once decoded: 400;
 //      HTTP/1.1 without exactly one valid Host header: 400.
-//   2. path not /api or under /api/: 404.
+//   2. /metrics, when served (MetricsRoute); then a path not /api or under /api/: 404.
 //   3. GET /api/ (entry point) and POST /api/sessionMngr/ (logon, with or without ?v=): no
 //      token needed.
 //   4. anything else: the token (X-RestSvcSessionId cookie, else header) is checked (401 when
@@ -21,6 +21,7 @@
 // is converted to EM's JSON (model/json_render.h, docs/API.md "JSON") with Content-Type
 // application/json; charset=utf-8.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,15 +50,25 @@ struct RoutedResponse {
   BodyStream stream;  // empty unless message is chunked
 };
 
+// GET /metrics (docs/METRICS.md): Prometheus' text from `render`, with the API's authentication:
+// in an enforcing mode a live X-RestSvcSessionId token (cookie, header, or
+// `Authorization: Bearer TOKEN`) or Basic credentials of a users-file user (checked as a logon
+// is, without opening a session); in open mode anyone.
+struct MetricsRoute {
+  std::function<std::string()> render;  // empty: no /metrics (404, as any unknown path)
+  bool only = false;                    // /metrics alone: every other path is 404
+};
+
 class Router {
  public:
   // `public_url` is "" or the result of normalize_public_url. `allowed_hosts` as
   // ServerOptions::allowed_hosts: a request with another Host header gets 400. `auth` must
   // outlive the router.
   Router(Authenticator& auth, ResourceHandler resources, std::string public_url,
-         std::vector<std::string> allowed_hosts = {});
+         std::vector<std::string> allowed_hosts = {}, MetricsRoute metrics = {});
 
-  // Whether route() would check a password for this request (a logon with a users file):
+  // Whether route() would check a password for this request (a logon with a users file, or
+  // /metrics with Basic credentials):
   // PBKDF2 is slow by design, so the server routes such requests off its I/O threads.
   bool checks_password(
       const boost::beast::http::request<boost::beast::http::string_body>& request) const;
@@ -81,11 +92,15 @@ class Router {
  private:
   ApiResponse dispatch(const boost::beast::http::request<boost::beast::http::string_body>& request,
                        const ConnectionInfo& connection, bool wants_json) const;
+  ApiResponse metrics_response(
+      const boost::beast::http::request<boost::beast::http::string_body>& request,
+      const ConnectionInfo& connection, boost::beast::http::verb method) const;
 
   Authenticator& auth_;
   ResourceHandler resources_;
   std::string public_url_;
   std::vector<std::string> allowed_hosts_;
+  MetricsRoute metrics_;
 };
 
 // "https://archive.example.com:9398/" -> "https://archive.example.com:9398": an http or https
