@@ -98,6 +98,36 @@ void Authenticator::evict_least_recently_used(Belongs belongs, std::size_t limit
   }
 }
 
+std::optional<Denial> Authenticator::verify(std::string_view user, std::string_view password,
+                                            std::string_view client_address) {
+  if (!users_) return std::nullopt;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto wait = throttle_.wait(client_address, user, clock_())) {
+      return Denial{http::status::too_many_requests,
+                    "too many failed logons from this address or for this user; retry in " +
+                        std::to_string(wait->count()) + " s",
+                    *wait};
+    }
+  }
+  // Outside the lock: PBKDF2 takes tens of milliseconds by design.
+  if (!users_->verify(user, password)) {
+    std::lock_guard lock(mutex_);
+    throttle_.failed(client_address, user, clock_());
+    return Denial{http::status::unauthorized, "wrong user name or password"};
+  }
+  return std::nullopt;
+}
+
+std::optional<Denial> Authenticator::check_credentials(std::string_view authorization,
+                                                       std::string_view client_address) {
+  const auto credentials = parse_basic(authorization);
+  if (!credentials) {
+    return Denial{http::status::unauthorized, "no Basic credentials in the Authorization header"};
+  }
+  return verify(credentials->user, credentials->password, client_address);
+}
+
 std::variant<Logon, Denial> Authenticator::logon(std::string_view authorization,
                                                  std::string_view client_address) {
   auto credentials = parse_basic(authorization);
@@ -111,22 +141,8 @@ std::variant<Logon, Denial> Authenticator::logon(std::string_view authorization,
     return Denial{http::status::unauthorized,
                   "the user name in the Basic credentials is not text a logon can carry: " + *bad};
   }
-  if (users_) {
-    {
-      std::lock_guard lock(mutex_);
-      if (auto wait = throttle_.wait(client_address, credentials->user, clock_())) {
-        return Denial{http::status::too_many_requests,
-                      "too many failed logons from this address or for this user; retry in " +
-                          std::to_string(wait->count()) + " s",
-                      *wait};
-      }
-    }
-    // Outside the lock: PBKDF2 takes tens of milliseconds by design.
-    if (!users_->verify(credentials->user, credentials->password)) {
-      std::lock_guard lock(mutex_);
-      throttle_.failed(client_address, credentials->user, clock_());
-      return Denial{http::status::unauthorized, "wrong user name or password"};
-    }
+  if (auto denial = verify(credentials->user, credentials->password, client_address)) {
+    return std::move(*denial);
   }
   auto id_bytes = random_bytes(16);
   if (!id_bytes) {

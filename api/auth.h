@@ -101,6 +101,11 @@ class Authenticator {
   // ("" when unknown) also bounds the sessions per address (LogonLimits).
   std::variant<Logon, Denial> logon(std::string_view authorization,
                                     std::string_view client_address = {});
+  // Checks Basic credentials as logon() does (the same throttle, the same denials but 503),
+  // without opening a logon session: for /metrics, which Prometheus scrapes with basic_auth.
+  // nullopt when they are accepted (any, without a users file).
+  std::optional<Denial> check_credentials(std::string_view authorization,
+                                          std::string_view client_address = {});
   // Whether logon() checks passwords (and so runs PBKDF2, slow by design): callers keep it off
   // threads that must stay quick.
   bool checks_passwords() const { return users_.has_value(); }
@@ -126,6 +131,10 @@ class Authenticator {
     std::chrono::steady_clock::time_point last_used;
     std::uint64_t sequence = 0;  // logon order, for listing oldest first
   };
+  // The password check of logon() and check_credentials(): the throttle, then PBKDF2 against
+  // the users file (none: accepted).
+  std::optional<Denial> verify(std::string_view user, std::string_view password,
+                               std::string_view client_address);
   bool expired(const Entry& entry, std::chrono::steady_clock::time_point now) const;
   void sweep_expired(std::chrono::steady_clock::time_point now);  // mutex_ held
   // While `limit` or more sessions satisfy `belongs`, ends the least recently used of them.

@@ -314,9 +314,12 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   }
 
   void log_request() {
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
-            .count();
+    const auto elapsed = std::chrono::steady_clock::now() - started_;
+    if (context_.metrics) {
+      context_.metrics->observe(method_, target_, response_.result_int(),
+                                std::chrono::duration<double>(elapsed).count());
+    }
+    const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
     std::array<char, 32> duration{};
     std::snprintf(duration.data(), duration.size(), "%.1fms", ms);
     context_.log.write(remote_ + " " + method_ + " " + target_ + " " +

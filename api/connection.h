@@ -12,6 +12,7 @@
 #include "api/access_log.h"
 #include "api/bounded_pool.h"
 #include "api/connection_registry.h"
+#include "api/http_metrics.h"
 #include "api/router.h"
 
 namespace emarchive::api {
@@ -41,6 +42,8 @@ struct ConnectionContext {
   // Where requests that check a password are routed (Router::checks_password), off the I/O
   // threads; when its queue is full they get 503 with Retry-After.
   BoundedPool& password_pool;
+  // Counts each request answered; nullptr: not counted.
+  HttpMetrics* metrics = nullptr;
 };
 
 // Takes over `socket`, whose executor must be a strand, and serves it until it closes. With

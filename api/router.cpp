@@ -16,6 +16,7 @@
 #include "api/entry_point.h"
 #include "api/error_document.h"
 #include "api/logon_sessions.h"
+#include "metrics/metrics.h"
 #include "model/json_render.h"
 #include "storage/as_of.h"
 
@@ -261,24 +262,64 @@ RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& 
 
 Router::Router(Authenticator& auth, ResourceHandler resources, std::string public_url,
                std::vector<std::string> allowed_hosts, ResourceHandler pages,
-               std::function<EmTime()> now)
+               std::function<EmTime()> now, MetricsRoute metrics)
     : auth_(auth),
       resources_(std::move(resources)),
       public_url_(std::move(public_url)),
       allowed_hosts_(std::move(allowed_hosts)),
       pages_(std::move(pages)),
-      now_(std::move(now)) {}
+      now_(std::move(now)),
+      metrics_(std::move(metrics)) {}
 
 bool Router::checks_password(const http::request<http::string_body>& request) const {
   if (!auth_.checks_passwords()) return false;
-  // A page with Basic credentials may log them on (page()).
-  const bool page_with_credentials = pages_ && request.method() != http::verb::post &&
-                                     request.find(http::field::authorization) != request.end();
-  if (request.method() != http::verb::post && !page_with_credentials) return false;
+  const bool logon = request.method() == http::verb::post;
+  // A scrape of /metrics or a dashboard page may bring Basic credentials to check
+  // (metrics_response(), page()).
+  const bool get_with_credentials = (metrics_.render || pages_) && !logon &&
+                                    request.find(http::field::authorization) != request.end();
+  // Most requests are neither: their target is not parsed twice.
+  if (!logon && !get_with_credentials) return false;
   ApiRequest api;
-  if (parse_target(request.target(), api) || take_as_of_prefix(api, now_())) return false;
-  if (page_with_credentials) return !is_api_path(api.path);
-  return iequals(api.path, "/api/sessionMngr") || iequals(api.path, "/api/sessionMngr/");
+  if (parse_target(request.target(), api)) return false;
+  if (metrics_.render && iequals(api.path, "/metrics")) return !logon;
+  if (take_as_of_prefix(api, now_())) return false;
+  if (logon) return iequals(api.path, "/api/sessionMngr") || iequals(api.path, "/api/sessionMngr/");
+  return pages_ && !is_api_path(api.path);
+}
+
+ApiResponse Router::metrics_response(const http::request<http::string_body>& request,
+                                     const ConnectionInfo& connection, http::verb method) const {
+  if (method != http::verb::get) return method_not_allowed("GET, HEAD");
+  if (auth_.enforcing()) {
+    const auto authorization = request.find(http::field::authorization);
+    const std::string_view credentials =
+        authorization == request.end() ? "" : trim(authorization->value());
+    std::optional<Denial> denial;
+    if (istarts_with(credentials, "basic ")) {
+      denial = auth_.check_credentials(credentials, connection.remote_address);
+    } else {
+      constexpr std::string_view kBearer = "bearer ";
+      auto caller = auth_.authenticate(istarts_with(credentials, kBearer)
+                                           ? std::optional(trim(credentials.substr(kBearer.size())))
+                                           : token_of(request));
+      if (auto* refused = std::get_if<Denial>(&caller)) denial = std::move(*refused);
+    }
+    if (denial) {
+      ApiResponse response = error_response(denial->status, denial->message);
+      if (denial->status == http::status::unauthorized) {
+        response.headers.emplace_back("WWW-Authenticate", R"(Basic realm="emarchive")");
+      }
+      if (denial->retry_after) {
+        response.headers.emplace_back("Retry-After", std::to_string(denial->retry_after->count()));
+      }
+      return response;
+    }
+  }
+  ApiResponse response;
+  response.body = metrics_.render();
+  response.content_type = std::string(metrics::kContentType);
+  return response;
 }
 
 RoutedResponse Router::route_streamed(const http::request<http::string_body>& request,
@@ -323,8 +364,15 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
   auto origin = origin_of(request, connection, public_url_, allowed_hosts_);
   if (auto* error = std::get_if<ApiResponse>(&origin)) return std::move(*error);
   api.origin = std::move(std::get<std::string>(origin));
-  if (auto error = take_as_of_prefix(api, now_())) return std::move(*error);
 
+  if (metrics_.render && iequals(api.path, "/metrics")) {
+    return metrics_response(request, connection, method);
+  }
+  if (metrics_.only) {
+    return error_response(http::status::not_found,
+                          "no resource at " + api.path + ": this address serves /metrics only");
+  }
+  if (auto error = take_as_of_prefix(api, now_())) return std::move(*error);
   std::string_view path = api.path;
   if (!is_api_path(path)) {
     if (pages_) return page(request, api, connection);

@@ -6,14 +6,15 @@
 // Dispatch, in this order:
 //   1. target not origin-form or absolute-form, bad percent-encoding, or a NUL once decoded: 400;
 //      HTTP/1.1 without exactly one valid Host header: 400.
-//   2. a /asof/<TIME> prefix is taken off (ApiRequest::as_of; 400 when TIME is not an
+//   2. /metrics, when served (MetricsRoute).
+//   3. a /asof/<TIME> prefix is taken off (ApiRequest::as_of; 400 when TIME is not an
 //      instant) and kept in the origin of every Href.
-//   3. path not /api or under /api/: the page handler's when there is one (the dashboard: GET
+//   4. path not /api or under /api/: the page handler's when there is one (the dashboard: GET
 //      only; a browser that cannot send the token logs on with HTTP Basic, see Router::page),
 //      else 404.
-//   3. GET /api/ (entry point) and POST /api/sessionMngr/ (logon, with or without ?v=): no
+//   5. GET /api/ (entry point) and POST /api/sessionMngr/ (logon, with or without ?v=): no
 //      token needed.
-//   4. anything else: the token (X-RestSvcSessionId cookie, else header) is checked (401 when
+//   6. anything else: the token (X-RestSvcSessionId cookie, else header) is checked (401 when
 //      refused), then /api/logonSessions[/{id}] is answered here and every other path goes to
 //      the ResourceHandler, GET only: every resource it serves is read-only, so other methods
 //      get 405 with Allow: GET, HEAD before it is called.
@@ -54,17 +55,27 @@ struct RoutedResponse {
   BodyStream stream;  // empty unless message is chunked
 };
 
+// GET /metrics (docs/METRICS.md): Prometheus' text from `render`, with the API's authentication:
+// in an enforcing mode a live X-RestSvcSessionId token (cookie, header, or
+// `Authorization: Bearer TOKEN`) or Basic credentials of a users-file user (checked as a logon
+// is, without opening a session); in open mode anyone.
+struct MetricsRoute {
+  std::function<std::string()> render;  // empty: no /metrics (404, as any unknown path)
+  bool only = false;                    // /metrics alone: every other path is 404
+};
+
 class Router {
  public:
   // `public_url` is "" or the result of normalize_public_url. `allowed_hosts` as
   // ServerOptions::allowed_hosts: a request with another Host header gets 400. `pages`, when
-  // given, answers every path outside /api/ (step 3 above). `auth` must outlive the router.
+  // given, answers every path outside /api/ (step 4 above). `auth` must outlive the router.
   // `now` resolves relative instants in a /asof/now-7d/ prefix.
   Router(Authenticator& auth, ResourceHandler resources, std::string public_url,
          std::vector<std::string> allowed_hosts = {}, ResourceHandler pages = {},
-         std::function<EmTime()> now = system_now);
+         std::function<EmTime()> now = system_now, MetricsRoute metrics = {});
 
-  // Whether route() would check a password for this request (a logon with a users file):
+  // Whether route() would check a password for this request (a logon with a users file, or
+  // /metrics with Basic credentials):
   // PBKDF2 is slow by design, so the server routes such requests off its I/O threads.
   bool checks_password(
       const boost::beast::http::request<boost::beast::http::string_body>& request) const;
@@ -95,6 +106,9 @@ class Router {
   // admits the browser to the /api/ documents the pages link to.
   ApiResponse page(const boost::beast::http::request<boost::beast::http::string_body>& request,
                    const ApiRequest& api, const ConnectionInfo& connection) const;
+  ApiResponse metrics_response(
+      const boost::beast::http::request<boost::beast::http::string_body>& request,
+      const ConnectionInfo& connection, boost::beast::http::verb method) const;
 
   Authenticator& auth_;
   ResourceHandler resources_;
@@ -102,6 +116,7 @@ class Router {
   std::vector<std::string> allowed_hosts_;
   ResourceHandler pages_;
   std::function<EmTime()> now_;
+  MetricsRoute metrics_;
 };
 
 // "https://archive.example.com:9398/" -> "https://archive.example.com:9398": an http or https

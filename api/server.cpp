@@ -135,7 +135,7 @@ Expected<Endpoint> Server::start() {
   }
 
   s.router.emplace(s.auth, std::move(s.resources), std::move(public_url), options.allowed_hosts,
-                   std::move(s.pages));
+                   std::move(s.pages), system_now, options.metrics);
   auto& password_pool = s.password_pool.emplace(options.hash_threads, options.hash_queue);
   const ConnectionLimits limits{.header_limit = options.header_limit,
                                 .body_limit = options.body_limit,
@@ -145,7 +145,8 @@ Expected<Endpoint> Server::start() {
                                 .busy_idle_timeout = options.busy_idle_timeout,
                                 .response_delay = options.response_delay};
   s.context.emplace(ConnectionContext{limits, *s.router, s.registry, s.log,
-                                      s.tls ? &*s.tls : nullptr, password_pool});
+                                      s.tls ? &*s.tls : nullptr, password_pool,
+                                      options.http_metrics});
   auto& listener = s.listener.emplace(s.io, *s.context);
   if (auto open_ec = listener.open(endpoint)) return cannot_listen(open_ec.message());
   const tcp::endpoint bound = listener.local_endpoint();

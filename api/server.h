@@ -28,6 +28,8 @@
 #include <vector>
 
 #include "api/auth.h"
+#include "api/http_metrics.h"
+#include "api/router.h"
 #include "api/resource_handler.h"
 #include "api/users_file.h"
 #include "model/expected.h"
@@ -99,6 +101,12 @@ struct ServerOptions {
   // that gets 503 with Retry-After.
   unsigned hash_threads = 2;
   std::size_t hash_queue = 32;
+  // GET /metrics (api/router.h, MetricsRoute): the text to serve, and whether to serve it alone
+  // (a separate metrics address); empty render = no /metrics.
+  MetricsRoute metrics;
+  // Counts every request answered (api/http_metrics.h); nullptr = not counted. Must outlive the
+  // server.
+  HttpMetrics* http_metrics = nullptr;
   // The clock logon sessions expire by; tests substitute one they move forward.
   SteadyClock clock = [] { return std::chrono::steady_clock::now(); };
 };

@@ -1,22 +1,29 @@
 // `emarchive ingest --db FILE --url URL --user NAME [--password-file FILE]
 //                   [--ca-file FILE | --insecure] [--since TIME] [--page-size N] [--types LIST]
-//                   [--retries N] [--overlap DURATION] [--follow [--interval DURATION]]`
+//                   [--retries N] [--overlap DURATION] [--follow [--interval DURATION]]
+//                   [--metrics-listen HOST:PORT]`
 
 #include <unistd.h>
 
+#include <chrono>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "api/http_metrics.h"
 #include "app/commands.h"
 #include "app/duration.h"
+#include "app/metrics_listener.h"
 #include "app/password.h"
 #include "app/reporter.h"
 #include "app/run_output.h"
 #include "ingest/em_client.h"
 #include "ingest/http_client.h"
+#include "ingest/ingest_metrics.h"
 #include "ingest/ingester.h"
+#include "metrics/metrics.h"
 #include "storage/archive.h"
 
 namespace emarchive::app {
@@ -36,6 +43,7 @@ struct IngestConfig {
   std::string overlap = "1h";
   bool follow = false;
   std::string interval = "5m";
+  std::string metrics_listen;  // "": no /metrics
 };
 
 std::string type_status(const ingest::TypeProgress& p) {
@@ -83,6 +91,19 @@ int run_ingest(const IngestConfig& config, StopSignal& stop) {
   auto archive = storage::Archive::open(config.db);
   if (!archive) return report.fail(kExitFailure, archive.error().message);
 
+  // Before the listener, which renders it until it stops.
+  metrics::Registry registry;
+  ingest::IngestMetrics ingest_metrics(registry);
+  api::HttpMetrics http_metrics(registry);
+  std::optional<MetricsListener> metrics_listener;
+  if (!config.metrics_listen.empty()) {
+    auto started = start_metrics_listener(config.metrics_listen, {}, registry, &http_metrics);
+    if (!started) return report.fail(kExitFailure, started.error().message);
+    metrics_listener = std::move(*started);
+    report.note("metrics on " + metrics_listener->url);
+    options.metrics = &ingest_metrics;
+  }
+
   ingest::HttpClientOptions http_options;
   http_options.base_url = config.url;
   http_options.ca_file = config.ca_file;
@@ -93,7 +114,18 @@ int run_ingest(const IngestConfig& config, StopSignal& stop) {
     progress.clear();
     report.note(line);
   };
+  // Counted under the origin as the client normalises it, known once the client is made.
+  std::function<void(boost::beast::http::verb, unsigned, std::chrono::duration<double>)>
+      count_em_request;
+  if (options.metrics) {
+    http_options.observe = [&count_em_request](auto method, unsigned status, auto took) {
+      if (count_em_request) count_em_request(method, status, took);
+    };
+  }
   auto http = ingest::HttpClient::create(http_options);
+  if (http && options.metrics) {
+    count_em_request = ingest_metrics.em_request_observer((*http)->origin());
+  }
   if (!http) return report.fail(kExitUsage, http.error().message);
   if (config.insecure) {
     report.note("warning: --insecure: the certificate of " + (*http)->origin() +
@@ -177,6 +209,8 @@ CommandRunner add_ingest_command(CLI::App& app) {
   cmd->add_option("--interval", config->interval, "Time between runs with --follow")
       ->capture_default_str()
       ->needs(follow);
+  cmd->add_option("--metrics-listen", config->metrics_listen,
+                  "HOST:PORT to serve Prometheus' /metrics of the runs on (loopback only)");
   return [config](StopSignal& stop) { return run_ingest(*config, stop); };
 }
 

@@ -1,20 +1,25 @@
 // `emarchive serve --db FILE [--listen HOST:PORT] [--public-url URL] [--threads N]
 //                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]
 //                  [--allowed-host NAME[:PORT]]... [--max-connections-per-address N]
-//                  [--as-of TIME] [--rpo DURATION]`
+//                  [--as-of TIME] [--rpo DURATION] [--metrics-listen HOST:PORT]`
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "api/archive_metrics.h"
 #include "api/archive_pool.h"
+#include "api/http_metrics.h"
 #include "api/resources.h"
 #include "api/server.h"
 #include "app/commands.h"
 #include "app/duration.h"
 #include "app/listen_address.h"
+#include "app/metrics_listener.h"
 #include "app/reporter.h"
 #include "app/server_flags.h"
 #include "dashboard/dashboard.h"
+#include "metrics/metrics.h"
 #include "storage/archive.h"
 #include "storage/as_of.h"
 
@@ -25,9 +30,10 @@ struct ServeConfig {
   std::string db;
   ServerFlags server{.listen = "127.0.0.1:9399"};
   std::string public_url;
-  int list_window_days = 0;  // 0: lists reach everything archived
-  std::string as_of;         // "": now; else as the archive knew it then (storage/as_of.h)
-  std::string rpo = "24h";   // the dashboard's VMs outside their RPO
+  int list_window_days = 0;    // 0: lists reach everything archived
+  std::string as_of;           // "": now; else as the archive knew it then (storage/as_of.h)
+  std::string rpo = "24h";     // the dashboard's VMs outside their RPO
+  std::string metrics_listen;  // "": /metrics on the API's address
 };
 
 int run_serve(const ServeConfig& config, StopSignal& stop) {
@@ -47,6 +53,11 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
   auto pool = std::make_shared<api::ArchivePool>(
       [db = config.db, open_options] { return storage::Archive::open(db, open_options); });
 
+  // Declared before the servers, which render it until they stop.
+  metrics::Registry registry;
+  api::HttpMetrics http_metrics(registry);
+  api::ArchiveMetrics archive_metrics(registry, api::archive_reader(config.db, pool));
+
   api::ResourceOptions resources;
   if (config.list_window_days > 0) resources.list_window_days = config.list_window_days;
   resources.now = system_now;
@@ -55,6 +66,10 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
     if (!at) return report.fail(kExitUsage, "--as-of: " + at.error().message);
     resources.as_of = *at;
   }
+  resources.error_log = [log = resources.error_log, &archive_metrics](std::string_view line) {
+    archive_metrics.archive_failed();
+    if (log) log(line);
+  };
 
   auto rpo = parse_duration(config.rpo);
   if (!rpo || rpo->count() == 0) {
@@ -69,9 +84,18 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
   if (!configured) return report.fail(kExitFailure, configured.error().message);
   api::ServerOptions& options = *configured;
   options.public_url = config.public_url;
+  options.http_metrics = &http_metrics;
+  if (config.metrics_listen.empty()) {
+    options.metrics.render = [&registry] { return registry.render(); };
+  }
 
   api::Server server(options, api::make_resource_handler(pool, resources),
                      dashboard::make_dashboard_handler(std::move(pages)));
+  registry.add_collector([&server](metrics::TextWriter& out) {
+    out.family("emarchive_http_open_connections", "gauge", "HTTP connections open on the API");
+    out.sample("emarchive_http_open_connections", {},
+               static_cast<double>(server.open_connections()));
+  });
   auto bound = server.start();
   if (!bound) return report.fail(kExitFailure, bound.error().message);
   const std::string url = api_url(*bound, !config.server.tls_cert.empty());
@@ -79,8 +103,16 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
               (options.users ? " (logon required)" : " (any credentials)") +
               (resources.as_of ? " as of " + format_em_time(*resources.as_of) : ""));
   report.note("dashboard at " + url.substr(0, url.size() - std::string_view("api/").size()));
+  std::optional<MetricsListener> metrics_listener;
+  if (!config.metrics_listen.empty()) {
+    auto started = start_metrics_listener(config.metrics_listen, options, registry, &http_metrics);
+    if (!started) return report.fail(kExitFailure, started.error().message);
+    metrics_listener = std::move(*started);
+    report.note("metrics on " + metrics_listener->url);
+  }
   const int signal = stop.wait();
   // Drains; a second signal meanwhile ends the process at once (StopSignal).
+  if (metrics_listener) metrics_listener->server->stop();
   server.stop();
   report.note("stopped on signal " + std::to_string(signal));
   return kExitOk;
@@ -107,6 +139,9 @@ CommandRunner add_serve_command(CLI::App& app) {
                   "also answers /asof/TIME/api/... so");
   cmd->add_option("--rpo", config->rpo,
                   "The dashboard lists VMs without a restore point this recent (24h; 36h, 2d)");
+  cmd->add_option("--metrics-listen", config->metrics_listen,
+                  "HOST:PORT to serve Prometheus' /metrics on, alone (same logon rules); "
+                  "default: /metrics on --listen");
   return [config](StopSignal& stop) { return run_serve(*config, stop); };
 }
 

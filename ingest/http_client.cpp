@@ -400,7 +400,13 @@ struct HttpClient::Impl {
     bool resent_stale = false;
     int attempts = 0;
     for (;;) {
+      const auto started = std::chrono::steady_clock::now();
       auto outcome = attempt(method, *path, headers);
+      if (options.observe) {
+        const auto* answered = std::get_if<HttpResponse>(&outcome);
+        options.observe(method, answered ? answered->status : 0,
+                        std::chrono::steady_clock::now() - started);
+      }
       std::string problem;
       int limit = max_attempts;
       if (auto* response = std::get_if<HttpResponse>(&outcome)) {

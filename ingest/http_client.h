@@ -43,6 +43,10 @@ struct HttpClientOptions {
   // One line per retry ("GET URL: 503 Service Unavailable; attempt 2 of 6 in 1.3 s"); empty =
   // silent.
   std::function<void(std::string_view)> log;
+  // Called after each attempt with the method, the status EM answered (0 when no answer came:
+  // timeout, reset, refused) and how long the attempt took (ingest/ingest_metrics.h); empty =
+  // not observed.
+  std::function<void(boost::beast::http::verb, unsigned, std::chrono::duration<double>)> observe;
 };
 
 struct HttpResponse {

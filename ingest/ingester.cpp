@@ -363,10 +363,15 @@ Expected<std::vector<const QueryType*>> parse_ingest_types(std::string_view list
 
 IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_view detail,
                          const IngestOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
   IngestResult result;
   auto run_id = archive.begin_run("ingest", detail, options.now());
   if (!run_id) {
     result.fatal_error = run_id.error();
+    if (options.metrics) {
+      options.metrics->run_finished(em.origin(), result,
+                                    std::chrono::steady_clock::now() - started);
+    }
     return result;
   }
   Run run(archive, em, options, *run_id);
@@ -381,6 +386,9 @@ IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_vi
           archive.finish_run(*run_id, options.now(), result.counts, join_lines(result.errors));
       !finished && !result.fatal_error) {
     result.fatal_error = finished.error();
+  }
+  if (options.metrics) {
+    options.metrics->run_finished(em.origin(), result, std::chrono::steady_clock::now() - started);
   }
   return result;
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "ingest/em_client.h"
+#include "ingest/ingest_metrics.h"
 #include "model/em_time.h"
 #include "model/query_type.h"
 #include "storage/archive.h"
@@ -71,6 +72,9 @@ struct IngestOptions {
   // Called with each warning or error as it happens (a rejected document, a record EM no longer
   // has); one line each. May be empty.
   std::function<void(std::string_view)> log;
+  // Where the run's outcome is counted (ingest/ingest_metrics.h), under the EM client's origin;
+  // nullptr = nowhere. Must outlive the run.
+  IngestMetrics* metrics = nullptr;
 };
 
 struct IngestResult {
