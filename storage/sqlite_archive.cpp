@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "storage/archive.h"
+#include "storage/chain.h"
 #include "storage/observation_store.h"
 #include "storage/record_reader.h"
 #include "storage/record_writer.h"
@@ -238,6 +239,18 @@ class SqliteArchive final : public Archive {
 
   Expected<std::optional<Observation>> latest_observation(std::string_view resource) override {
     return observations_.latest(resource);
+  }
+
+  Expected<ChainHead> chain_head() override {
+    try {
+      // The counts and the head from one committed state.
+      ReadTransaction transaction(read_transaction_);
+      ChainHead head = read_head(*db_);
+      transaction.commit();
+      return head;
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot read the chain's head", e);
+    }
   }
 
   Expected<std::int64_t> revision_count(std::string_view uid, Form form) override {

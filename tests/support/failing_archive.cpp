@@ -95,4 +95,9 @@ Expected<std::optional<storage::Observation>> FailingArchive::latest_observation
   return inner_->latest_observation(resource);
 }
 
+Expected<storage::ChainHead> FailingArchive::chain_head() {
+  if (auto error = fail(ArchiveCall::ChainHead)) return *error;
+  return inner_->chain_head();
+}
+
 }  // namespace emarchive::testing

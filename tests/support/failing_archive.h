@@ -26,6 +26,7 @@ enum class ArchiveCall {
   RevisionCount,
   Observe,
   LatestObservation,
+  ChainHead,
 };
 
 struct ArchiveFailurePlan {
@@ -71,6 +72,7 @@ class FailingArchive final : public storage::Archive {
                                           std::int64_t run_id) override;
   Expected<std::optional<storage::Observation>> latest_observation(
       std::string_view resource) override;
+  Expected<storage::ChainHead> chain_head() override;
 
  private:
   // Counts this call; the planned failure if it is the planned one.
