@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
       {"query", cmd::add_query_command(app)},
       {"users", cmd::add_users_command(app)},
       {"backup", cmd::add_backup_command(app)},
+      {"verify", cmd::add_verify_command(app)},
+      {"attest", cmd::add_attest_command(app)},
   };
 
   try {
