@@ -19,6 +19,7 @@ namespace {
 struct ImportConfig {
   std::string db;                  // archive file, created if missing
   std::vector<std::string> paths;  // files and directories to import
+  std::string attest_log;          // file the chain's head is appended to, "" for none
 };
 
 int run_import(const ImportConfig& config) {
@@ -43,6 +44,9 @@ int run_import(const ImportConfig& config) {
   progress.clear();
   std::cout << "import: " << summary(result.counts) << "\n";
   if (!result.fatal_error.empty()) return report.fail(kExitFailure, result.fatal_error);
+  if (auto failed = report_head(**archive, config.attest_log, std::cout)) {
+    return report.fail(kExitFailure, *failed);
+  }
   return result.counts.rejected > 0 ? kExitRejected : kExitOk;
 }
 
@@ -56,6 +60,8 @@ CommandRunner add_import_command(CLI::App& app) {
       "from files and directories (recursively, *.xml)");
   cmd->add_option("--db", config->db, "Archive database file (created if missing)")->required();
   cmd->add_option("paths", config->paths, "Files and directories to import")->required();
+  cmd->add_option("--attest-log", config->attest_log,
+                  "File to append the chain's head to at the end (created 0600 if missing)");
   return [config](StopSignal&) { return run_import(*config); };
 }
 

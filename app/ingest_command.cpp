@@ -44,6 +44,7 @@ struct IngestConfig {
   bool follow = false;
   std::string interval = "5m";
   std::string metrics_listen;  // "": no /metrics
+  std::string attest_log;      // file the chain's head is appended to after each run, "" for none
 };
 
 std::string type_status(const ingest::TypeProgress& p) {
@@ -148,6 +149,8 @@ int run_ingest(const IngestConfig& config, StopSignal& stop) {
     const ingest::IngestResult result = ingest::ingest_once(**archive, em, detail, options);
     progress.clear();
     std::cout << "ingest: " << summary(result.counts) << "\n" << std::flush;
+    const std::optional<std::string> head_failed =
+        report_head(**archive, config.attest_log, std::cout);
     if (result.fatal_error && result.fatal_error->code == ErrorCode::stopped) {
       report.note(
           "stopped during a run; what it stored stays, and the next run goes on from there");
@@ -156,6 +159,9 @@ int run_ingest(const IngestConfig& config, StopSignal& stop) {
     int code = kExitOk;
     if (result.fatal_error) {
       report.note(result.fatal_error->message);
+      code = kExitFailure;
+    } else if (head_failed) {
+      report.note(*head_failed);
       code = kExitFailure;
     } else if (result.counts.rejected > 0) {
       code = kExitRejected;
@@ -206,6 +212,8 @@ CommandRunner add_ingest_command(CLI::App& app) {
       ->capture_default_str();
   auto* follow =
       cmd->add_flag("--follow", config->follow, "Keep running: a new run every --interval");
+  cmd->add_option("--attest-log", config->attest_log,
+                  "File to append the chain's head to after each run (created 0600 if missing)");
   cmd->add_option("--interval", config->interval, "Time between runs with --follow")
       ->capture_default_str()
       ->needs(follow);

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
       {"users", cmd::add_users_command(app)},
       {"backup", cmd::add_backup_command(app)},
       {"report", cmd::add_report_command(app)},
+      {"verify", cmd::add_verify_command(app)},
+      {"attest", cmd::add_attest_command(app)},
   };
 
   try {

@@ -1,6 +1,11 @@
 #include "app/run_output.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <date/date.h>
 
@@ -19,6 +24,32 @@ std::string summary(const storage::RunCounts& c) {
          " records new, " + std::to_string(c.records_updated) + " updated, " +
          std::to_string(c.records_unchanged) + " unchanged, " + std::to_string(c.rejected) +
          " documents rejected";
+}
+
+std::string attest_line(const storage::ChainHead& head) {
+  return "emarchive-head sha256=" + head.digest + " entry=" + std::to_string(head.entry) +
+         " run=" + (head.run_id ? std::to_string(*head.run_id) : "-") + " at=" + head.created_at +
+         " records=" + std::to_string(head.records) +
+         " revisions=" + std::to_string(head.revisions);
+}
+
+std::optional<std::string> report_head(storage::Archive& archive, const std::string& attest_log,
+                                       std::ostream& out) {
+  const Expected<storage::ChainHead> head = archive.chain_head();
+  if (!head) return head.error().message;
+  const std::string line = attest_line(*head) + "\n";
+  out << line << std::flush;
+  if (attest_log.empty()) return std::nullopt;
+  const int fd = ::open(attest_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return "--attest-log " + attest_log + ": " + std::strerror(errno);
+  const ssize_t written = ::write(fd, line.data(), line.size());
+  const int write_errno = errno;
+  ::close(fd);
+  if (written != static_cast<ssize_t>(line.size())) {
+    return "--attest-log " + attest_log + ": cannot append the head: " +
+           (written < 0 ? std::strerror(write_errno) : "short write");
+  }
+  return std::nullopt;
 }
 
 void ProgressLine::update(std::string_view status) {

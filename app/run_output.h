@@ -3,6 +3,8 @@
 // a progress line.
 
 #include <chrono>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,18 @@ std::string utc_now();
 
 // "12 documents read, 3 records new, 1 updated, 8 unchanged, 0 documents rejected"
 std::string summary(const storage::RunCounts& counts);
+
+// The chain's head as one line to keep outside the archive (a ticket, syslog, an attest log),
+// docs/AUDIT.md: "emarchive-head sha256=HEX entry=N run=R at=TIME records=N revisions=N", with
+// run=- for the genesis entry.
+std::string attest_line(const storage::ChainHead& head);
+
+// At the end of a run (import, ingest): the archive's head as attest_line() on `out`, and
+// appended to the file `attest_log` unless it is "" (created readable by its owner only when
+// missing; the line is one append, so that several writers do not interleave). Returns what
+// failed, nullopt when all went well.
+std::optional<std::string> report_head(storage::Archive& archive, const std::string& attest_log,
+                                       std::ostream& out);
 
 // Progress for a person or a log. On a terminal (`terminal`): one status line on stderr,
 // rewritten in place at most ten times a second. Otherwise: the status as a log line at most

@@ -68,6 +68,17 @@ struct Observation {
   std::string last_observed_at;  // latest_observation() only: when EM last gave it
 };
 
+// The newest entry of the chain of revisions (docs/AUDIT.md), which commits to every revision
+// archived: what `emarchive attest` prints, to be kept outside the archive.
+struct ChainHead {
+  std::string digest;                  // SHA-256, 64 lowercase hex digits
+  std::int64_t entry = 0;              // 1 = the genesis
+  std::optional<std::int64_t> run_id;  // the run that wrote it; nullopt for the genesis
+  std::string created_at;              // xs:dateTime: when its revisions were observed
+  std::int64_t records = 0;            // records archived (stubs left out)
+  std::int64_t revisions = 0;          // revisions archived
+};
+
 // For a process that reads with several Archives on several threads at once (`emarchive serve`):
 // turns off what the database engine would make the threads contend for on every request (with
 // SQLite: its memory statistics, one process-wide mutex taken on every allocation and free).
@@ -170,6 +181,9 @@ class Archive {
   // last_observed_at empty; nullopt when none was observed by then.
   virtual Expected<std::optional<Observation>> observation_as_of(std::string_view resource,
                                                                  EmTime at) = 0;
+  // The head of the chain, read in one transaction; corrupt when the chain has no entry or its
+  // head no digest.
+  virtual Expected<ChainHead> chain_head() = 0;
 };
 
 }  // namespace emarchive::storage

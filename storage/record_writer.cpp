@@ -135,7 +135,8 @@ RecordWriter::RecordWriter(SQLite::Database& db, RecordReader& reader, std::stri
                         "VALUES (?, ?, ?, ?)"),
       insert_revision_(db,
                        "INSERT INTO revisions (record_id, form, revision, observed_at, run_id, "
-                       "source_id, sha256) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                       "source_id, sha256, chain_entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+      chain_(db),
       form_exists_(db, "SELECT 1 FROM representations WHERE record_id = ? AND form = ?"),
       advance_bookmark_(db,
                         "INSERT INTO ingest_bookmarks "
@@ -162,6 +163,7 @@ Expected<std::vector<StoreOutcome>> RecordWriter::store(std::span<const Record> 
   const Record* current = nullptr;
   batch_records_.clear();
   link_values_.forget();
+  chain_.begin();
   try {
     SQLite::Transaction transaction(db_, SQLite::TransactionBehavior::IMMEDIATE);
     Batch batch{run_id, std::string(observed_at), {}};
@@ -173,6 +175,7 @@ Expected<std::vector<StoreOutcome>> RecordWriter::store(std::span<const Record> 
     }
     current = nullptr;
     if (advance) advance_bookmark(batch, *advance);
+    chain_.append(batch.run_id, batch.observed_at);
     transaction.commit();
     return outcomes;
   } catch (const std::exception& e) {
@@ -311,7 +314,9 @@ bool RecordWriter::store_form(Batch& batch, const Record& record, std::int64_t i
   s->bind(5, batch.run_id);
   s->bind(6, source);
   s->bind(7, digest.data(), static_cast<int>(digest.size()));
+  s->bind(8, chain_.entry());
   s->exec();
+  chain_.add(id, record.uid, form, revision + 1, digest);
   return true;
 }
 

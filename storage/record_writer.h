@@ -18,6 +18,7 @@
 #include "model/expected.h"
 #include "model/record.h"
 #include "storage/archive.h"
+#include "storage/chain.h"
 #include "storage/link_values.h"
 #include "storage/record_reader.h"
 
@@ -84,6 +85,7 @@ class RecordWriter {
   std::vector<std::int64_t> link_value_ids_;  // write_representation's, kept for its capacity
   SQLite::Statement insert_unmodeled_;
   SQLite::Statement insert_revision_;
+  ChainWriter chain_;  // one entry per transaction, for the revisions it wrote
   SQLite::Statement form_exists_;
   SQLite::Statement advance_bookmark_;
   std::vector<std::unique_ptr<KindStatements>> kinds_;    // by Kind

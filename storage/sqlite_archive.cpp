@@ -9,6 +9,7 @@
 
 #include "storage/archive.h"
 #include "storage/as_of_reader.h"
+#include "storage/chain.h"
 #include "storage/observation_store.h"
 #include "storage/record_reader.h"
 #include "storage/record_writer.h"
@@ -263,6 +264,18 @@ class SqliteArchive final : public Archive {
       return as_of_.observation(resource, at);
     } catch (const std::exception& e) {
       return sqlite_error(path_, "cannot read the observation of " + std::string(resource), e);
+    }
+  }
+
+  Expected<ChainHead> chain_head() override {
+    try {
+      // The counts and the head from one committed state.
+      ReadTransaction transaction(read_transaction_);
+      ChainHead head = read_head(*db_);
+      transaction.commit();
+      return head;
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot read the chain's head", e);
     }
   }
 

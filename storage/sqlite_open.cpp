@@ -11,6 +11,7 @@
 
 #include "migrations/embedded.h"
 #include "model/kind.h"
+#include "storage/chain.h"
 #include "storage/migrator.h"
 #include "storage/sqlite_support.h"
 
@@ -145,6 +146,8 @@ Expected<OpenedDatabase> open_database(const std::string& path, const OpenOption
       enable_wal(*db, options.busy_timeout_ms);
       // Migrations are transactions, so repeating them (after another process's) is safe.
       if (Status migrated = migrate(*db, list, path); !migrated) return migrated.error();
+      // What migration 005 cannot do in SQL; also after a crash between the two.
+      seal_genesis(*db);
     }
     check_kinds(*db);
     const int version = user_version(*db);

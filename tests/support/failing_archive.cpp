@@ -106,4 +106,9 @@ Expected<std::optional<storage::Observation>> FailingArchive::observation_as_of(
   return inner_->observation_as_of(resource, at);
 }
 
+Expected<storage::ChainHead> FailingArchive::chain_head() {
+  if (auto error = fail(ArchiveCall::ChainHead)) return *error;
+  return inner_->chain_head();
+}
+
 }  // namespace emarchive::testing

@@ -28,6 +28,7 @@ enum class ArchiveCall {
   LatestObservation,
   LoadAsOf,
   ObservationAsOf,
+  ChainHead,
 };
 
 struct ArchiveFailurePlan {
@@ -76,6 +77,7 @@ class FailingArchive final : public storage::Archive {
       std::string_view resource) override;
   Expected<std::optional<storage::Observation>> observation_as_of(std::string_view resource,
                                                                   EmTime at) override;
+  Expected<storage::ChainHead> chain_head() override;
 
  private:
   // Counts this call; the planned failure if it is the planned one.

@@ -1,0 +1,349 @@
+// The chain of revisions and `verify` (storage/chain.h, storage/verifier.h, docs/AUDIT.md): every
+// store appends an entry whose digest follows the documented definition, and verify finds every
+// single edit of the archive's rows, and a consistent rewrite once given an earlier head.
+
+#include <gtest/gtest.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "storage/chain.h"
+#include "storage/sha256.h"
+#include "storage/verifier.h"
+#include "tests/storage/archive_fixture.h"
+
+namespace emarchive::storage {
+namespace {
+
+using namespace fixture;
+
+constexpr std::string_view kLater = "2026-01-03T03:04:05Z";
+
+// The revisions of one entry (bound: its id) in the order its content digest takes them.
+const std::string kEntryRevisions =
+    "SELECT r.uid, v.form, v.revision, v.observed_at, v.sha256 FROM revisions v "
+    "JOIN records r ON r.id = v.record_id WHERE v.chain_entry = ? "
+    "ORDER BY v.record_id, v.form, v.revision";
+
+// docs/AUDIT.md's definition, written again from the document alone: a field is its length as
+// 8 bytes big-endian, then its bytes.
+std::string field(std::string_view bytes) {
+  std::string out;
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((static_cast<std::uint64_t>(bytes.size()) >> shift) & 0xff));
+  }
+  return out + std::string(bytes);
+}
+std::string field(const Sha256& digest) {
+  return field(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+// Every entry's digest, recomputed from the revisions and chain tables with plain SQL.
+std::vector<std::string> recompute_chain(SQLite::Database& db) {
+  std::vector<std::string> digests;
+  std::optional<Sha256> previous;
+  SQLite::Statement entries(db, "SELECT id, run_id, created_at FROM chain ORDER BY id");
+  while (entries.executeStep()) {
+    std::string content;
+    std::int64_t count = 0;
+    SQLite::Statement revisions(db, kEntryRevisions);
+    revisions.bind(1, entries.getColumn(0).getInt64());
+    while (revisions.executeStep()) {
+      const SQLite::Column sha = revisions.getColumn(4);
+      content +=
+          field(revisions.getColumn(0).getString()) + field(revisions.getColumn(1).getString()) +
+          field(revisions.getColumn(2).getString()) + field(revisions.getColumn(3).getString()) +
+          field(std::string_view(static_cast<const char*>(sha.getBlob()),
+                                 static_cast<std::size_t>(sha.getBytes())));
+      ++count;
+    }
+    const Sha256 digest = sha256(
+        field("emarchive-chain-1") + (previous ? field(*previous) : field("")) +
+        field(entries.getColumn(0).getString()) +
+        (entries.getColumn(1).isNull() ? field("") : field(entries.getColumn(1).getString())) +
+        field(entries.getColumn(2).getString()) + field(std::to_string(count)) +
+        field(sha256(content)));
+    digests.push_back(to_hex(digest));
+    previous = digest;
+  }
+  return digests;
+}
+
+std::vector<std::string> stored_chain(SQLite::Database& db) {
+  std::vector<std::string> digests;
+  SQLite::Statement s(db, "SELECT lower(hex(digest)) FROM chain ORDER BY id");
+  while (s.executeStep()) digests.push_back(s.getColumn(0).getString());
+  return digests;
+}
+
+class ChainTest : public ArchiveTest {
+ protected:
+  ChainHead head() {
+    auto head = archive_->chain_head();
+    EXPECT_TRUE(head) << head.error().message;
+    return head ? *head : ChainHead{};
+  }
+
+  VerifyReport verify(std::optional<std::string> expect_head = std::nullopt) {
+    VerifyOptions options;
+    options.expect_head = std::move(expect_head);
+    auto report = verify_archive(path_, options);
+    EXPECT_TRUE(report) << report.error().message;
+    return report ? *report : VerifyReport{};
+  }
+
+  // A job, a job session and a task session, the task stored twice (revision 1 superseded).
+  void store_history() {
+    store({full_record(Kind::Job, kJobGuid), full_record(Kind::BackupJobSession, kJobSessionGuid),
+           task_});
+    Record changed = task_;
+    set_field(changed, "Result", "Failed");
+    store({changed}, kLater);
+  }
+
+  const std::string task_uid_ = uid(Kind::BackupTaskSession, kTaskGuid);
+  const Record task_ = full_record(Kind::BackupTaskSession, kTaskGuid);
+};
+
+TEST_F(ChainTest, AFreshArchiveStartsWithAGenesisEntryOverNothing) {
+  const ChainHead h = head();
+  EXPECT_EQ(h.entry, 1);
+  EXPECT_EQ(h.run_id, std::nullopt);
+  EXPECT_EQ(h.revisions, 0);
+  EXPECT_EQ(h.records, 0);
+  SQLite::Database db = sql();
+  EXPECT_EQ(recompute_chain(db), std::vector<std::string>{h.digest});
+  EXPECT_NE(db.execAndGet("SELECT note FROM chain WHERE id = 1").getString().find("genesis"),
+            std::string::npos);
+}
+
+TEST_F(ChainTest, EachStoreThatWritesRevisionsAppendsOneEntryAsDocumented) {
+  store_history();
+  ChainHead h = head();
+  EXPECT_EQ(h.entry, 3);
+  EXPECT_EQ(h.run_id, run_);
+  EXPECT_EQ(h.created_at, kLater);
+  EXPECT_EQ(h.records, 3);
+  EXPECT_EQ(h.revisions, 7);  // both forms of three records, and the task's new entity
+  {
+    SQLite::Database db = sql();
+    EXPECT_EQ(db.execAndGet("SELECT revisions FROM chain WHERE id = 2").getInt(), 6);
+    EXPECT_EQ(recompute_chain(db), stored_chain(db));
+  }
+  // Nothing new: no entry.
+  Record changed = task_;
+  set_field(changed, "Result", "Failed");
+  store({changed});
+  EXPECT_EQ(head().entry, 3);
+  EXPECT_EQ(head().digest, h.digest);
+}
+
+TEST_F(ChainTest, AStoreThatFailsLeavesNoEntry) {
+  store({task_});
+  const ChainHead before = head();
+  Record bad = full_record(Kind::BackupJobSession, kJobSessionGuid);
+  set_field(bad, "Progress", "not a number");
+  EXPECT_FALSE(
+      archive_->store(std::vector<Record>{full_record(Kind::Job, kJobGuid), bad}, run_, kLater));
+  EXPECT_EQ(head().entry, before.entry);
+  EXPECT_EQ(head().digest, before.digest);
+  EXPECT_TRUE(verify().ok());
+}
+
+TEST_F(ChainTest, VerifyPassesOnAnUntouchedArchiveAndFindsTheExpectedHead) {
+  store_history();
+  const ChainHead h = head();
+  const VerifyReport report = verify(h.digest);
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems.front().what);
+  EXPECT_EQ(report.records, 3);
+  EXPECT_EQ(report.revisions, 7);
+  EXPECT_EQ(report.documents, 1);
+  EXPECT_EQ(report.chain_entries, 3);
+  EXPECT_EQ(report.head, h.digest);
+  EXPECT_EQ(report.expected_head_entry, 3);
+}
+
+TEST_F(ChainTest, AnExpectedHeadThatIsNotADigestIsRefused) {
+  VerifyOptions options;
+  options.expect_head = "abc";
+  auto report = verify_archive(path_, options);
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().code, ErrorCode::invalid_input);
+}
+
+struct Edit {
+  std::string name;
+  std::string sql;    // :task is the task session's records.id
+  std::string names;  // the UID a problem must name; "" for a chain entry
+};
+
+// For gtest's messages: the edit's name, not its bytes.
+void PrintTo(const Edit& edit, std::ostream* out) {
+  *out << edit.name;
+}
+
+const std::string kTaskUid = uid(Kind::BackupTaskSession, kTaskGuid);
+
+class VerifyEditTest : public ChainTest, public ::testing::WithParamInterface<Edit> {};
+
+TEST_P(VerifyEditTest, FindsTheEditAndNamesWhatItConcerns) {
+  store_history();
+  ASSERT_TRUE(verify().ok());
+  {
+    SQLite::Database db = sql();
+    SQLite::Statement edit(db, GetParam().sql);
+    if (edit.getBindParameterCount() > 0) {
+      edit.bind(":task",
+                db.execAndGet("SELECT id FROM records WHERE uid = '" + task_uid_ + "'").getInt64());
+    }
+    ASSERT_GT(edit.exec(), 0);
+  }
+  const VerifyReport report = verify();
+  ASSERT_FALSE(report.ok());
+  bool named = false;
+  for (const VerifyProblem& p : report.problems) {
+    named |= GetParam().names.empty() ? p.what.find("chain entry") != std::string::npos
+                                      : p.uid == GetParam().names;
+  }
+  EXPECT_TRUE(named) << report.problems.front().uid << ": " << report.problems.front().what;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Edits, VerifyEditTest,
+    ::testing::Values(
+        Edit{"SessionColumn", "UPDATE sessions SET result = 'Success' WHERE record_id = :task",
+             kTaskUid},
+        Edit{"JobColumn",
+             "UPDATE jobs SET description = 'altered' WHERE record_id = "
+             "(SELECT id FROM records WHERE kind_id = 6 AND uid LIKE '%" +
+                 std::string(kJobGuid) + "')",
+             uid(Kind::Job, kJobGuid)},
+        Edit{"LinkValue",
+             "UPDATE link_values SET name = 'altered' WHERE id = "
+             "(SELECT link_value_id FROM links WHERE record_id = :task AND form = 1 "
+             "AND position = 0)",
+             kTaskUid},
+        Edit{"LinkRow",
+             "UPDATE links SET position = 99 WHERE record_id = :task AND form = 1 "
+             "AND position = 0",
+             kTaskUid},
+        Edit{"RepresentationAttribute",
+             "UPDATE representations SET name = 'altered' WHERE record_id = :task AND form = 0",
+             kTaskUid},
+        Edit{"UnmodeledElement", "UPDATE unmodeled SET xml = '<Tail/>' WHERE record_id = :task",
+             kTaskUid},
+        Edit{"RevisionSha256",
+             "UPDATE revisions SET sha256 = zeroblob(32) WHERE record_id = :task AND form = 1 "
+             "AND revision = 2",
+             kTaskUid},
+        Edit{"SupersededDocument",
+             "UPDATE revisions SET document = replace(document, 'Text', 'Txet') "
+             "WHERE record_id = :task AND form = 1 AND revision = 1",
+             kTaskUid},
+        Edit{"RevisionObservedAt",
+             "UPDATE revisions SET observed_at = '2020-01-01T00:00:00Z' WHERE record_id = :task "
+             "AND revision = 1",
+             ""},
+        Edit{"DeletedSupersededRevision",
+             "DELETE FROM revisions WHERE record_id = :task AND form = 1 AND revision = 1",
+             kTaskUid},
+        Edit{"DeletedCurrentRevision",
+             "DELETE FROM revisions WHERE record_id = :task AND form = 1 AND revision = 2",
+             kTaskUid},
+        Edit{"ChainRow", "UPDATE chain SET created_at = '2020-01-01T00:00:00Z' WHERE id = 2", ""},
+        Edit{"DeletedChainRow", "DELETE FROM chain WHERE id = 3", kTaskUid}),
+    [](const ::testing::TestParamInfo<Edit>& info) { return info.param.name; });
+
+// What someone who can write the file does to hide an edit: the row, its revision's SHA-256 and
+// every chain entry from the one that covers it, all recomputed with emarchive's own code.
+TEST_F(ChainTest, AConsistentRewritePassesPlainVerifyButNotAnEarlierAttestedHead) {
+  store({full_record(Kind::Job, kJobGuid), task_});
+  const std::string attested = head().digest;
+  store({full_record(Kind::BackupJobSession, kJobSessionGuid)}, kLater);
+  ASSERT_TRUE(verify(attested).ok());
+
+  {
+    SQLite::Database db = sql();
+    const std::int64_t task =
+        db.execAndGet("SELECT id FROM records WHERE uid = '" + task_uid_ + "'").getInt64();
+    db.exec("UPDATE sessions SET result = 'Success' WHERE record_id = " + std::to_string(task));
+    const std::optional<Record> altered = load(task_uid_);
+    ASSERT_TRUE(altered);
+    const Sha256 rehashed = sha256(render_entity(*altered, ""));
+    SQLite::Statement set(db, "UPDATE revisions SET sha256 = ? WHERE record_id = ? AND form = 1");
+    set.bind(1, rehashed.data(), static_cast<int>(rehashed.size()));
+    set.bind(2, task);
+    set.exec();
+    // The whole chain again, entry by entry.
+    std::optional<Sha256> previous;
+    SQLite::Statement entries(db, "SELECT id, run_id, created_at FROM chain ORDER BY id");
+    std::vector<std::pair<std::int64_t, Sha256>> rewritten;
+    while (entries.executeStep()) {
+      ChainContent content;
+      SQLite::Statement revisions(db, kEntryRevisions);
+      revisions.bind(1, entries.getColumn(0).getInt64());
+      while (revisions.executeStep()) {
+        const SQLite::Column sha = revisions.getColumn(4);
+        content.add(revisions.getColumn(0).getString(), revisions.getColumn(1).getInt(),
+                    revisions.getColumn(2).getInt64(), revisions.getColumn(3).getString(),
+                    sha.getBlob(), static_cast<std::size_t>(sha.getBytes()));
+      }
+      ChainEntryFields fields{entries.getColumn(0).getInt64(), std::nullopt,
+                              entries.getColumn(2).getString(), content.count()};
+      if (!entries.getColumn(1).isNull()) fields.run_id = entries.getColumn(1).getInt64();
+      const Sha256 digest = entry_digest(previous, fields, content.finish());
+      rewritten.emplace_back(fields.id, digest);
+      previous = digest;
+    }
+    for (const auto& [id, digest] : rewritten) {
+      SQLite::Statement update(db, "UPDATE chain SET digest = ? WHERE id = ?");
+      update.bind(1, digest.data(), static_cast<int>(digest.size()));
+      update.bind(2, id);
+      update.exec();
+    }
+  }
+
+  // Alone, verify cannot tell: everything in the file agrees with everything else.
+  EXPECT_TRUE(verify().ok());
+  // The head kept elsewhere can.
+  const VerifyReport report = verify(attested);
+  EXPECT_FALSE(report.ok());
+  EXPECT_EQ(report.expected_head_entry, std::nullopt);
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_NE(report.problems[0].what.find("expected head " + attested), std::string::npos)
+      << report.problems[0].what;
+}
+
+TEST_F(ChainTest, AVersion4ArchiveIsMigratedWithAGenesisEntryOverWhatItHolds) {
+  store_history();
+  archive_.reset();
+  {
+    // The archive as version 4 left it.
+    SQLite::Database db = sql();
+    db.exec(
+        "DROP INDEX revisions_chain; ALTER TABLE revisions DROP COLUMN chain_entry; "
+        "DROP TABLE chain; PRAGMA user_version = 4");
+  }
+  archive_ = open();
+  EXPECT_EQ(archive_->schema_version(), 5);
+  const ChainHead h = head();
+  EXPECT_EQ(h.entry, 1);
+  EXPECT_EQ(h.revisions, 7);
+  {
+    SQLite::Database db = sql();
+    EXPECT_EQ(db.execAndGet("SELECT revisions FROM chain WHERE id = 1").getInt(), 7);
+    EXPECT_EQ(recompute_chain(db), std::vector<std::string>{h.digest});
+  }
+  EXPECT_TRUE(verify(h.digest).ok());
+
+  store({full_record(Kind::BackupTaskSession, kJobSessionGuid)});
+  EXPECT_EQ(head().entry, 2);
+  EXPECT_TRUE(verify(h.digest).ok());
+}
+
+}  // namespace
+}  // namespace emarchive::storage
