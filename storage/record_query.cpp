@@ -396,12 +396,11 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
 
   // t.record_id is the record's id: records itself is needed only for UIDs, by subquery.
   const std::string from = std::string(" FROM ") + table_name(info(query.kind).table) + " t";
-  // Sorted by the field, then (sessions) by creation time, then in archive order, all in one
-  // direction: the order of the indexes that end in creation_time_ns (their rowid is the
-  // record_id), which then give a page without sorting every match. A field the filter pins
-  // with == is the same in every match and is left out, so that the filter's index still does.
+  // Sorted by the field (or the default), then in archive order. The indexes that end in
+  // creation_time_ns give a page in that order, sorting only records created in the same
+  // instant. A field the filter pins with == is the same in every match: sorting by it is the
+  // default order, so that the filter's index still gives the page.
   const std::string direction = query.sort.descending ? " DESC" : " ASC";
-  const bool sessions = kind.table == Table::Sessions;
   const QueryField* sort_field = query.sort.field;
   if (sort_field && query.filter) {
     const auto& pinned = query.filter->pinned;
@@ -418,14 +417,10 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     } else {
       order = expr;
     }
-    order += direction + ", ";
-    if (sessions && expr != "t.creation_time_ns") order += "t.creation_time_ns" + direction + ", ";
-  } else if (sessions) {
-    order = "t.creation_time_ns" + direction + ", ";
-  } else if (!query.sort.field) {
-    order = "t.name COLLATE NOCASE" + direction + ", ";
+  } else {
+    order = kind.table == Table::Sessions ? "t.creation_time_ns" : "t.name COLLATE NOCASE";
   }
-  order += "t.record_id" + direction;
+  order += direction + ", t.record_id";
 
   out.count = "SELECT count(*)" + from + " WHERE " + where;
   out.select_ids =

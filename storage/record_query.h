@@ -53,7 +53,7 @@ struct RecordQuery {
   Kind kind = Kind::BackupJobSession;
   std::optional<CompiledFilter> filter;
   Sort sort;  // default order: creation time for sessions, name for jobs and servers; ties by
-              // creation time (sessions), then archive order, so pages never overlap or skip
+              // archive order, so pages never overlap or skip
   // Collections (docs/ARCHITECTURE.md, "API surface"):
   std::optional<std::string> parent_uid;  // sessions whose parent session has this UID
   std::optional<std::string> job_uid;     // sessions of the job with this UID
