@@ -331,6 +331,17 @@ int run_query(const QueryConfig& config) {
   return exit_code;
 }
 
+// For --limit, --page-size and --page: CLI11's PositiveNumber answers 0 with a range up to
+// 1.8e308. CLI11 puts the option's name first.
+const CLI::Validator kPositiveInteger(
+    [](const std::string& text) -> std::string {
+      std::int64_t v = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec == std::errc{} && end == text.data() + text.size() && v >= 1) return {};
+      return "'" + text + "' is not a whole number from 1 to " + std::to_string(INT64_MAX);
+    },
+    "N>=1");
+
 }  // namespace
 
 CommandRunner add_query_command(CLI::App& app) {
@@ -348,13 +359,13 @@ CommandRunner add_query_command(CLI::App& app) {
   auto* desc = cmd->add_option("--sort-desc", config->sort_desc, "Sort descending by this field");
   asc->excludes(desc);
   auto* limit = cmd->add_option("--limit", config->limit, "At most this many records")
-                    ->check(CLI::PositiveNumber);
+                    ->check(kPositiveInteger);
   auto* page_size = cmd->add_option("--page-size", config->page_size,
                                     "Records a page, as the query service's pageSize (100 with "
                                     "--page alone)")
-                        ->check(CLI::PositiveNumber);
+                        ->check(kPositiveInteger);
   auto* page = cmd->add_option("--page", config->page, "Which page, from 1 (with --page-size)")
-                   ->check(CLI::PositiveNumber);
+                   ->check(kPositiveInteger);
   limit->excludes(page_size)->excludes(page);
   cmd->add_option("--columns", config->columns,
                   "Columns to print, comma-separated, e.g. Name,CreationTime,Result (default: "

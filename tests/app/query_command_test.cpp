@@ -113,9 +113,8 @@ TEST_F(QueryCommandTest, ColumnsPicksAndOrdersTheFieldsPrinted) {
   std::size_t rows = 0;
   for (std::size_t at = r.output.find("\r\n") + 2; at < r.output.size();
        at = r.output.find("\r\n", at) + 2) {
-    EXPECT_EQ(
-        r.output.compare(at, 60, "urn:VMware:Vm:0f5b8d1e-93a6-4c72-be48-7d2e61a0c3f9.vm-4711,"), 0)
-        << r.output;
+    const std::string vm = "urn:VMware:Vm:0f5b8d1e-93a6-4c72-be48-7d2e61a0c3f9.vm-4711,";
+    EXPECT_EQ(r.output.compare(at, vm.size(), vm), 0) << r.output;
     ++rows;
   }
   EXPECT_GT(rows, 0u);
