@@ -39,10 +39,10 @@ Expected<std::int64_t> positive(const Params& params, std::string_view name, std
 }
 
 // The comparisons in `node` of a listed field with a value outside its list.
-Status collect_unlisted(const QueryType& type, const FilterNode& node,
+Status collect_unlisted(const QueryType& type, const FilterNode& node, EmTime now,
                         std::vector<UnlistedValue>& out) {
   for (const FilterNode& child : node.children) {
-    if (auto status = collect_unlisted(type, child, out); !status) return status;
+    if (auto status = collect_unlisted(type, child, now, out); !status) return status;
   }
   if (node.type != FilterNode::Type::Compare ||
       (node.op != CompareOp::Equal && node.op != CompareOp::NotEqual)) {
@@ -57,7 +57,7 @@ Status collect_unlisted(const QueryType& type, const FilterNode& node,
   }
   FilterNode equal = node;
   equal.op = CompareOp::Equal;
-  auto compiled = storage::compile_filter(type, equal);
+  auto compiled = storage::compile_filter(type, equal, now);
   if (!compiled) return compiled.error();
   out.push_back(UnlistedValue{field, node.value, node.position, std::move(*compiled)});
   return Ok{};
@@ -65,7 +65,7 @@ Status collect_unlisted(const QueryType& type, const FilterNode& node,
 
 }  // namespace
 
-Expected<QueryRequest> parse_query_request(const Params& params) {
+Expected<QueryRequest> parse_query_request(const Params& params, EmTime now) {
   QueryRequest request;
   const std::string* type = param(params, "type");
   if (!type || type->empty()) return invalid("type: missing; the query service needs type=...");
@@ -120,10 +120,11 @@ Expected<QueryRequest> parse_query_request(const Params& params) {
   if (const std::string* filter = param(params, "filter")) {
     auto parsed = parse_filter(*filter);
     if (!parsed) return parsed.error();
-    auto compiled = storage::compile_filter(*request.type, *parsed);
+    auto compiled = storage::compile_filter(*request.type, *parsed, now);
     if (!compiled) return compiled.error();
     request.query.filter = std::move(*compiled);
-    if (auto status = collect_unlisted(*request.type, *parsed, request.unlisted_values); !status) {
+    if (auto status = collect_unlisted(*request.type, *parsed, now, request.unlisted_values);
+        !status) {
       return status.error();
     }
   }

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/em_time.h"
 #include "model/expected.h"
 #include "model/query_type.h"
 #include "model/record.h"
@@ -41,7 +42,8 @@ struct QueryRequest {
 // `params` as received (names case-insensitive; unknown names ignored, as EM does). Errors are
 // the text of a 400 answer: "type: missing", "pageSize: 'x' is not a positive integer",
 // "sortAsc: unknown field 'Foo' for type Job (fields: ...)", the filter's own messages...
+// Relative times in the filter (now-7d) count from `now`, read once for the whole request.
 Expected<QueryRequest> parse_query_request(
-    const std::vector<std::pair<std::string, std::string>>& params);
+    const std::vector<std::pair<std::string, std::string>>& params, EmTime now);
 
 }  // namespace emarchive::api

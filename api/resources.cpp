@@ -240,7 +240,8 @@ class Resources {
   }
 
   ApiResponse query_service(const ApiRequest& request) const {
-    auto parsed = parse_query_request(request.query);
+    // Relative times in the filter (now-7d) count from the clock the lists use.
+    auto parsed = parse_query_request(request.query, options_.now ? options_.now() : system_now());
     if (!parsed) return error_response(http::status::bad_request, parsed.error().message);
     parsed->query.as_of = request.as_of;
     auto archive = pool_->acquire();

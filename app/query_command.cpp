@@ -1,5 +1,6 @@
 // `emarchive query --db FILE --type TYPE [--filter EXPR] [--sort-asc F | --sort-desc F]
-//                  [--limit N] [--output table|csv|json|xml] [--fail-if-any] [--as-of TIME]`
+//                  [--limit N | --page-size N [--page N]] [--columns A,B,...]
+//                  [--output table|csv|json|xml] [--fail-if-any] [--as-of TIME]`
 // Offline questions with the query service's own grammar and engine (api/query_request.h).
 
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "app/commands.h"
 #include "app/reporter.h"
 #include "model/codec.h"
+#include "model/em_time.h"
 #include "model/href.h"
 #include "storage/archive.h"
 #include "storage/as_of.h"
@@ -32,10 +34,13 @@ struct QueryConfig {
   std::string filter;
   std::string sort_asc;
   std::string sort_desc;
-  std::int64_t limit = 0;    // 0: every match
-  bool fail_if_any = false;  // exit kExitMatched when anything matched (cron alerts)
-  std::string output;        // table | csv | json | xml; default table on a terminal, else csv
-  std::string as_of;         // "": now; else as the archive knew it then (storage/as_of.h)
+  std::int64_t limit = 0;            // 0: every match
+  std::int64_t page_size = 0;        // 0: no paging (--limit or every match)
+  std::int64_t page = 0;             // 0: the first
+  std::vector<std::string> columns;  // empty: every field, in default_columns' order
+  bool fail_if_any = false;          // exit kExitMatched when anything matched (cron alerts)
+  std::string output;  // table | csv | json | xml; default table on a terminal, else csv
+  std::string as_of;   // "": now; else as the archive knew it then (storage/as_of.h)
 };
 
 // The value of a query field for one record, as the query service compares it; nullopt = none.
@@ -73,6 +78,8 @@ class FieldValues {
       case QuerySource::BackupServerName:
         if (const Link* up = server_link(record)) return up->name;
         return std::nullopt;
+      case QuerySource::Duration:
+        return duration(record);
     }
     return std::nullopt;
   }
@@ -86,6 +93,17 @@ class FieldValues {
       }
     }
     return nullptr;
+  }
+
+  // As storage computes it (whole seconds, storage/record_query.cpp).
+  static std::optional<std::string> duration(const Record& record) {
+    const auto created = record.field("CreationTimeUTC");
+    const auto ended = record.field("EndTimeUTC");
+    if (!created || !ended) return std::nullopt;
+    const auto from = parse_em_time(*created);
+    const auto to = parse_em_time(*ended);
+    if (!from || !to) return std::nullopt;
+    return std::to_string((*to - *from) / kSecond);
   }
 
   // Task sessions name their job through their job session; each is read once.
@@ -102,6 +120,51 @@ class FieldValues {
   storage::Archive& archive_;
   std::map<std::string, std::optional<Record>> parents_;
 };
+
+// Whether a field names something by UID: last in the default columns, as they are long and
+// seldom read (VmUid is compared as text, but is one).
+bool is_uid_column(const QueryField& field) {
+  return field.type == QueryValueType::Uid || field.name.ends_with("Uid");
+}
+
+// The readable default: names first (Name, JobName, VmDisplayName...), then times and Duration,
+// then the other values, and UIDs last; otherwise in the type's order.
+std::vector<const QueryField*> default_columns(const QueryType& type) {
+  const auto rank = [](const QueryField& f) {
+    if (is_uid_column(f)) return 4;
+    if (f.name.ends_with("Name")) return 0;
+    if (f.type == QueryValueType::Time) return 1;
+    if (f.source == QuerySource::Duration) return 2;
+    return 3;
+  };
+  std::vector<const QueryField*> columns;
+  for (const QueryField& f : type.fields) columns.push_back(&f);
+  std::stable_sort(columns.begin(), columns.end(),
+                   [&](const QueryField* a, const QueryField* b) { return rank(*a) < rank(*b); });
+  return columns;
+}
+
+// --columns, each a field of the type (case-insensitive), or the default.
+Expected<std::vector<const QueryField*>> columns(const QueryType& type,
+                                                 const std::vector<std::string>& names) {
+  if (names.empty()) return default_columns(type);
+  std::vector<const QueryField*> out;
+  for (const std::string& name : names) {
+    const QueryField* field = find_query_field(type, name);
+    if (!field) {
+      std::string known;
+      for (const QueryField* f : default_columns(type)) {
+        known += known.empty() ? "" : ", ";
+        known += f->name;
+      }
+      return Error{"--columns: '" + name + "' is not a column of " + std::string(type.name) +
+                       " (columns: " + known + ")",
+                   ErrorCode::invalid_input};
+    }
+    out.push_back(field);
+  }
+  return out;
+}
 
 std::string csv_cell(const std::optional<std::string>& value) {
   if (!value) return "";
@@ -164,11 +227,11 @@ boost::json::value json_value(const QueryField& field, const std::optional<std::
   return boost::json::string(*text);
 }
 
-void print_table(const QueryType& type,
+void print_table(const std::vector<const QueryField*>& columns,
                  const std::vector<std::vector<std::optional<std::string>>>& rows) {
   std::vector<std::vector<std::string>> cells;
   std::vector<std::size_t> width;
-  for (const QueryField& f : type.fields) width.push_back(f.name.size());
+  for (const QueryField* f : columns) width.push_back(f->name.size());
   for (const auto& row : rows) {
     auto& line = cells.emplace_back();
     for (std::size_t i = 0; i < row.size(); ++i) {
@@ -185,7 +248,7 @@ void print_table(const QueryType& type,
     }
     std::cout << out << "\n";
   };
-  print([&](std::size_t i) { return std::string(type.fields[i].name); });
+  print([&](std::size_t i) { return std::string(columns[i]->name); });
   for (const auto& line : cells) print([&](std::size_t i) { return line[i]; });
 }
 
@@ -195,14 +258,20 @@ int run_query(const QueryConfig& config) {
   if (!config.filter.empty()) params.emplace_back("filter", config.filter);
   if (!config.sort_asc.empty()) params.emplace_back("sortAsc", config.sort_asc);
   if (!config.sort_desc.empty()) params.emplace_back("sortDesc", config.sort_desc);
+  if (config.page_size > 0) params.emplace_back("pageSize", std::to_string(config.page_size));
+  if (config.page > 0) params.emplace_back("page", std::to_string(config.page));
   std::string output = config.output;
   if (output.empty()) output = isatty(STDOUT_FILENO) ? "table" : "csv";
   if (output == "xml") params.emplace_back("format", "Entities");
 
-  auto request = api::parse_query_request(params);
+  auto request = api::parse_query_request(params, system_now());
   if (!request) return report.fail(kExitUsage, request.error().message);
-  request->query.offset = 0;
-  request->query.limit = config.limit > 0 ? config.limit : -1;
+  if (config.page_size == 0 && config.page == 0) {
+    request->query.offset = 0;
+    request->query.limit = config.limit > 0 ? config.limit : -1;
+  }
+  const auto shown = columns(*request->type, config.columns);
+  if (!shown) return report.fail(kExitUsage, shown.error().message);
   if (!config.as_of.empty()) {
     auto at = storage::parse_as_of_time(config.as_of, system_now());
     if (!at) return report.fail(kExitUsage, "--as-of: " + at.error().message);
@@ -216,6 +285,14 @@ int run_query(const QueryConfig& config) {
   if (!archive) return report.fail(kExitFailure, archive.error().message);
   auto page = (*archive)->query(request->query);
   if (!page) return report.fail(kExitFailure, page.error().message);
+  if (request->query.offset > 0 && request->query.offset >= page->total) {
+    // EM answers an empty page; on the command line it is more likely a mistake.
+    const std::int64_t pages = (page->total + request->page_size - 1) / request->page_size;
+    return report.fail(kExitUsage, "--page: page " + std::to_string(request->page) +
+                                       " is past the last page, " + std::to_string(pages) + " (" +
+                                       std::to_string(page->total) + " matches, " +
+                                       std::to_string(request->page_size) + " a page)");
+  }
 
   // Printed first, so that a cron alert mails what matched.
   const int exit_code = config.fail_if_any && page->total > 0 ? kExitMatched : kExitOk;
@@ -233,13 +310,13 @@ int run_query(const QueryConfig& config) {
   std::vector<std::vector<std::optional<std::string>>> rows;
   for (const Record& record : page->records) {
     auto& row = rows.emplace_back();
-    for (const QueryField& f : type.fields) row.push_back(values.get(record, f));
+    for (const QueryField* f : *shown) row.push_back(values.get(record, *f));
   }
   if (output == "table") {
-    print_table(type, rows);
+    print_table(*shown, rows);
   } else if (output == "csv") {
-    for (std::size_t i = 0; i < type.fields.size(); ++i) {
-      std::cout << (i ? "," : "") << type.fields[i].name;
+    for (std::size_t i = 0; i < shown->size(); ++i) {
+      std::cout << (i ? "," : "") << (*shown)[i]->name;
     }
     std::cout << "\r\n";
     for (const auto& row : rows) {
@@ -251,8 +328,8 @@ int run_query(const QueryConfig& config) {
     for (const auto& row : rows) {
       boost::json::object object;
       for (std::size_t i = 0; i < row.size(); ++i) {
-        const std::string name(type.fields[i].name);
-        object[name] = json_value(type.fields[i], row[i]);
+        const QueryField& field = *(*shown)[i];
+        object[std::string(field.name)] = json_value(field, row[i]);
       }
       array.push_back(std::move(object));
     }
@@ -260,6 +337,17 @@ int run_query(const QueryConfig& config) {
   }
   return exit_code;
 }
+
+// For --limit, --page-size and --page: CLI11's PositiveNumber answers 0 with a range up to
+// 1.8e308. CLI11 puts the option's name first.
+const CLI::Validator kPositiveInteger(
+    [](const std::string& text) -> std::string {
+      std::int64_t v = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec == std::errc{} && end == text.data() + text.size() && v >= 1) return {};
+      return "'" + text + "' is not a whole number from 1 to " + std::to_string(INT64_MAX);
+    },
+    "N>=1");
 
 }  // namespace
 
@@ -277,8 +365,19 @@ CommandRunner add_query_command(CLI::App& app) {
   auto* asc = cmd->add_option("--sort-asc", config->sort_asc, "Sort ascending by this field");
   auto* desc = cmd->add_option("--sort-desc", config->sort_desc, "Sort descending by this field");
   asc->excludes(desc);
-  cmd->add_option("--limit", config->limit, "At most this many records")
-      ->check(CLI::PositiveNumber);
+  auto* limit = cmd->add_option("--limit", config->limit, "At most this many records")
+                    ->check(kPositiveInteger);
+  auto* page_size = cmd->add_option("--page-size", config->page_size,
+                                    "Records a page, as the query service's pageSize (100 with "
+                                    "--page alone)")
+                        ->check(kPositiveInteger);
+  auto* page = cmd->add_option("--page", config->page, "Which page, from 1 (with --page-size)")
+                   ->check(kPositiveInteger);
+  limit->excludes(page_size)->excludes(page);
+  cmd->add_option("--columns", config->columns,
+                  "Columns to print, comma-separated, e.g. Name,CreationTime,Result (default: "
+                  "every field, names and times first, UIDs last)")
+      ->delimiter(',');
   cmd->add_option("--output", config->output,
                   "table (default on a terminal), csv (default otherwise), json, or xml "
                   "(EM's QueryResult)")

@@ -2,12 +2,14 @@
 // prints its results as key=value lines on stdout, for the script to read; errors go to stderr
 // with exit status 1.
 //
-//   generate --out DIR --tasks N [--per-file 1000] [--seed 1]
+//   generate --out DIR --tasks N [--per-file 1000] [--seed 1] [--job-sessions-out DIR]
 //       BackupTaskSession entities from sim/ as EM QueryResult pages (entities form), one file
-//       per page, so that `emarchive import` and the pugixml baseline read the same bytes.
+//       per page, so that `emarchive import` and the pugixml baseline read the same bytes; and
+//       their BackupJobSessions, in files of their own, for the per-job queries.
 //   pugixml PATH...
 //       The baseline: every file read and parsed by pugixml (load_buffer), nothing more.
-//   query --db FILE --filter EXPR [--sort-desc F] [--page-size 100] [--runs 11]
+//   query --db FILE --filter EXPR [--type BackupTaskSession] [--sort-desc F] [--page-size 100]
+//         [--runs 11]
 //       Median latency of Archive::query for the first and the last page of the filter's
 //       matches, compiled the way the query service compiles it (api/query_request.h).
 
@@ -19,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -60,6 +63,7 @@ std::string read_file(const fs::path& path) {
 
 struct GenerateConfig {
   std::string out;
+  std::string job_sessions_out;  // also write the job sessions there (the query archive's)
   std::int64_t tasks = 0;
   std::int64_t per_file = 1000;
   std::uint64_t seed = 1;
@@ -71,8 +75,51 @@ constexpr int kVms = 2000;
 constexpr int kJobs = 100;
 constexpr double kTasksPerVmDay = 0.7;  // a lower bound, so that enough days are generated
 
+// Entities of one kind as QueryResult files of `per_file`, page-000001.xml on, in `dir`.
+class PageWriter {
+ public:
+  PageWriter(std::string dir, Kind kind, std::int64_t per_file, std::int64_t expected)
+      : dir_(std::move(dir)), kind_(kind), per_file_(per_file), expected_(expected) {
+    fs::create_directories(dir_);
+  }
+
+  void add(Record&& record) {
+    page_.push_back(std::move(record));
+    if (static_cast<std::int64_t>(page_.size()) == per_file_) flush();
+  }
+
+  void flush() {
+    if (page_.empty()) return;
+    ++files_;
+    PagingInfo paging;
+    paging.page_num = files_;
+    paging.page_size = per_file_;
+    paging.pages_count = (expected_ + per_file_ - 1) / per_file_;
+    const std::string xml =
+        render_query_result({kind_, Form::Entity, page_, paging, false}, "https://em.bench:9398");
+    char name[32];
+    std::snprintf(name, sizeof name, "page-%06lld.xml", static_cast<long long>(files_));
+    std::ofstream out(fs::path(dir_) / name, std::ios::binary);
+    out << xml;
+    if (!out.flush()) throw std::runtime_error(dir_ + "/" + name + ": cannot write");
+    bytes_ += static_cast<std::int64_t>(xml.size());
+    page_.clear();
+  }
+
+  std::int64_t files() const { return files_; }
+  std::int64_t bytes() const { return bytes_; }
+
+ private:
+  std::string dir_;
+  Kind kind_;
+  std::int64_t per_file_;
+  std::int64_t expected_;  // for PagingInfo
+  std::vector<Record> page_;
+  std::int64_t files_ = 0;
+  std::int64_t bytes_ = 0;
+};
+
 int generate(const GenerateConfig& config) {
-  fs::create_directories(config.out);
   // A fixed `now`, so that every run generates the same documents.
   const EmTime now = *parse_em_time("2026-01-01T00:00:00Z");
   sim::HistoryOptions options;
@@ -81,41 +128,33 @@ int generate(const GenerateConfig& config) {
   options.jobs = kJobs;
   options.days = static_cast<int>(static_cast<double>(config.tasks) / (kVms * kTasksPerVmDay)) + 2;
 
-  std::vector<Record> page;
+  PageWriter task_pages(config.out, Kind::BackupTaskSession, config.per_file, config.tasks);
+  std::optional<PageWriter> job_session_pages;
+  if (!config.job_sessions_out.empty()) {
+    // Their number is not known ahead; PagingInfo is not what import reads.
+    job_session_pages.emplace(config.job_sessions_out, Kind::BackupJobSession, config.per_file,
+                              config.per_file);
+  }
   std::int64_t tasks = 0;
-  std::int64_t files = 0;
-  std::int64_t bytes = 0;
   EmTime first = 0;
   EmTime last = 0;
-  const auto flush = [&] {
-    if (page.empty()) return;
-    ++files;
-    PagingInfo paging;
-    paging.page_num = files;
-    paging.page_size = config.per_file;
-    paging.pages_count = (config.tasks + config.per_file - 1) / config.per_file;
-    const std::string xml = render_query_result(
-        {Kind::BackupTaskSession, Form::Entity, page, paging, false}, "https://em.bench:9398");
-    char name[32];
-    std::snprintf(name, sizeof name, "page-%06lld.xml", static_cast<long long>(files));
-    std::ofstream out(fs::path(config.out) / name, std::ios::binary);
-    out << xml;
-    if (!out.flush()) throw std::runtime_error(config.out + "/" + name + ": cannot write");
-    bytes += static_cast<std::int64_t>(xml.size());
-    page.clear();
-  };
   sim::generate(options, now, [&](std::vector<Record>&& batch) {
     for (Record& record : batch) {
-      if (record.kind != Kind::BackupTaskSession || tasks == config.tasks) continue;
+      if (tasks == config.tasks) return;
+      if (record.kind == Kind::BackupJobSession && job_session_pages) {
+        job_session_pages->add(std::move(record));
+        continue;
+      }
+      if (record.kind != Kind::BackupTaskSession) continue;
       const EmTime created = *parse_em_time(*record.field("CreationTimeUTC"));
       if (tasks == 0) first = created;
       last = created;
       ++tasks;
-      page.push_back(std::move(record));
-      if (static_cast<std::int64_t>(page.size()) == config.per_file) flush();
+      task_pages.add(std::move(record));
     }
   });
-  flush();
+  task_pages.flush();
+  if (job_session_pages) job_session_pages->flush();
   if (tasks < config.tasks) {
     std::cerr << "generate: sim/ gave only " << tasks << " task sessions of " << config.tasks
               << "\n";
@@ -123,7 +162,8 @@ int generate(const GenerateConfig& config) {
   }
   // The middle half of the span the task sessions were created in: a range for the query.
   const EmTime quarter = (last - first) / 4;
-  std::cout << "tasks=" << tasks << "\nfiles=" << files << "\nxml_bytes=" << bytes
+  std::cout << "tasks=" << tasks << "\nfiles=" << task_pages.files()
+            << "\nxml_bytes=" << task_pages.bytes()
             << "\nrange_from=" << format_em_time(first + quarter)
             << "\nrange_to=" << format_em_time(last - quarter) << "\n";
   return 0;
@@ -175,6 +215,7 @@ int pugixml_baseline(const std::vector<std::string>& paths) {
 
 struct QueryConfig {
   std::string db;
+  std::string type = "BackupTaskSession";
   std::string filter;
   std::string sort_desc = "CreationTime";
   std::int64_t page_size = 100;
@@ -182,12 +223,13 @@ struct QueryConfig {
 };
 
 api::QueryRequest query_request(const QueryConfig& config, std::int64_t page) {
-  auto request = api::parse_query_request({{"type", "BackupTaskSession"},
+  auto request = api::parse_query_request({{"type", config.type},
                                            {"format", "Entities"},
                                            {"filter", config.filter},
                                            {"sortDesc", config.sort_desc},
                                            {"pageSize", std::to_string(config.page_size)},
-                                           {"page", std::to_string(page)}});
+                                           {"page", std::to_string(page)}},
+                                          system_now());
   if (!request) throw std::runtime_error("query: " + request.error().message);
   return std::move(*request);
 }
@@ -246,6 +288,8 @@ int run(int argc, char** argv) {
   gen->add_option("--per-file", generate_config.per_file, "Task sessions per file")
       ->check(CLI::PositiveNumber);
   gen->add_option("--seed", generate_config.seed, "sim/ seed");
+  gen->add_option("--job-sessions-out", generate_config.job_sessions_out,
+                  "Also write the task sessions' job sessions, as QueryResult files, here");
 
   std::vector<std::string> paths;
   CLI::App* pugi = app.add_subcommand("pugixml", "Parse files with pugixml alone (baseline)");
@@ -255,6 +299,7 @@ int run(int argc, char** argv) {
   CLI::App* q = app.add_subcommand("query", "Time Archive::query for the first and last page");
   q->add_option("--db", query_config.db, "Archive")->required();
   q->add_option("--filter", query_config.filter, "Query service filter")->required();
+  q->add_option("--type", query_config.type, "Query type");
   q->add_option("--sort-desc", query_config.sort_desc, "Field to sort descending by");
   q->add_option("--page-size", query_config.page_size, "Page size")->check(CLI::PositiveNumber);
   q->add_option("--runs", query_config.runs, "Timed runs per page")->check(CLI::PositiveNumber);

@@ -1,6 +1,10 @@
 #include "model/query_filter.h"
 
 #include <cctype>
+#include <charconv>
+#include <limits>
+
+#include "model/ascii.h"
 
 namespace emarchive {
 namespace {
@@ -165,6 +169,45 @@ class Parser {
 
 Expected<FilterNode> parse_filter(std::string_view text) {
   return Parser(text).parse();
+}
+
+bool is_relative_time(std::string_view value) {
+  return value.size() >= 3 && iequals(value.substr(0, 3), "now");
+}
+
+Expected<EmTime> resolve_relative_time(std::string_view value, EmTime now) {
+  const auto fail = [&](std::string_view what) -> Expected<EmTime> {
+    return Error{"'" + std::string(value) + "' is not a relative time: " + std::string(what),
+                 ErrorCode::invalid_input};
+  };
+  std::string_view rest = value.substr(3);
+  if (rest.empty()) return now;
+  if (rest.front() != '+' && rest.front() != '-') {
+    return fail("expected + or - after now (as in now-7d)");
+  }
+  const bool minus = rest.front() == '-';
+  rest.remove_prefix(1);
+  std::int64_t count = 0;
+  const char* end = rest.data() + rest.size();
+  const auto [ptr, ec] = std::from_chars(rest.data(), end, count);
+  if (ptr == rest.data() || count < 0)
+    return fail("expected a number after the sign (as in now-7d)");
+  if (ec != std::errc{}) return fail("the number is too large");
+  if (ptr + 1 != end)
+    return fail("expected one unit after the number: s, m, h, d or w (as in now-7d)");
+  constexpr std::string_view kUnits = "smhdw";
+  constexpr EmTime kUnitLengths[] = {kSecond, kMinute, kHour, kDay, 7 * kDay};
+  const std::size_t u = kUnits.find(ascii_lower(*ptr));
+  if (u == std::string_view::npos) return fail("the unit must be s, m, h, d or w (as in now-7d)");
+  const EmTime unit = kUnitLengths[u];
+  // Far beyond any archive (about 292 years each way of 1970); refused rather than wrapped.
+  constexpr EmTime kMax = std::numeric_limits<EmTime>::max();
+  if (count > kMax / unit) return fail("the number is too large");
+  const EmTime offset = count * unit;
+  if (minus ? now < std::numeric_limits<EmTime>::min() + offset : now > kMax - offset) {
+    return fail("the number is too large");
+  }
+  return minus ? now - offset : now + offset;
 }
 
 }  // namespace emarchive

@@ -13,6 +13,13 @@
 // Field names are [A-Za-z0-9_]+ and are resolved case-insensitively later, against the query
 // type's fields. Spaces around tokens are ignored. At most 64 levels of parentheses and 200
 // comparisons.
+//
+// Beyond EM, a time value may be relative to the instant the request is answered:
+//
+//   relative   := "now" [ ("+" | "-") digits unit ]      case-insensitive, quoted or not
+//   unit       := "s" | "m" | "h" | "d" | "w"            seconds ... weeks (a day is 24 hours)
+//
+// e.g. CreationTime>=now-7d. The filter keeps the text; compiling it against a field resolves it.
 
 #include <cstddef>
 #include <memory>
@@ -20,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/em_time.h"
 #include "model/expected.h"
 
 namespace emarchive {
@@ -44,5 +52,14 @@ struct FilterNode {
 // Parses a filter. The error message says the 1-based character position and what was expected
 // there, e.g. "filter: at character 12: expected a comparison operator (==, !=, <, <=, >, >=)".
 Expected<FilterNode> parse_filter(std::string_view text);
+
+// Whether a time value is written relative to now (starts with "now", case-insensitively); such a
+// value is resolved by resolve_relative_time, never parsed as an xs:dateTime.
+bool is_relative_time(std::string_view value);
+
+// The instant a relative time names, `now` being the instant the request is answered (read once
+// per request, so that every comparison in it agrees). The error quotes the value and says what
+// is wrong: "'now-7x' is not a relative time: the unit must be s, m, h, d or w (as in now-7d)".
+Expected<EmTime> resolve_relative_time(std::string_view value, EmTime now);
 
 }  // namespace emarchive

@@ -1,5 +1,6 @@
 #include "model/query_type.h"
 
+#include <algorithm>
 #include <array>
 
 #include "model/ascii.h"
@@ -36,6 +37,8 @@ constexpr QueryField kJobName{"JobName", S::JobName, V::Text};
 constexpr QueryField kServerUid{"BackupServerUid", S::BackupServerUid, V::Uid};
 constexpr QueryField kServerName{"BackupServerName", S::BackupServerName, V::Text};
 constexpr QueryField kVmDisplayName{"VmDisplayName", S::VmDisplayName, V::Text};
+// Not EM's: what people ask of sessions ("jobs that ran longer than an hour").
+constexpr QueryField kDuration{"Duration", S::Duration, V::Integer};
 
 constexpr std::array kJobSessionFields = {
     kUid,
@@ -50,9 +53,11 @@ constexpr std::array kJobSessionFields = {
     QueryField{"IsRetry", S::Field, V::Boolean, "IsRetry"},
     kServerUid,
     kServerName,
+    kDuration,
+    QueryField{"FailureMessage", S::Field, V::Text, "FailureMessage"},
 };
 
-constexpr std::array kTaskSessionFields = {
+constexpr std::array kReplicaTaskSessionFields = {
     kUid,
     kName,
     kCreationTime,
@@ -67,13 +72,27 @@ constexpr std::array kTaskSessionFields = {
     kServerUid,
     kServerName,
     kVmDisplayName,
+    kDuration,
 };
+
+template <std::size_t N, std::size_t M>
+constexpr std::array<QueryField, N + M> concat(const std::array<QueryField, N>& a,
+                                               const std::array<QueryField, M>& b) {
+  std::array<QueryField, N + M> out{};
+  std::copy(a.begin(), a.end(), out.begin());
+  std::copy(b.begin(), b.end(), out.begin() + N);
+  return out;
+}
+
+// Backup task sessions also name their VM by UID (model/kind.cpp); replica ones do not.
+constexpr std::array kBackupTaskSessionFields =
+    concat(kReplicaTaskSessionFields, std::array{QueryField{"VmUid", S::Field, V::Text, "VmUid"}});
 
 constexpr std::array kRestoreSessionFields = {
     kUid,           kName,      QueryField{"Type", S::Field, V::Text, "JobType", {}, kRestoreTypes},
     kCreationTime,  kEndTime,   kJobState,
     kResult,        kServerUid, kServerName,
-    kVmDisplayName,
+    kVmDisplayName, kDuration,
 };
 
 constexpr std::array kJobFields = {
@@ -100,10 +119,10 @@ constexpr std::array kBackupServerFields = {
 
 constexpr std::array<QueryType, 7> kTypes = {{
     {"BackupJobSession", Kind::BackupJobSession, kJobSessionFields},
-    {"BackupTaskSession", Kind::BackupTaskSession, kTaskSessionFields},
+    {"BackupTaskSession", Kind::BackupTaskSession, kBackupTaskSessionFields},
     {"RestoreSession", Kind::RestoreSession, kRestoreSessionFields},
     {"ReplicaJobSession", Kind::ReplicaJobSession, kJobSessionFields},
-    {"ReplicaTaskSession", Kind::ReplicaTaskSession, kTaskSessionFields},
+    {"ReplicaTaskSession", Kind::ReplicaTaskSession, kReplicaTaskSessionFields},
     {"Job", Kind::Job, kJobFields},
     {"BackupServer", Kind::BackupServer, kBackupServerFields},
 }};

@@ -33,6 +33,7 @@ enum class QuerySource {
   BackupServerUid,
   BackupServerName,
   VmDisplayName,
+  Duration,  // sessions: whole seconds from CreationTimeUTC to EndTimeUTC; none without both
 };
 
 struct QueryField {

@@ -11,6 +11,11 @@
 namespace emarchive::storage {
 namespace {
 
+// kinds.id is the Kind's enum value + 1 (migrations/001_initial.sql).
+std::int64_t kind_id(Kind kind) {
+  return static_cast<std::int64_t>(kind) + 1;
+}
+
 bool is_task_kind(Kind kind) {
   return kind == Kind::BackupTaskSession || kind == Kind::ReplicaTaskSession;
 }
@@ -55,8 +60,15 @@ std::string value_expr(Kind kind, const QueryField& field) {
       return "(SELECT uid FROM records WHERE id = t.backup_server_id)";
     case QuerySource::BackupServerName:
       return "(SELECT name FROM backup_servers WHERE record_id = t.backup_server_id)";
+    case QuerySource::Duration:
+      return "((t.end_time_ns - t.creation_time_ns) / 1000000000)";
   }
   return "NULL";
+}
+
+// The kind of a task session's parent (its JobSessionUid field's).
+Kind parent_kind(Kind task_kind) {
+  return *field_spec(task_kind, "JobSessionUid")->target;
 }
 
 // An enum field's position in its documented order (EM compares and orders enums so), NULL for
@@ -134,7 +146,7 @@ std::string join_values(std::span<const std::string_view> values) {
 
 class Compiler {
  public:
-  explicit Compiler(const QueryType& type) : type_(type) {}
+  Compiler(const QueryType& type, EmTime now) : type_(type), now_(now) {}
 
   Expected<CompiledFilter> compile(const FilterNode& node) {
     CompiledFilter out;
@@ -165,7 +177,22 @@ class Compiler {
     const std::string_view op = sql_operator(node.op);
     switch (field->type) {
       case QueryValueType::Text:
-        out.sql += expr + " " + std::string(op) + " ? COLLATE NOCASE";
+        if (node.op == CompareOp::Equal && field->source == QuerySource::JobName &&
+            is_task_kind(type_.kind)) {
+          // The job's name is its job session's: the job sessions of that name, by index, and
+          // their task sessions by parent, instead of looking up every task's parent.
+          out.sql +=
+              "t.parent_id IN (SELECT j.record_id FROM sessions j WHERE j.kind_id = ? AND "
+              "j.job_name = ? COLLATE NOCASE)";
+          out.params.emplace_back(kind_id(parent_kind(type_.kind)));
+        } else if (node.op == CompareOp::Equal && field->source == QuerySource::BackupServerName) {
+          // The servers of that name, by index, and their sessions by server.
+          out.sql +=
+              "t.backup_server_id IN (SELECT b.record_id FROM backup_servers b WHERE "
+              "b.name = ? COLLATE NOCASE)";
+        } else {
+          out.sql += expr + " " + std::string(op) + " ? COLLATE NOCASE";
+        }
         out.params.emplace_back(node.value);
         return true;
       case QueryValueType::Uid: {
@@ -180,6 +207,12 @@ class Compiler {
             // with every other comparison.
             out.sql += "(" + *id + " IS NOT NULL AND " + *id + " IS NOT " + target + ")";
           }
+        } else if (node.op == CompareOp::Equal && field->source == QuerySource::JobUid) {
+          // A task session's job is its job session's: as JobName above.
+          out.sql +=
+              "t.parent_id IN (SELECT j.record_id FROM sessions j WHERE j.kind_id = ? AND "
+              "j.job_id = (SELECT id FROM records WHERE uid = ?))";
+          out.params.emplace_back(kind_id(parent_kind(type_.kind)));
         } else {
           out.sql += expr + " " + std::string(op) + " ?";
         }
@@ -187,7 +220,8 @@ class Compiler {
         return true;
       }
       case QueryValueType::Time: {
-        auto t = parse_em_time(filter_time(node.value));
+        auto t = is_relative_time(node.value) ? resolve_relative_time(node.value, now_)
+                                              : parse_em_time(filter_time(node.value));
         if (!t) return fail(node, t.error().message + " (for " + std::string(field->name) + ")");
         out.sql += expr + " " + std::string(op) + " ?";
         out.params.emplace_back(static_cast<std::int64_t>(*t));
@@ -252,32 +286,66 @@ class Compiler {
   }
 
   const QueryType& type_;
+  const EmTime now_;
   std::string error_;
 };
 
-// Whether every record `node` matches has its entity archived: it compares a typed column that
-// only an entity writes (storage/record_writer.cpp; relations, which references also give,
-// excepted), which is NULL otherwise, and NULL matches no comparison. Called on a compiled filter.
-bool implies_entity(const QueryType& type, const FilterNode& node) {
-  const auto implies = [&](const FilterNode& child) { return implies_entity(type, child); };
+// Whether `leaf` holds of a field every record `node` matches compares: of one under AND, of
+// all under OR. Called on a compiled filter (every field is known).
+template <class Leaf>
+bool implies(const QueryType& type, const FilterNode& node, const Leaf& leaf) {
+  const auto child_implies = [&](const FilterNode& child) { return implies(type, child, leaf); };
   switch (node.type) {
     case FilterNode::Type::And:
-      return std::any_of(node.children.begin(), node.children.end(), implies);
+      return std::any_of(node.children.begin(), node.children.end(), child_implies);
     case FilterNode::Type::Or:
-      return std::all_of(node.children.begin(), node.children.end(), implies);
+      return std::all_of(node.children.begin(), node.children.end(), child_implies);
     case FilterNode::Type::Compare:
       break;
   }
-  const QueryField* field = find_query_field(type, node.field);
-  return field->source == QuerySource::Field &&
-         field_spec(type.kind, field->element)->type != FieldType::Uid;
+  return leaf(*find_query_field(type, node.field));
+}
+
+// Whether every record `node` matches has its entity archived: it compares a typed column that
+// only an entity writes (storage/record_writer.cpp; relations, which references also give,
+// excepted), which is NULL otherwise, and NULL matches no comparison.
+bool implies_entity(const QueryType& type, const FilterNode& node) {
+  return implies(type, node, [&](const QueryField& field) {
+    if (field.source == QuerySource::Duration) return true;  // of the entity's two times
+    return field.source == QuerySource::Field &&
+           field_spec(type.kind, field.element)->type != FieldType::Uid;
+  });
+}
+
+// Whether every record `node` matches has some form archived (is no stub): it compares a column
+// a stub leaves NULL. A stub's row holds only its UID and the name it was linked by
+// (RecordWriter::ensure_record).
+bool implies_archived(const QueryType& type, const FilterNode& node) {
+  return implies(type, node, [](const QueryField& field) {
+    return field.source != QuerySource::Uid && field.source != QuerySource::Name;
+  });
+}
+
+// The fields `node` compares with == in every record it matches (its top-level AND's).
+void collect_pinned(const QueryType& type, const FilterNode& node,
+                    std::vector<const QueryField*>& out) {
+  if (node.type == FilterNode::Type::And) {
+    for (const FilterNode& child : node.children) collect_pinned(type, child, out);
+  } else if (node.type == FilterNode::Type::Compare && node.op == CompareOp::Equal) {
+    out.push_back(find_query_field(type, node.field));
+  }
 }
 
 }  // namespace
 
-Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter) {
-  Expected<CompiledFilter> compiled = Compiler(type).compile(filter);
-  if (compiled) compiled->implies_entity = implies_entity(type, filter);
+Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter,
+                                        EmTime now) {
+  Expected<CompiledFilter> compiled = Compiler(type, now).compile(filter);
+  if (compiled) {
+    compiled->implies_entity = implies_entity(type, filter);
+    compiled->implies_archived = implies_archived(type, filter);
+    collect_pinned(type, filter, compiled->pinned);
+  }
   return compiled;
 }
 
@@ -289,16 +357,17 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   const auto term = [&where](const std::string& sql) {
     where += (where.empty() ? "" : " AND ") + sql;
   };
-  // Stubs are never listed. The test costs two lookups per candidate row (most of a count over
-  // a large archive), so it is left out where the filter already implies an archived entity.
-  if (!query.filter || !query.filter->implies_entity) {
+  // Stubs are never listed. The test costs a lookup or two per candidate row, most of a count
+  // over a large archive, so it is left out where the filter already implies what it tests.
+  const bool implied = query.filter && (query.filter->implies_entity ||
+                                        (!query.entities_only && query.filter->implies_archived));
+  if (!implied) {
     term(std::string("EXISTS (SELECT 1 FROM representations p WHERE p.record_id = t.record_id") +
          (query.entities_only ? " AND p.form = 1)" : ")"));
   }
   if (kind.table == Table::Sessions) {
-    // kinds.id is the Kind's enum value + 1 (migrations/001_initial.sql).
     term("t.kind_id = ?");
-    out.params.emplace_back(static_cast<std::int64_t>(query.kind) + 1);
+    out.params.emplace_back(kind_id(query.kind));
   }
   if (query.parent_uid) {
     term("t.parent_id = (SELECT id FROM records WHERE uid = ?)");
@@ -328,28 +397,39 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
 
   // t.record_id is the record's id: records itself is needed only for UIDs, by subquery.
   const std::string from = std::string(" FROM ") + table_name(info(query.kind).table) + " t";
+  // Sorted by the field (or the default), then in archive order. The indexes that end in
+  // creation_time_ns give a page in that order, sorting only records created in the same
+  // instant. A field the filter pins with == is the same in every match: sorting by it is the
+  // default order, so that the filter's index still gives the page.
+  const std::string direction = query.sort.descending ? " DESC" : " ASC";
+  const QueryField* sort_field = query.sort.field;
+  if (sort_field && query.filter) {
+    const auto& pinned = query.filter->pinned;
+    if (std::find(pinned.begin(), pinned.end(), sort_field) != pinned.end()) sort_field = nullptr;
+  }
   std::string order;
-  if (query.sort.field) {
-    const QueryField& field = *query.sort.field;
-    order = value_expr(query.kind, field);
-    if (field.type == QueryValueType::Enum) {
+  if (sort_field) {
+    const std::string expr = value_expr(query.kind, *sort_field);
+    if (sort_field->type == QueryValueType::Enum) {
       // By EM's order, then values outside it (newer states) by name.
-      const std::string direction = query.sort.descending ? " DESC" : " ASC";
-      order = enum_rank(field, order) + direction + ", " + order + " COLLATE NOCASE";
-    } else if (field.type == QueryValueType::Text) {
-      order += " COLLATE NOCASE";
+      order = enum_rank(*sort_field, expr) + direction + ", " + expr + " COLLATE NOCASE";
+    } else if (sort_field->type == QueryValueType::Text) {
+      order = expr + " COLLATE NOCASE";
+    } else {
+      order = expr;
     }
   } else {
     order = kind.table == Table::Sessions ? "t.creation_time_ns" : "t.name COLLATE NOCASE";
   }
-  order += query.sort.descending ? " DESC" : " ASC";
+  order += direction;
   if (query.as_of) {
     return as_of_query_sql(kind.table, where, order, std::move(out.params), query.entities_only);
   }
+  order += ", t.record_id";
 
   out.count = "SELECT count(*)" + from + " WHERE " + where;
-  out.select_ids = "SELECT t.record_id" + from + " WHERE " + where + " ORDER BY " + order +
-                   ", t.record_id LIMIT ? OFFSET ?";
+  out.select_ids =
+      "SELECT t.record_id" + from + " WHERE " + where + " ORDER BY " + order + " LIMIT ? OFFSET ?";
   return out;
 }
 

@@ -27,13 +27,22 @@ struct CompiledFilter {
   // Every record the filter matches has its entity archived (it compares a field only the entity
   // form gives), so the query need not check that the record is more than a stub.
   bool implies_entity = false;
+  // Every record it matches has some form archived (it compares a column a stub leaves NULL),
+  // so the query need not check that the record is no stub.
+  bool implies_archived = false;
+  // The fields every match has one value of (compared with == at the top level, alone or under
+  // AND): sorting by one of them changes nothing, and storage orders by the rest.
+  std::vector<const QueryField*> pinned;
 };
 
 // Resolves field names (case-insensitively) against `type` and checks every value against the
 // field's type. Errors say where and what, in the filter parser's style: "filter: at character
 // 9: unknown field 'Reslt' for type BackupJobSession (fields: UID, Name, ...)", "... 'Done' is
 // not a Result (None, Success, Warning, Failed)", "... '2025-13-01' is not a time: ...".
-Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter);
+// Relative times (now-7d, model/query_filter.h) are resolved against `now`: callers read the
+// clock once per request and pass it to every compilation the request makes.
+Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter,
+                                        EmTime now);
 
 struct Sort {
   const QueryField* field = nullptr;  // from the query type; nullptr = the default order

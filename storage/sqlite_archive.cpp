@@ -64,12 +64,10 @@ class SqliteArchive final : public Archive {
                          "SELECT count(*) FROM revisions v JOIN records r ON r.id = v.record_id "
                          "WHERE r.uid = ? AND v.form = ?") {}
 
-  // As SQLite advises for long-lived connections: refresh the planner's statistics where they
-  // went stale, so that it keeps choosing the query service's indexes as the archive grows.
-  // The limit keeps this to milliseconds on a large archive.
-  // And leave no WAL behind (release_wal).
+  // Keep the planner's statistics current, so that it keeps choosing the query service's
+  // indexes as the archive grows (refresh_statistics), and leave no WAL behind (release_wal).
   ~SqliteArchive() override {
-    db_->tryExec("PRAGMA analysis_limit = 1000; PRAGMA optimize;");
+    refresh_statistics();
     release_wal();
   }
 
@@ -77,6 +75,31 @@ class SqliteArchive final : public Archive {
   SqliteArchive& operator=(const SqliteArchive&) = delete;
 
   int schema_version() override { return schema_version_; }
+
+  // The planner picks each query's index by the statistics ANALYZE keeps (docs/SCHEMA.md,
+  // "Query plans"); without them, or with stale ones, JobName=="x" walked a million task
+  // sessions in creation order. PRAGMA optimize, as SQLite advises for long-lived connections,
+  // refreshes only tables this connection queried, and an import queries none; so, besides it,
+  // a whole ANALYZE once the archive holds over twice the records it held when last analyzed:
+  // about a second per million sessions, at most twice the final size's worth in all. Not a
+  // sampled one (analysis_limit): it reads the first entries of each index, all of one kind,
+  // and misleads the planner. Archives under kAnalyzeFrom records do well without.
+  void refresh_statistics() {
+    constexpr std::int64_t kAnalyzeFrom = 1000;
+    try {
+      const std::int64_t records =
+          db_->execAndGet("SELECT coalesce(max(id), 0) FROM records").getInt64();
+      if (records >= kAnalyzeFrom) {
+        SQLite::Statement stat(
+            *db_, "SELECT stat FROM sqlite_stat1 WHERE idx = 'sqlite_autoindex_records_1'");
+        const std::int64_t analyzed = stat.executeStep() ? stat.getColumn(0).getInt64() : 0;
+        if (records > 2 * analyzed) db_->exec("ANALYZE");
+      }
+      db_->exec("PRAGMA optimize");
+    } catch (const SQLite::Exception&) {
+      // A read-only connection cannot write statistics; a writer's close will.
+    }
+  }
 
   // Copies what the WAL holds into the database and truncates it to nothing. The WAL grows to
   // about 64 MB while a writer runs (wal_autocheckpoint, sqlite_open.cpp); SQLite keeps that

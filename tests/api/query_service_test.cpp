@@ -207,6 +207,43 @@ TEST_F(ResourcesTest, PagingInfoIsThereForOnePageAndDefaultsToAHundred) {
   EXPECT_NE(doc->paging->links[0].href->find("pageSize=100&page=1"), std::string::npos);
 }
 
+// Relative times count from the server's clock (the fixture's: 2024-02-10T00:00:00Z), read once
+// a request; Duration is EndTime minus CreationTime in whole seconds (job sessions here end at
+// 23:59:59 the day they were created: sessions 0 and 2 at 21:00:00, 1 half a second later).
+TEST_F(ResourcesTest, RelativeTimesAndDurationSelectAndSort) {
+  auto server = serve();
+  HttpClient client(server->port());
+  const auto session = [](int s) { return "urn:veeam:BackupJobSession:" + session_guid(s); };
+  const std::vector<std::string> sessions = {session(0), session(1), session(2)};
+  // Ours of the job sessions answered, in their order (tests/data/em adds its own).
+  const auto uids = [&](const std::string& query) {
+    const HttpReply reply = client.get("/api/query?type=BackupJobSession&pageSize=1000&" + query);
+    EXPECT_EQ(reply.status, 200u) << query << "\n" << reply.body;
+    std::vector<std::string> ours;
+    for (const std::string& uid : uids_in(reply.body)) {
+      if (std::find(sessions.begin(), sessions.end(), uid) != sessions.end()) ours.push_back(uid);
+    }
+    return ours;
+  };
+  const auto filter = [&](const std::string& text) { return uids("filter=" + encode(text)); };
+  EXPECT_EQ(filter("CreationTime>=now-30d"), (std::vector{session(2)}));
+  EXPECT_EQ(filter("CreationTime>=NOW-5w;CreationTime<\"now\""),
+            (std::vector{session(1), session(2)}));
+  EXPECT_EQ(filter("CreationTime<now-840h"), (std::vector{session(0)}));
+  EXPECT_TRUE(filter("CreationTime>now+1m").empty());
+  EXPECT_EQ(filter("Duration>=10799"), (std::vector{session(0), session(2)}));
+  EXPECT_EQ(filter("Duration<10799"), (std::vector{session(1)}));
+  // Ties (sessions 0 and 2) in archive order.
+  EXPECT_EQ(uids("sortDesc=Duration"), (std::vector{session(0), session(2), session(1)}));
+  // Task sessions here have no end time, so no Duration: they match no comparison of it.
+  const auto ours = history_.uids([](const Task&) { return true; });
+  const HttpReply tasks =
+      client.get("/api/query?type=BackupTaskSession&pageSize=1000&filter=" + encode("Duration>=0"));
+  for (const std::string& uid : uids_in(tasks.body)) {
+    EXPECT_EQ(std::find(ours.begin(), ours.end(), uid), ours.end()) << uid;
+  }
+}
+
 struct BadQuery {
   const char* target;
   const char* message;
@@ -231,6 +268,11 @@ TEST_F(ResourcesTest, BadQueriesAre400WithAMessageThatSaysWhere) {
       {"/api/query?type=BackupTaskSession&filter=Result%3EDone", "'Done' is not a Result"},
       {"/api/query?type=BackupTaskSession&filter=CreationTime%3E2024-13-01", "CreationTime"},
       {"/api/query?type=BackupTaskSession&filter=TotalSize%3E1e9", "'1e9' is not an integer"},
+      {"/api/query?type=BackupTaskSession&filter=Result%3D%3DFailed;CreationTime%3Enow-7x",
+       "filter: at character 16: 'now-7x' is not a relative time: the unit must be s, m, h, d "
+       "or w"},
+      {"/api/query?type=BackupTaskSession&filter=CreationTime%3Enow7d", "expected + or -"},
+      {"/api/query?type=BackupTaskSession&filter=Duration%3E1h", "'1h' is not an integer"},
   };
   for (const BadQuery& c : cases) {
     const HttpReply reply = client.get(c.target);

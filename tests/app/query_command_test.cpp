@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "tests/support/cli.h"
 #include "tests/support/test_data.h"
@@ -29,7 +30,8 @@ class QueryCommandTest : public ::testing::Test {
 TEST_F(QueryCommandTest, CsvHasAHeaderAndOneRowPerMatchingRecord) {
   const auto r = run_cli("query --db " + db_ + " --type backupserver --sort-asc name --output csv");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(r.output.starts_with("UID,Name,Description,Port,Version\r\n")) << r.output;
+  // Names first, UIDs last.
+  EXPECT_TRUE(r.output.starts_with("Name,Description,Port,Version,UID\r\n")) << r.output;
   // A value with a comma is quoted.
   EXPECT_NE(r.output.find(",\"Primary VBR, site Nord (rack B4)\","), std::string::npos) << r.output;
 }
@@ -89,6 +91,74 @@ TEST_F(QueryCommandTest, ABadFilterIsAUsageErrorThatSaysWhere) {
   const auto type = run_cli("query --db " + db_ + " --type Tape");
   EXPECT_EQ(type.exit_code, 2);
   EXPECT_NE(type.output.find("'Tape' is not a type"), std::string::npos) << type.output;
+}
+
+TEST_F(QueryCommandTest, DefaultColumnsPutNamesAndTimesFirstAndUidsLast) {
+  const auto r = run_cli("query --db " + db_ + " --type BackupTaskSession --output csv --limit 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(
+      r.output.starts_with("Name,JobName,BackupServerName,VmDisplayName,CreationTime,"
+                           "EndTime,Duration,State,Result,Reason,TotalSize,UID,"
+                           "JobSessionUid,JobUid,BackupServerUid,VmUid\r\n"))
+      << r.output;
+}
+
+TEST_F(QueryCommandTest, ColumnsPicksAndOrdersTheFieldsPrinted) {
+  const auto r = run_cli("query --db " + db_ +
+                         " --type BackupTaskSession --filter "
+                         "'VmUid==urn:vmware:vm:0f5b8d1e-93a6-4c72-be48-7d2e61a0c3f9.VM-4711' "
+                         "--columns vmuid,Result,Duration --output csv");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(r.output.starts_with("VmUid,Result,Duration\r\n")) << r.output;
+  std::size_t rows = 0;
+  for (std::size_t at = r.output.find("\r\n") + 2; at < r.output.size();
+       at = r.output.find("\r\n", at) + 2) {
+    const std::string vm = "urn:VMware:Vm:0f5b8d1e-93a6-4c72-be48-7d2e61a0c3f9.vm-4711,";
+    EXPECT_EQ(r.output.compare(at, vm.size(), vm), 0) << r.output;
+    ++rows;
+  }
+  EXPECT_GT(rows, 0u);
+
+  const auto unknown = run_cli("query --db " + db_ + " --type Job --columns Name,Size");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.output.find("--columns: 'Size' is not a column of Job (columns: Name, "),
+            std::string::npos)
+      << unknown.output;
+}
+
+TEST_F(QueryCommandTest, FailureMessagesAreQueryable) {
+  const auto r = run_cli("query --db " + db_ +
+                         " --type BackupJobSession --filter 'FailureMessage!=\"\"' "
+                         "--columns FailureMessage --output json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("\"FailureMessage\":\"Processing erp-db02 Error: Cannot connect"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST_F(QueryCommandTest, PagesAreTheQueryServicesAndOutOfRangeOptionsSaySo) {
+  const auto all = run_cli("query --db " + db_ + " --type BackupTaskSession --output csv");
+  const auto page = run_cli("query --db " + db_ +
+                            " --type BackupTaskSession --output csv --page-size 2 --page 2");
+  ASSERT_EQ(page.exit_code, 0) << page.output;
+  // The header, then the third and fourth rows of the whole list.
+  std::vector<std::string> lines;
+  for (std::size_t at = 0, next; (next = all.output.find("\r\n", at)) != std::string::npos;
+       at = next + 2) {
+    lines.push_back(all.output.substr(at, next + 2 - at));
+  }
+  ASSERT_GE(lines.size(), 5u) << all.output;
+  EXPECT_EQ(page.output, lines[0] + lines[3] + lines[4]);
+
+  const auto past = run_cli("query --db " + db_ + " --type BackupTaskSession --page 1000");
+  EXPECT_EQ(past.exit_code, 2) << past.output;
+  EXPECT_NE(past.output.find("--page: page 1000 is past the last page, 1 ("), std::string::npos)
+      << past.output;
+  for (const char* bad : {"--page-size 0", "--page -1", "--limit 0", "--limit 5 --page 2"}) {
+    const auto r = run_cli("query --db " + db_ + " --type Job " + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.output;
+    EXPECT_NE(r.output.find(std::string(bad).substr(0, 6)), std::string::npos) << r.output;
+  }
 }
 
 TEST_F(QueryCommandTest, AMissingArchiveIsAFailureNotANewFile) {

@@ -162,5 +162,73 @@ TEST(QueryFilterTest, PositionsPointAtFieldNames) {
   EXPECT_EQ(parsed->children.at(1).position, 5u);
 }
 
+struct Relative {
+  const char* name;
+  const char* value;
+  EmTime offset;  // from now
+};
+
+void PrintTo(const Relative& c, std::ostream* os) {
+  *os << c.value;
+}
+
+class RelativeTimeGood : public ::testing::TestWithParam<Relative> {};
+
+constexpr EmTime kNow = 1'767'225'600 * kSecond;  // 2026-01-01T00:00:00Z
+
+TEST_P(RelativeTimeGood, CountsFromNow) {
+  ASSERT_TRUE(is_relative_time(GetParam().value));
+  auto t = resolve_relative_time(GetParam().value, kNow);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(*t - kNow, GetParam().offset);
+}
+
+INSTANTIATE_TEST_SUITE_P(Units, RelativeTimeGood,
+                         ::testing::Values(Relative{"now", "now", 0},
+                                           Relative{"upper_case", "NOW", 0},
+                                           Relative{"seconds", "now-90s", -90 * kSecond},
+                                           Relative{"minutes", "now-30m", -30 * kMinute},
+                                           Relative{"hours", "now-12h", -12 * kHour},
+                                           Relative{"days", "now-7d", -7 * kDay},
+                                           Relative{"weeks", "now-2W", -14 * kDay},
+                                           Relative{"ahead", "now+1d", kDay},
+                                           Relative{"zero", "now-0d", 0}),
+                         case_name<Relative>);
+
+class RelativeTimeBad : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(RelativeTimeBad, SaysWhatIsWrong) {
+  auto t = resolve_relative_time(GetParam().filter, kNow);
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().message, GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Units, RelativeTimeBad,
+    ::testing::Values(
+        Bad{"no_sign", "now7d",
+            "'now7d' is not a relative time: expected + or - after now (as in now-7d)"},
+        Bad{"no_number", "now-d",
+            "'now-d' is not a relative time: expected a number after the sign (as in now-7d)"},
+        Bad{"two_signs", "now--7d",
+            "'now--7d' is not a relative time: expected a number after the sign (as in now-7d)"},
+        Bad{"no_unit", "now-7",
+            "'now-7' is not a relative time: expected one unit after the number: s, m, h, d or w "
+            "(as in now-7d)"},
+        Bad{"unknown_unit", "now-7y",
+            "'now-7y' is not a relative time: the unit must be s, m, h, d or w (as in now-7d)"},
+        Bad{"two_units", "now-7dh",
+            "'now-7dh' is not a relative time: expected one unit after the number: s, m, h, d or "
+            "w (as in now-7d)"},
+        Bad{"too_far", "now-9999999999w",
+            "'now-9999999999w' is not a relative time: the number is too large"}),
+    case_name<Bad>);
+
+TEST(QueryFilterTest, OnlyValuesStartingWithNowAreRelative) {
+  EXPECT_FALSE(is_relative_time("2026-01-01"));
+  EXPECT_FALSE(is_relative_time("no"));
+  EXPECT_TRUE(is_relative_time("Now-1d"));
+}
+
 }  // namespace
 }  // namespace emarchive

@@ -268,7 +268,7 @@ TEST_F(ArchiveTest, AnswersRecordQueriesPageByPage) {
   ASSERT_NE(type, nullptr);
   auto filter = parse_filter("Result==Failed");
   ASSERT_TRUE(filter) << filter.error().message;
-  auto compiled = compile_filter(*type, *filter);
+  auto compiled = compile_filter(*type, *filter, system_now());
   ASSERT_TRUE(compiled) << compiled.error().message;
   query.filter = *compiled;
   query.offset = 0;
@@ -293,7 +293,7 @@ TEST_F(ArchiveTest, FiltersListArchivedRecordsOnlyNeverStubs) {
     const QueryType* type = find_query_type(info(kind).name);
     auto filter = parse_filter(text);
     EXPECT_TRUE(filter) << filter.error().message;
-    auto compiled = compile_filter(*type, *filter);
+    auto compiled = compile_filter(*type, *filter, system_now());
     EXPECT_TRUE(compiled) << compiled.error().message;
     RecordQuery query;
     query.kind = kind;
