@@ -42,7 +42,7 @@ void check_kinds(SQLite::Database& db) {
   }
 }
 
-void configure(SQLite::Database& db) {
+void configure(SQLite::Database& db, bool read_only) {
   db.exec("PRAGMA foreign_keys = ON");
   // Statements that may abort halfway inside a transaction (updates of tables with foreign
   // keys, upserts) keep a statement journal; in a temporary file it cost an import two thirds
@@ -54,7 +54,10 @@ void configure(SQLite::Database& db) {
   // an import of 100,000 task sessions ran at half the rate of one of 20,000, re-reading pages
   // from the OS. The cache fills only as pages are used; 32 MB keeps an import's peak RSS
   // well below 100 MB (docs/BENCHMARKS.md).
-  db.exec("PRAGMA cache_size = -32768");
+  // A reader (`serve` opens one per request running at once) takes 8 MB: its pages come back
+  // from the OS's cache when evicted, and serve's memory must stay within 64 MB with the cache
+  // of rendered documents (api/document_cache.h) beside it.
+  db.exec(read_only ? "PRAGMA cache_size = -8192" : "PRAGMA cache_size = -32768");
   // A checkpoint copies every page in the WAL back into the database file. A store dirties
   // thousands of pages of indexes with random keys (records' UIDs, Link hashes, the sessions'
   // indexes), so at SQLite's default of 1,000 pages every commit of an import checkpointed, and
@@ -128,7 +131,7 @@ Expected<OpenedDatabase> open_database(const std::string& path, const OpenOption
       flags |= SQLite::OPEN_CREATE;
     }
     auto db = std::make_unique<SQLite::Database>(path, flags, options.busy_timeout_ms);
-    configure(*db);
+    configure(*db, options.read_only);
     const std::span<const migrations::Migration> list = migrations::all();
     if (options.read_only) {
       const int version = user_version(*db);
