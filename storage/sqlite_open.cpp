@@ -52,12 +52,14 @@ void configure(SQLite::Database& db, bool read_only) {
   // SQLite's default page cache (2 MB) is far smaller than the indexes an import or a query
   // touches: records' UID index and link_values' hash index take random GUIDs and hashes, so
   // an import of 100,000 task sessions ran at half the rate of one of 20,000, re-reading pages
-  // from the OS. The cache fills only as pages are used; 32 MB keeps an import's peak RSS
-  // well below 100 MB (docs/BENCHMARKS.md).
+  // from the OS. The cache fills only as pages are used. A writer takes 24 MB: with 32 MB, an
+  // import of 1,000,000 task sessions peaked at 66 MB, over the 64 MB bound, as the reading
+  // thread's next document sits beside the one stored; with 24 MB at 56 MB, for 3% more CPU
+  // time (docs/BENCHMARKS.md).
   // A reader (`serve` opens one per request running at once) takes 8 MB: its pages come back
   // from the OS's cache when evicted, and serve's memory must stay within 64 MB with the cache
   // of rendered documents (api/document_cache.h) beside it.
-  db.exec(read_only ? "PRAGMA cache_size = -8192" : "PRAGMA cache_size = -32768");
+  db.exec(read_only ? "PRAGMA cache_size = -8192" : "PRAGMA cache_size = -24576");
   // A checkpoint copies every page in the WAL back into the database file. A store dirties
   // thousands of pages of indexes with random keys (records' UIDs, Link hashes, the sessions'
   // indexes), so at SQLite's default of 1,000 pages every commit of an import checkpointed, and
