@@ -8,6 +8,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include "api/document_cache.h"
 #include "api/error_document.h"
 #include "api/observations.h"
 #include "api/query_request.h"
@@ -118,10 +119,16 @@ PageFrame page_frame(const QueryResultContent& empty, std::string_view origin, b
           "</" + list + ">" + document.substr(at + list.size() + 4)};
 }
 
+// The bound of the cache of rendered single records: 24 MB holds about 14,000 task session
+// entities, and keeps serve within 64 MB (docs/BENCHMARKS.md).
+constexpr std::size_t kDocumentCacheBytes = 24 << 20;
+
 class Resources {
  public:
   Resources(std::shared_ptr<ArchivePool> pool, ResourceOptions options)
-      : pool_(std::move(pool)), options_(std::move(options)) {}
+      : pool_(std::move(pool)),
+        options_(std::move(options)),
+        cache_(std::make_shared<DocumentCache>(kDocumentCacheBytes)) {}
 
   ApiResponse operator()(const ApiRequest& received) const {
     ApiRequest request = received;
@@ -226,17 +233,32 @@ class Resources {
   ApiResponse single(const ApiRequest& request, Kind kind, std::string_view id) const {
     auto archive = pool_->acquire();
     if (!archive) return unavailable(archive.error());
-    auto loaded = load(**archive, uid_for(kind, id), request);
+    const std::string uid = uid_for(kind, id);
+    const Form form = wants_entity(request) ? Form::Entity : Form::Reference;
+    // The cache holds current revisions only: an answer as of an instant is never looked up in
+    // it nor put in it.
+    std::optional<DocumentCache::Key> key;
+    if (!request.as_of) {
+      // Revisions are numbered from 1 without gaps: their count is the current one's number.
+      auto references = (*archive)->revision_count(uid, Form::Reference);
+      if (!references) return unavailable(references.error());
+      auto entities = (*archive)->revision_count(uid, Form::Entity);
+      if (!entities) return unavailable(entities.error());
+      // Only what EM served: an entity never archived is not made up.
+      if (*entities == 0 && (form == Form::Entity || *references == 0)) return not_found(request);
+      key = DocumentCache::Key{uid, form, request.origin, *references, *entities};
+      if (std::optional<std::string> cached = cache_->find(*key)) return xml(std::move(*cached));
+    }
+    auto loaded = load(**archive, uid, request);
     if (!loaded) return unavailable(loaded.error());
     if (!*loaded) return not_found(request);
     Record& record = **loaded;
-    if (wants_entity(request)) {
-      // Only what EM served: an entity never archived is not made up.
-      if (!record.entity) return not_found(request);
-      return xml(render_entity(record, request.origin));
-    }
-    record.reference = reference_of(record);
-    return xml(render_entity_ref(record, request.origin));
+    if (form == Form::Entity && !record.entity) return not_found(request);
+    if (form == Form::Reference) record.reference = reference_of(record);
+    std::string document = form == Form::Entity ? render_entity(record, request.origin)
+                                                : render_entity_ref(record, request.origin);
+    if (key) cache_->insert(*key, document);
+    return xml(std::move(document));
   }
 
   ApiResponse query_service(const ApiRequest& request) const {
@@ -435,6 +457,7 @@ class Resources {
 
   std::shared_ptr<ArchivePool> pool_;
   ResourceOptions options_;
+  std::shared_ptr<DocumentCache> cache_;  // shared by the handler's copies
 };
 
 }  // namespace

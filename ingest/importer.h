@@ -2,8 +2,9 @@
 // `emarchive import`: EM XML documents on disk into the archive.
 //
 // Each file is one document, parsed and stored in its own transaction: a rejected document
-// leaves nothing behind and the rest of the input still goes in. Memory stays bounded by the
-// largest single document, however many files there are.
+// leaves nothing behind and the rest of the input still goes in. One thread reads and parses
+// while another stores the one before: memory stays bounded by about twice the largest single
+// document, however many files there are.
 
 #include <cstdint>
 #include <functional>

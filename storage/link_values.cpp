@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "model/href.h"
 #include "storage/sha256.h"
 #include "storage/sqlite_support.h"
 
@@ -36,18 +37,68 @@ std::int64_t link_hash(std::string_view key) {
   return static_cast<std::int64_t>(hash);
 }
 
+// Which of a record's own Hrefs `link` carries with the representation's Name, as
+// link_values.derived says (migrations/007_derived_links.sql); 0 when it is not such a Link.
+int self_link(const Link& link, Kind kind, std::string_view uid,
+              const Representation& representation) {
+  if (!link.href || link.raw_xml || !link.extra_attributes.empty() ||
+      link.name != representation.name || !link.href->starts_with("/api/")) {
+    return 0;
+  }
+  for (Form form : {Form::Reference, Form::Entity}) {
+    if (*link.href == default_href(kind, uid, form)) return derived_link_value(form);
+  }
+  return 0;
+}
+
 }  // namespace
 
 LinkValues::LinkValues(SQLite::Database& db)
     : db_(db),
       find_(db,
             "SELECT id, rel, type, href, name, extra_attributes, raw_xml "
-            "FROM link_values WHERE hash = ?"),
+            "FROM link_values WHERE hash = ? AND derived = 0"),
       insert_(db,
               "INSERT INTO link_values (hash, rel, type, href, name, "
-              "extra_attributes, raw_xml) VALUES (?, ?, ?, ?, ?, ?, ?)") {}
+              "extra_attributes, raw_xml) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+      find_derived_(db,
+                    "SELECT id FROM link_values "
+                    "WHERE rel IS ? AND type IS ? AND derived = ? AND derived <> 0"),
+      insert_derived_(db,
+                      "INSERT INTO link_values (hash, rel, type, derived) VALUES (0, ?, ?, ?)") {}
 
-std::int64_t LinkValues::id(const Link& link) {
+std::int64_t LinkValues::id(const Link& link, Kind kind, std::string_view uid,
+                            const Representation& representation) {
+  const int derived = self_link(link, kind, uid, representation);
+  return derived ? derived_id(link, derived) : stored_id(link);
+}
+
+std::int64_t LinkValues::derived_id(const Link& link, int derived) {
+  // Marked apart from link_key()'s, which starts with \0 or \1.
+  std::string key = link_key(link, std::nullopt);
+  key.insert(0, {'\2', static_cast<char>('0' + derived)});
+  if (auto it = batch_.find(key); it != batch_.end()) return it->second;
+  std::int64_t id = 0;
+  {
+    Use s(find_derived_);
+    bind_text(*s, 1, link.rel);
+    bind_text(*s, 2, link.type);
+    s->bind(3, derived);
+    if (s->executeStep()) id = s->getColumn(0).getInt64();
+  }
+  if (id == 0) {
+    Use s(insert_derived_);
+    bind_text(*s, 1, link.rel);
+    bind_text(*s, 2, link.type);
+    s->bind(3, derived);
+    s->exec();
+    id = db_.getLastInsertRowid();
+  }
+  batch_.emplace(std::move(key), id);
+  return id;
+}
+
+std::int64_t LinkValues::stored_id(const Link& link) {
   const std::optional<std::string> extra = encode_attributes(link.extra_attributes);
   std::string key = link_key(link, extra);
   if (auto it = batch_.find(key); it != batch_.end()) return it->second;

@@ -38,7 +38,7 @@ struct RecordReader::LoadStatements {
                             std::string(ids)),
         links(db,
               "SELECT l.record_id, l.form, v.rel, v.type, v.href, v.name, "
-              "v.extra_attributes, v.raw_xml "
+              "v.extra_attributes, v.raw_xml, v.derived "
               "FROM links l JOIN link_values v ON v.id = l.link_value_id "
               "WHERE l.record_id IN " +
                   std::string(ids) + " ORDER BY l.record_id, l.form, l.position"),
@@ -211,14 +211,21 @@ std::vector<Record> RecordReader::load(const std::vector<std::int64_t>& ids) {
     Use s(statements.links);
     bind_ids(*s);
     while (s->executeStep()) {
+      Representation& representation = form_of(*s);
       Link link;
       link.rel = text_column(s->getColumn(2));
       link.type = text_column(s->getColumn(3));
-      link.href = text_column(s->getColumn(4));
-      link.name = text_column(s->getColumn(5));
       link.extra_attributes = decode_attributes(s->getColumn(6));
       link.raw_xml = text_column(s->getColumn(7));
-      form_of(*s).links.push_back(std::move(link));
+      if (const int derived = s->getColumn(8).getInt(); derived != 0) {
+        const Record& record = loaded.at(s->getColumn(0).getInt64());
+        link.href = default_href(record.kind, record.uid, derived_link_form(derived));
+        link.name = representation.name;
+      } else {
+        link.href = text_column(s->getColumn(4));
+        link.name = text_column(s->getColumn(5));
+      }
+      representation.links.push_back(std::move(link));
     }
   }
   {

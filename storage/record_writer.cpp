@@ -371,7 +371,9 @@ void RecordWriter::write_representation(const Record& record, Form form, std::in
     s->exec();
   }
   link_value_ids_.clear();
-  for (const Link& link : representation.links) link_value_ids_.push_back(link_values_.id(link));
+  for (const Link& link : representation.links) {
+    link_value_ids_.push_back(link_values_.id(link, record.kind, record.uid, representation));
+  }
   // Up to kLinksPerInsert rows a statement: a record's Links (four for a task session) took
   // one statement each.
   for (std::size_t first = 0; first < link_value_ids_.size(); first += kLinksPerInsert) {

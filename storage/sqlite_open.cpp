@@ -43,7 +43,7 @@ void check_kinds(SQLite::Database& db) {
   }
 }
 
-void configure(SQLite::Database& db) {
+void configure(SQLite::Database& db, bool read_only) {
   db.exec("PRAGMA foreign_keys = ON");
   // Statements that may abort halfway inside a transaction (updates of tables with foreign
   // keys, upserts) keep a statement journal; in a temporary file it cost an import two thirds
@@ -53,9 +53,14 @@ void configure(SQLite::Database& db) {
   // SQLite's default page cache (2 MB) is far smaller than the indexes an import or a query
   // touches: records' UID index and link_values' hash index take random GUIDs and hashes, so
   // an import of 100,000 task sessions ran at half the rate of one of 20,000, re-reading pages
-  // from the OS. The cache fills only as pages are used; 32 MB keeps an import's peak RSS
-  // well below 100 MB (docs/BENCHMARKS.md).
-  db.exec("PRAGMA cache_size = -32768");
+  // from the OS. The cache fills only as pages are used. A writer takes 24 MB: with 32 MB, an
+  // import of 1,000,000 task sessions peaked at 66 MB, over the 64 MB bound, as the reading
+  // thread's next document sits beside the one stored; with 24 MB at 56 MB, for 3% more CPU
+  // time (docs/BENCHMARKS.md).
+  // A reader (`serve` opens one per request running at once) takes 8 MB: its pages come back
+  // from the OS's cache when evicted, and serve's memory must stay within 64 MB with the cache
+  // of rendered documents (api/document_cache.h) beside it.
+  db.exec(read_only ? "PRAGMA cache_size = -8192" : "PRAGMA cache_size = -24576");
   // A checkpoint copies every page in the WAL back into the database file. A store dirties
   // thousands of pages of indexes with random keys (records' UIDs, Link hashes, the sessions'
   // indexes), so at SQLite's default of 1,000 pages every commit of an import checkpointed, and
@@ -129,7 +134,7 @@ Expected<OpenedDatabase> open_database(const std::string& path, const OpenOption
       flags |= SQLite::OPEN_CREATE;
     }
     auto db = std::make_unique<SQLite::Database>(path, flags, options.busy_timeout_ms);
-    configure(*db);
+    configure(*db, options.read_only);
     const std::span<const migrations::Migration> list = migrations::all();
     if (options.read_only) {
       const int version = user_version(*db);

@@ -127,4 +127,13 @@ constexpr int kDerivedType = 1;
 constexpr int kDerivedHref = 2;
 std::string default_type(Kind kind, Form form);
 
+// link_values.derived (migrations/007_derived_links.sql): 0 for a Link stored whole, else which
+// of the record's own Hrefs the Link has, with the Name of the representation that has it.
+constexpr int derived_link_value(Form form) {
+  return form == Form::Entity ? 2 : 1;
+}
+constexpr Form derived_link_form(int derived) {
+  return derived == 2 ? Form::Entity : Form::Reference;
+}
+
 }  // namespace emarchive::storage

@@ -1,0 +1,78 @@
+#pragma once
+// A first-in first-out queue between one producing and one consuming thread that holds at most
+// a fixed number of items: the producer waits while it is full, so that a fast producer cannot
+// fill memory ahead of a slow consumer (ingest/importer.cpp parses the next documents while the
+// current one is stored).
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+namespace emarchive::ingest {
+
+template <class T>
+class BoundedQueue {
+ public:
+  explicit BoundedQueue(std::size_t capacity) : capacity_(capacity) {}
+
+  // Waits for room, then appends `item`. Returns false, dropping the item, once close() was
+  // called: the consumer wants no more.
+  bool push(T item) {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    if (closed_) return false;
+    items_.push_back(std::move(item));
+    not_empty_.notify_one();
+    return true;
+  }
+
+  // Waits until push() would not wait; false once close() was called. A producer that calls it
+  // before making its next item holds that item only while there is room for it.
+  bool wait_for_room() {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    return !closed_;
+  }
+
+  // Waits for an item and takes it; nullopt once the queue is finished and empty, or closed.
+  std::optional<T> pop() {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return closed_ || finished_ || !items_.empty(); });
+    if (closed_ || items_.empty()) return std::nullopt;
+    std::optional<T> item(std::move(items_.front()));
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+
+  // The producer has pushed its last item: pop() returns what is left, then nullopt.
+  void finish() {
+    std::lock_guard lock(mutex_);
+    finished_ = true;
+    not_empty_.notify_all();
+  }
+
+  // The consumer stops: waiting and later push() calls return false, pop() returns nullopt,
+  // and the items held are dropped.
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    items_.clear();
+    not_full_.notify_all();
+    not_empty_.notify_all();
+  }
+
+ private:
+  const std::size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable not_full_;
+  std::condition_variable not_empty_;
+  std::deque<T> items_;
+  bool finished_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace emarchive::ingest
