@@ -1,6 +1,7 @@
 // `emarchive serve --db FILE [--listen HOST:PORT] [--public-url URL] [--threads N]
 //                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]
-//                  [--allowed-host NAME[:PORT]]... [--max-connections-per-address N]`
+//                  [--allowed-host NAME[:PORT]]... [--max-connections-per-address N]
+//                  [--log-format text|json]`
 
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "app/listen_address.h"
 #include "app/reporter.h"
 #include "app/server_flags.h"
+#include "log/logger.h"
 #include "storage/archive.h"
 
 namespace emarchive::app {
@@ -22,11 +24,15 @@ struct ServeConfig {
   ServerFlags server{.listen = "127.0.0.1:9399"};
   std::string public_url;
   int list_window_days = 0;  // 0: lists reach everything archived
+  std::string log_format = "text";
 };
 
 int run_serve(const ServeConfig& config, StopSignal& stop) {
   stop.watch();
-  const Reporter report("serve");
+  auto format = log::parse_format(config.log_format);
+  if (!format) return Reporter("serve").fail(kExitUsage, format.error().message);
+  const log::Logger logger("serve", *format);
+  const Reporter report("serve", logger);
   auto address = parse_listen_address(config.server.listen);
   if (!address) return report.fail(kExitUsage, address.error().message);
 
@@ -77,6 +83,11 @@ CommandRunner add_serve_command(CLI::App& app) {
                   "Collections list only sessions of the last DAYS days, as EM does (30); "
                   "the query service still reaches everything")
       ->check(CLI::Range(1, 36500));
+  cmd->add_option("--log-format", config->log_format,
+                  "Log lines as text, or as JSON lines for journald and log shippers (the "
+                  "access log stays text)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   return [config](StopSignal& stop) { return run_serve(*config, stop); };
 }
 
