@@ -1,0 +1,3 @@
+-- Placeholder on branch follower only, so that 008 applies without a gap; the branch that owns
+-- schema version 7 brings the real migration, and this file goes when they meet.
+SELECT 1;
