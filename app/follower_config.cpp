@@ -214,7 +214,10 @@ class Parser {
                           "loop only loads EM");
     }
     if (const Setting* types = find("types")) {
-      auto parsed = ingest::parse_ingest_types(types->value);
+      // "BackupJobSession, Job": spaces after the commas, as people write lists.
+      std::string list = types->value;
+      std::erase_if(list, [](char c) { return c == ' ' || c == '\t'; });
+      auto parsed = ingest::parse_ingest_types(list);
       if (!parsed) return at(*types, "types", parsed.error().message);
       source.types = std::move(*parsed);
     }
