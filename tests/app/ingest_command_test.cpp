@@ -157,7 +157,7 @@ TEST_P(IngestSecondSignalTest, EndsTheProcessAtOnceWhileEmDoesNotAnswer) {
   };
   FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
   auto arguments = args(em.base_url(), db("a.db"));
-  if (GetParam()) arguments.insert(arguments.end(), {"--follow", "--interval", "1s"});
+  if (GetParam()) arguments.insert(arguments.end(), {"--follow", "--interval", "30s"});
   CliProcess process(arguments);
   // Logon, pages 1 and 2.
   ASSERT_TRUE(em.wait_for_requests(3, std::chrono::seconds(20))) << process.output();
