@@ -1,5 +1,6 @@
 #include "api/access_log.h"
 
+#include "log/logger.h"
 #include "model/ascii.h"
 
 namespace emarchive::api {
@@ -8,7 +9,10 @@ void AccessLog::write(std::string_view line) {
   if (!sink_) return;
   bool full = false;
   {
+    const std::string time = log::rfc3339_ms(std::chrono::system_clock::now());
     std::lock_guard lock(buffer_mutex_);
+    buffer_ += time;
+    buffer_ += ' ';
     buffer_ += line;
     buffer_ += '\n';
     full = buffer_.size() >= kBlockBytes;

@@ -17,7 +17,8 @@ namespace emarchive::api {
 class AccessLog {
  public:
   explicit AccessLog(std::function<void(std::string_view)> sink) : sink_(std::move(sink)) {}
-  // Adds the line; hands the block to the sink once it is kBlockBytes or more.
+  // Adds the line, after the time now (RFC 3339 UTC, milliseconds, and a space: when the
+  // request ended); hands the block to the sink once it is kBlockBytes or more.
   void write(std::string_view line);
   // Hands whatever is buffered to the sink. The server calls it every kFlushInterval and at stop.
   void flush();

@@ -84,15 +84,16 @@ struct ServerOptions {
   std::chrono::milliseconds busy_idle_timeout{std::chrono::seconds(5)};
   // How long stop() waits for in-flight requests before dropping what is left.
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(10)};
-  // One line per request, "REMOTE METHOD TARGET STATUS BYTES DURATIONms", with "-" for the
+  // One line per request, "TIME REMOTE METHOD TARGET STATUS BYTES DURATIONms" (TIME in UTC,
+  // RFC 3339 with milliseconds: 2026-12-02T14:20:53.123Z), with "-" for the
   // method and target of a request too malformed to have them. Empty = no log. Lines are
   // buffered and handed over in blocks of one or more, in request order, each line ending in
   // '\n': a block whenever 32 KB have gathered, else at most 200 ms after its first line, and
   // the rest at stop(). Calls are serialised by the server, so the sink need not be
   // thread-safe; it runs on a server thread and should be quick. Exceptions it throws are
   // swallowed (and the block lost). An exception escaping to the thread pool (a bug, or
-  // std::bad_alloc) is logged here too, as "- - - 500 0 0.0ms internal error: ...", and costs only
-  // its connection.
+  // std::bad_alloc) is logged here too, as "TIME - - - 500 0 0.0ms internal error: ...", and costs
+  // only its connection.
   std::function<void(std::string_view)> access_log;
   // Sessions per user and address, failed logons per address and user (429 beyond them).
   LogonLimits logon_limits;

@@ -5,12 +5,20 @@
 namespace emarchive::app {
 
 int Reporter::fail(int exit_code, std::string_view message) const {
-  note(message);
+  if (logger_) {
+    logger_->write(log::Level::error, "", message);
+  } else {
+    note(message);
+  }
   return exit_code;
 }
 
 void Reporter::note(std::string_view message) const {
-  std::cerr << prefix_ << message << "\n";
+  if (logger_) {
+    logger_->write(log::Level::info, "", message);
+  } else {
+    std::cerr << prefix_ << message << "\n";
+  }
 }
 
 }  // namespace emarchive::app

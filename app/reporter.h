@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "log/logger.h"
+
 namespace emarchive::app {
 
 class Reporter {
@@ -16,6 +18,10 @@ class Reporter {
   // `command` as typed: "serve", "users add".
   explicit Reporter(std::string_view command)
       : prefix_("emarchive " + std::string(command) + ": ") {}
+  // The long-running commands (ingest, serve): lines go through `logger` instead, timestamped,
+  // as text or JSON lines (notes at level info, failures at error). `logger` must outlive this.
+  Reporter(std::string_view command, const log::Logger& logger)
+      : prefix_("emarchive " + std::string(command) + ": "), logger_(&logger) {}
 
   // Prints "emarchive COMMAND: MESSAGE" and returns `exit_code` (commands.h), for
   // `return report.fail(...)`.
@@ -28,6 +34,7 @@ class Reporter {
 
  private:
   std::string prefix_;
+  const log::Logger* logger_ = nullptr;
 };
 
 }  // namespace emarchive::app

@@ -66,13 +66,25 @@ void ProgressLine::update(std::string_view status) {
   if (last_ == std::chrono::steady_clock::time_point{}) last_ = now;  // not at once: at the pace
   if (now - last_ < log_every_) return;
   last_ = now;
-  std::fprintf(stderr, "%.*s\n", static_cast<int>(status.size()), status.data());
+  print_line(status);
 }
 
 void ProgressLine::finish(std::string_view status) {
   clear();
-  std::fprintf(stderr, "%.*s\n", static_cast<int>(status.size()), status.data());
+  if (terminal_) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(status.size()), status.data());
+  } else {
+    print_line(status);
+  }
   last_ = {};
+}
+
+void ProgressLine::print_line(std::string_view status) const {
+  if (log_line_) {
+    log_line_(status);
+  } else {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(status.size()), status.data());
+  }
 }
 
 void ProgressLine::clear() {

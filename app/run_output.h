@@ -3,10 +3,12 @@
 // a progress line.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "storage/archive.h"
 
@@ -32,11 +34,13 @@ std::optional<std::string> report_head(storage::Archive& archive, const std::str
 
 // Progress for a person or a log. On a terminal (`terminal`): one status line on stderr,
 // rewritten in place at most ten times a second. Otherwise: the status as a log line at most
-// once every `log_every` (nothing when zero). finish() prints the last status for good.
+// once every `log_every` (nothing when zero), through `log_line` when given (a timestamped log),
+// else on stderr. finish() prints the last status for good, as a log line unless on a terminal.
 class ProgressLine {
  public:
-  explicit ProgressLine(bool terminal, std::chrono::seconds log_every = std::chrono::seconds(0))
-      : terminal_(terminal), log_every_(log_every) {}
+  explicit ProgressLine(bool terminal, std::chrono::seconds log_every = std::chrono::seconds(0),
+                        std::function<void(std::string_view)> log_line = {})
+      : terminal_(terminal), log_every_(log_every), log_line_(std::move(log_line)) {}
   void update(std::string_view status);
   // Prints `status` as a line of its own, replacing the status line.
   void finish(std::string_view status);
@@ -46,6 +50,8 @@ class ProgressLine {
  private:
   const bool terminal_;
   const std::chrono::seconds log_every_;
+  const std::function<void(std::string_view)> log_line_;
+  void print_line(std::string_view status) const;
   std::chrono::steady_clock::time_point last_{};
   bool shown_ = false;
 };

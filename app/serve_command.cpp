@@ -1,7 +1,8 @@
 // `emarchive serve --db FILE [--listen HOST:PORT] [--public-url URL] [--threads N]
 //                  [--users FILE] [--tls-cert FILE --tls-key FILE] [--list-window DAYS]
 //                  [--allowed-host NAME[:PORT]]... [--max-connections-per-address N]
-//                  [--as-of TIME] [--rpo DURATION] [--metrics-listen HOST:PORT]`
+//                  [--as-of TIME] [--rpo DURATION] [--metrics-listen HOST:PORT]
+//                  [--log-format text|json]`
 
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "app/server_flags.h"
 #include "dashboard/dashboard.h"
 #include "metrics/metrics.h"
+#include "log/logger.h"
 #include "storage/archive.h"
 #include "storage/as_of.h"
 
@@ -34,11 +36,15 @@ struct ServeConfig {
   std::string as_of;           // "": now; else as the archive knew it then (storage/as_of.h)
   std::string rpo = "24h";     // the dashboard's VMs outside their RPO
   std::string metrics_listen;  // "": /metrics on the API's address
+  std::string log_format = "text";
 };
 
 int run_serve(const ServeConfig& config, StopSignal& stop) {
   stop.watch();
-  const Reporter report("serve");
+  auto format = log::parse_format(config.log_format);
+  if (!format) return Reporter("serve").fail(kExitUsage, format.error().message);
+  const log::Logger logger("serve", *format);
+  const Reporter report("serve", logger);
   auto address = parse_listen_address(config.server.listen);
   if (!address) return report.fail(kExitUsage, address.error().message);
 
@@ -142,6 +148,11 @@ CommandRunner add_serve_command(CLI::App& app) {
   cmd->add_option("--metrics-listen", config->metrics_listen,
                   "HOST:PORT to serve Prometheus' /metrics on, alone (same logon rules); "
                   "default: /metrics on --listen");
+  cmd->add_option("--log-format", config->log_format,
+                  "Log lines as text, or as JSON lines for journald and log shippers (the "
+                  "access log stays text)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   return [config](StopSignal& stop) { return run_serve(*config, stop); };
 }
 

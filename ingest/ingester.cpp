@@ -316,6 +316,11 @@ class Run {
   std::vector<std::string> errors_;
 };
 
+// The label a run is counted under (IngestOptions::metrics).
+std::string metrics_source(const IngestOptions& options, const EmClient& em) {
+  return options.source_name.empty() ? em.origin() : options.source_name;
+}
+
 std::string join_lines(std::span<const std::string> lines) {
   std::string joined;
   for (const std::string& line : lines) {
@@ -369,7 +374,7 @@ IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_vi
   if (!run_id) {
     result.fatal_error = run_id.error();
     if (options.metrics) {
-      options.metrics->run_finished(em.origin(), result,
+      options.metrics->run_finished(metrics_source(options, em), result,
                                     std::chrono::steady_clock::now() - started);
     }
     return result;
@@ -388,7 +393,7 @@ IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_vi
     result.fatal_error = finished.error();
   }
   if (options.metrics) {
-    options.metrics->run_finished(em.origin(), result, std::chrono::steady_clock::now() - started);
+    options.metrics->run_finished(metrics_source(options, em), result, std::chrono::steady_clock::now() - started);
   }
   return result;
 }

@@ -72,9 +72,10 @@ struct IngestOptions {
   // Called with each warning or error as it happens (a rejected document, a record EM no longer
   // has); one line each. May be empty.
   std::function<void(std::string_view)> log;
-  // Where the run's outcome is counted (ingest/ingest_metrics.h), under the EM client's origin;
-  // nullptr = nowhere. Must outlive the run.
+  // Where the run's outcome is counted (ingest/ingest_metrics.h), under source_name, else the EM
+  // client's origin; nullptr = nowhere. Must outlive the run.
   IngestMetrics* metrics = nullptr;
+  std::string source_name;  // the EM's name in the archive (Archive::name_source)
 };
 
 struct IngestResult {

@@ -131,6 +131,14 @@ class Archive {
   virtual Expected<std::optional<EmTime>> bookmark(std::string_view origin,
                                                    std::string_view query_type) = 0;
 
+  // Names the EM source reached at `origin` (recorded now, `seen_at`, if new): `ingest` calls
+  // it before each run with the name from its configuration. Every origin given the same name is
+  // one EM: bookmark(), unfinished_sessions() and stubs() for any of them answer for all, so
+  // that an EM reached by another spelling of its URL carries on where it was. An origin given a
+  // new name leaves its old one.
+  virtual Status name_source(std::string_view origin, std::string_view name,
+                             std::string_view seen_at) = 0;
+
   // UIDs of the sessions of `kind` last stored from `origin` in a state that is not final (a
   // State other than Stopped or Completed, compared case-insensitively; unknown states are not
   // final), created before `created_before` (or with no creation time), oldest first, leaving out

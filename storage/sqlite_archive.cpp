@@ -5,6 +5,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <memory>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "storage/archive.h"
@@ -18,6 +20,12 @@
 
 namespace emarchive::storage {
 namespace {
+
+// The rows of source `s` that are the EM reached at origin ?1: that origin, and every origin
+// given the same name (name_source), so that two spellings of one EM's URL share what ingest
+// remembers.
+constexpr std::string_view kSameSource =
+    "(s.origin = ?1 OR s.name = (SELECT n.name FROM sources n WHERE n.origin = ?1))";
 
 class SqliteArchive final : public Archive {
  public:
@@ -36,30 +44,35 @@ class SqliteArchive final : public Archive {
                     "records_new = ?, records_updated = ?, records_unchanged = ?, errors = ? "
                     "WHERE id = ?"),
         bookmark_(*db_,
-                  "SELECT b.creation_time_ns FROM ingest_bookmarks b "
+                  "SELECT max(b.creation_time_ns) FROM ingest_bookmarks b "
                   "JOIN sources s ON s.id = b.source_id "
-                  "WHERE s.origin = ? AND b.query_type = ?"),
+                  "WHERE b.query_type = ?2 AND " +
+                      std::string(kSameSource)),
         unfinished_sessions_(
             *db_,
             "SELECT r.uid FROM sessions x "
             "JOIN records r ON r.id = x.record_id "
             "JOIN sources s ON s.id = r.source_id "
-            "WHERE x.kind_id = ? AND s.origin = ? "
-            "AND (x.creation_time_ns IS NULL OR x.creation_time_ns < ?) "
+            "WHERE x.kind_id = ?3 "
+            "AND (x.creation_time_ns IS NULL OR x.creation_time_ns < ?2) "
             "AND (x.state IS NULL "
             "OR x.state COLLATE NOCASE NOT IN ('Stopped', 'Completed')) "
             "AND EXISTS (SELECT 1 FROM representations p WHERE p.record_id = r.id) "
-            "AND NOT EXISTS (SELECT 1 FROM ingest_gone g WHERE g.record_id = r.id) "
-            "ORDER BY x.creation_time_ns, r.uid"),
+            "AND NOT EXISTS (SELECT 1 FROM ingest_gone g WHERE g.record_id = r.id) AND " +
+                std::string(kSameSource) + " ORDER BY x.creation_time_ns, r.uid"),
         stubs_(*db_,
                "SELECT r.uid FROM records r JOIN sources s ON s.id = r.source_id "
-               "WHERE r.kind_id = ? AND s.origin = ? "
+               "WHERE r.kind_id = ?2 "
                "AND NOT EXISTS (SELECT 1 FROM representations p WHERE p.record_id = r.id) "
-               "AND NOT EXISTS (SELECT 1 FROM ingest_gone g WHERE g.record_id = r.id) "
-               "ORDER BY r.uid"),
+               "AND NOT EXISTS (SELECT 1 FROM ingest_gone g WHERE g.record_id = r.id) AND " +
+                   std::string(kSameSource) + " ORDER BY r.uid"),
         mark_gone_(*db_,
                    "INSERT OR REPLACE INTO ingest_gone (record_id, run_id, observed_at) "
                    "SELECT id, ?, ? FROM records WHERE uid = ?"),
+        name_source_(
+            *db_,
+            "INSERT INTO sources (origin, name, first_seen_at, last_seen_at) "
+            "VALUES (?, ?, ?, ?3) ON CONFLICT (origin) DO UPDATE SET name = excluded.name"),
         count_revisions_(*db_,
                          "SELECT count(*) FROM revisions v JOIN records r ON r.id = v.record_id "
                          "WHERE r.uid = ? AND v.form = ?") {}
@@ -167,7 +180,7 @@ class SqliteArchive final : public Archive {
       Use s(bookmark_);
       s->bind(1, std::string(origin));
       s->bind(2, std::string(query_type));
-      if (!s->executeStep()) return std::optional<EmTime>();
+      if (!s->executeStep() || s->getColumn(0).isNull()) return std::optional<EmTime>();
       return std::optional<EmTime>(s->getColumn(0).getInt64());
     } catch (const std::exception& e) {
       return sqlite_error(path_, "cannot read the ingest bookmark of " + std::string(query_type),
@@ -179,9 +192,9 @@ class SqliteArchive final : public Archive {
                                                          EmTime created_before) override {
     try {
       Use s(unfinished_sessions_);
-      s->bind(1, kind_id(kind));
-      s->bind(2, std::string(origin));
-      s->bind(3, created_before);
+      s->bind(1, std::string(origin));
+      s->bind(2, created_before);
+      s->bind(3, kind_id(kind));
       return column_strings(*s);
     } catch (const std::exception& e) {
       return sqlite_error(path_, "cannot list the unfinished " + std::string(info(kind).name) + "s",
@@ -192,11 +205,25 @@ class SqliteArchive final : public Archive {
   Expected<std::vector<std::string>> stubs(std::string_view origin, Kind kind) override {
     try {
       Use s(stubs_);
-      s->bind(1, kind_id(kind));
-      s->bind(2, std::string(origin));
+      s->bind(1, std::string(origin));
+      s->bind(2, kind_id(kind));
       return column_strings(*s);
     } catch (const std::exception& e) {
       return sqlite_error(path_, "cannot list the " + std::string(info(kind).name) + " stubs", e);
+    }
+  }
+
+  Status name_source(std::string_view origin, std::string_view name,
+                     std::string_view seen_at) override {
+    try {
+      Use s(name_source_);
+      s->bind(1, std::string(origin));
+      s->bind(2, std::string(name));
+      s->bind(3, std::string(seen_at));
+      s->exec();
+      return Ok{};
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot name the source " + std::string(origin), e);
     }
   }
 
@@ -331,6 +358,7 @@ class SqliteArchive final : public Archive {
   SQLite::Statement unfinished_sessions_;
   SQLite::Statement stubs_;
   SQLite::Statement mark_gone_;
+  SQLite::Statement name_source_;
   SQLite::Statement count_revisions_;
 };
 

@@ -98,5 +98,33 @@ TEST_F(ArchiveTest, ListsTheStubsOfASourceUntilArchivedOrGone) {
   ASSERT_TRUE(archive_->mark_gone(server_uid, run_, kNow));
   EXPECT_TRUE(archive_->stubs(kOrigin, Kind::BackupServer)->empty());
 }
+
+// One EM reached by two spellings of its URL (its name, then its address): once both origins
+// carry the same name, ingest through the second carries on from the first's bookmarks,
+// unfinished sessions and stubs instead of asking EM for everything again.
+TEST_F(ArchiveTest, OriginsGivenOneNameShareWhatIngestRemembers) {
+  const std::string alias = "https://10.0.0.5:9398";
+  Record working = full_record(Kind::BackupJobSession, kJobSessionGuid);
+  set_field(working, "State", "Working");
+  set_field(working, "CreationTimeUTC", "2025-06-05T01:00:00Z");
+  const Bookmark reached{std::string(kOrigin), "BackupJobSession", at("2025-06-05T01:00:00Z")};
+  ASSERT_TRUE(archive_->store_page(std::vector{working}, run_, kNow, reached));
+
+  EXPECT_EQ(*archive_->bookmark(alias, "BackupJobSession"), std::nullopt);
+  ASSERT_TRUE(archive_->name_source(kOrigin, "paris", kNow));
+  ASSERT_TRUE(archive_->name_source(alias, "paris", kNow));
+  EXPECT_EQ(*archive_->bookmark(alias, "BackupJobSession"), reached.creation_time);
+  EXPECT_EQ(
+      *archive_->unfinished_sessions(alias, Kind::BackupJobSession, at("2025-06-05T02:00:00Z")),
+      std::vector{working.uid});
+  EXPECT_EQ(*archive_->stubs(alias, Kind::Job), std::vector{uid(Kind::Job, kJobGuid)});
+  EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM sources WHERE name = 'paris'").getInt(), 2);
+
+  // Renamed, the alias is another EM again.
+  ASSERT_TRUE(archive_->name_source(alias, "lyon", kNow));
+  EXPECT_EQ(*archive_->bookmark(alias, "BackupJobSession"), std::nullopt);
+  EXPECT_TRUE(archive_->stubs(alias, Kind::Job)->empty());
+}
+
 }  // namespace
 }  // namespace emarchive::storage

@@ -62,6 +62,12 @@ Expected<std::vector<std::string>> FailingArchive::stubs(std::string_view origin
   return inner_->stubs(origin, kind);
 }
 
+Status FailingArchive::name_source(std::string_view origin, std::string_view name,
+                                   std::string_view seen_at) {
+  if (auto error = fail(ArchiveCall::NameSource)) return *error;
+  return inner_->name_source(origin, name, seen_at);
+}
+
 Status FailingArchive::mark_gone(std::string_view uid, std::int64_t run_id,
                                  std::string_view observed_at) {
   if (auto error = fail(ArchiveCall::MarkGone)) return *error;

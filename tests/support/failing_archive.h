@@ -20,6 +20,7 @@ enum class ArchiveCall {
   Bookmark,
   UnfinishedSessions,
   Stubs,
+  NameSource,
   MarkGone,
   Load,
   Query,
@@ -65,6 +66,8 @@ class FailingArchive final : public storage::Archive {
   Expected<std::vector<std::string>> unfinished_sessions(std::string_view origin, Kind kind,
                                                          EmTime created_before) override;
   Expected<std::vector<std::string>> stubs(std::string_view origin, Kind kind) override;
+  Status name_source(std::string_view origin, std::string_view name,
+                     std::string_view seen_at) override;
   Status mark_gone(std::string_view uid, std::int64_t run_id,
                    std::string_view observed_at) override;
   Expected<std::optional<Record>> load(std::string_view uid) override;
