@@ -117,7 +117,12 @@ void write_vms(const std::vector<storage::VmStatus>& vms, TextWriter& out) {
 
 void write_sources(const std::vector<storage::SourceStatus>& sources, TextWriter& out) {
   using storage::SourceStatus;
-  const auto labels = [](const SourceStatus& source) { return Labels{{"source", source.origin}}; };
+  // Named as the follower's own metrics name it (its --name or --config section), else by origin;
+  // `origin` keeps two spellings of one EM's URL apart.
+  const auto labels = [](const SourceStatus& source) {
+    return Labels{{"source", source.name.empty() ? source.origin : source.name},
+                  {"origin", source.origin}};
+  };
   write_family(out, "emarchive_source_last_success_timestamp_seconds",
                "When the last ingest run from the EM source that met no error ended", sources,
                labels, [](const SourceStatus& source) {
@@ -146,8 +151,9 @@ void write_sources(const std::vector<storage::SourceStatus>& sources, TextWriter
          {std::pair<std::string_view, std::int64_t>{"new", counts.records_new},
           {"updated", counts.records_updated},
           {"unchanged", counts.records_unchanged}}) {
-      out.sample("emarchive_source_last_run_records",
-                 {{"source", source.origin}, {"outcome", outcome}}, count(value));
+      Labels with_outcome = labels(source);
+      with_outcome.emplace_back("outcome", outcome);
+      out.sample("emarchive_source_last_run_records", with_outcome, count(value));
     }
   }
   write_family(out, "emarchive_source_last_seen_timestamp_seconds",

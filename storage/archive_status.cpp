@@ -46,13 +46,17 @@ class SqliteArchiveStatus final : public ArchiveStatus {
                   "SELECT ju.uid, COALESCE(j.name, p.job_name) FROM sessions p "
                   "LEFT JOIN records ju ON ju.id = p.job_id "
                   "LEFT JOIN jobs j ON j.record_id = p.job_id WHERE p.record_id = ?1"),
-        sources_(*db_, "SELECT origin, first_seen_at, last_seen_at FROM sources ORDER BY origin"),
-        // A run's detail is "<origin> as <user>", as `emarchive ingest` writes it.
+        sources_(*db_,
+                 "SELECT origin, first_seen_at, last_seen_at, COALESCE(name, '') FROM sources "
+                 "ORDER BY origin"),
+        // A run's detail is "<name>: <origin> as <user>", as `emarchive ingest` writes it, or
+        // "<origin> as <user>" from before sources had names.
         source_run_(*db_,
                     "SELECT id, started_at, finished_at, errors, documents, rejected, "
                     "records_new, records_updated, records_unchanged FROM runs "
                     "WHERE command = 'ingest' AND (detail = ?1 OR substr(detail, 1, "
-                    "length(?1) + 1) = ?1 || ' ') "
+                    "length(?1) + 1) = ?1 || ' ' OR (?3 <> '' AND substr(detail, 1, "
+                    "length(?3) + 2) = ?3 || ': ')) "
                     "AND (?2 = 0 OR (finished_at IS NOT NULL AND COALESCE(errors, '') = '')) "
                     "ORDER BY id DESC LIMIT 1"),
         backup_servers_(*db_,
@@ -221,10 +225,11 @@ class SqliteArchiveStatus final : public ArchiveStatus {
     return {text_or_empty(use->getColumn(0)), text_or_empty(use->getColumn(1))};
   }
 
-  std::optional<RunSummary> source_run(const std::string& origin, bool successful) {
+  std::optional<RunSummary> source_run(const SourceStatus& source, bool successful) {
     Use use(source_run_);
-    use->bind(1, origin);
+    use->bind(1, source.origin);
     use->bind(2, successful ? 1 : 0);
+    use->bind(3, source.name);
     if (!use->executeStep()) return std::nullopt;
     RunSummary run;
     run.id = use->getColumn(0).getInt64();
@@ -248,13 +253,14 @@ class SqliteArchiveStatus final : public ArchiveStatus {
         source.origin = use->getColumn(0).getString();
         source.first_seen_at = use->getColumn(1).getString();
         source.last_seen_at = use->getColumn(2).getString();
+        source.name = use->getColumn(3).getString();
         sources.push_back(std::move(source));
       }
     }
     for (SourceStatus& source : sources) {
       if (source.origin.empty()) continue;
-      source.last_run = source_run(source.origin, false);
-      source.last_successful_run = source_run(source.origin, true);
+      source.last_run = source_run(source, false);
+      source.last_successful_run = source_run(source, true);
     }
     return sources;
   }

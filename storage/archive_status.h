@@ -74,10 +74,12 @@ struct RunSummary {
 };
 
 // An EM source (the scheme://host:port of the Hrefs it served) and its ingest runs. A run belongs
-// to a source when its detail starts with the source's origin ("https://em:9398 as user", what
-// `emarchive ingest` writes); a source no ingest run names (imports, the simulator) has none.
+// to a source when its detail starts with the source's name and a colon ("em1: https://em:9398 as
+// user", what `emarchive ingest` writes) or, for runs before sources had names, with its origin
+// ("https://em:9398 as user"); a source no ingest run names (imports, the simulator) has none.
 struct SourceStatus {
   std::string origin;
+  std::string name;  // the EM's name (ingest --name, or its section of --config); "" when none
   std::string first_seen_at;                      // when a record of it was first stored
   std::string last_seen_at;                       // when a record of it was last stored
   std::optional<RunSummary> last_run;             // its ingest run started last

@@ -1,53 +1,14 @@
 #include "storage/as_of.h"
 
-#include <charconv>
-#include <cstdint>
-#include <limits>
-
+#include "model/query_filter.h"
 #include "storage/table_names.h"
 
 namespace emarchive::storage {
 
 Expected<EmTime> parse_as_of_time(std::string_view text, EmTime now) {
-  constexpr std::string_view kNow = "now";
-  if (!text.starts_with(kNow)) return parse_em_time(text);
-  std::string_view rest = text.substr(kNow.size());
-  if (rest.empty()) return now;
-  const auto fail = [&] {
-    return Error{"'" + std::string(text) +
-                     "' is neither an xs:dateTime nor now-N with a unit s, m, h, d or w "
-                     "(now-7d)",
-                 ErrorCode::invalid_input};
-  };
-  if (rest.size() < 3 || rest.front() != '-') return fail();
-  EmTime unit = 0;
-  switch (rest.back()) {
-    case 's':
-      unit = kSecond;
-      break;
-    case 'm':
-      unit = kMinute;
-      break;
-    case 'h':
-      unit = kHour;
-      break;
-    case 'd':
-      unit = kDay;
-      break;
-    case 'w':
-      unit = 7 * kDay;
-      break;
-    default:
-      return fail();
-  }
-  const std::string_view digits = rest.substr(1, rest.size() - 2);
-  std::int64_t count = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
-  if (ec != std::errc{} || end != digits.data() + digits.size() || count < 0 ||
-      count > std::numeric_limits<EmTime>::max() / unit) {
-    return fail();
-  }
-  return now - count * unit;
+  // The same relative times as a query filter's (model/query_filter.h).
+  if (is_relative_time(text)) return resolve_relative_time(text, now);
+  return parse_em_time(text);
 }
 
 RecordQuerySql as_of_query_sql(Table table, const std::string& where, const std::string& order,

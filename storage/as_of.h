@@ -17,8 +17,8 @@
 namespace emarchive::storage {
 
 // An instant a person or an EM client names: an xs:dateTime as parse_em_time takes it
-// ("2026-06-01T00:00:00Z", "2026-06-01T02:00:00+02:00", no zone = UTC), or `now` minus a whole
-// number of seconds, minutes, hours, days or weeks ("now-7d", "now-12h", "now"), from `now`.
+// ("2026-06-01T00:00:00Z", "2026-06-01T02:00:00+02:00", no zone = UTC), or a time relative to
+// `now` as a query filter writes it ("now-7d", "now-12h", "now"; model/query_filter.h).
 // The error quotes the text and says what is wrong; callers add where it was found.
 Expected<EmTime> parse_as_of_time(std::string_view text, EmTime now);
 

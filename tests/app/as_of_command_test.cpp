@@ -40,7 +40,7 @@ class AsOfCommandTest : public ::testing::Test {
 };
 
 TEST_F(AsOfCommandTest, QueryAnswersAsTheArchiveWasThen) {
-  const std::string header = "UID,Name,Description,Port,Version\r\n";
+  const std::string header = "Name,Description,Port,Version,UID\r\n";
   EXPECT_EQ(query("2020-01-01T00:00:00Z"), header);
   EXPECT_EQ(query("now-1h"), header);
   const std::string now = query("now");

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "migrations/embedded.h"
 #include "storage/chain.h"
 #include "storage/sha256.h"
 #include "storage/verifier.h"
@@ -318,18 +319,77 @@ TEST_F(ChainTest, AConsistentRewritePassesPlainVerifyButNotAnEarlierAttestedHead
       << report.problems[0].what;
 }
 
+// Turns an archive written at the current schema into the one version 4 would have written with
+// the same records, by undoing migrations 8 to 5, newest first: 008 (source names), 007 (Links to
+// the record itself stored once, derived: each gets its own stored value again), 006 (query
+// indexes) and 005 (the chain).
+void downgrade_to_version_4(SQLite::Database& db) {
+  db.exec("DROP INDEX sources_by_name; ALTER TABLE sources DROP COLUMN name");
+
+  SQLite::Statement derived(
+      db,
+      "SELECT l.record_id, l.form, l.position, v.rel, v.type, '/api/' || k.collection || '/' || "
+      "substr(r.uid, length(k.uid_prefix) + 1) || CASE v.derived WHEN 2 THEN '?format=Entity' "
+      "ELSE '' END, p.name, v.extra_attributes FROM links l "
+      "JOIN link_values v ON v.id = l.link_value_id JOIN records r ON r.id = l.record_id "
+      "JOIN kinds k ON k.id = r.kind_id "
+      "JOIN representations p ON p.record_id = l.record_id AND p.form = l.form "
+      "WHERE v.derived <> 0");
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  while (derived.executeStep()) {
+    std::vector<std::optional<std::string>> row;
+    for (int i = 0; i < 8; ++i) {
+      const SQLite::Column c = derived.getColumn(i);
+      row.push_back(c.isNull() ? std::nullopt : std::optional(c.getString()));
+    }
+    rows.push_back(std::move(row));
+  }
+  for (const auto& row : rows) {
+    SQLite::Statement insert(db,
+                             "INSERT INTO link_values (hash, rel, type, href, name, "
+                             "extra_attributes) VALUES (0, ?, ?, ?, ?, ?)");
+    for (int i = 3; i < 8; ++i) {
+      if (row[i]) insert.bind(i - 2, *row[i]);
+    }
+    insert.exec();
+    SQLite::Statement relink(
+        db, "UPDATE links SET link_value_id = ? WHERE record_id = ? AND form = ? AND position = ?");
+    relink.bind(1, static_cast<std::int64_t>(db.getLastInsertRowid()));
+    for (int i = 0; i < 3; ++i) relink.bind(i + 2, static_cast<std::int64_t>(std::stoll(*row[i])));
+    relink.exec();
+  }
+  db.exec(
+      "DELETE FROM link_values WHERE derived <> 0; DROP INDEX link_values_derived; "
+      "DROP VIEW links_v; ALTER TABLE link_values DROP COLUMN derived; "
+      "CREATE VIEW links_v AS SELECT r.uid, CASE l.form WHEN 0 THEN 'reference' ELSE 'entity' "
+      "END AS form, l.position, v.rel, v.type, v.href, v.name, v.extra_attributes, v.raw_xml "
+      "FROM links l JOIN link_values v ON v.id = l.link_value_id "
+      "JOIN records r ON r.id = l.record_id");
+
+  db.exec(
+      "DROP INDEX sessions_kind_vm_creation; DROP INDEX sessions_kind_name_creation; "
+      "DROP INDEX sessions_kind_vm_uid_creation; DROP INDEX sessions_kind_job_name_creation; "
+      "DROP INDEX sessions_kind_job_result_creation; "
+      "DROP INDEX sessions_kind_parent_result_creation; DROP INDEX sessions_kind_server_creation; "
+      "CREATE INDEX sessions_name ON sessions (name COLLATE NOCASE); "
+      "CREATE INDEX sessions_vm_display_name ON sessions (vm_display_name COLLATE NOCASE) "
+      "WHERE vm_display_name IS NOT NULL; "
+      "CREATE INDEX sessions_backup_server ON sessions (backup_server_id)");
+
+  db.exec(
+      "DROP INDEX revisions_chain; ALTER TABLE revisions DROP COLUMN chain_entry; "
+      "DROP TABLE chain; PRAGMA user_version = 4");
+}
+
 TEST_F(ChainTest, AVersion4ArchiveIsMigratedWithAGenesisEntryOverWhatItHolds) {
   store_history();
   archive_.reset();
   {
-    // The archive as version 4 left it.
     SQLite::Database db = sql();
-    db.exec(
-        "DROP INDEX revisions_chain; ALTER TABLE revisions DROP COLUMN chain_entry; "
-        "DROP TABLE chain; PRAGMA user_version = 4");
+    downgrade_to_version_4(db);
   }
   archive_ = open();
-  EXPECT_EQ(archive_->schema_version(), 5);
+  EXPECT_EQ(archive_->schema_version(), static_cast<int>(migrations::all().size()));
   const ChainHead h = head();
   EXPECT_EQ(h.entry, 1);
   EXPECT_EQ(h.revisions, 7);
