@@ -131,4 +131,28 @@ Expected<QueryRequest> parse_query_request(const Params& params, EmTime now) {
   return request;
 }
 
+Expected<std::optional<std::string>> unknown_value(storage::Archive& archive,
+                                                   const QueryRequest& parsed) {
+  for (const UnlistedValue& unlisted : parsed.unlisted_values) {
+    storage::RecordQuery in_archive;
+    in_archive.kind = parsed.type->kind;
+    in_archive.filter = unlisted.filter;
+    in_archive.limit = 0;
+    auto found = archive.query(in_archive);
+    if (!found) return found.error();
+    if (found->total > 0) continue;
+    std::string allowed;
+    for (std::string_view value : listed_values(*unlisted.field)) {
+      allowed += allowed.empty() ? "" : ", ";
+      allowed += value;
+    }
+    return std::optional<std::string>("filter: at character " +
+                                      std::to_string(unlisted.position + 1) + ": '" +
+                                      unlisted.value + "' is not a " +
+                                      std::string(unlisted.field->name) + " (allowed: " + allowed +
+                                      ", or a value archived records have)");
+  }
+  return std::optional<std::string>();
+}
+
 }  // namespace emarchive::api

@@ -4,6 +4,7 @@
 // the HTTP query service and `emarchive query`, so both answer the same way.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "model/expected.h"
 #include "model/query_type.h"
 #include "model/record.h"
+#include "storage/archive.h"
 #include "storage/record_query.h"
 
 namespace emarchive::api {
@@ -45,5 +47,12 @@ struct QueryRequest {
 // Relative times in the filter (now-7d) count from `now`, read once for the whole request.
 Expected<QueryRequest> parse_query_request(
     const std::vector<std::pair<std::string, std::string>>& params, EmTime now);
+
+// The first of `parsed`'s unlisted values that the archive holds no record of either, as the
+// filter's error: "filter: at character 1: 'Failled' is not a Result (allowed: None, Success,
+// ..., or a value archived records have)" (Result==Failled would otherwise select nothing,
+// silently); nullopt when every value is known. The archive's own errors are returned as such.
+Expected<std::optional<std::string>> unknown_value(storage::Archive& archive,
+                                                   const QueryRequest& parsed);
 
 }  // namespace emarchive::api

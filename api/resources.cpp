@@ -282,25 +282,9 @@ class Resources {
   // (Result==Failled would otherwise silently select nothing); nullopt when every value is known.
   std::optional<ApiResponse> check_enum_values(storage::Archive& archive,
                                                const QueryRequest& parsed) const {
-    for (const UnlistedValue& unlisted : parsed.unlisted_values) {
-      storage::RecordQuery in_archive;
-      in_archive.kind = parsed.type->kind;
-      in_archive.filter = unlisted.filter;
-      in_archive.limit = 0;
-      auto found = archive.query(in_archive);
-      if (!found) return unavailable(found.error());
-      if (found->total > 0) continue;
-      std::string allowed;
-      for (std::string_view value : listed_values(*unlisted.field)) {
-        allowed += allowed.empty() ? "" : ", ";
-        allowed += value;
-      }
-      return error_response(http::status::bad_request,
-                            "filter: at character " + std::to_string(unlisted.position + 1) +
-                                ": '" + unlisted.value + "' is not a " +
-                                std::string(unlisted.field->name) + " (allowed: " + allowed +
-                                ", or a value archived records have)");
-    }
+    auto unknown = unknown_value(archive, parsed);
+    if (!unknown) return unavailable(unknown.error());
+    if (*unknown) return error_response(http::status::bad_request, **unknown);
     return std::nullopt;
   }
 

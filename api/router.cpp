@@ -375,6 +375,11 @@ ApiResponse Router::dispatch(const http::request<http::string_body>& request,
   if (auto error = take_as_of_prefix(api, now_())) return std::move(*error);
   std::string_view path = api.path;
   if (!is_api_path(path)) {
+    // The dashboard shows the archive as it is now: under /asof/ it would pass for the past.
+    if (api.as_of) {
+      return error_response(http::status::not_found,
+                            "no resource at " + api.path + ": /asof/<TIME>/ serves /api/ only");
+    }
     if (pages_) return page(request, api, connection);
     return error_response(http::status::not_found, "no resource at " + api.path);
   }

@@ -7,6 +7,8 @@
 
 #include <unistd.h>
 
+#include <boost/asio/ip/address.hpp>
+
 #include <chrono>
 #include <functional>
 #include <iostream>
@@ -21,6 +23,7 @@
 #include "app/commands.h"
 #include "app/duration.h"
 #include "app/follower_config.h"
+#include "app/listen_address.h"
 #include "app/metrics_listener.h"
 #include "app/password.h"
 #include "app/reporter.h"
@@ -67,9 +70,26 @@ struct FollowerMetrics {
   std::optional<MetricsListener> listener;
 };
 
-// Starts the listener of --metrics-listen; nullptr when not asked for.
+// A wrong --metrics-listen is a usage error; a port in use or refused is a failure.
+int metrics_exit_code(const Error& error) {
+  return error.code == ErrorCode::invalid_input ? kExitUsage : kExitFailure;
+}
+
+// Starts the listener of --metrics-listen; nullptr when not asked for. Loopback only: ingest has
+// no users file to check a scrape against (serve's /metrics has).
 Expected<std::unique_ptr<FollowerMetrics>> start_follower_metrics(const std::string& listen) {
   if (listen.empty()) return std::unique_ptr<FollowerMetrics>();
+  auto address = parse_listen_address(listen);
+  if (!address) return Error{"--metrics-listen: " + address.error().message, ErrorCode::invalid_input};
+  boost::system::error_code ec;
+  const auto ip = boost::asio::ip::make_address(address->host, ec);
+  if (address->host != "localhost" && (ec || !ip.is_loopback())) {
+    return Error{"--metrics-listen " + listen +
+                     ": ingest serves /metrics on a loopback address only (127.0.0.1:PORT, "
+                     "[::1]:PORT), as it has no users to check a scrape against; scrape it "
+                     "from the same host, or scrape serve's /metrics",
+                 ErrorCode::invalid_input};
+  }
   auto metrics = std::make_unique<FollowerMetrics>();
   auto started = start_metrics_listener(listen, {}, metrics->registry, &metrics->http);
   if (!started) return started.error();
@@ -146,7 +166,7 @@ int run_config(const IngestConfig& config, const log::Logger& logger, StopSignal
   options.now = utc_now;
   options.logger = &logger;
   auto metrics = start_follower_metrics(config.metrics_listen);
-  if (!metrics) return report.fail(kExitFailure, metrics.error().message);
+  if (!metrics) return report.fail(metrics_exit_code(metrics.error()), metrics.error().message);
   if (*metrics) {
     report.note("metrics on " + (*metrics)->listener->url);
     options.metrics = &(*metrics)->ingest;
@@ -220,14 +240,15 @@ int run_single(const IngestConfig& config, const log::Logger& logger, StopSignal
   // --follow it ends the command at once. A second one during a run ends the process at once
   // (for an EM that does not answer).
   stop.watch();
-  auto archive = storage::Archive::open(config.db);
-  if (!archive) return report.fail(kExitFailure, archive.error().message);
+  // Before the archive is opened (and created), so that a wrong address leaves no file.
   auto metrics = start_follower_metrics(config.metrics_listen);
-  if (!metrics) return report.fail(kExitFailure, metrics.error().message);
+  if (!metrics) return report.fail(metrics_exit_code(metrics.error()), metrics.error().message);
   if (*metrics) {
     report.note("metrics on " + (*metrics)->listener->url);
     options.metrics = &(*metrics)->ingest;
   }
+  auto archive = storage::Archive::open(config.db);
+  if (!archive) return report.fail(kExitFailure, archive.error().message);
 
   // The source's name is known once the URL is parsed; the lines logged before have none.
   std::string name;

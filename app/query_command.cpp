@@ -283,6 +283,10 @@ int run_query(const QueryConfig& config) {
   open_options.read_only = true;
   auto archive = storage::Archive::open(config.db, open_options);
   if (!archive) return report.fail(kExitFailure, archive.error().message);
+  // A typo such as Result==Failled would select nothing and, with --fail-if-any, never alert.
+  auto unknown = api::unknown_value(**archive, *request);
+  if (!unknown) return report.fail(kExitFailure, unknown.error().message);
+  if (*unknown) return report.fail(kExitUsage, **unknown);
   auto page = (*archive)->query(request->query);
   if (!page) return report.fail(kExitFailure, page.error().message);
   if (request->query.offset > 0 && request->query.offset >= page->total) {

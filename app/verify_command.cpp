@@ -54,7 +54,8 @@ void print_text(const storage::VerifyReport& r, const VerifyConfig& config) {
   }
   std::cout << (r.ok() ? "verify: OK, the archive holds what was archived\n"
                        : "verify: FAILED, " + std::to_string(r.problem_count) +
-                             " problems: the archive was altered or is broken\n");
+                             (r.problem_count == 1 ? " problem" : " problems") +
+                             ": the archive was altered or is broken\n");
 }
 
 void print_json(const storage::VerifyReport& r, const VerifyConfig& config) {

@@ -246,9 +246,11 @@ std::string sources_section(const StatusSnapshot& status, const OverviewView& vi
   for (const SourceStatus& source : status.sources) {
     const auto fresh = freshness(source);
     const bool stale = !fresh || view.now - *fresh > view.rpo;
-    html += "<tr><td>" +
-            (source.origin.empty() ? std::string("(no origin: imports, simulator)")
-                                   : escape(source.origin)) +
+    // Its name (ingest --name or its --config section) where it has one, then its origin.
+    const std::string origin = source.origin.empty()
+                                   ? std::string("(no origin: imports, simulator)")
+                                   : escape(source.origin);
+    html += "<tr><td>" + (source.name.empty() ? origin : escape(source.name) + "<br>" + origin) +
             "</td><td class=\"" + (stale ? "stale" : "fresh") + "\">" + when(fresh, view.now) +
             "</td><td>" + when(run_time(source.last_seen_at), view.now) + "</td><td>";
     if (!source.last_run) {

@@ -266,6 +266,12 @@ TEST_F(IngestCommandTest, RefusesBadOptionsAsUsageErrors) {
   EXPECT_EQ(
       run_cli(base + " --insecure --ca-file " + shell_quote(password_file_.string())).exit_code, 2);
   EXPECT_EQ(run_cli(shell_text(args("ftp://em:21", db("a.db")))).exit_code, 2);
+  // ingest has no users to check a scrape against: its /metrics stays on loopback.
+  const auto exposed = run_cli(shell_text(args("http://127.0.0.1:1", db("metrics.db"))) +
+                               " --metrics-listen 0.0.0.0:0");
+  EXPECT_EQ(exposed.exit_code, 2) << exposed.output;
+  EXPECT_NE(exposed.output.find("loopback address only"), std::string::npos) << exposed.output;
+  EXPECT_FALSE(std::filesystem::exists(db("metrics.db"))) << "refused before the archive is made";
 }
 
 TEST(Duration, ParsesWholeUnitsAndNamesWhatIsWrong) {

@@ -64,6 +64,17 @@ TEST_F(QueryCommandTest, FailIfAnyExitsFiveWhenSomethingMatchesAndZeroOtherwise)
   EXPECT_EQ(xml.exit_code, 5);
 }
 
+// A misspelt value would match nothing, and a cron alert on it would never fire: as the query
+// service's 400, a usage error listing the values.
+TEST_F(QueryCommandTest, AValueNeitherEmNorTheArchiveKnowsIsAUsageError) {
+  const auto typo = run_cli("query --db " + db_ +
+                            " --type BackupTaskSession --filter 'Result==Failled' --fail-if-any");
+  EXPECT_EQ(typo.exit_code, 2) << typo.output;
+  EXPECT_NE(typo.output.find("'Failled' is not a Result (allowed: None, Success, Warning, Failed"),
+            std::string::npos)
+      << typo.output;
+}
+
 TEST_F(QueryCommandTest, XmlIsEmsQueryResult) {
   const auto r = run_cli("query --db " + db_ + " --type Job --output xml");
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -138,6 +138,10 @@ TEST(DashboardTest, WhatCannotBeShownIsSaidOnAPage) {
   EXPECT_EQ(missing.status, 404u);
   EXPECT_TRUE(contains(missing.body, "No job with UID urn:veeam:Job:nope is archived."));
   EXPECT_EQ(client.get("/nowhere").status, 404u);
+  // The pages show the archive now: under an /asof/ prefix they would pass for the past.
+  const HttpReply past = client.get("/asof/2026-01-01T00:00:00Z/");
+  EXPECT_EQ(past.status, 404u);
+  EXPECT_TRUE(contains(past.body, "serves /api/ only")) << past.body;
   const HttpReply bad = client.get("/?rpo=soon");
   EXPECT_EQ(bad.status, 400u);
   EXPECT_TRUE(contains(bad.body, "rpo must be a whole number of hours"));
