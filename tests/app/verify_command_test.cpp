@@ -31,8 +31,14 @@ const std::regex kHeadLine(
     "records=([0-9]+) revisions=([0-9]+)");
 
 // Every head line in `text`, in order, whole.
-std::vector<std::smatch> head_lines(const std::string& text) {
-  return {std::sregex_iterator(text.begin(), text.end(), kHeadLine), std::sregex_iterator()};
+// Each head line's groups, copied: the text may be a temporary.
+std::vector<std::vector<std::string>> head_lines(const std::string& text) {
+  std::vector<std::vector<std::string>> lines;
+  for (auto m = std::sregex_iterator(text.begin(), text.end(), kHeadLine);
+       m != std::sregex_iterator(); ++m) {
+    lines.emplace_back(m->begin(), m->end());
+  }
+  return lines;
 }
 
 class VerifyCommandTest : public ::testing::Test {
@@ -54,21 +60,21 @@ TEST_F(VerifyCommandTest, AnImportedArchiveVerifiesAndItsHeadIsPrintedLoggedAndA
   EXPECT_NE(printed[0][4], "0");
 
   const std::string logged = testing::read_file(dir_ / "heads.log");
-  EXPECT_EQ(logged, printed[0].str() + "\n");
+  EXPECT_EQ(logged, printed[0][0] + "\n");
   struct stat st {};
   ASSERT_EQ(::stat((dir_ / "heads.log").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
   const auto attested = run_cli("attest --db " + db_);
   EXPECT_EQ(attested.exit_code, 0) << attested.output;
-  EXPECT_EQ(attested.output, printed[0].str() + "\n");
+  EXPECT_EQ(attested.output, printed[0][0] + "\n");
   const auto json = run_cli("attest --output json --db " + db_);
-  EXPECT_EQ(boost::json::parse(json.output).at("sha256").as_string(), printed[0][1].str());
+  EXPECT_EQ(boost::json::parse(json.output).at("sha256").as_string(), printed[0][1]);
 
-  const auto verified = run_cli("verify --db " + db_ + " --expect-head " + printed[0][1].str());
+  const auto verified = run_cli("verify --db " + db_ + " --expect-head " + printed[0][1]);
   EXPECT_EQ(verified.exit_code, 0) << verified.output;
   EXPECT_NE(verified.output.find("verify: OK"), std::string::npos) << verified.output;
-  EXPECT_NE(verified.output.find("reaches the expected head at entry " + printed[0][2].str()),
+  EXPECT_NE(verified.output.find("reaches the expected head at entry " + printed[0][2]),
             std::string::npos)
       << verified.output;
 
@@ -83,7 +89,7 @@ TEST_F(VerifyCommandTest, AnImportedArchiveVerifiesAndItsHeadIsPrintedLoggedAndA
 TEST_F(VerifyCommandTest, AnEditedSessionFailsWithExitFourNamingItsUid) {
   ASSERT_EQ(
       run_cli("import --db " + db_ + " " + shell_quote((data_dir() / "em").string())).exit_code, 0);
-  const std::string head = head_lines(run_cli("attest --db " + db_).output).at(0)[1].str();
+  const std::string head = head_lines(run_cli("attest --db " + db_).output).at(0)[1];
   std::string uid;
   {
     SQLite::Database db((dir_ / "archive.db").string(), SQLite::OPEN_READWRITE);
@@ -135,10 +141,10 @@ TEST_F(VerifyCommandTest, AnArchiveIngestedFromTheSimulatorVerifiesRunAfterRun) 
   ASSERT_EQ(logged.size(), 2u);
   EXPECT_EQ(logged[0][3], "1");
   EXPECT_EQ(logged[1][3], "2");
-  EXPECT_LT(std::stoll(logged[0][2].str()), std::stoll(logged[1][2].str()));
+  EXPECT_LT(std::stoll(logged[0][2]), std::stoll(logged[1][2]));
   // Both heads, the earlier one included, hold after the second run.
   for (const auto& head : logged) {
-    const auto verified = run_cli("verify --db " + db_ + " --expect-head " + head[1].str());
+    const auto verified = run_cli("verify --db " + db_ + " --expect-head " + head[1]);
     EXPECT_EQ(verified.exit_code, 0) << verified.output;
   }
 }
