@@ -191,21 +191,28 @@ class Writer {
   std::string fatal_;
 };
 
-}  // namespace
-
-ImportResult import_paths(storage::Archive& archive, std::span<const std::string> paths,
-                          const ImportOptions& options) {
-  ImportResult result;
-  std::string detail;
+// The bytes of what read_path() will read: the files named, and the ".xml" files under the
+// directories named. What cannot be listed counts nothing here; the reader reports it.
+std::uint64_t input_bytes(std::span<const std::string> paths) {
+  std::uint64_t bytes = 0;
+  std::error_code ec;
   for (const std::string& p : paths) {
-    if (!detail.empty()) detail += ' ';
-    detail += p;
+    if (fs::is_directory(p, ec)) {
+      for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->path().extension() == ".xml" && it->is_regular_file(ec)) bytes += it->file_size(ec);
+      }
+    } else if (fs::is_regular_file(p, ec)) {
+      bytes += fs::file_size(p, ec);
+    }
   }
-  auto run_id = archive.begin_run("import", detail, options.now());
-  if (!run_id) {
-    result.fatal_error = run_id.error().message;
-    return result;
-  }
+  return bytes;
+}
+
+// Reads, parses and stores every path, counting into `result` (and its fatal error, if the
+// archive or the reading failed) and collecting the rejections into `errors`.
+void store_all(storage::Archive& archive, std::span<const std::string> paths,
+               const ImportOptions& options, std::int64_t run_id, ImportResult& result,
+               std::string& errors) {
   // Reading and parsing on a thread of their own, storing on this one: reading and parsing are
   // 16% of an import's CPU time (perf, docs/BENCHMARKS.md), which a second core now takes.
   BoundedQueue<Step> queue(kDocumentsAhead);
@@ -221,7 +228,7 @@ ImportResult import_paths(storage::Archive& archive, std::span<const std::string
     }
     queue.finish();
   });
-  Writer writer(archive, options, *run_id);
+  Writer writer(archive, options, run_id);
   while (std::optional<Step> step = queue.pop()) {
     if (!writer.take(*step)) break;
   }
@@ -229,7 +236,40 @@ ImportResult import_paths(storage::Archive& archive, std::span<const std::string
   reading.join();
   result.counts = writer.counts();
   result.fatal_error = writer.fatal_error().empty() ? reading_error : writer.fatal_error();
-  std::string errors = writer.errors();
+  errors = writer.errors();
+}
+
+}  // namespace
+
+ImportResult import_paths(storage::Archive& archive, std::span<const std::string> paths,
+                          const ImportOptions& options) {
+  ImportResult result;
+  std::string detail;
+  for (const std::string& p : paths) {
+    if (!detail.empty()) detail += ' ';
+    detail += p;
+  }
+  auto run_id = archive.begin_run("import", detail, options.now());
+  if (!run_id) {
+    result.fatal_error = run_id.error().message;
+    return result;
+  }
+  std::string errors;
+  if (auto deferred = archive.begin_bulk_load(input_bytes(paths)); !deferred) {
+    result.fatal_error = deferred.error().message;
+  } else {
+    if (*deferred > 0) {
+      options.log("the input is larger than the archive: its " + std::to_string(*deferred) +
+                  " query indexes are built after the load");
+    }
+    store_all(archive, paths, options, *run_id, result, errors);
+    if (*deferred > 0) {
+      options.log("building the query indexes");
+      if (auto built = archive.end_bulk_load(); !built && result.fatal_error.empty()) {
+        result.fatal_error = built.error().message;
+      }
+    }
+  }
   if (!result.fatal_error.empty()) errors += result.fatal_error + '\n';
   if (auto finished = archive.finish_run(*run_id, options.now(), result.counts, errors);
       !finished && result.fatal_error.empty()) {

@@ -126,6 +126,17 @@ class Archive {
                                                          std::string_view observed_at,
                                                          const Bookmark& advance) = 0;
 
+  // Starts a bulk load of about `input_bytes` of EM documents: when that is 16 MiB or more and
+  // more than the archive's file holds, drops the indexes that only queries read (of sessions, jobs and backup servers) until
+  // end_bulk_load() builds them again, which then costs less than keeping them up record by
+  // record. Returns how many it dropped (0: the load is too small to gain). Queries stay correct
+  // meanwhile, only slower. An archive left so by a process that stopped early has its indexes
+  // built again when it is next opened for writing.
+  virtual Expected<std::int64_t> begin_bulk_load(std::uint64_t input_bytes) = 0;
+  // Builds the indexes begin_bulk_load() dropped, and refreshes their statistics; returns how
+  // many. Call it whether or not the load succeeded.
+  virtual Expected<std::int64_t> end_bulk_load() = 0;
+
   // The creation time the ingest of `query_type` from `origin` has reached; nullopt before the
   // first page was stored.
   virtual Expected<std::optional<EmTime>> bookmark(std::string_view origin,

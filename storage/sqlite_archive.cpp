@@ -12,6 +12,7 @@
 #include "storage/archive.h"
 #include "storage/as_of_reader.h"
 #include "storage/chain.h"
+#include "storage/deferred_indexes.h"
 #include "storage/observation_store.h"
 #include "storage/record_reader.h"
 #include "storage/record_writer.h"
@@ -172,6 +173,34 @@ class SqliteArchive final : public Archive {
                                                  std::int64_t run_id, std::string_view observed_at,
                                                  const Bookmark& advance) override {
     return released_on_failure(writer_.store(records, run_id, observed_at, &advance));
+  }
+
+  Expected<std::int64_t> begin_bulk_load(std::uint64_t input_bytes) override {
+    try {
+      // The file's size: what building the indexes again reads, where keeping them up costs in
+      // proportion to what is loaded. The two are of the same order per record (docs/BENCHMARKS.md,
+      // "Cost": the database is about 0.9 of the XML).
+      const std::int64_t archive_bytes =
+          db_->execAndGet("PRAGMA page_count").getInt64() *
+          db_->execAndGet("PRAGMA page_size").getInt64();
+      // Below this, building all the indexes again is no cheaper, and the pages kept up fit in
+      // the writer's page cache anyway.
+      constexpr std::uint64_t kBulkFrom = std::uint64_t{16} << 20;
+      if (input_bytes < kBulkFrom || input_bytes <= static_cast<std::uint64_t>(archive_bytes)) {
+        return std::int64_t{0};
+      }
+      return defer_query_indexes(*db_);
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot start the bulk load", e);
+    }
+  }
+
+  Expected<std::int64_t> end_bulk_load() override {
+    try {
+      return build_deferred_indexes(*db_);
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot build the query indexes", e);
+    }
   }
 
   Expected<std::optional<EmTime>> bookmark(std::string_view origin,

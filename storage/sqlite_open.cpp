@@ -12,6 +12,7 @@
 #include "migrations/embedded.h"
 #include "model/kind.h"
 #include "storage/chain.h"
+#include "storage/deferred_indexes.h"
 #include "storage/migrator.h"
 #include "storage/sqlite_support.h"
 
@@ -149,6 +150,9 @@ Expected<OpenedDatabase> open_database(const std::string& path, const OpenOption
     } else {
       check_structure(*db);
       enable_wal(*db, options.busy_timeout_ms);
+      // Indexes a bulk load set aside and did not build, as it stopped early; before migrating,
+      // so that a migration finds every index its version had.
+      build_deferred_indexes(*db);
       // Migrations are transactions, so repeating them (after another process's) is safe.
       if (Status migrated = migrate(*db, list, path); !migrated) return migrated.error();
       // What migration 005 cannot do in SQL; also after a crash between the two.

@@ -6,7 +6,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,7 +17,9 @@
 #include <vector>
 
 #include "model/codec.h"
+#include "model/em_time.h"
 #include "model/xml_compare.h"
+#include "sim/history.h"
 #include "tests/support/failing_archive.h"
 #include "tests/support/test_data.h"
 
@@ -290,6 +294,108 @@ TEST_F(ImporterTest, EveryReferenceDocumentImportsReimportsUnchangedAndRendersBa
     ++compared;
   }
   EXPECT_GT(compared, 10);
+}
+
+// What sim/ makes of `vms` VMs over `days` days, as QueryResult files of entities of one kind
+// each (at most 1,000 records a file) in `dir`; returns the bytes written.
+std::uintmax_t write_history(const fs::path& dir, int vms, int days) {
+  sim::HistoryOptions history;
+  history.vms = vms;
+  history.jobs = vms / 10;
+  history.days = days;
+  std::uintmax_t bytes = 0;
+  int files = 0;
+  const auto write_page = [&](Kind kind, std::span<const Record> records) {
+    const std::string xml = render_query_result({kind, Form::Entity, records, std::nullopt, false},
+                                                "https://em.bulk.test:9398");
+    char name[32];
+    std::snprintf(name, sizeof name, "page-%05d.xml", ++files);
+    write(dir / name, xml);
+    bytes += xml.size();
+  };
+  sim::generate(history, *parse_em_time("2025-06-01T00:00:00Z"), [&](std::vector<Record>&& batch) {
+    std::map<Kind, std::vector<Record>> by_kind;
+    for (Record& record : batch) by_kind[record.kind].push_back(std::move(record));
+    for (const auto& [kind, records] : by_kind) {
+      for (std::size_t first = 0; first < records.size(); first += 1000) {
+        write_page(kind, std::span(records).subspan(first, std::min<std::size_t>(
+                                                                1000, records.size() - first)));
+      }
+    }
+  });
+  return bytes;
+}
+
+// Every table that holds what documents say, in an order independent of record ids, with
+// record ids and link value ids replaced by UIDs and values: two archives that hold the same
+// documents dump the same, whatever order or batches they were stored in.
+std::string dump(const fs::path& db_path) {
+  SQLite::Database db(db_path.string());
+  std::string out;
+  for (const char* sql : {
+           "SELECT r.uid, k.name, s.name, s.vm_display_name, s.job_name, s.creation_time_ns, "
+           "s.end_time_ns, s.state, s.result, s.reason, s.total_size, "
+           "(SELECT uid FROM records WHERE id = s.parent_id), "
+           "(SELECT uid FROM records WHERE id = s.job_id), "
+           "(SELECT uid FROM records WHERE id = s.backup_server_id) "
+           "FROM sessions s JOIN records r ON r.id = s.record_id JOIN kinds k ON k.id = s.kind_id "
+           "ORDER BY r.uid",
+           "SELECT * FROM representations_v ORDER BY uid, form",
+           "SELECT * FROM links_v ORDER BY uid, form, position",
+           "SELECT r.uid, j.name, j.job_type FROM jobs j JOIN records r ON r.id = j.record_id "
+           "ORDER BY r.uid",
+           "SELECT uid, form, revision, sha256 FROM revisions_v ORDER BY uid, form, revision",
+       }) {
+    SQLite::Statement s(db, sql);
+    while (s.executeStep()) {
+      for (int i = 0; i < s.getColumnCount(); ++i) out += s.getColumn(i).getString() + '|';
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+// An import larger than its archive (here a new one) sets the query indexes aside and builds
+// them after the load (Archive::begin_bulk_load): it says so, and stores exactly what importing
+// the same files one at a time, with the indexes kept up, stores.
+TEST_F(ImporterTest, ALoadLargerThanTheArchiveBuildsItsIndexesAfterAndStoresTheSame) {
+  const std::uintmax_t bytes = write_history(dir_ / "history", 120, 150);
+  ASSERT_GT(bytes, std::uintmax_t{16} << 20) << "the history is below the bulk-load threshold";
+  const auto bulk = import({(dir_ / "history").string()});
+  EXPECT_EQ(bulk.fatal_error, "");
+  EXPECT_EQ(bulk.counts.rejected, 0);
+  ASSERT_GE(log_.size(), 2u);
+  EXPECT_NE(log_[0].find("query indexes are built after the load"), std::string::npos) << log_[0];
+  EXPECT_EQ(log_.back(), "building the query indexes");
+  archive_.reset();
+
+  auto opened = storage::Archive::open((dir_ / "one-by-one.db").string());
+  ASSERT_TRUE(opened) << opened.error().message;
+  archive_ = std::move(*opened);
+  log_.clear();
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir_ / "history")) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& file : files) {
+    const auto result = import({file.string()});
+    ASSERT_EQ(result.fatal_error, "");
+  }
+  EXPECT_TRUE(log_.empty()) << log_.front();
+  archive_.reset();
+
+  const std::string bulk_dump = dump(dir_ / "archive.db");
+  EXPECT_GT(bulk_dump.size(), bytes / 4);
+  EXPECT_EQ(bulk_dump, dump(dir_ / "one-by-one.db"));
+  SQLite::Database db((dir_ / "archive.db").string());
+  EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM deferred_indexes").getInt(), 0);
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                          "AND tbl_name = 'sessions' AND sql IS NOT NULL")
+                .getInt(),
+            SQLite::Database((dir_ / "one-by-one.db").string())
+                .execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                            "AND tbl_name = 'sessions' AND sql IS NOT NULL")
+                .getInt());
 }
 
 // The archive failing at the second document: the import stops there, keeps the first document,

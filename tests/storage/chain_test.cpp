@@ -320,10 +320,11 @@ TEST_F(ChainTest, AConsistentRewritePassesPlainVerifyButNotAnEarlierAttestedHead
 }
 
 // Turns an archive written at the current schema into the one version 4 would have written with
-// the same records, by undoing migrations 8 to 5, newest first: 008 (source names), 007 (Links to
-// the record itself stored once, derived: each gets its own stored value again), 006 (query
-// indexes) and 005 (the chain).
+// the same records, by undoing migrations 9 to 5, newest first: 009 (deferred indexes), 008
+// (source names), 007 (Links to the record itself stored once, derived: each gets its own stored
+// value again), 006 (query indexes) and 005 (the chain).
 void downgrade_to_version_4(SQLite::Database& db) {
+  db.exec("DROP TABLE deferred_indexes");
   db.exec("DROP INDEX sources_by_name; ALTER TABLE sources DROP COLUMN name");
 
   SQLite::Statement derived(

@@ -44,6 +44,16 @@ Expected<std::vector<storage::StoreOutcome>> FailingArchive::store_page(
   return inner_->store_page(records, run_id, observed_at, advance);
 }
 
+Expected<std::int64_t> FailingArchive::begin_bulk_load(std::uint64_t input_bytes) {
+  if (auto error = fail(ArchiveCall::BeginBulkLoad)) return *error;
+  return inner_->begin_bulk_load(input_bytes);
+}
+
+Expected<std::int64_t> FailingArchive::end_bulk_load() {
+  if (auto error = fail(ArchiveCall::EndBulkLoad)) return *error;
+  return inner_->end_bulk_load();
+}
+
 Expected<std::optional<EmTime>> FailingArchive::bookmark(std::string_view origin,
                                                          std::string_view query_type) {
   if (auto error = fail(ArchiveCall::Bookmark)) return *error;

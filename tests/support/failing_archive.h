@@ -17,6 +17,8 @@ enum class ArchiveCall {
   FinishRun,
   Store,
   StorePage,
+  BeginBulkLoad,
+  EndBulkLoad,
   Bookmark,
   UnfinishedSessions,
   Stubs,
@@ -61,6 +63,8 @@ class FailingArchive final : public storage::Archive {
   Expected<std::vector<storage::StoreOutcome>> store_page(
       std::span<const Record> records, std::int64_t run_id, std::string_view observed_at,
       const storage::Bookmark& advance) override;
+  Expected<std::int64_t> begin_bulk_load(std::uint64_t input_bytes) override;
+  Expected<std::int64_t> end_bulk_load() override;
   Expected<std::optional<EmTime>> bookmark(std::string_view origin,
                                            std::string_view query_type) override;
   Expected<std::vector<std::string>> unfinished_sessions(std::string_view origin, Kind kind,
