@@ -324,6 +324,7 @@ TEST_F(ChainTest, AConsistentRewritePassesPlainVerifyButNotAnEarlierAttestedHead
 // the record itself stored once, derived: each gets its own stored value again), 006 (query
 // indexes) and 005 (the chain).
 void downgrade_to_version_4(SQLite::Database& db) {
+  undo_migration_9(db);
   db.exec("DROP INDEX sources_by_name; ALTER TABLE sources DROP COLUMN name");
 
   SQLite::Statement derived(

@@ -6,7 +6,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/em_time.h"
@@ -187,14 +190,9 @@ TEST_F(RecordQueryPaging, MigrationNineCopiesJobNamesOntoTaskSessions) {
   store({job_session, task});
   archive_.reset();
   {
-    // Back to version 8's schema, as an older emarchive left it.
     SQLite::Database db = sql();
-    db.exec(
-        "DROP TRIGGER sessions_task_job_name_insert; DROP TRIGGER sessions_task_job_name_update; "
-        "DROP TRIGGER sessions_job_name_to_tasks; DROP INDEX sessions_kind_job_name_creation_result; "
-        "UPDATE sessions SET job_name = NULL WHERE kind_id = 2; "
-        "CREATE INDEX sessions_kind_job_name_creation "
-        "ON sessions (kind_id, job_name COLLATE NOCASE, creation_time_ns); PRAGMA user_version = 8");
+    undo_migration_9(db);
+    db.exec("PRAGMA user_version = 8");
   }
   archive_ = open();
   ASSERT_TRUE(archive_);
