@@ -26,9 +26,9 @@ RecordQuerySql as_of_query_sql(Table table, const std::string& where, const std:
   out.count = "SELECT (SELECT count(*) FROM (" + changed + ")) + (SELECT count(*) FROM (" +
               unchanged + "))";
   out.select_ids = "SELECT t.record_id FROM (" + changed + " UNION ALL SELECT * FROM (" +
-                   unchanged + " ORDER BY " + order + ", t.record_id LIMIT CASE WHEN " + limit +
+                   unchanged + " ORDER BY " + order + " LIMIT CASE WHEN " + limit +
                    " < 0 THEN -1 ELSE " + limit + " + " + offset + " END)) t ORDER BY " + order +
-                   ", t.record_id LIMIT " + limit + " OFFSET " + offset;
+                   " LIMIT " + limit + " OFFSET " + offset;
   out.params = params;
   out.params.insert(out.params.end(), params.begin(), params.end());
   return out;

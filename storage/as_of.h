@@ -24,7 +24,7 @@ Expected<EmTime> parse_as_of_time(std::string_view text, EmTime now);
 
 // Internal to storage/'s SQLite backend: RecordQuery's statements when RecordQuery::as_of is
 // set, from the parts record_query_sql builds: `where` over the alias t with its `params`, and
-// `order`. Records changed after the instant (temp.asof_changed) are left out of `table` and
+// `order` (ORDER BY's terms, the last tie breaker included). Records changed after the instant (temp.asof_changed) are left out of `table` and
 // read instead from the rows rebuilt for the instant (temp.asof_<table>, with `entities_only`
 // only those whose entity had been observed then; storage/as_of_reader.h). The page is taken
 // from those rows and the first offset + limit rows of `table`, so that its indexes still order

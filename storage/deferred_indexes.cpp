@@ -46,10 +46,13 @@ class SortOnDisk {
 std::int64_t defer_query_indexes(SQLite::Database& db) {
   SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
   // sql is NULL for the indexes SQLite makes for PRIMARY KEY and UNIQUE constraints.
+  // sessions_parent stays: trigger sessions_job_name_to_tasks (migrations/009_task_job_names.sql)
+  // finds a job session's task sessions through it whenever one is stored; without it, each
+  // would read the whole table.
   SQLite::Statement indexes(db,
                             "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
                             "AND tbl_name IN ('sessions', 'jobs', 'backup_servers') "
-                            "AND sql IS NOT NULL ORDER BY name");
+                            "AND sql IS NOT NULL AND name <> 'sessions_parent' ORDER BY name");
   std::vector<Index> found;
   while (indexes.executeStep()) {
     found.emplace_back(indexes.getColumn(0).getString(), indexes.getColumn(1).getString());

@@ -51,8 +51,8 @@ std::string value_expr(Kind kind, const QueryField& field) {
       }
       return "(SELECT uid FROM records WHERE id = t.job_id)";
     case QuerySource::JobName:
-      if (is_task_kind(kind))
-        return "(SELECT p.job_name FROM sessions p WHERE p.record_id = t.parent_id)";
+      // A task session's is its job session's, which the schema copies onto it
+      // (migrations/009_task_job_names.sql).
       return "t.job_name";
     case QuerySource::JobSessionUid:
       return "(SELECT uid FROM records WHERE id = t.parent_id)";
@@ -177,15 +177,7 @@ class Compiler {
     const std::string_view op = sql_operator(node.op);
     switch (field->type) {
       case QueryValueType::Text:
-        if (node.op == CompareOp::Equal && field->source == QuerySource::JobName &&
-            is_task_kind(type_.kind)) {
-          // The job's name is its job session's: the job sessions of that name, by index, and
-          // their task sessions by parent, instead of looking up every task's parent.
-          out.sql +=
-              "t.parent_id IN (SELECT j.record_id FROM sessions j WHERE j.kind_id = ? AND "
-              "j.job_name = ? COLLATE NOCASE)";
-          out.params.emplace_back(kind_id(parent_kind(type_.kind)));
-        } else if (node.op == CompareOp::Equal && field->source == QuerySource::BackupServerName) {
+        if (node.op == CompareOp::Equal && field->source == QuerySource::BackupServerName) {
           // The servers of that name, by index, and their sessions by server.
           out.sql +=
               "t.backup_server_id IN (SELECT b.record_id FROM backup_servers b WHERE "
@@ -336,6 +328,29 @@ void collect_pinned(const QueryType& type, const FilterNode& node,
   }
 }
 
+// ORDER BY's terms: by the field (or the default), descending or not, then in archive order
+// (record_id), ascending; or, `reversed`, that order backwards (RecordQuerySql::
+// select_ids_reversed). The indexes that end in creation_time_ns give a page in either order,
+// sorting only records created in the same instant.
+std::string order_by(Kind kind, const QueryField* sort_field, bool descending, bool reversed) {
+  const std::string direction = descending != reversed ? " DESC" : " ASC";
+  std::string order;
+  if (sort_field) {
+    const std::string expr = value_expr(kind, *sort_field);
+    if (sort_field->type == QueryValueType::Enum) {
+      // By EM's order, then values outside it (newer states) by name.
+      order = enum_rank(*sort_field, expr) + direction + ", " + expr + " COLLATE NOCASE";
+    } else if (sort_field->type == QueryValueType::Text) {
+      order = expr + " COLLATE NOCASE";
+    } else {
+      order = expr;
+    }
+  } else {
+    order = info(kind).table == Table::Sessions ? "t.creation_time_ns" : "t.name COLLATE NOCASE";
+  }
+  return order + direction + ", t.record_id" + (reversed ? " DESC" : " ASC");
+}
+
 }  // namespace
 
 Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter,
@@ -362,8 +377,15 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   const bool implied = query.filter && (query.filter->implies_entity ||
                                         (!query.entities_only && query.filter->implies_archived));
   if (!implied) {
-    term(std::string("EXISTS (SELECT 1 FROM representations p WHERE p.record_id = t.record_id") +
-         (query.entities_only ? " AND p.form = 1)" : ")"));
+    std::string exists =
+        std::string("EXISTS (SELECT 1 FROM representations p WHERE p.record_id = t.record_id") +
+        (query.entities_only ? " AND p.form = 1)" : ")");
+    // Only an entity writes a session's creation time (storage/typed_row_statements.h), so a
+    // session that has one is an archived entity. Every index of sessions holds the creation
+    // time: the test then reads no more than the index entry, and the look-up is left for
+    // sessions without one (SQLite evaluates OR from the left and stops at the first true term).
+    if (kind.table == Table::Sessions) exists = "(t.creation_time_ns IS NOT NULL OR " + exists + ")";
+    term(exists);
   }
   if (kind.table == Table::Sessions) {
     term("t.kind_id = ?");
@@ -397,40 +419,36 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
 
   // t.record_id is the record's id: records itself is needed only for UIDs, by subquery.
   const std::string from = std::string(" FROM ") + table_name(info(query.kind).table) + " t";
-  // Sorted by the field (or the default), then in archive order. The indexes that end in
-  // creation_time_ns give a page in that order, sorting only records created in the same
-  // instant. A field the filter pins with == is the same in every match: sorting by it is the
-  // default order, so that the filter's index still gives the page.
-  const std::string direction = query.sort.descending ? " DESC" : " ASC";
+  // A field the filter pins with == is the same in every match: sorting by it is the default
+  // order, so that the filter's index still gives the page.
   const QueryField* sort_field = query.sort.field;
   if (sort_field && query.filter) {
     const auto& pinned = query.filter->pinned;
     if (std::find(pinned.begin(), pinned.end(), sort_field) != pinned.end()) sort_field = nullptr;
   }
-  std::string order;
-  if (sort_field) {
-    const std::string expr = value_expr(query.kind, *sort_field);
-    if (sort_field->type == QueryValueType::Enum) {
-      // By EM's order, then values outside it (newer states) by name.
-      order = enum_rank(*sort_field, expr) + direction + ", " + expr + " COLLATE NOCASE";
-    } else if (sort_field->type == QueryValueType::Text) {
-      order = expr + " COLLATE NOCASE";
-    } else {
-      order = expr;
-    }
-  } else {
-    order = kind.table == Table::Sessions ? "t.creation_time_ns" : "t.name COLLATE NOCASE";
-  }
-  order += direction;
+  const std::string order = order_by(query.kind, sort_field, query.sort.descending, false);
+  const std::string reversed = order_by(query.kind, sort_field, query.sort.descending, true);
   if (query.as_of) {
-    return as_of_query_sql(kind.table, where, order, std::move(out.params), query.entities_only);
+    RecordQuerySql forward = as_of_query_sql(kind.table, where, order, out.params,
+                                             query.entities_only);
+    forward.select_ids_reversed =
+        as_of_query_sql(kind.table, where, reversed, out.params, query.entities_only).select_ids;
+    return forward;
   }
-  order += ", t.record_id";
 
   out.count = "SELECT count(*)" + from + " WHERE " + where;
-  out.select_ids =
-      "SELECT t.record_id" + from + " WHERE " + where + " ORDER BY " + order + " LIMIT ? OFFSET ?";
+  const std::string select = "SELECT t.record_id" + from + " WHERE " + where + " ORDER BY ";
+  out.select_ids = select + order + " LIMIT ? OFFSET ?";
+  out.select_ids_reversed = select + reversed + " LIMIT ? OFFSET ?";
   return out;
+}
+
+PageWindow page_window(std::int64_t total, std::int64_t offset, std::int64_t limit) {
+  if (limit < 0 || offset >= total) return {false, offset, limit};
+  const std::int64_t rest = total - offset;  // matches from the page's first to the last
+  const std::int64_t from_end = rest > limit ? rest - limit : 0;
+  if (from_end >= offset) return {false, offset, limit};
+  return {true, from_end, rest - from_end};
 }
 
 }  // namespace emarchive::storage

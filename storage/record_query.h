@@ -78,9 +78,22 @@ struct RecordPage {
 // Exposed for Archive implementations and their tests.
 struct RecordQuerySql {
   std::string select_ids;
+  // The same matches in the opposite order, to read a page near the end (page_window).
+  std::string select_ids_reversed;
   std::string count;
-  std::vector<SqlValue> params;  // shared by both statements, then LIMIT and OFFSET for select
+  std::vector<SqlValue> params;  // shared by all statements, then LIMIT and OFFSET for a select
 };
 RecordQuerySql record_query_sql(const RecordQuery& query);
+
+// How to read the page at `offset` of `limit` (-1: no limit) among `total` matches. An OFFSET
+// walks every match before it, so a page past the middle is read from the other end with the
+// smaller offset counted from there: select_ids_reversed with this LIMIT and OFFSET gives the
+// page's ids last first. A last page then costs what a first page costs.
+struct PageWindow {
+  bool reversed = false;
+  std::int64_t offset = 0;
+  std::int64_t limit = -1;
+};
+PageWindow page_window(std::int64_t total, std::int64_t offset, std::int64_t limit);
 
 }  // namespace emarchive::storage

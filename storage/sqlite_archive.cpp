@@ -4,6 +4,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -311,12 +312,14 @@ class SqliteArchive final : public Archive {
       page.total = count.getColumn(0).getInt64();
       std::vector<std::int64_t> ids;
       {
-        SQLite::Statement select(*db_, sql.select_ids);
+        const PageWindow window = page_window(page.total, query.offset, query.limit);
+        SQLite::Statement select(*db_, window.reversed ? sql.select_ids_reversed : sql.select_ids);
         bind_all(select, sql.params);
         const int next = static_cast<int>(sql.params.size()) + 1;
-        select.bind(next, query.limit);
-        select.bind(next + 1, query.offset);
+        select.bind(next, window.limit);
+        select.bind(next + 1, window.offset);
         while (select.executeStep()) ids.push_back(select.getColumn(0).getInt64());
+        if (window.reversed) std::reverse(ids.begin(), ids.end());
       }
       // The query selects archived records only, so none is left out as a stub.
       page.records = reader_.load(ids);

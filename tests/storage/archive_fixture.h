@@ -204,4 +204,15 @@ inline EmTime at(std::string_view text) {
   return *parse_em_time(text);
 }
 
+// Takes an archive of schema version 9 back to version 8's schema (migrations/
+// 009_task_job_names.sql undone), as an older emarchive left it; the caller sets user_version.
+inline void undo_migration_9(SQLite::Database& db) {
+  db.exec(
+      "DROP TRIGGER sessions_task_job_name_insert; DROP TRIGGER sessions_task_job_name_update; "
+      "DROP TRIGGER sessions_job_name_to_tasks; DROP INDEX sessions_kind_job_name_creation_result; "
+      "UPDATE sessions SET job_name = NULL WHERE kind_id IN (2, 5); "
+      "CREATE INDEX sessions_kind_job_name_creation "
+      "ON sessions (kind_id, job_name COLLATE NOCASE, creation_time_ns)");
+}
+
 }  // namespace emarchive::storage::fixture

@@ -320,11 +320,12 @@ TEST_F(ChainTest, AConsistentRewritePassesPlainVerifyButNotAnEarlierAttestedHead
 }
 
 // Turns an archive written at the current schema into the one version 4 would have written with
-// the same records, by undoing migrations 9 to 5, newest first: 009 (deferred indexes), 008
-// (source names), 007 (Links to the record itself stored once, derived: each gets its own stored
-// value again), 006 (query indexes) and 005 (the chain).
+// the same records, by undoing migrations 10 to 5, newest first: 010 (deferred indexes), 009
+// (job names on task sessions), 008 (source names), 007 (Links to the record itself stored
+// once, derived: each gets its own stored value again), 006 (query indexes) and 005 (the chain).
 void downgrade_to_version_4(SQLite::Database& db) {
   db.exec("DROP TABLE deferred_indexes");
+  undo_migration_9(db);
   db.exec("DROP INDEX sources_by_name; ALTER TABLE sources DROP COLUMN name");
 
   SQLite::Statement derived(

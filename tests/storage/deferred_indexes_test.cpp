@@ -65,8 +65,10 @@ TEST_F(DeferredIndexesTest, ALargeLoadDropsTheQueryIndexesAndBuildsTheSameOnesAg
   const auto before = query_indexes(db);
   auto deferred = archive_->begin_bulk_load(kLarge);
   ASSERT_TRUE(deferred) << deferred.error().message;
-  EXPECT_EQ(*deferred, static_cast<std::int64_t>(before.size()));
-  EXPECT_TRUE(query_indexes(db).empty());
+  // All but the one the writer's triggers read through.
+  EXPECT_EQ(*deferred, static_cast<std::int64_t>(before.size()) - 1);
+  EXPECT_EQ(query_indexes(db), (std::map<std::string, std::string>{
+                                   {"sessions_parent", before.at("sessions_parent")}}));
   EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), *deferred);
   // The writer needs none of them: records of every kind store as before.
   std::vector<Record> records = task_sessions(50);
@@ -107,7 +109,7 @@ TEST_F(DeferredIndexesTest, ALoadThatStoppedEarlyHasItsIndexesBuiltAtTheNextOpen
     auto record = reader->load(uid(Kind::BackupTaskSession, "00000000-0000-4000-8000-000000000007"));
     ASSERT_TRUE(record) << record.error().message;
     EXPECT_TRUE(record->has_value());
-    EXPECT_TRUE(query_indexes(db).empty());
+    EXPECT_EQ(query_indexes(db).size(), 1u);
   }
   archive_ = open();
   ASSERT_TRUE(archive_);

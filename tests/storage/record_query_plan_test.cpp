@@ -42,7 +42,8 @@ INSERT INTO sessions (record_id, kind_id, name, backup_server_id, job_id, job_na
          (1735689600 + (i / 20) * 86400 + (i % 20) * 600 + 1800) * 1000000000, 'Stopped',
          CASE WHEN i % 31 = 0 THEN 'Failed' WHEN i % 11 = 0 THEN 'Warning' ELSE 'Success' END
   FROM n WHERE i < 2000;
--- Task session i: job session i / 10, VM (job * 10 + i % 10).
+-- Task session i: job session i / 10, VM (job * 10 + i % 10); the schema's triggers copy its
+-- job session's job name onto it (migrations/009_task_job_names.sql).
 INSERT INTO records (id, kind_id, uid)
   SELECT 100000 + i, 2, 'urn:veeam:BackupTaskSession:' || i FROM n;
 INSERT INTO sessions (record_id, kind_id, name, vm_display_name, vm_uid, backup_server_id,
@@ -155,6 +156,8 @@ TEST_P(RecordQueryPlan, UsesTheFiltersIndexForThePageAndTheCount) {
   ASSERT_TRUE(request) << request.error().message;
   const RecordQuerySql sql = record_query_sql(request->query);
   expect_plan(plan(sql.select_ids, sql.params, true), c.page_index, c.sorts);
+  // A page past the middle, read from the other end: the same index, backwards.
+  expect_plan(plan(sql.select_ids_reversed, sql.params, true), c.page_index, c.sorts);
   expect_plan(plan(sql.count, sql.params, false), c.count_index, false);
 }
 
@@ -193,11 +196,14 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_parent_result_creation", "sessions_kind_parent_result_creation",
                  true},
         PlanCase{"TasksPerJob", kTask, "JobName==\"Job 7\"", "",
-                 "sessions_kind_parent_result_creation", "sessions_kind_parent_result_creation",
-                 true},
+                 "sessions_kind_job_name_creation_result",
+                 "sessions_kind_job_name_creation_result"},
+        PlanCase{"TasksPerJobSortedByJob", kTask, "JobName==\"Job 7\"", "JobName",
+                 "sessions_kind_job_name_creation_result",
+                 "sessions_kind_job_name_creation_result"},
         PlanCase{"TasksPerJobAndResult", kTask, "JobName==\"Job 7\";Result==Warning", "",
-                 "sessions_kind_parent_result_creation", "sessions_kind_parent_result_creation",
-                 true},
+                 "sessions_kind_job_name_creation_result",
+                 "sessions_kind_job_name_creation_result"},
         PlanCase{"TasksPerJobUid", kTask, "JobUid==\"urn:veeam:Job:7\"", "",
                  "sessions_kind_parent_result_creation", "sessions_kind_parent_result_creation",
                  true},
@@ -208,7 +214,8 @@ INSTANTIATE_TEST_SUITE_P(
         PlanCase{"TasksPerServerName", kTask, "BackupServerName==\"vbr-1\"", "",
                  "sessions_kind_creation", "sessions_kind_server_creation"},
         PlanCase{"JobSessionsPerJob", kJobSession, "JobName==\"Job 7\"", "",
-                 "sessions_kind_job_name_creation", "sessions_kind_job_name_creation"},
+                 "sessions_kind_job_name_creation_result",
+                 "sessions_kind_job_name_creation_result"},
         PlanCase{"JobSessionsPerJobUid", kJobSession, "JobUid==\"urn:veeam:Job:7\"", "",
                  "sessions_kind_job_result_creation", "sessions_kind_job_result_creation", true},
         PlanCase{"JobSessionsPerJobUidAndResult", kJobSession,

@@ -1,4 +1,4 @@
--- Schema version 9: query indexes set aside during a bulk load. An import larger than the archive
+-- Schema version 10: query indexes set aside during a bulk load. An import larger than the archive
 -- it goes into drops the indexes of the typed tables (sessions, jobs, backup_servers), which the
 -- writer never reads through, and builds them again when it ends (storage/deferred_indexes.h):
 -- kept up row by row, their random inserts were two fifths of an import's CPU time. Each row is

@@ -1,0 +1,203 @@
+// Query pages and the columns that make them fast (docs/SCHEMA.md, "Query plans"): a page past
+// the middle is read from the other end (storage/record_query.h, page_window) and must hold what
+// paging forward holds; a task session's job name is its job session's, whenever either arrives
+// or changes (migrations/009_task_job_names.sql); stubs are never listed.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/em_time.h"
+#include "model/query_filter.h"
+#include "model/query_type.h"
+#include "storage/archive.h"
+#include "storage/record_query.h"
+#include "tests/storage/archive_fixture.h"
+
+namespace emarchive::storage {
+namespace {
+
+using namespace emarchive::storage::fixture;
+
+TEST(PageWindow, ReadsPagesPastTheMiddleFromTheOtherEnd) {
+  const auto window = [](std::int64_t total, std::int64_t offset, std::int64_t limit) {
+    const PageWindow w = page_window(total, offset, limit);
+    return std::vector<std::int64_t>{w.reversed, w.offset, w.limit};
+  };
+  // Forward: the first pages, no limit, and offsets at or past the end.
+  EXPECT_EQ(window(10, 0, 3), (std::vector<std::int64_t>{0, 0, 3}));
+  EXPECT_EQ(window(10, 3, 3), (std::vector<std::int64_t>{0, 3, 3}));
+  EXPECT_EQ(window(10, 5, -1), (std::vector<std::int64_t>{0, 5, -1}));
+  EXPECT_EQ(window(10, 10, 3), (std::vector<std::int64_t>{0, 10, 3}));
+  EXPECT_EQ(window(0, 0, 100), (std::vector<std::int64_t>{0, 0, 100}));
+  // Reversed: matches 4-6 are 5-3 from the end; the last page holds only what is left.
+  EXPECT_EQ(window(10, 4, 3), (std::vector<std::int64_t>{1, 3, 3}));
+  EXPECT_EQ(window(10, 9, 3), (std::vector<std::int64_t>{1, 0, 1}));
+  EXPECT_EQ(window(10, 8, 100), (std::vector<std::int64_t>{1, 0, 2}));
+}
+
+class RecordQueryPaging : public ArchiveTest {
+ protected:
+  static std::string guid(int i) {
+    std::string g(kTaskGuid);
+    g.replace(g.size() - 3, 3, std::to_string(100 + i));
+    return g;
+  }
+
+  static std::optional<CompiledFilter> compiled(Kind kind, const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    auto filter = parse_filter(text);
+    EXPECT_TRUE(filter) << filter.error().message;
+    auto out = compile_filter(*find_query_type(info(kind).name), *filter, at(kNow));
+    EXPECT_TRUE(out) << out.error().message;
+    return *out;
+  }
+
+  // The UIDs of the page and the total.
+  std::pair<std::vector<std::string>, std::int64_t> page(const RecordQuery& query) {
+    auto answer = archive_->query(query);
+    EXPECT_TRUE(answer) << answer.error().message;
+    if (!answer) return {};
+    std::vector<std::string> out;
+    for (const Record& r : answer->records) out.push_back(r.uid);
+    return {out, answer->total};
+  }
+
+  std::vector<std::string> uids(Kind kind, const std::string& filter) {
+    RecordQuery query;
+    query.kind = kind;
+    query.filter = compiled(kind, filter);
+    return page(query).first;
+  }
+};
+
+// 23 task sessions, created at 7 instants (ties broken by archive order), with three results and
+// names; one known by reference only, one a stub (their job session is one too).
+TEST_F(RecordQueryPaging, PagesReadFromTheEndHoldWhatPagingForwardHolds) {
+  std::vector<Record> tasks;
+  for (int i = 0; i < 23; ++i) {
+    Record task = full_record(Kind::BackupTaskSession, guid(i));
+    set_field(task, "CreationTimeUTC", "2025-06-0" + std::to_string(1 + i * 5 % 7) + "T00:00:00Z");
+    set_field(task, "Result", i % 3 == 0 ? "Failed" : i % 3 == 1 ? "Warning" : "Success");
+    task.entity->name = task.reference->name = "vm-" + std::to_string(i % 4);
+    tasks.push_back(task);
+  }
+  tasks[5].entity.reset();
+  store(tasks);
+  Record stub_parent = full_record(Kind::BackupJobSession, guid(90));
+  stub_parent.entity.reset();
+  stub_parent.reference->links.push_back(
+      link("Up", "BackupJobSessionReference", path_of(Kind::BackupJobSession, guid(91)), "x"));
+  store({stub_parent});
+
+  const std::vector<std::string> filters = {"", "Result==Failed", "Result!=Success",
+                                            "Name==\"vm-1\",Result==Warning"};
+  const std::vector<const char*> sorts = {nullptr, "CreationTime", "Result", "Name"};
+  std::size_t reversed_pages = 0;
+  for (const bool entities_only : {false, true}) {
+    for (const bool as_of : {false, true}) {
+      for (const std::string& filter : filters) {
+        for (const char* sort : sorts) {
+          for (const bool descending : {false, true}) {
+            RecordQuery query;
+            query.kind = Kind::BackupTaskSession;
+            query.filter = compiled(query.kind, filter);
+            if (sort) query.sort.field = find_query_field(*find_query_type("BackupTaskSession"), sort);
+            query.sort.descending = descending;
+            query.entities_only = entities_only;
+            if (as_of) query.as_of = at("2026-06-01T00:00:00Z");
+            const auto [all, total] = page(query);
+            ASSERT_EQ(static_cast<std::int64_t>(all.size()), total);
+            for (const std::int64_t limit : {1, 4, 100}) {
+              for (std::int64_t offset = 0; offset <= total; ++offset) {
+                query.offset = offset;
+                query.limit = limit;
+                const auto [uids, count] = page(query);
+                EXPECT_EQ(count, total);
+                const auto end = std::min<std::int64_t>(offset + limit, total);
+                EXPECT_EQ(uids, std::vector<std::string>(all.begin() + offset, all.begin() + end))
+                    << filter << " sort " << (sort ? sort : "default") << (descending ? " desc" : "")
+                    << (entities_only ? " entities" : "") << (as_of ? " as of" : "") << " offset "
+                    << offset << " limit " << limit;
+                reversed_pages += page_window(total, offset, limit).reversed;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(reversed_pages, 0u);
+  // The stub and the reference-only session where they belong.
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "").size(), 23u);
+  RecordQuery entities;
+  entities.kind = Kind::BackupTaskSession;
+  entities.entities_only = true;
+  EXPECT_EQ(page(entities).second, 22);
+  EXPECT_EQ(uids(Kind::BackupJobSession, ""), std::vector{stub_parent.uid});
+}
+
+// The job name of a task session is its job session's: the job session may come after its task
+// sessions (EM lists them so), change its job name, and a task session may change its job session.
+TEST_F(RecordQueryPaging, TaskSessionsFollowTheirJobSessionsJobName) {
+  const std::string other_guid = guid(50);
+  Record first = full_record(Kind::BackupTaskSession, guid(1));
+  store({first});  // its job session is a stub: no job name yet
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "JobName==\"Nightly VMs\""), std::vector<std::string>{});
+
+  Record job_session = full_record(Kind::BackupJobSession, kJobSessionGuid);
+  set_field(job_session, "JobName", "Nightly VMs");
+  store({job_session});
+  Record second = full_record(Kind::BackupTaskSession, guid(2));
+  store({second});  // after its job session
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "JobName==\"nightly vms\""),
+            (std::vector{first.uid, second.uid}));
+
+  set_field(job_session, "JobName", "Renamed");
+  store({job_session});
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "JobName==\"Nightly VMs\""), std::vector<std::string>{});
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "JobName==Renamed;Result!=Other"),
+            (std::vector{first.uid, second.uid}));
+
+  Record other = full_record(Kind::BackupJobSession, other_guid);
+  set_field(other, "JobName", "Other job");
+  store({other});
+  set_field(second, "JobSessionUid", uid(Kind::BackupJobSession, other_guid));
+  set_field(second, "State", "Working");  // a new revision
+  store({second});
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "JobName==Renamed"), std::vector{first.uid});
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "JobName==\"Other job\""), std::vector{second.uid});
+
+  // Every task session's is its job session's.
+  SQLite::Database db = sql();
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sessions t LEFT JOIN sessions p "
+                          "ON p.record_id = t.parent_id "
+                          "WHERE t.kind_id = 2 AND t.job_name IS NOT p.job_name")
+                .getInt(),
+            0);
+}
+
+// Archives of schema version 8 hold no job name on task sessions: migration 9 copies it.
+TEST_F(RecordQueryPaging, MigrationNineCopiesJobNamesOntoTaskSessions) {
+  Record job_session = full_record(Kind::BackupJobSession, kJobSessionGuid);
+  set_field(job_session, "JobName", "Nightly VMs");
+  const Record task = full_record(Kind::BackupTaskSession, guid(1));
+  store({job_session, task});
+  archive_.reset();
+  {
+    SQLite::Database db = sql();
+    undo_migration_9(db);
+    db.exec("PRAGMA user_version = 8");
+  }
+  archive_ = open();
+  ASSERT_TRUE(archive_);
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "JobName==\"Nightly VMs\""), std::vector{task.uid});
+}
+
+}  // namespace
+}  // namespace emarchive::storage
