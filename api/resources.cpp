@@ -130,9 +130,16 @@ class Resources {
         options_(std::move(options)),
         cache_(std::make_shared<DocumentCache>(kDocumentCacheBytes)) {}
 
-  ApiResponse operator()(const ApiRequest& received) const {
-    ApiRequest request = received;
-    if (!request.as_of) request.as_of = options_.as_of;
+  ApiResponse operator()(const ApiRequest& request) const {
+    if (request.as_of || !options_.as_of) return answer(request);
+    // Copied only then: copying every request cost a few allocations each.
+    ApiRequest at = request;
+    at.as_of = options_.as_of;
+    return answer(at);
+  }
+
+ private:
+  ApiResponse answer(const ApiRequest& request) const {
     std::vector<std::string_view> parts = split_path(request.path);
     if (parts.empty() || !iequals(parts[0], "api")) return not_found(request);
     parts.erase(parts.begin());
@@ -154,7 +161,6 @@ class Resources {
     return not_found(request);
   }
 
- private:
   // The collections of docs/ARCHITECTURE.md, "API surface": /<coll>,
   // /backupSessions/{id}/taskSessions, ...
   std::optional<Listing> listing_for(const std::vector<std::string_view>& parts) const {
