@@ -178,16 +178,9 @@ TEST_F(ResourcesTest, TheCacheLooksUpRevisionsOnlyAfterACommitElsewhere) {
   plan.call = emarchive::testing::ArchiveCall::CurrentRevisions;
   plan.nth = 2;
   plan.code = ErrorCode::busy;
-  auto pool = std::make_shared<ArchivePool>(
-      [db = db_, plan]() -> Expected<std::unique_ptr<storage::Archive>> {
-        auto archive = storage::Archive::open(db);
-        if (!archive) return archive.error();
-        return std::unique_ptr<storage::Archive>(
-            std::make_unique<emarchive::testing::FailingArchive>(std::move(*archive), plan));
-      });
   ResourceOptions resources;
   resources.now = [] { return *parse_em_time("2024-02-10T00:00:00Z"); };
-  TestServer server({}, make_resource_handler(pool, resources));
+  TestServer server({}, make_resource_handler(served::failing_pool(db_, plan), resources));
   HttpClient client(server.port());  // one request at a time: the pool opens one connection
   Task task = history_.tasks.front();
   const std::string target = "/api/backupTaskSessions/" + task.guid + "?format=Entity";
