@@ -4,45 +4,64 @@
 
 namespace emarchive::api {
 
-// Fields joined with NUL, which neither a UID, an origin nor a number contains.
+// Fields joined with NUL, which neither a UID nor an origin contains.
 std::string DocumentCache::key_text(const Key& key) {
   std::string text;
-  text.reserve(key.uid.size() + key.origin.size() + 48);
+  text.reserve(key.uid.size() + key.origin.size() + 2);
   text += key.uid;
   text += '\0';
   text += key.form == Form::Entity ? 'e' : 'r';
   text += key.origin;
-  text += '\0';
-  text += std::to_string(key.reference_revision);
-  text += '\0';
-  text += std::to_string(key.entity_revision);
   return text;
 }
 
-std::optional<std::string> DocumentCache::find(const Key& key) {
+void DocumentCache::archive_changed() {
+  std::lock_guard lock(mutex_);
+  ++epoch_;
+}
+
+std::uint64_t DocumentCache::epoch() const {
+  std::lock_guard lock(mutex_);
+  return epoch_;
+}
+
+std::optional<DocumentCache::Found> DocumentCache::find(const Key& key) {
   const std::string text = key_text(key);
   std::lock_guard lock(mutex_);
   const auto it = index_.find(text);
   if (it == index_.end()) return std::nullopt;
   entries_.splice(entries_.begin(), entries_, it->second);
-  return it->second->document;
+  const Entry& entry = *it->second;
+  return Found{entry.document, entry.revisions, entry.epoch == epoch_};
 }
 
-void DocumentCache::insert(const Key& key, std::string document) {
-  Entry entry{key_text(key), std::move(document)};
+void DocumentCache::insert(const Key& key, const storage::CurrentRevisions& revisions,
+                           std::uint64_t epoch, std::shared_ptr<const std::string> document) {
+  Entry entry{key_text(key), std::move(document), revisions, epoch};
   const std::size_t entry_bytes = cost(entry);
   if (entry_bytes > max_bytes_) return;
   std::lock_guard lock(mutex_);
-  if (index_.count(entry.key)) return;  // another thread rendered it meanwhile
-  while (bytes_ + entry_bytes > max_bytes_) {
-    const Entry& oldest = entries_.back();
-    bytes_ -= cost(oldest);
-    index_.erase(oldest.key);
-    entries_.pop_back();
-  }
+  if (const auto it = index_.find(entry.key); it != index_.end()) erase(it->second);
+  while (bytes_ + entry_bytes > max_bytes_) erase(std::prev(entries_.end()));
   entries_.push_front(std::move(entry));
   index_.emplace(entries_.front().key, entries_.begin());
   bytes_ += entry_bytes;
+}
+
+void DocumentCache::confirm(const Key& key, const storage::CurrentRevisions& revisions,
+                            std::uint64_t epoch) {
+  const std::string text = key_text(key);
+  std::lock_guard lock(mutex_);
+  const auto it = index_.find(text);
+  // Replaced meanwhile by another document: that one's revisions are its own.
+  if (it == index_.end() || it->second->revisions != revisions) return;
+  it->second->epoch = epoch;
+}
+
+void DocumentCache::erase(std::list<Entry>::iterator entry) {
+  bytes_ -= cost(*entry);
+  index_.erase(entry->key);
+  entries_.erase(entry);
 }
 
 std::size_t DocumentCache::bytes() const {

@@ -130,9 +130,16 @@ class Resources {
         options_(std::move(options)),
         cache_(std::make_shared<DocumentCache>(kDocumentCacheBytes)) {}
 
-  ApiResponse operator()(const ApiRequest& received) const {
-    ApiRequest request = received;
-    if (!request.as_of) request.as_of = options_.as_of;
+  ApiResponse operator()(const ApiRequest& request) const {
+    if (request.as_of || !options_.as_of) return answer(request);
+    // Copied only then: copying every request cost a few allocations each.
+    ApiRequest at = request;
+    at.as_of = options_.as_of;
+    return answer(at);
+  }
+
+ private:
+  ApiResponse answer(const ApiRequest& request) const {
     std::vector<std::string_view> parts = split_path(request.path);
     if (parts.empty() || !iequals(parts[0], "api")) return not_found(request);
     parts.erase(parts.begin());
@@ -154,7 +161,6 @@ class Resources {
     return not_found(request);
   }
 
- private:
   // The collections of docs/ARCHITECTURE.md, "API surface": /<coll>,
   // /backupSessions/{id}/taskSessions, ...
   std::optional<Listing> listing_for(const std::vector<std::string_view>& parts) const {
@@ -236,29 +242,43 @@ class Resources {
     const std::string uid = uid_for(kind, id);
     const Form form = wants_entity(request) ? Form::Entity : Form::Reference;
     // The cache holds current revisions only: an answer as of an instant is never looked up in
-    // it nor put in it.
-    std::optional<DocumentCache::Key> key;
-    if (!request.as_of) {
-      // Revisions are numbered from 1 without gaps: their count is the current one's number.
-      auto references = (*archive)->revision_count(uid, Form::Reference);
-      if (!references) return unavailable(references.error());
-      auto entities = (*archive)->revision_count(uid, Form::Entity);
-      if (!entities) return unavailable(entities.error());
-      // Only what EM served: an entity never archived is not made up.
-      if (*entities == 0 && (form == Form::Entity || *references == 0)) return not_found(request);
-      key = DocumentCache::Key{uid, form, request.origin, *references, *entities};
-      if (std::optional<std::string> cached = cache_->find(*key)) return xml(std::move(*cached));
+    // it nor put in it. Why what it answers is current: api/document_cache.h.
+    if (request.as_of) return render_single(**archive, uid, form, request);
+    auto changed = (*archive)->changed();
+    if (!changed) return unavailable(changed.error());
+    if (*changed) cache_->archive_changed();
+    const DocumentCache::Key key{uid, form, request.origin};
+    std::optional<DocumentCache::Found> cached = cache_->find(key);
+    if (cached && cached->current) return xml(std::string(*cached->document));
+    const std::uint64_t epoch = cache_->epoch();  // before the revisions it files
+    auto revisions = (*archive)->current_revisions(uid);
+    if (!revisions) return unavailable(revisions.error());
+    // Only what EM served: an entity never archived is not made up.
+    if (revisions->entity == 0 && (form == Form::Entity || revisions->reference == 0)) {
+      return not_found(request);
     }
-    auto loaded = load(**archive, uid, request);
+    if (cached && cached->revisions == *revisions) {
+      cache_->confirm(key, *revisions, epoch);
+      return xml(std::string(*cached->document));
+    }
+    ApiResponse response = render_single(**archive, uid, form, request);
+    if (response.status == http::status::ok) {
+      cache_->insert(key, *revisions, epoch, std::make_shared<const std::string>(response.body));
+    }
+    return response;
+  }
+
+  // The record's document in `form`, loaded and rendered.
+  ApiResponse render_single(storage::Archive& archive, const std::string& uid, Form form,
+                            const ApiRequest& request) const {
+    auto loaded = load(archive, uid, request);
     if (!loaded) return unavailable(loaded.error());
     if (!*loaded) return not_found(request);
     Record& record = **loaded;
     if (form == Form::Entity && !record.entity) return not_found(request);
     if (form == Form::Reference) record.reference = reference_of(record);
-    std::string document = form == Form::Entity ? render_entity(record, request.origin)
-                                                : render_entity_ref(record, request.origin);
-    if (key) cache_->insert(*key, document);
-    return xml(std::move(document));
+    return xml(form == Form::Entity ? render_entity(record, request.origin)
+                                    : render_entity_ref(record, request.origin));
   }
 
   ApiResponse query_service(const ApiRequest& request) const {

@@ -90,6 +90,13 @@ void prepare_for_parallel_readers();
 // records_unchanged.
 void count_outcomes(RunCounts& counts, std::span<const StoreOutcome> outcomes);
 
+// The current revision of each form of a record (Archive::current_revisions).
+struct CurrentRevisions {
+  std::int64_t reference = 0;
+  std::int64_t entity = 0;
+  bool operator==(const CurrentRevisions&) const = default;
+};
+
 class Archive {
  public:
   // Opens the database at `path`, configures it (WAL, foreign keys, busy timeout) and applies
@@ -182,6 +189,16 @@ class Archive {
 
   // Number of revisions archived for this UID's form (0 if none).
   virtual Expected<std::int64_t> revision_count(std::string_view uid, Form form) = 0;
+
+  // The numbers of the current revisions of both forms of this UID (each 0 when that form was
+  // never archived), read with one statement and so from one committed state. Revisions are
+  // numbered from 1 without gaps: each equals revision_count() of its form.
+  virtual Expected<CurrentRevisions> current_revisions(std::string_view uid) = 0;
+
+  // Whether another connection (of this process or another) committed to the archive since the
+  // last call on this Archive; true on the first call. Reads no rows: it costs the start of a
+  // read transaction, less than any lookup.
+  virtual Expected<bool> changed() = 0;
 
   // Stores what EM answered for `observation.resource`, in one transaction: a new revision (with
   // observed_at, the run and the source, the SHA-256 of the canonical document, and the counters

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -77,7 +78,11 @@ class SqliteArchive final : public Archive {
             "VALUES (?, ?, ?, ?3) ON CONFLICT (origin) DO UPDATE SET name = excluded.name"),
         count_revisions_(*db_,
                          "SELECT count(*) FROM revisions v JOIN records r ON r.id = v.record_id "
-                         "WHERE r.uid = ? AND v.form = ?") {}
+                         "WHERE r.uid = ? AND v.form = ?"),
+        current_revisions_(*db_,
+                           "SELECT p.form, p.revision FROM records r "
+                           "JOIN representations p ON p.record_id = r.id WHERE r.uid = ?"),
+        data_version_(*db_, "PRAGMA data_version") {}
 
   // Keep the planner's statistics current, so that it keeps choosing the query service's
   // indexes as the archive grows (refresh_statistics), and leave no WAL behind (release_wal).
@@ -373,6 +378,40 @@ class SqliteArchive final : public Archive {
     }
   }
 
+  Expected<CurrentRevisions> current_revisions(std::string_view uid) override {
+    try {
+      CurrentRevisions current;
+      Use s(current_revisions_);
+      s->bind(1, std::string(uid));
+      while (s->executeStep()) {
+        const std::int64_t revision = s->getColumn(1).getInt64();
+        if (s->getColumn(0).getInt() == form_id(Form::Entity)) {
+          current.entity = revision;
+        } else {
+          current.reference = revision;
+        }
+      }
+      return current;
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot read the current revisions of " + std::string(uid), e);
+    }
+  }
+
+  // SQLite's data_version changes between two reads on a connection exactly when another
+  // connection committed in between.
+  Expected<bool> changed() override {
+    try {
+      Use s(data_version_);
+      s->executeStep();
+      const std::int64_t version = s->getColumn(0).getInt64();
+      const bool changed = version != last_data_version_;
+      last_data_version_ = version;
+      return changed;
+    } catch (const std::exception& e) {
+      return sqlite_error(path_, "cannot read the archive's data version", e);
+    }
+  }
+
  private:
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
@@ -392,6 +431,9 @@ class SqliteArchive final : public Archive {
   SQLite::Statement mark_gone_;
   SQLite::Statement name_source_;
   SQLite::Statement count_revisions_;
+  SQLite::Statement current_revisions_;
+  SQLite::Statement data_version_;
+  std::optional<std::int64_t> last_data_version_;  // none before the first changed()
 };
 
 }  // namespace

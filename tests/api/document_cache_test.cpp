@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -15,22 +17,54 @@
 namespace emarchive::api {
 namespace {
 
-DocumentCache::Key key(std::string_view uid, std::int64_t entity_revision, Form form = Form::Entity,
+DocumentCache::Key key(std::string_view uid, Form form = Form::Entity,
                        std::string_view origin = "http://a:1") {
-  return {uid, form, origin, 0, entity_revision};
+  return {uid, form, origin};
 }
 
-TEST(DocumentCacheTest, FindsADocumentOnlyUnderItsRecordFormOriginAndRevisions) {
+std::shared_ptr<const std::string> text(std::string value) {
+  return std::make_shared<const std::string>(std::move(value));
+}
+
+constexpr storage::CurrentRevisions kFirst{0, 1};
+constexpr storage::CurrentRevisions kSecond{0, 2};
+
+TEST(DocumentCacheTest, FindsADocumentOnlyUnderItsRecordFormAndOrigin) {
   DocumentCache cache(1 << 20);
-  cache.insert(key("urn:x:1", 1), "<one />");
-  EXPECT_EQ(cache.find(key("urn:x:1", 1)), "<one />");
-  EXPECT_EQ(cache.find(key("urn:x:1", 2)), std::nullopt);  // a newer revision: not this one
-  EXPECT_EQ(cache.find(key("urn:x:2", 1)), std::nullopt);
-  EXPECT_EQ(cache.find(key("urn:x:1", 1, Form::Reference)), std::nullopt);
-  EXPECT_EQ(cache.find(key("urn:x:1", 1, Form::Entity, "http://b:1")), std::nullopt);
-  DocumentCache::Key with_reference = key("urn:x:1", 1);
-  with_reference.reference_revision = 1;  // the reference was archived since
-  EXPECT_EQ(cache.find(with_reference), std::nullopt);
+  cache.insert(key("urn:x:1"), kFirst, cache.epoch(), text("<one />"));
+  const auto found = cache.find(key("urn:x:1"));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found->document, "<one />");
+  EXPECT_EQ(found->revisions, kFirst);
+  EXPECT_TRUE(found->current);
+  EXPECT_FALSE(cache.find(key("urn:x:2")));
+  EXPECT_FALSE(cache.find(key("urn:x:1", Form::Reference)));
+  EXPECT_FALSE(cache.find(key("urn:x:1", Form::Entity, "http://b:1")));
+}
+
+// A document is current only in the epoch its revisions were read in; confirmed with the same
+// revisions it is current again, and a newer document replaces it.
+TEST(DocumentCacheTest, ADocumentIsCurrentOnlyUntilTheArchiveChanges) {
+  DocumentCache cache(1 << 20);
+  const std::uint64_t filed = cache.epoch();
+  cache.insert(key("urn:x:1"), kFirst, filed, text("<one />"));
+  cache.archive_changed();
+  EXPECT_NE(cache.epoch(), filed);
+  EXPECT_FALSE(cache.find(key("urn:x:1"))->current);
+
+  cache.confirm(key("urn:x:1"), kSecond, cache.epoch());  // not the revisions it was filed with
+  EXPECT_FALSE(cache.find(key("urn:x:1"))->current);
+  cache.confirm(key("urn:x:1"), kFirst, cache.epoch());
+  EXPECT_TRUE(cache.find(key("urn:x:1"))->current);
+
+  // Revisions read before a change that came meanwhile are filed in the old epoch.
+  const std::uint64_t before = cache.epoch();
+  cache.archive_changed();
+  cache.insert(key("urn:x:1"), kSecond, before, text("<two />"));
+  const auto found = cache.find(key("urn:x:1"));
+  EXPECT_EQ(*found->document, "<two />");
+  EXPECT_EQ(found->revisions, kSecond);
+  EXPECT_FALSE(found->current);
 }
 
 TEST(DocumentCacheTest, KeepsWithinItsBoundDroppingTheLeastRecentlyUsed) {
@@ -38,22 +72,27 @@ TEST(DocumentCacheTest, KeepsWithinItsBoundDroppingTheLeastRecentlyUsed) {
   const std::size_t entry = document.size() + DocumentCache::kEntryOverhead + 40;
   DocumentCache cache(3 * entry);
   const std::vector<std::string> uids = {"urn:x:1", "urn:x:2", "urn:x:3", "urn:x:4"};
-  for (int i = 0; i < 3; ++i) cache.insert(key(uids[i], 1), document);
-  ASSERT_TRUE(cache.find(key(uids[0], 1)));  // now the most recently used
-  cache.insert(key(uids[3], 1), document);
+  for (int i = 0; i < 3; ++i) cache.insert(key(uids[i]), kFirst, 0, text(document));
+  ASSERT_TRUE(cache.find(key(uids[0])));  // now the most recently used
+  cache.insert(key(uids[3]), kFirst, 0, text(document));
   EXPECT_LE(cache.bytes(), 3 * entry);
-  EXPECT_TRUE(cache.find(key(uids[0], 1)));
-  EXPECT_FALSE(cache.find(key(uids[1], 1)));  // the least recently used went
-  EXPECT_TRUE(cache.find(key(uids[2], 1)));
-  EXPECT_TRUE(cache.find(key(uids[3], 1)));
+  EXPECT_TRUE(cache.find(key(uids[0])));
+  EXPECT_FALSE(cache.find(key(uids[1])));  // the least recently used went
+  EXPECT_TRUE(cache.find(key(uids[2])));
+  EXPECT_TRUE(cache.find(key(uids[3])));
 
-  cache.insert(key("urn:x:big", 1), std::string(4 * entry, 'y'));  // larger than the bound
-  EXPECT_FALSE(cache.find(key("urn:x:big", 1)));
-  EXPECT_TRUE(cache.find(key(uids[3], 1)));
+  cache.insert(key(uids[3]), kSecond, 0, text(document));  // replaced, not counted twice
+  EXPECT_LE(cache.bytes(), 3 * entry);
+  EXPECT_TRUE(cache.find(key(uids[2])));
+
+  cache.insert(key("urn:x:big"), kFirst, 0, text(std::string(4 * entry, 'y')));  // > the bound
+  EXPECT_FALSE(cache.find(key("urn:x:big")));
+  EXPECT_TRUE(cache.find(key(uids[3])));
 }
 
 using emarchive::testing::HttpClient;
 using emarchive::testing::HttpReply;
+using emarchive::testing::TestServer;
 using served::ResourcesTest;
 using served::Task;
 
@@ -129,6 +168,44 @@ TEST_F(ResourcesTest, ARecordChangedWhileClientsReadItIsNeverServedStale) {
   }();
   ASSERT_TRUE(revisions);
   EXPECT_EQ(*revisions, kRevisions + 1);
+}
+
+// A document answered from the cache costs no lookup of the record's revisions while nothing
+// was committed; after another connection's commit the next request looks them up (here the
+// lookup fails on cue, which shows that it was made), and then a new revision is served.
+TEST_F(ResourcesTest, TheCacheLooksUpRevisionsOnlyAfterACommitElsewhere) {
+  emarchive::testing::ArchiveFailurePlan plan;
+  plan.call = emarchive::testing::ArchiveCall::CurrentRevisions;
+  plan.nth = 2;
+  plan.code = ErrorCode::busy;
+  ResourceOptions resources;
+  resources.now = [] { return *parse_em_time("2024-02-10T00:00:00Z"); };
+  TestServer server({}, make_resource_handler(served::failing_pool(db_, plan), resources));
+  HttpClient client(server.port());  // one request at a time: the pool opens one connection
+  Task task = history_.tasks.front();
+  const std::string target = "/api/backupTaskSessions/" + task.guid + "?format=Entity";
+
+  const HttpReply first = client.get(target);  // looked up (the first lookup), rendered
+  ASSERT_EQ(first.status, 200u) << first.body;
+  for (int i = 0; i < 3; ++i) {
+    const HttpReply again = client.get(target);  // from the cache, without a lookup
+    ASSERT_EQ(again.status, 200u) << again.body;
+    EXPECT_EQ(again.body, first.body);
+  }
+
+  auto writer = storage::Archive::open(db_);
+  ASSERT_TRUE(writer) << writer.error().message;
+  auto run = (*writer)->begin_run("test", "", "2024-03-02T00:00:00Z");
+  ASSERT_TRUE(run) << run.error().message;
+  ++task.size;
+  auto doc = parse_document(served::task_entity(task), "changed");
+  ASSERT_TRUE(doc) << doc.error().message;
+  ASSERT_TRUE((*writer)->store(doc->records, *run, "2024-03-02T00:00:00Z"));
+
+  EXPECT_EQ(client.get(target).status, 503u);  // the second lookup, which fails
+  const HttpReply changed = client.get(target);
+  ASSERT_EQ(changed.status, 200u) << changed.body;
+  EXPECT_EQ(total_size(changed.body), task.size);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -210,6 +211,19 @@ inline std::vector<std::string> uids_in(const std::string& body) {
 // Percent-encodes a query parameter value.
 inline std::string encode(std::string_view text) {
   return boost::urls::encode(text, boost::urls::unreserved_chars);
+}
+
+// A pool of connections to the archive at `db` that each fail as `plan` says (each counting its
+// own calls).
+inline std::shared_ptr<ArchivePool> failing_pool(const std::string& db,
+                                                 const emarchive::testing::ArchiveFailurePlan& plan) {
+  return std::make_shared<ArchivePool>(
+      [db, plan]() -> Expected<std::unique_ptr<storage::Archive>> {
+        auto archive = storage::Archive::open(db);
+        if (!archive) return archive.error();
+        return std::unique_ptr<storage::Archive>(
+            std::make_unique<emarchive::testing::FailingArchive>(std::move(*archive), plan));
+      });
 }
 
 class ResourcesTest : public ::testing::Test {

@@ -339,13 +339,7 @@ TEST_F(ResourcesTest, AFailingArchiveIsA503WhenBusyElseA500WithoutThePathAndTheS
     plan.call = emarchive::testing::ArchiveCall::Load;
     plan.code = c.code;
     plan.message = db_ + ": cannot load a record: database is locked, malformed or unreadable";
-    auto pool = std::make_shared<ArchivePool>(
-        [db = db_, plan]() -> Expected<std::unique_ptr<storage::Archive>> {
-          auto archive = storage::Archive::open(db);
-          if (!archive) return archive.error();
-          return std::unique_ptr<storage::Archive>(
-              std::make_unique<emarchive::testing::FailingArchive>(std::move(*archive), plan));
-        });
+    auto pool = failing_pool(db_, plan);
     ResourceOptions resources;
     resources.now = [] { return *parse_em_time("2024-02-10T00:00:00Z"); };
     std::vector<std::string> log;

@@ -160,6 +160,49 @@ TEST_F(ArchiveTest, AChangedDocumentIsANewRevisionAndTheOldOneIsKept) {
             "Stopped 2025-06-05T02:00:00.1234567Z");
 }
 
+// current_revisions() gives both forms' current revision numbers, which are their counts.
+TEST_F(ArchiveTest, CurrentRevisionsAreBothFormsCurrentRevisionNumbers) {
+  Record record = full_record(Kind::BackupJobSession, kJobSessionGuid);
+  auto current = archive_->current_revisions(record.uid);
+  ASSERT_TRUE(current) << current.error().message;
+  EXPECT_EQ(*current, (CurrentRevisions{0, 0}));  // never archived
+  store({record});
+  set_field(record, "State", "Working");
+  store({record}, "2026-01-03T00:00:00Z");
+  current = archive_->current_revisions(record.uid);
+  ASSERT_TRUE(current) << current.error().message;
+  EXPECT_EQ(*current, (CurrentRevisions{1, 2}));
+  EXPECT_EQ(current->reference, revisions(record.uid, Form::Reference));
+  EXPECT_EQ(current->entity, revisions(record.uid, Form::Entity));
+}
+
+// changed() reports another connection's commits (and the first call), not its own, nor reads.
+TEST_F(ArchiveTest, ChangedReportsCommitsOfOtherConnectionsSinceTheLastCall) {
+  auto reader = open();
+  const auto changed = [&] {
+    auto answer = reader->changed();
+    EXPECT_TRUE(answer) << answer.error().message;
+    return answer && *answer;
+  };
+  EXPECT_TRUE(changed());
+  EXPECT_FALSE(changed());
+  Record record = full_record(Kind::BackupJobSession, kJobSessionGuid);
+  store({record});
+  EXPECT_TRUE(changed());
+  EXPECT_FALSE(changed());
+  ASSERT_TRUE(reader->load(record.uid));
+  EXPECT_FALSE(changed());
+  set_field(record, "State", "Working");
+  store({record}, "2026-01-04T00:00:00Z");
+  EXPECT_TRUE(changed());
+  auto writer_changed = archive_->changed();
+  ASSERT_TRUE(writer_changed);
+  EXPECT_TRUE(*writer_changed);  // its first call
+  set_field(record, "State", "Stopped");
+  store({record}, "2026-01-05T00:00:00Z");
+  EXPECT_FALSE(*archive_->changed());  // its own commit
+}
+
 TEST_F(ArchiveTest, TypedColumnsAreQueryable) {
   Record task = full_record(Kind::BackupTaskSession, kTaskGuid);
   task.entity->fields = {uid(Kind::BackupJobSession, kJobSessionGuid),

@@ -99,6 +99,16 @@ Expected<std::int64_t> FailingArchive::revision_count(std::string_view uid, Form
   return inner_->revision_count(uid, form);
 }
 
+Expected<storage::CurrentRevisions> FailingArchive::current_revisions(std::string_view uid) {
+  if (auto error = fail(ArchiveCall::CurrentRevisions)) return *error;
+  return inner_->current_revisions(uid);
+}
+
+Expected<bool> FailingArchive::changed() {
+  if (auto error = fail(ArchiveCall::Changed)) return *error;
+  return inner_->changed();
+}
+
 Expected<storage::StoreOutcome> FailingArchive::observe(const storage::Observation& observation,
                                                         std::int64_t run_id) {
   if (auto error = fail(ArchiveCall::Observe)) return *error;

@@ -27,6 +27,8 @@ enum class ArchiveCall {
   Load,
   Query,
   RevisionCount,
+  CurrentRevisions,
+  Changed,
   Observe,
   LatestObservation,
   LoadAsOf,
@@ -78,6 +80,8 @@ class FailingArchive final : public storage::Archive {
   Expected<std::optional<Record>> load_as_of(std::string_view uid, EmTime at) override;
   Expected<storage::RecordPage> query(const storage::RecordQuery& query) override;
   Expected<std::int64_t> revision_count(std::string_view uid, Form form) override;
+  Expected<storage::CurrentRevisions> current_revisions(std::string_view uid) override;
+  Expected<bool> changed() override;
   Expected<storage::StoreOutcome> observe(const storage::Observation& observation,
                                           std::int64_t run_id) override;
   Expected<std::optional<storage::Observation>> latest_observation(
