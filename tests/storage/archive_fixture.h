@@ -204,9 +204,11 @@ inline EmTime at(std::string_view text) {
   return *parse_em_time(text);
 }
 
-// Takes an archive of schema version 9 back to version 8's schema (migrations/
-// 009_task_job_names.sql undone), as an older emarchive left it; the caller sets user_version.
-inline void undo_migration_9(SQLite::Database& db) {
+// Takes an archive of the current schema back to version 8's (migrations/010_deferred_indexes.sql
+// and 009_task_job_names.sql undone), as an older emarchive left it; the caller sets
+// user_version.
+inline void undo_migrations_10_and_9(SQLite::Database& db) {
+  db.exec("DROP TABLE deferred_indexes");
   db.exec(
       "DROP TRIGGER sessions_task_job_name_insert; DROP TRIGGER sessions_task_job_name_update; "
       "DROP TRIGGER sessions_job_name_to_tasks; DROP INDEX sessions_kind_job_name_creation_result; "

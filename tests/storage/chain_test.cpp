@@ -324,8 +324,7 @@ TEST_F(ChainTest, AConsistentRewritePassesPlainVerifyButNotAnEarlierAttestedHead
 // (job names on task sessions), 008 (source names), 007 (Links to the record itself stored
 // once, derived: each gets its own stored value again), 006 (query indexes) and 005 (the chain).
 void downgrade_to_version_4(SQLite::Database& db) {
-  db.exec("DROP TABLE deferred_indexes");
-  undo_migration_9(db);
+  undo_migrations_10_and_9(db);
   db.exec("DROP INDEX sources_by_name; ALTER TABLE sources DROP COLUMN name");
 
   SQLite::Statement derived(

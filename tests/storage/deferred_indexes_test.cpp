@@ -83,9 +83,9 @@ TEST_F(DeferredIndexesTest, ALargeLoadDropsTheQueryIndexesAndBuildsTheSameOnesAg
   EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), 0);
   // integrity_check compares every index with its table, entry by entry.
   EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
-  // Each index of sessions, which now has rows, has the planner's statistics again.
+  // Each index of sessions built again, which now has rows, has the planner's statistics.
   for (const auto& [name, sql] : before) {
-    if (sql.find(" ON sessions ") == std::string::npos) continue;
+    if (sql.find(" ON sessions ") == std::string::npos || name == "sessions_parent") continue;
     SQLite::Statement stat(db, "SELECT count(*) FROM sqlite_stat1 WHERE idx = ?");
     stat.bind(1, name);
     ASSERT_TRUE(stat.executeStep());
