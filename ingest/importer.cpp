@@ -259,7 +259,7 @@ ImportResult import_paths(storage::Archive& archive, std::span<const std::string
     result.fatal_error = deferred.error().message;
   } else {
     if (*deferred > 0) {
-      options.log("the input is larger than the archive: its " + std::to_string(*deferred) +
+      options.log("the input is over twice the archive's size: its " + std::to_string(*deferred) +
                   " query indexes are built after the load");
     }
     store_all(archive, paths, options, *run_id, result, errors);

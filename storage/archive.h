@@ -134,7 +134,7 @@ class Archive {
                                                          const Bookmark& advance) = 0;
 
   // Starts a bulk load of about `input_bytes` of EM documents: when that is 16 MiB or more and
-  // more than the archive's file holds, drops the indexes that only queries read (of sessions, jobs and backup servers) until
+  // over twice the archive's file size, drops the indexes that only queries read (of sessions, jobs and backup servers) until
   // end_bulk_load() builds them again, which then costs less than keeping them up record by
   // record. Returns how many it dropped (0: the load is too small to gain). Queries stay correct
   // meanwhile, only slower. An archive left so by a process that stopped early has its indexes

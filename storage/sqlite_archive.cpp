@@ -183,16 +183,19 @@ class SqliteArchive final : public Archive {
 
   Expected<std::int64_t> begin_bulk_load(std::uint64_t input_bytes) override {
     try {
-      // The file's size: what building the indexes again reads, where keeping them up costs in
-      // proportion to what is loaded. The two are of the same order per record (docs/BENCHMARKS.md,
-      // "Cost": the database is about 0.9 of the XML).
+      // Building the indexes again reads the whole archive, about 20 CPU s per million task
+      // sessions; keeping them up costs some 45 us for each record stored (docs/BENCHMARKS.md),
+      // and nothing for a document stored again unchanged. So the load must be large against
+      // the archive. The XML is about 1.2 times the database per record; twice the file's size
+      // is a load of some 1.7 times the records the archive holds, and a re-import of what the
+      // archive already holds (1.2 times) stays below it.
       const std::int64_t archive_bytes =
           db_->execAndGet("PRAGMA page_count").getInt64() *
           db_->execAndGet("PRAGMA page_size").getInt64();
       // Below this, building all the indexes again is no cheaper, and the pages kept up fit in
       // the writer's page cache anyway.
       constexpr std::uint64_t kBulkFrom = std::uint64_t{16} << 20;
-      if (input_bytes < kBulkFrom || input_bytes <= static_cast<std::uint64_t>(archive_bytes)) {
+      if (input_bytes < kBulkFrom || input_bytes <= 2 * static_cast<std::uint64_t>(archive_bytes)) {
         return std::int64_t{0};
       }
       return defer_query_indexes(*db_);
