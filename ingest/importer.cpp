@@ -199,10 +199,16 @@ std::uint64_t input_bytes(std::span<const std::string> paths) {
   for (const std::string& p : paths) {
     if (fs::is_directory(p, ec)) {
       for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
-        if (it->path().extension() == ".xml" && it->is_regular_file(ec)) bytes += it->file_size(ec);
+        // Its own error code: a file that cannot be sized (gone since it was listed) neither
+        // ends the walk nor adds file_size's error value, the largest integer.
+        std::error_code entry_ec;
+        if (it->path().extension() != ".xml" || !it->is_regular_file(entry_ec)) continue;
+        const std::uintmax_t size = it->file_size(entry_ec);
+        if (!entry_ec) bytes += size;
       }
     } else if (fs::is_regular_file(p, ec)) {
-      bytes += fs::file_size(p, ec);
+      const std::uintmax_t size = fs::file_size(p, ec);
+      if (!ec) bytes += size;
     }
   }
   return bytes;
