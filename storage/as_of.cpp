@@ -31,6 +31,7 @@ RecordQuerySql as_of_query_sql(Table table, const std::string& where, const std:
                    " LIMIT " + limit + " OFFSET " + offset;
   out.params = params;
   out.params.insert(out.params.end(), params.begin(), params.end());
+  out.count_params = out.params;
   return out;
 }
 

@@ -1,13 +1,21 @@
 #include "storage/deferred_indexes.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "storage/session_tallies.h"
+#include "storage/sqlite_support.h"
 
 namespace emarchive::storage {
 namespace {
 
 using Index = std::pair<std::string, std::string>;  // name, CREATE statement
+
+bool is_tally_trigger(const std::string& name) {
+  return std::find(kTallyTriggers.begin(), kTallyTriggers.end(), name) != kTallyTriggers.end();
+}
 
 std::vector<Index> read_deferred(SQLite::Database& db) {
   std::vector<Index> deferred;
@@ -15,23 +23,6 @@ std::vector<Index> read_deferred(SQLite::Database& db) {
   while (s.executeStep()) deferred.emplace_back(s.getColumn(0).getString(), s.getColumn(1));
   return deferred;
 }
-
-// Sets a pragma of the connection for the life of the object, then puts back what it was.
-class PragmaWhile {
- public:
-  PragmaWhile(SQLite::Database& db, const std::string& name, const std::string& value)
-      : db_(db), name_(name), previous_(db.execAndGet("PRAGMA " + name).getString()) {
-    db_.exec("PRAGMA " + name_ + " = " + value);
-  }
-  ~PragmaWhile() { db_.tryExec("PRAGMA " + name_ + " = " + previous_); }
-  PragmaWhile(const PragmaWhile&) = delete;
-  PragmaWhile& operator=(const PragmaWhile&) = delete;
-
- private:
-  SQLite::Database& db_;
-  std::string name_;
-  std::string previous_;
-};
 
 }  // namespace
 
@@ -48,21 +39,27 @@ std::int64_t defer_query_indexes(SQLite::Database& db) {
   // sessions_parent stays: trigger sessions_job_name_to_tasks (migrations/009_task_job_names.sql)
   // finds a job session's task sessions through it whenever one is stored; without it, each
   // would read the whole table.
-  SQLite::Statement indexes(db,
-                            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                            "AND tbl_name IN ('sessions', 'jobs', 'backup_servers') "
-                            "AND sql IS NOT NULL AND name <> 'sessions_parent' ORDER BY name");
-  std::vector<Index> found;
-  while (indexes.executeStep()) {
-    found.emplace_back(indexes.getColumn(0).getString(), indexes.getColumn(1).getString());
+  // The tallies' triggers go too: each stored session costs two upserts, and the tallies are
+  // counted afresh at the end in one pass.
+  SQLite::Statement objects(db,
+                            "SELECT name, sql, type FROM sqlite_master WHERE "
+                            "(type = 'index' AND tbl_name IN ('sessions', 'jobs', 'backup_servers') "
+                            "AND sql IS NOT NULL AND name <> 'sessions_parent') OR "
+                            "(type = 'trigger' AND tbl_name = 'sessions') ORDER BY name");
+  std::vector<std::pair<Index, std::string>> found;  // and its type
+  while (objects.executeStep()) {
+    std::string name = objects.getColumn(0).getString();
+    std::string type = objects.getColumn(2).getString();
+    if (type == "trigger" && !is_tally_trigger(name)) continue;  // migration 9's stay
+    found.push_back({{std::move(name), objects.getColumn(1).getString()}, std::move(type)});
   }
   SQLite::Statement remember(db, "INSERT INTO deferred_indexes (name, sql) VALUES (?, ?)");
-  for (const auto& [name, sql] : found) {
-    remember.bind(1, name);
-    remember.bind(2, sql);
+  for (const auto& [object, type] : found) {
+    remember.bind(1, object.first);
+    remember.bind(2, object.second);
     remember.exec();
     remember.reset();
-    db.exec("DROP INDEX \"" + name + "\"");
+    db.exec((type == "index" ? "DROP INDEX \"" : "DROP TRIGGER \"") + object.first + "\"");
   }
   transaction.commit();
   return static_cast<std::int64_t>(found.size());
@@ -84,11 +81,19 @@ std::int64_t build_deferred_indexes(SQLite::Database& db) {
   // Read again inside the transaction: another writer (an import beside this one, or one opening
   // the archive) may have built them since.
   deferred = read_deferred(db);
-  for (const auto& [name, sql] : deferred) db.exec(sql);
+  // The indexes first: counting the tallies afresh reads sessions, and then their triggers keep
+  // them from there on.
+  const auto triggers = std::stable_partition(
+      deferred.begin(), deferred.end(), [](const Index& i) { return !is_tally_trigger(i.first); });
+  for (auto i = deferred.begin(); i != triggers; ++i) db.exec(i->second);
+  if (triggers != deferred.end()) {
+    recount_session_tallies(db);
+    for (auto i = triggers; i != deferred.end(); ++i) db.exec(i->second);
+  }
   db.exec("DELETE FROM deferred_indexes");
   transaction.commit();
   // A dropped index's statistics went with it; without them the planner guesses.
-  for (const auto& [name, sql] : deferred) db.exec("ANALYZE \"" + name + "\"");
+  for (auto i = deferred.begin(); i != triggers; ++i) db.exec("ANALYZE \"" + i->first + "\"");
   return static_cast<std::int64_t>(deferred.size());
 }
 

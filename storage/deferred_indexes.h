@@ -1,6 +1,7 @@
 #pragma once
-// Internal to storage/'s SQLite backend: the query indexes a bulk load sets aside and builds
-// again when it ends (table deferred_indexes, migrations/010_deferred_indexes.sql).
+// Internal to storage/'s SQLite backend: the query indexes and the session tallies' triggers a
+// bulk load sets aside and builds again when it ends (table deferred_indexes,
+// migrations/010_deferred_indexes.sql; storage/session_tallies.h).
 //
 // Kept up row by row, the indexes of the typed tables take random inserts: each of a task
 // session's thirteen lands on a leaf of its own, and over a million sessions those leaves no
@@ -14,13 +15,15 @@
 namespace emarchive::storage {
 
 // Drops every index of sessions, jobs and backup_servers (not their primary keys, nor
-// sessions_parent, which the writer's triggers read through), recording each with its CREATE
-// statement in deferred_indexes, in one transaction. Returns how many it dropped. Queries stay
-// correct without them, only slower. Call with no transaction open.
+// sessions_parent, which the writer's triggers read through) and the tallies' triggers,
+// recording each with its CREATE statement in deferred_indexes, in one transaction. Returns how
+// many it dropped. Queries stay correct without them, only slower. Call with no transaction
+// open.
 std::int64_t defer_query_indexes(SQLite::Database& db);
 
-// Builds every index deferred_indexes holds and empties it, in one transaction, then refreshes
-// the planner's statistics of each (ANALYZE). Returns how many it built: 0 when none was
+// Builds every index deferred_indexes holds and, if it holds the tallies' triggers, counts the
+// tallies afresh and creates them; empties it, in one transaction, then refreshes the planner's
+// statistics of each index (ANALYZE). Returns how many it built: 0 when none was
 // deferred, or when the table does not exist yet (an archive before schema version 10).
 // Sorting spills to temporary files rather than memory, which keeps an import within its memory
 // bound. Call with no transaction open.

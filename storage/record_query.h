@@ -19,6 +19,15 @@ namespace emarchive::storage {
 
 using SqlValue = std::variant<std::int64_t, std::string>;
 
+// A filter the session tallies count (storage/session_tallies.h): an AND of at most one
+// Result==, at most one JobName== (neither with an empty value) and bounds on CreationTime.
+struct TallyTerms {
+  std::optional<std::string> result;
+  std::optional<std::string> job_name;
+  std::optional<EmTime> from;   // creation_time_ns >= from
+  std::optional<EmTime> until;  // creation_time_ns < until
+};
+
 // A WHERE clause over the alias of RecordQuery's SQL (t = the kind's table), with its
 // parameters in order.
 struct CompiledFilter {
@@ -33,6 +42,8 @@ struct CompiledFilter {
   // The fields every match has one value of (compared with == at the top level, alone or under
   // AND): sorting by one of them changes nothing, and storage orders by the rest.
   std::vector<const QueryField*> pinned;
+  // Set when the session tallies can count the filter's matches of a session kind.
+  std::optional<TallyTerms> tally;
 };
 
 // Resolves field names (case-insensitively) against `type` and checks every value against the
@@ -81,7 +92,8 @@ struct RecordQuerySql {
   // The same matches in the opposite order, to read a page near the end (page_window).
   std::string select_ids_reversed;
   std::string count;
-  std::vector<SqlValue> params;  // shared by all statements, then LIMIT and OFFSET for a select
+  std::vector<SqlValue> params;  // shared by the selects, then LIMIT and OFFSET
+  std::vector<SqlValue> count_params;
 };
 RecordQuerySql record_query_sql(const RecordQuery& query);
 

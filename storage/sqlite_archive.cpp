@@ -315,7 +315,7 @@ class SqliteArchive final : public Archive {
       RecordPage page;
       // Prepared per call: the SQL depends on the filter.
       SQLite::Statement count(*db_, sql.count);
-      bind_all(count, sql.params);
+      bind_all(count, sql.count_params);
       count.executeStep();
       page.total = count.getColumn(0).getInt64();
       std::vector<std::int64_t> ids;

@@ -155,6 +155,8 @@ Expected<OpenedDatabase> open_database(const std::string& path, const OpenOption
       build_deferred_indexes(*db);
       // Migrations are transactions, so repeating them (after another process's) is safe.
       if (Status migrated = migrate(*db, list, path); !migrated) return migrated.error();
+      // And what a migration set aside for this (migrations/012_session_tallies.sql).
+      build_deferred_indexes(*db);
       // What migration 005 cannot do in SQL; also after a crash between the two.
       seal_genesis(*db);
     }

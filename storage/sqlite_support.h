@@ -55,6 +55,23 @@ ErrorCode error_code_of(const std::exception& e);
 // "<path>: <what>: <e.what()>" with error_code_of(e).
 Error sqlite_error(std::string_view path, std::string_view what, const std::exception& e);
 
+// Sets a pragma of the connection for the life of the object, then puts back what it was.
+class PragmaWhile {
+ public:
+  PragmaWhile(SQLite::Database& db, const std::string& name, const std::string& value)
+      : db_(db), name_(name), previous_(db.execAndGet("PRAGMA " + name).getString()) {
+    db_.exec("PRAGMA " + name_ + " = " + value);
+  }
+  ~PragmaWhile() { db_.tryExec("PRAGMA " + name_ + " = " + previous_); }
+  PragmaWhile(const PragmaWhile&) = delete;
+  PragmaWhile& operator=(const PragmaWhile&) = delete;
+
+ private:
+  SQLite::Database& db_;
+  std::string name_;
+  std::string previous_;
+};
+
 // Resets a reused statement when leaving scope: a statement left mid-result would keep a read
 // snapshot open and hold back WAL checkpoints (and other writers' view) after the call returns.
 class Use {

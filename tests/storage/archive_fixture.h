@@ -204,10 +204,20 @@ inline EmTime at(std::string_view text) {
   return *parse_em_time(text);
 }
 
-// Takes an archive of the current schema back to version 8's (migrations/010_deferred_indexes.sql
-// and 009_task_job_names.sql undone), as an older emarchive left it; the caller sets
-// user_version.
-inline void undo_migrations_10_and_9(SQLite::Database& db) {
+// Takes an archive of the current schema back to version 8's (migrations 012 to 009 undone,
+// newest first), as an older emarchive left it; the caller sets user_version. The archive was
+// opened for writing since it was made, so the tallies' triggers are in place.
+inline void undo_migrations_to_version_8(SQLite::Database& db) {
+  db.exec(
+      "DROP TRIGGER sessions_tally_insert; DROP TRIGGER sessions_tally_delete; "
+      "DROP TRIGGER sessions_tally_update; DROP TRIGGER sessions_job_tally_update; "
+      "DROP TABLE session_tallies; DROP TABLE session_job_tallies");
+  db.exec(
+      "DROP INDEX sessions_kind_vm_creation_result; DROP INDEX sessions_kind_vm_uid_creation_result; "
+      "CREATE INDEX sessions_kind_vm_creation "
+      "ON sessions (kind_id, vm_display_name COLLATE NOCASE, creation_time_ns); "
+      "CREATE INDEX sessions_kind_vm_uid_creation "
+      "ON sessions (kind_id, vm_uid COLLATE NOCASE, creation_time_ns)");
   db.exec("DROP TABLE deferred_indexes");
   db.exec(
       "DROP TRIGGER sessions_task_job_name_insert; DROP TRIGGER sessions_task_job_name_update; "

@@ -320,11 +320,11 @@ TEST_F(ChainTest, AConsistentRewritePassesPlainVerifyButNotAnEarlierAttestedHead
 }
 
 // Turns an archive written at the current schema into the one version 4 would have written with
-// the same records, by undoing migrations 10 to 5, newest first: 010 (deferred indexes), 009
-// (job names on task sessions), 008 (source names), 007 (Links to the record itself stored
+// the same records, by undoing migrations 12 to 5, newest first: 012 to 009 (fixture
+// undo_migrations_to_version_8), 008 (source names), 007 (Links to the record itself stored
 // once, derived: each gets its own stored value again), 006 (query indexes) and 005 (the chain).
 void downgrade_to_version_4(SQLite::Database& db) {
-  undo_migrations_10_and_9(db);
+  undo_migrations_to_version_8(db);
   db.exec("DROP INDEX sources_by_name; ALTER TABLE sources DROP COLUMN name");
 
   SQLite::Statement derived(

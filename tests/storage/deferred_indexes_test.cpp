@@ -1,6 +1,7 @@
-// A bulk load sets the query indexes aside and builds them again (storage/deferred_indexes.h,
-// Archive::begin_bulk_load): the same indexes come back, consistent with their tables and with
-// statistics, whether the load ends, or stops early and the archive is opened again.
+// A bulk load sets the query indexes (and the tallies' triggers) aside and builds them again
+// (storage/deferred_indexes.h, Archive::begin_bulk_load): the same indexes come back, consistent
+// with their tables and with statistics, whether the load ends, or stops early and the archive
+// is opened again.
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/session_tallies.h"
 #include "tests/storage/archive_fixture.h"
 
 namespace emarchive::storage {
@@ -65,8 +67,12 @@ TEST_F(DeferredIndexesTest, ALargeLoadDropsTheQueryIndexesAndBuildsTheSameOnesAg
   const auto before = query_indexes(db);
   auto deferred = archive_->begin_bulk_load(kLarge);
   ASSERT_TRUE(deferred) << deferred.error().message;
-  // All but the one the writer's triggers read through.
-  EXPECT_EQ(*deferred, static_cast<std::int64_t>(before.size()) - 1);
+  // All but the one the writer's triggers read through, and the tallies' triggers.
+  EXPECT_EQ(*deferred,
+            static_cast<std::int64_t>(before.size() - 1 + kTallyTriggers.size()));
+  EXPECT_EQ(count(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%tally%' "
+                      "AND type = 'trigger'"),
+            0);
   EXPECT_EQ(query_indexes(db), (std::map<std::string, std::string>{
                                    {"sessions_parent", before.at("sessions_parent")}}));
   EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), *deferred);
@@ -81,6 +87,9 @@ TEST_F(DeferredIndexesTest, ALargeLoadDropsTheQueryIndexesAndBuildsTheSameOnesAg
   EXPECT_EQ(*built, *deferred);
   EXPECT_EQ(query_indexes(db), before);
   EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), 0);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%tally%' "
+                      "AND type = 'trigger'"),
+            static_cast<std::int64_t>(kTallyTriggers.size()));
   // integrity_check compares every index with its table, entry by entry.
   EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
   // Each index of sessions built again, which now has rows, has the planner's statistics.

@@ -191,7 +191,7 @@ TEST_F(RecordQueryPaging, MigrationNineCopiesJobNamesOntoTaskSessions) {
   archive_.reset();
   {
     SQLite::Database db = sql();
-    undo_migrations_10_and_9(db);
+    undo_migrations_to_version_8(db);
     db.exec("PRAGMA user_version = 8");
   }
   archive_ = open();

@@ -69,6 +69,7 @@ struct PlanCase {
   const char* page_index;   // the index the page is read from
   const char* count_index;  // the index the count walks
   bool sorts = false;       // the page sorts its matches (a job's task sessions: many parents)
+  const char* tally = nullptr;  // the session tally the count sums, if it sums one
 };
 
 void PrintTo(const PlanCase& c, std::ostream* os) {
@@ -147,6 +148,31 @@ void expect_plan(const std::vector<std::string>& lines, const std::string& index
   }
 }
 
+// A count from the tallies (storage/session_tallies.h) sums `tally` by its key, and what it
+// counts from the table besides (the ends of the range, the sessions without a creation time;
+// or everything, while the tallies are not current) it reads through `index`.
+void expect_count_plan(const std::vector<std::string>& lines, const std::string& index,
+                       const char* tally) {
+  if (!tally) return expect_plan(lines, index, false);
+  bool sums = false;
+  bool counts = false;
+  for (const std::string& line : lines) {
+    // The CASE that adds the parts up reads no table.
+    if (line != "SCAN CONSTANT ROW") EXPECT_FALSE(line.starts_with("SCAN ")) << joined(lines);
+    EXPECT_EQ(line.find("TEMP B-TREE"), std::string::npos) << joined(lines);
+    if (line.starts_with("SEARCH " + std::string(tally) + " USING PRIMARY KEY (kind_id=?")) {
+      sums = true;
+    }
+    if (line.starts_with("SEARCH t ")) {
+      counts = true;
+      EXPECT_NE(line.find(" INDEX " + index + " ("), std::string::npos)
+          << "expected " << index << ":" << joined(lines);
+    }
+  }
+  EXPECT_TRUE(sums) << "expected a sum of " << tally << ":" << joined(lines);
+  EXPECT_TRUE(counts) << joined(lines);
+}
+
 TEST_P(RecordQueryPlan, UsesTheFiltersIndexForThePageAndTheCount) {
   const PlanCase& c = GetParam();
   std::vector<std::pair<std::string, std::string>> params = {
@@ -158,36 +184,38 @@ TEST_P(RecordQueryPlan, UsesTheFiltersIndexForThePageAndTheCount) {
   expect_plan(plan(sql.select_ids, sql.params, true), c.page_index, c.sorts);
   // A page past the middle, read from the other end: the same index, backwards.
   expect_plan(plan(sql.select_ids_reversed, sql.params, true), c.page_index, c.sorts);
-  expect_plan(plan(sql.count, sql.params, false), c.count_index, false);
+  expect_count_plan(plan(sql.count, sql.count_params, false), c.count_index, c.tally);
 }
 
 constexpr const char* kTask = "BackupTaskSession";
 constexpr const char* kJobSession = "BackupJobSession";
+constexpr const char* kTallies = "session_tallies";
+constexpr const char* kJobTallies = "session_job_tallies";
 
 INSTANTIATE_TEST_SUITE_P(
     CommonFilters, RecordQueryPlan,
     ::testing::Values(
         PlanCase{"TasksByResult", kTask, "Result==Failed", "", "sessions_kind_result_creation",
-                 "sessions_kind_result_creation"},
+                 "sessions_kind_result_creation", false, kTallies},
         PlanCase{"TasksByResultSortedByResult", kTask, "Result==Failed", "Result",
-                 "sessions_kind_result_creation", "sessions_kind_result_creation"},
+                 "sessions_kind_result_creation", "sessions_kind_result_creation", false, kTallies},
         PlanCase{"TasksByResultInATimeRange", kTask,
                  "Result==Warning;CreationTime>=\"2025-02-01\";CreationTime<\"2025-02-08\"", "",
-                 "sessions_kind_result_creation", "sessions_kind_result_creation"},
+                 "sessions_kind_result_creation", "sessions_kind_result_creation", false, kTallies},
         PlanCase{"TasksByResultSinceARelativeTime", kTask, "Result==Failed;CreationTime>=now-7d",
-                 "", "sessions_kind_result_creation", "sessions_kind_result_creation"},
+                 "", "sessions_kind_result_creation", "sessions_kind_result_creation", false, kTallies},
         PlanCase{"TasksInATimeRange", kTask, "CreationTime>=now-7d", "", "sessions_kind_creation",
-                 "sessions_kind_creation"},
+                 "sessions_kind_creation", false, kTallies},
         PlanCase{"TasksByState", kTask, "State==InProgress", "", "sessions_kind_state_creation",
                  "sessions_kind_state_creation"},
-        PlanCase{"TasksPerVm", kTask, "VmDisplayName==\"vm-42\"", "", "sessions_kind_vm_creation",
-                 "sessions_kind_vm_creation"},
+        PlanCase{"TasksPerVm", kTask, "VmDisplayName==\"vm-42\"", "", "sessions_kind_vm_creation_result",
+                 "sessions_kind_vm_creation_result"},
         PlanCase{"TasksPerVmSortedByVm", kTask, "VmDisplayName==\"vm-42\"", "VmDisplayName",
-                 "sessions_kind_vm_creation", "sessions_kind_vm_creation"},
+                 "sessions_kind_vm_creation_result", "sessions_kind_vm_creation_result"},
         PlanCase{"TasksPerVmAndResult", kTask, "VmDisplayName==\"vm-42\";Result==Failed", "",
-                 "sessions_kind_vm_creation", "sessions_kind_vm_creation"},
+                 "sessions_kind_vm_creation_result", "sessions_kind_vm_creation_result"},
         PlanCase{"TasksPerVmUid", kTask, "VmUid==\"vm-uid-42\"", "",
-                 "sessions_kind_vm_uid_creation", "sessions_kind_vm_uid_creation"},
+                 "sessions_kind_vm_uid_creation_result", "sessions_kind_vm_uid_creation_result"},
         PlanCase{"TasksByName", kTask, "Name==\"vm-42\"", "", "sessions_kind_name_creation",
                  "sessions_kind_name_creation"},
         PlanCase{"TasksByUid", kTask, "UID==\"urn:veeam:BackupTaskSession:123\"", "", "PRIMARY KEY",
@@ -197,13 +225,13 @@ INSTANTIATE_TEST_SUITE_P(
                  true},
         PlanCase{"TasksPerJob", kTask, "JobName==\"Job 7\"", "",
                  "sessions_kind_job_name_creation_result",
-                 "sessions_kind_job_name_creation_result"},
+                 "sessions_kind_job_name_creation_result", false, kJobTallies},
         PlanCase{"TasksPerJobSortedByJob", kTask, "JobName==\"Job 7\"", "JobName",
                  "sessions_kind_job_name_creation_result",
-                 "sessions_kind_job_name_creation_result"},
+                 "sessions_kind_job_name_creation_result", false, kJobTallies},
         PlanCase{"TasksPerJobAndResult", kTask, "JobName==\"Job 7\";Result==Warning", "",
                  "sessions_kind_job_name_creation_result",
-                 "sessions_kind_job_name_creation_result"},
+                 "sessions_kind_job_name_creation_result", false, kJobTallies},
         PlanCase{"TasksPerJobUid", kTask, "JobUid==\"urn:veeam:Job:7\"", "",
                  "sessions_kind_parent_result_creation", "sessions_kind_parent_result_creation",
                  true},
@@ -215,14 +243,14 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_creation", "sessions_kind_server_creation"},
         PlanCase{"JobSessionsPerJob", kJobSession, "JobName==\"Job 7\"", "",
                  "sessions_kind_job_name_creation_result",
-                 "sessions_kind_job_name_creation_result"},
+                 "sessions_kind_job_name_creation_result", false, kJobTallies},
         PlanCase{"JobSessionsPerJobUid", kJobSession, "JobUid==\"urn:veeam:Job:7\"", "",
                  "sessions_kind_job_result_creation", "sessions_kind_job_result_creation", true},
         PlanCase{"JobSessionsPerJobUidAndResult", kJobSession,
                  "JobUid==\"urn:veeam:Job:7\";Result==Failed", "",
                  "sessions_kind_job_result_creation", "sessions_kind_job_result_creation"},
         PlanCase{"JobSessionsByResult", kJobSession, "Result==Failed", "",
-                 "sessions_kind_result_creation", "sessions_kind_result_creation"}),
+                 "sessions_kind_result_creation", "sessions_kind_result_creation", false, kTallies}),
     case_name);
 
 }  // namespace

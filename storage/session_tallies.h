@@ -1,0 +1,30 @@
+#pragma once
+// Kept counts of sessions (tables session_tallies and session_job_tallies,
+// migrations/012_session_tallies.sql): how many sessions of a kind, with a Result and of a job,
+// were created in each bucket of time. storage/record_query.cpp counts the common filters from
+// them instead of reading every matching index entry.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace emarchive::storage {
+
+// A session's bucket is creation_time_ns >> kTallyBucketShift: 2^46 ns, 19.5 hours. Smaller
+// buckets make the partial ones at a range's ends cheaper to count and the sum longer.
+inline constexpr int kTallyBucketShift = 46;
+
+// The triggers that keep the tallies. A bulk load drops them, with the query indexes, and the
+// tallies are counted again when it ends; while one of them waits in deferred_indexes the
+// tallies are not current, and counts read the index.
+inline constexpr std::array<std::string_view, 4> kTallyTriggers = {
+    "sessions_tally_insert", "sessions_tally_delete", "sessions_tally_update",
+    "sessions_job_tally_update"};
+
+// Counts every session into the tallies afresh, replacing what they held. Call inside a write
+// transaction, with the tally triggers absent, and create them before it commits.
+void recount_session_tallies(SQLite::Database& db);
+
+}  // namespace emarchive::storage

@@ -1,0 +1,232 @@
+// Counts from the session tallies (storage/session_tallies.h, migrations/012_session_tallies.sql)
+// are the counts of what a query lists, however the sessions arrive and change: task sessions
+// before their job session, a job renamed, a Result or a creation time changed, sessions
+// before 1970 and on a bucket's edge, stubs and sessions known by reference only. The tallies the
+// triggers keep equal the tallies counted afresh; a bulk load and the migration count them afresh.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "model/query_filter.h"
+#include "model/query_type.h"
+#include "storage/archive.h"
+#include "storage/record_query.h"
+#include "storage/session_tallies.h"
+#include "tests/storage/archive_fixture.h"
+
+namespace emarchive::storage {
+namespace {
+
+using namespace emarchive::storage::fixture;
+
+// Bucket 25000 of 2^46 ns starts at this instant; the session just before it is in bucket 24999.
+constexpr const char* kBucketEdge = "2025-09-30T07:50:04.4416Z";
+constexpr const char* kBeforeEdge = "2025-09-30T07:50:04.441599999Z";
+
+// Filters the tallies count, and two they do not (for contrast: they are counted alike).
+const std::vector<std::string> kFilters = {
+    "",
+    "Result==Failed",
+    "Result==fAILED",
+    "Result==Warning",
+    "Result==Success",
+    "Result==None",
+    "JobName==\"Nightly VMs\"",
+    "JobName==\"nightly vms\";Result==Failed",
+    "JobName==Weekly",
+    "JobName==Weekly;Result==Success",
+    "JobName==Nobody",
+    "CreationTime>=\"2025-06-03\"",
+    "CreationTime<\"2025-06-05\"",
+    "CreationTime>=\"2025-06-02\";CreationTime<\"2025-06-09 12:00:00\";Result==Failed",
+    "CreationTime>=\"2025-06-01\";CreationTime<\"2025-06-30\";JobName==\"Nightly VMs\"",
+    "CreationTime>=\"2025-06-04\";CreationTime<\"2025-06-04 06:00:00\"",
+    std::string("CreationTime>\"") + kBucketEdge + "\"",
+    std::string("CreationTime>=\"") + kBucketEdge + "\"",
+    std::string("CreationTime<\"") + kBucketEdge + "\"",
+    std::string("CreationTime<=\"") + kBucketEdge + "\"",
+    std::string("CreationTime==\"") + kBucketEdge + "\"",
+    std::string("CreationTime>\"") + kBeforeEdge + "\"",
+    std::string("CreationTime<=\"") + kBeforeEdge + "\";CreationTime>=\"2025-06-05\"",
+    "CreationTime>=\"1969-12-01\";CreationTime<\"1970-01-02\"",
+    "CreationTime<\"1970-01-01\"",
+    "Result==Success;CreationTime>=now-300d",
+    "Result!=Success",
+    "Result==Failed,Result==Warning",
+};
+
+class SessionTallies : public ArchiveTest {
+ protected:
+  static std::string guid(int i) {
+    std::string g(kTaskGuid);
+    g.replace(g.size() - 4, 4, std::to_string(1000 + i));
+    return g;
+  }
+
+  static Record job_session(int i, const std::string& job, const std::string& created,
+                            const std::string& result) {
+    Record r = full_record(Kind::BackupJobSession, guid(i));
+    set_field(r, "JobName", job);
+    set_field(r, "CreationTimeUTC", created);
+    set_field(r, "Result", result);
+    return r;
+  }
+
+  static Record task(int i, int job_session, const std::string& created,
+                     const std::optional<std::string>& result) {
+    Record r = full_record(Kind::BackupTaskSession, guid(i));
+    set_field(r, "JobSessionUid", uid(Kind::BackupJobSession, guid(job_session)));
+    set_field(r, "CreationTimeUTC", created);
+    if (result) {
+      set_field(r, "Result", *result);
+    } else {
+      set_field(r, "Result", "");
+      const auto& fields = info(r.kind).fields;
+      for (std::size_t f = 0; f < fields.size(); ++f) {
+        if (fields[f].element == "Result") r.entity->fields[f].reset();
+      }
+    }
+    return r;
+  }
+
+  // Every filter on both session kinds, listing entities or any archived form: the total the
+  // count gives is the number of records the query lists. Returns how many of the counts read the
+  // tallies.
+  int expect_counts_match_lists() {
+    int tallied = 0;
+    for (const Kind kind : {Kind::BackupTaskSession, Kind::BackupJobSession}) {
+      for (const std::string& text : kFilters) {
+        for (const bool entities_only : {false, true}) {
+          RecordQuery query;
+          query.kind = kind;
+          query.entities_only = entities_only;
+          if (!text.empty()) {
+            auto filter = parse_filter(text);
+            EXPECT_TRUE(filter) << filter.error().message;
+            auto compiled = compile_filter(*find_query_type(info(kind).name), *filter, at(kNow));
+            EXPECT_TRUE(compiled) << text << ": " << compiled.error().message;
+            query.filter = *compiled;
+          }
+          tallied += record_query_sql(query).count.find("tallies") != std::string::npos;
+          auto page = archive_->query(query);
+          EXPECT_TRUE(page) << page.error().message;
+          if (!page) continue;
+          EXPECT_EQ(page->total, static_cast<std::int64_t>(page->records.size()))
+              << info(kind).name << " " << text << (entities_only ? " (entities)" : "");
+        }
+      }
+    }
+    return tallied;
+  }
+
+  // The tallies as (table, kind, job, result in lower case, bucket, n), leaving out those at 0.
+  using Tally = std::tuple<std::string, int, std::string, std::string, std::int64_t, std::int64_t>;
+  std::vector<Tally> tallies(SQLite::Database& db) {
+    SQLite::Statement s(db,
+                        "SELECT 'all', kind_id, '', lower(result), bucket, n FROM session_tallies "
+                        "WHERE n <> 0 UNION ALL SELECT 'job', kind_id, lower(job_name), "
+                        "lower(result), bucket, n FROM session_job_tallies WHERE n <> 0 "
+                        "ORDER BY 1, 2, 3, 4, 5");
+    std::vector<Tally> out;
+    while (s.executeStep()) {
+      out.emplace_back(s.getColumn(0).getString(), s.getColumn(1).getInt(),
+                       s.getColumn(2).getString(), s.getColumn(3).getString(),
+                       s.getColumn(4).getInt64(), s.getColumn(5).getInt64());
+    }
+    return out;
+  }
+
+  // What the triggers kept equals a count afresh.
+  void expect_tallies_current() {
+    SQLite::Database db = sql();
+    const std::vector<Tally> kept = tallies(db);
+    EXPECT_FALSE(kept.empty());
+    SQLite::Transaction transaction(db);
+    for (std::string_view trigger : kTallyTriggers) {
+      db.exec("DROP TRIGGER " + std::string(trigger));  // rolled back below
+    }
+    recount_session_tallies(db);
+    EXPECT_EQ(tallies(db), kept);
+  }
+
+  // Job sessions of two jobs (one named in two cases), and task sessions over ten days in June
+  // 2025, around a bucket's edge and before 1970, with every Result and none. Some task sessions
+  // come before their job session, one by reference only, and one job session is a stub.
+  void store_history() {
+    std::vector<Record> tasks;
+    const std::vector<std::optional<std::string>> results = {"Success", "Warning", "Failed",
+                                                             "FAILED", "None", std::nullopt};
+    for (int i = 0; i < 60; ++i) {
+      const std::string day = "2025-06-" + std::string(i / 6 < 9 ? "0" : "") +
+                              std::to_string(1 + i / 6);
+      tasks.push_back(task(i, 900 + i % 3, day + "T0" + std::to_string(i % 10) + ":30:00Z",
+                           i % 7 == 0 ? results[2] : results[i % results.size()]));
+    }
+    tasks.push_back(task(60, 900, kBucketEdge, "Success"));
+    tasks.push_back(task(61, 901, kBeforeEdge, "Failed"));
+    tasks.push_back(task(62, 902, "1969-12-31T23:00:00Z", "Warning"));
+    tasks.push_back(task(63, 903, "1969-12-15T00:00:00Z", "Success"));  // its job: a stub
+    Record by_reference = task(64, 900, "2025-06-05T00:00:00Z", "Success");
+    by_reference.entity.reset();
+    tasks.push_back(by_reference);
+    store(std::vector<Record>(tasks.begin(), tasks.begin() + 30));
+    store({job_session(900, "Nightly VMs", "2025-06-01T00:00:00Z", "Failed"),
+           job_session(901, "NIGHTLY VMS", "2025-06-02T00:00:00Z", "Success"),
+           job_session(902, "Weekly", "1969-12-31T22:00:00Z", "Warning")});
+    store(std::vector<Record>(tasks.begin() + 30, tasks.end()));
+  }
+};
+
+TEST_F(SessionTallies, CountsEqualWhatTheQueryListsAsSessionsArriveAndChange) {
+  store_history();
+  EXPECT_GT(expect_counts_match_lists(), 40);
+  expect_tallies_current();
+
+  // Changes: a job renamed (its task sessions follow), Results and creation times changed (across
+  // a bucket's edge), a task session moved to another job.
+  store({job_session(902, "Nightly VMs", "1969-12-31T22:00:00Z", "Failed")});
+  store({task(3, 900, "2025-06-01T03:30:00Z", "Success"),
+         task(60, 900, kBeforeEdge, "Warning"),
+         task(61, 902, kBucketEdge, std::nullopt),
+         task(10, 901, "1969-12-31T23:59:59.999999999Z", "Failed")});
+  EXPECT_GT(expect_counts_match_lists(), 40);
+  expect_tallies_current();
+}
+
+TEST_F(SessionTallies, ABulkLoadCountsThemAfreshAndCountsReadTheIndexMeanwhile) {
+  auto deferred = archive_->begin_bulk_load(std::uint64_t{1} << 40);
+  ASSERT_TRUE(deferred) << deferred.error().message;
+  EXPECT_GT(*deferred, static_cast<std::int64_t>(kTallyTriggers.size()));
+  store_history();
+  EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM session_tallies").getInt(), 0);
+  expect_counts_match_lists();
+  ASSERT_TRUE(archive_->end_bulk_load());
+  EXPECT_GT(expect_counts_match_lists(), 40);
+  expect_tallies_current();
+}
+
+// An archive of schema version 11 has no tallies: opened for writing, it counts them.
+TEST_F(SessionTallies, TheMigrationCountsTheArchivesSessions) {
+  store_history();
+  archive_.reset();
+  {
+    SQLite::Database db = sql();
+    db.exec(
+        "DROP TRIGGER sessions_tally_insert; DROP TRIGGER sessions_tally_delete; "
+        "DROP TRIGGER sessions_tally_update; DROP TRIGGER sessions_job_tally_update; "
+        "DROP TABLE session_tallies; DROP TABLE session_job_tallies; PRAGMA user_version = 11");
+  }
+  archive_ = open();
+  ASSERT_TRUE(archive_);
+  EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM deferred_indexes").getInt(), 0);
+  EXPECT_GT(expect_counts_match_lists(), 40);
+  expect_tallies_current();
+}
+
+}  // namespace
+}  // namespace emarchive::storage
