@@ -134,14 +134,16 @@ class Archive {
                                                          const Bookmark& advance) = 0;
 
   // Starts a bulk load of about `input_bytes` of EM documents: when that is 16 MiB or more and
-  // over twice the archive's file size, drops the indexes that only queries read (of sessions, jobs and backup servers) until
-  // end_bulk_load() builds them again, which then costs less than keeping them up record by
-  // record. Returns how many it dropped (0: the load is too small to gain). Queries stay correct
-  // meanwhile, only slower. An archive left so by a process that stopped early has its indexes
-  // built again when it is next opened for writing.
+  // over twice the archive's file size, drops the indexes that only queries read (of sessions,
+  // jobs and backup servers) and the triggers that keep the session tallies, until
+  // end_bulk_load() builds them again and counts the tallies afresh, which then costs less than
+  // keeping them up record by record. Returns how many indexes and triggers it dropped (0: the
+  // load is too small to gain). Queries stay correct meanwhile, only slower. An archive left so
+  // by a process that stopped early has them built again when it is next opened for writing.
   virtual Expected<std::int64_t> begin_bulk_load(std::uint64_t input_bytes) = 0;
-  // Builds the indexes begin_bulk_load() dropped, and refreshes their statistics; returns how
-  // many. Call it whether or not the load succeeded.
+  // Builds the indexes and triggers begin_bulk_load() dropped, counts the session tallies
+  // afresh and refreshes the indexes' statistics; returns how many. Call it whether or not the
+  // load succeeded.
   virtual Expected<std::int64_t> end_bulk_load() = 0;
 
   // The creation time the ingest of `query_type` from `origin` has reached; nullopt before the

@@ -365,8 +365,8 @@ TEST_F(ImporterTest, ALoadLargerThanTheArchiveBuildsItsIndexesAfterAndStoresTheS
   EXPECT_EQ(bulk.fatal_error, "");
   EXPECT_EQ(bulk.counts.rejected, 0);
   ASSERT_GE(log_.size(), 2u);
-  EXPECT_NE(log_[0].find("query indexes are built after the load"), std::string::npos) << log_[0];
-  EXPECT_EQ(log_.back(), "building the query indexes");
+  EXPECT_NE(log_[0].find("indexes and triggers) are built after the load"), std::string::npos) << log_[0];
+  EXPECT_EQ(log_.back(), "building the query indexes and counting the sessions");
   archive_.reset();
 
   auto opened = storage::Archive::open((dir_ / "one-by-one.db").string());
