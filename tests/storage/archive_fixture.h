@@ -25,6 +25,13 @@ inline constexpr std::string_view kJobSessionGuid = "b2e4d6f8-1a3c-4e5f-9a7b-c8d
 inline constexpr std::string_view kTaskGuid = "91c3e5a7-6b8d-4f0a-8c2e-4d6f8a0b2c4e";
 inline constexpr std::string_view kNow = "2026-01-02T03:04:05Z";
 
+// The i-th of a series of GUIDs (i below 9,000): kTaskGuid with its last four digits numbered.
+inline std::string numbered_guid(int i) {
+  std::string g(kTaskGuid);
+  g.replace(g.size() - 4, 4, std::to_string(1000 + i));
+  return g;
+}
+
 inline std::string uid(Kind kind, std::string_view guid) {
   return std::string(info(kind).uid_prefix) + std::string(guid);
 }

@@ -43,11 +43,7 @@ TEST(PageWindow, ReadsPagesPastTheMiddleFromTheOtherEnd) {
 
 class RecordQueryPaging : public ArchiveTest {
  protected:
-  static std::string guid(int i) {
-    std::string g(kTaskGuid);
-    g.replace(g.size() - 3, 3, std::to_string(100 + i));
-    return g;
-  }
+  static std::string guid(int i) { return numbered_guid(i); }
 
   static std::optional<CompiledFilter> compiled(Kind kind, const std::string& text) {
     if (text.empty()) return std::nullopt;

@@ -62,11 +62,7 @@ const std::vector<std::string> kFilters = {
 
 class SessionTallies : public ArchiveTest {
  protected:
-  static std::string guid(int i) {
-    std::string g(kTaskGuid);
-    g.replace(g.size() - 4, 4, std::to_string(1000 + i));
-    return g;
-  }
+  static std::string guid(int i) { return numbered_guid(i); }
 
   static Record job_session(int i, const std::string& job, const std::string& created,
                             const std::string& result) {
