@@ -13,6 +13,16 @@
 namespace emarchive::storage {
 namespace {
 
+// The id of the record of a UID, by index; one parameter, the canonical UID.
+constexpr std::string_view kIdOfUid = "(SELECT id FROM records WHERE uid = ?)";
+
+// `column` (a record id) is one of the backup servers of a name, by index; one parameter, the
+// name. The filter and the tally count use it.
+std::string is_server_named(std::string_view column) {
+  return std::string(column) +
+         " IN (SELECT b.record_id FROM backup_servers b WHERE b.name = ? COLLATE NOCASE)";
+}
+
 // kinds.id is the Kind's enum value + 1 (migrations/001_initial.sql).
 std::int64_t kind_id(Kind kind) {
   return static_cast<std::int64_t>(kind) + 1;
@@ -187,9 +197,7 @@ class Compiler {
       case QueryValueType::Text:
         if (node.op == CompareOp::Equal && field->source == QuerySource::BackupServerName) {
           // The servers of that name, by index, and their sessions by server.
-          out.sql +=
-              "t.backup_server_id IN (SELECT b.record_id FROM backup_servers b WHERE "
-              "b.name = ? COLLATE NOCASE)";
+          out.sql += is_server_named("t.backup_server_id");
         } else {
           out.sql += expr + " " + std::string(op) + " ? COLLATE NOCASE";
         }
@@ -199,7 +207,7 @@ class Compiler {
         std::string uid = canonical_uid(node.value);
         const auto id = id_column(type_.kind, *field);
         if (id && (node.op == CompareOp::Equal || node.op == CompareOp::NotEqual)) {
-          const std::string target = "(SELECT id FROM records WHERE uid = ?)";
+          const std::string target(kIdOfUid);
           if (node.op == CompareOp::Equal) {
             out.sql += *id + " = " + target;
           } else {
@@ -211,7 +219,7 @@ class Compiler {
           // A task session's job is its job session's: as JobName above.
           out.sql +=
               "t.parent_id IN (SELECT j.record_id FROM sessions j WHERE j.kind_id = ? AND "
-              "j.job_id = (SELECT id FROM records WHERE uid = ?))";
+              "j.job_id = " + std::string(kIdOfUid) + ")";
           out.params.emplace_back(kind_id(parent_kind(type_.kind)));
         } else {
           out.sql += expr + " " + std::string(op) + " ?";
@@ -358,6 +366,13 @@ bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now,
   };
   if (field.source == QuerySource::JobName) return pin(terms.job_name);
   if (is_column(type.kind, field, "result")) return pin(terms.result);
+  if (is_column(type.kind, field, "state")) return pin(terms.state);
+  const bool by_name = field.source == QuerySource::BackupServerName;
+  if (by_name || field.source == QuerySource::BackupServerUid) {
+    if (node.op != CompareOp::Equal || node.value.empty() || terms.server) return false;
+    terms.server = TallyTerms::Server{by_name, by_name ? node.value : canonical_uid(node.value)};
+    return true;
+  }
   if (!is_column(type.kind, field, "creation_time") || node.op == CompareOp::NotEqual) return false;
   const EmTime t = *filter_time_value(node.value, now);
   // As half-open [from, until): a bound past the last instant there is cannot be one.
@@ -397,16 +412,28 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
 
   std::vector<SqlValue> tally_params{kind_id(kind)};
   std::string sum = "(SELECT coalesce(sum(n), 0) FROM ";
-  if (terms.job_name) {
-    sum += "session_job_tallies WHERE kind_id = ? AND job_name = ?";
-    tally_params.emplace_back(*terms.job_name);
-  } else {
-    sum += "session_tallies WHERE kind_id = ?";
-  }
-  if (terms.result) {
-    sum += " AND result = ?";
-    tally_params.emplace_back(*terms.result);
-  }
+  // The filter's terms on the columns of a tally, or of the sessions (`prefix` "t."); both
+  // compare text as the query service does.
+  const auto add_terms = [&](const std::string& prefix) {
+    const auto equal = [&](const char* column, const std::optional<std::string>& value) {
+      if (!value) return;
+      sum += " AND " + prefix + column + " = ? COLLATE NOCASE";
+      tally_params.emplace_back(*value);
+    };
+    equal("result", terms.result);
+    equal("state", terms.state);
+    equal("job_name", terms.job_name);
+    if (terms.server) {
+      const std::string column = prefix + "backup_server_id";
+      sum += " AND " + (terms.server->by_name ? is_server_named(column)
+                                              : column + " = " + std::string(kIdOfUid));
+      tally_params.emplace_back(terms.server->value);
+    }
+  };
+  sum += terms.job_name ? "session_job_tallies" : terms.server ? "session_server_tallies"
+                                                               : "session_tallies";
+  sum += " WHERE kind_id = ?";
+  add_terms("");
   if (first_full) {
     sum += " AND bucket >= ?";
     tally_params.emplace_back(*first_full);
@@ -423,14 +450,7 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
   const auto count_between = [&](EmTime lower, EmTime upper) {
     sum += " + (SELECT count(*) FROM sessions t WHERE t.kind_id = ?";
     tally_params.emplace_back(kind_id(kind));
-    if (terms.result) {
-      sum += " AND t.result = ? COLLATE NOCASE";
-      tally_params.emplace_back(*terms.result);
-    }
-    if (terms.job_name) {
-      sum += " AND t.job_name = ? COLLATE NOCASE";
-      tally_params.emplace_back(*terms.job_name);
-    }
+    add_terms("t.");
     sum += " AND t.creation_time_ns >= ? AND t.creation_time_ns < ?)";
     tally_params.emplace_back(lower);
     tally_params.emplace_back(upper);
@@ -484,7 +504,9 @@ Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode&
     compiled->implies_archived = implies_archived(type, filter);
     collect_pinned(type, filter, compiled->pinned);
     TallyTerms terms;
-    if (info(type.kind).table == Table::Sessions && add_tally_terms(type, filter, now, terms)) {
+    // Each tally holds one of them.
+    if (info(type.kind).table == Table::Sessions && add_tally_terms(type, filter, now, terms) &&
+        (terms.state.has_value() + terms.server.has_value() + terms.job_name.has_value()) <= 1) {
       compiled->tally = std::move(terms);
     }
   }

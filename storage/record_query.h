@@ -19,10 +19,17 @@ namespace emarchive::storage {
 
 using SqlValue = std::variant<std::int64_t, std::string>;
 
-// A filter the session tallies count (storage/session_tallies.h): an AND of at most one
-// Result==, at most one JobName== (neither with an empty value) and bounds on CreationTime.
+// A filter the session tallies count (storage/session_tallies.h): an AND of at most one each of
+// Result==, State==, BackupServerUid== or BackupServerName==, and JobName== (at most one of the
+// State, the server and the JobName; none with an empty value), and bounds on CreationTime.
 struct TallyTerms {
+  struct Server {
+    bool by_name = false;
+    std::string value;  // the name, or the canonical UID
+  };
   std::optional<std::string> result;
+  std::optional<std::string> state;
+  std::optional<Server> server;
   std::optional<std::string> job_name;
   std::optional<EmTime> from;   // creation_time_ns >= from
   std::optional<EmTime> until;  // creation_time_ns < until

@@ -189,6 +189,19 @@ class ArchiveTest : public ::testing::Test {
   // A separate plain connection, as a sqlite3 user would have.
   SQLite::Database sql() { return SQLite::Database(path_, SQLite::OPEN_READWRITE); }
 
+  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_12 or
+  // undo_migrations_to_version_8, below) and opens it again, which migrates it.
+  void reopen_from_version(int version, void (*undo)(SQLite::Database&)) {
+    archive_.reset();
+    {
+      SQLite::Database db = sql();
+      undo(db);
+      db.exec("PRAGMA user_version = " + std::to_string(version));
+    }
+    archive_ = open();
+    ASSERT_TRUE(archive_);
+  }
+
   emarchive::testing::TempDir dir_;
   std::string path_;
   std::unique_ptr<Archive> archive_;
@@ -211,14 +224,20 @@ inline EmTime at(std::string_view text) {
   return *parse_em_time(text);
 }
 
-// Takes an archive of the current schema back to version 8's (migrations 012 to 009 undone,
-// newest first), as an older emarchive left it; the caller sets user_version. The archive was
-// opened for writing since it was made, so the tallies' triggers are in place.
-inline void undo_migrations_to_version_8(SQLite::Database& db) {
+// What migration 12 added: the session tallies and their triggers, which are in place in an
+// archive opened for writing since it was made.
+inline void undo_migration_12(SQLite::Database& db) {
   db.exec(
       "DROP TRIGGER sessions_tally_insert; DROP TRIGGER sessions_tally_delete; "
       "DROP TRIGGER sessions_tally_update; DROP TRIGGER sessions_job_tally_update; "
-      "DROP TABLE session_tallies; DROP TABLE session_job_tallies");
+      "DROP TABLE session_tallies; DROP TABLE session_server_tallies; "
+      "DROP TABLE session_job_tallies");
+}
+
+// Takes an archive of the current schema back to version 8's (migrations 012 to 009 undone,
+// newest first), as an older emarchive left it; the caller sets user_version.
+inline void undo_migrations_to_version_8(SQLite::Database& db) {
+  undo_migration_12(db);
   db.exec(
       "DROP INDEX sessions_kind_vm_creation_result; DROP INDEX sessions_kind_vm_uid_creation_result; "
       "CREATE INDEX sessions_kind_vm_creation "

@@ -184,13 +184,7 @@ TEST_F(RecordQueryPaging, MigrationNineCopiesJobNamesOntoTaskSessions) {
   set_field(job_session, "JobName", "Nightly VMs");
   const Record task = full_record(Kind::BackupTaskSession, guid(1));
   store({job_session, task});
-  archive_.reset();
-  {
-    SQLite::Database db = sql();
-    undo_migrations_to_version_8(db);
-    db.exec("PRAGMA user_version = 8");
-  }
-  archive_ = open();
+  reopen_from_version(8, undo_migrations_to_version_8);
   ASSERT_TRUE(archive_);
   EXPECT_EQ(uids(Kind::BackupTaskSession, "JobName==\"Nightly VMs\""), std::vector{task.uid});
 }

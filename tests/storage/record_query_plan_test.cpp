@@ -158,7 +158,9 @@ void expect_count_plan(const std::vector<std::string>& lines, const std::string&
   bool counts = false;
   for (const std::string& line : lines) {
     // The CASE that adds the parts up reads no table.
-    if (line != "SCAN CONSTANT ROW") EXPECT_FALSE(line.starts_with("SCAN ")) << joined(lines);
+    if (line != "SCAN CONSTANT ROW") {
+      EXPECT_FALSE(line.starts_with("SCAN ")) << joined(lines);
+    }
     EXPECT_EQ(line.find("TEMP B-TREE"), std::string::npos) << joined(lines);
     if (line.starts_with("SEARCH " + std::string(tally) + " USING PRIMARY KEY (kind_id=?")) {
       sums = true;
@@ -191,6 +193,7 @@ constexpr const char* kTask = "BackupTaskSession";
 constexpr const char* kJobSession = "BackupJobSession";
 constexpr const char* kTallies = "session_tallies";
 constexpr const char* kJobTallies = "session_job_tallies";
+constexpr const char* kServerTallies = "session_server_tallies";
 
 INSTANTIATE_TEST_SUITE_P(
     CommonFilters, RecordQueryPlan,
@@ -207,7 +210,10 @@ INSTANTIATE_TEST_SUITE_P(
         PlanCase{"TasksInATimeRange", kTask, "CreationTime>=now-7d", "", "sessions_kind_creation",
                  "sessions_kind_creation", false, kTallies},
         PlanCase{"TasksByState", kTask, "State==InProgress", "", "sessions_kind_state_creation",
-                 "sessions_kind_state_creation"},
+                 "sessions_kind_state_creation", false, kTallies},
+        PlanCase{"TasksByStateAndResultInATimeRange", kTask,
+                 "State==Completed;Result==Failed;CreationTime>=now-7d", "",
+                 "sessions_kind_result_creation", "sessions_kind_result_creation", false, kTallies},
         PlanCase{"TasksPerVm", kTask, "VmDisplayName==\"vm-42\"", "", "sessions_kind_vm_creation_result",
                  "sessions_kind_vm_creation_result"},
         PlanCase{"TasksPerVmSortedByVm", kTask, "VmDisplayName==\"vm-42\"", "VmDisplayName",
@@ -236,11 +242,11 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_parent_result_creation", "sessions_kind_parent_result_creation",
                  true},
         PlanCase{"TasksPerServer", kTask, "BackupServerUid==\"urn:veeam:BackupServer:1\"", "",
-                 "sessions_kind_server_creation", "sessions_kind_server_creation"},
+                 "sessions_kind_server_creation", "sessions_kind_server_creation", false, kServerTallies},
         // A server has a third of the sessions here: walking them in creation order finds a
         // page soonest, and the count reads the server's index.
         PlanCase{"TasksPerServerName", kTask, "BackupServerName==\"vbr-1\"", "",
-                 "sessions_kind_creation", "sessions_kind_server_creation"},
+                 "sessions_kind_creation", "sessions_kind_server_creation", false, kServerTallies},
         PlanCase{"JobSessionsPerJob", kJobSession, "JobName==\"Job 7\"", "",
                  "sessions_kind_job_name_creation_result",
                  "sessions_kind_job_name_creation_result", false, kJobTallies},

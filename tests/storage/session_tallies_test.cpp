@@ -28,6 +28,13 @@ using namespace emarchive::storage::fixture;
 constexpr const char* kBucketEdge = "2025-09-30T07:50:04.4416Z";
 constexpr const char* kBeforeEdge = "2025-09-30T07:50:04.441599999Z";
 
+// Backup servers 0 and 1 share a name (in two cases), 2 has its own, and -1, the fixture's, is
+// known by reference only.
+std::string server_guid(int server) {
+  return server < 0 ? std::string(kServerGuid) : numbered_guid(800 + server);
+}
+std::string server_uid(int server) { return uid(Kind::BackupServer, server_guid(server)); }
+
 // Filters the tallies count, and two they do not (for contrast: they are counted alike).
 const std::vector<std::string> kFilters = {
     "",
@@ -56,37 +63,74 @@ const std::vector<std::string> kFilters = {
     "CreationTime>=\"1969-12-01\";CreationTime<\"1970-01-02\"",
     "CreationTime<\"1970-01-01\"",
     "Result==Success;CreationTime>=now-300d",
+    "State==Completed",
+    "State==cOMPLETED;Result==Success",
+    "State==InProgress",
+    "State==Working",
+    "State==Stopped;CreationTime>=\"2025-06-03\"",
+    "State==InProgress;Result==None;CreationTime<\"2025-06-05\"",
+    std::string("State==Completed;CreationTime>=\"") + kBucketEdge + "\"",
+    "BackupServerUid==\"" + server_uid(0) + "\"",
+    "BackupServerUid==\"" + server_uid(-1) + "\";CreationTime<\"" + kBucketEdge + "\"",
+    "BackupServerName==vbr-one",
+    "BackupServerName==\"VBR-TWO\";Result==Failed",
+    "BackupServerName==vbr-one;Result==Success;CreationTime>=\"2025-06-03\"",
+    "BackupServerName==nobody",
     "Result!=Success",
     "Result==Failed,Result==Warning",
+    "JobName==Weekly;State==Completed",
+    "JobName==Weekly;BackupServerName==vbr-two",
+    "BackupServerName==vbr-one;State==Completed",
+    "BackupServerName!=vbr-one",
 };
 
 class SessionTallies : public ArchiveTest {
  protected:
   static std::string guid(int i) { return numbered_guid(i); }
 
+  // Sets the field, or leaves it out of the entity when `value` is nullopt.
+  static void set_or_drop(Record& r, std::string_view element,
+                          const std::optional<std::string>& value) {
+    set_field(r, element, value.value_or(""));
+    if (value) return;
+    const auto& fields = info(r.kind).fields;
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      if (fields[f].element == element) r.entity->fields[f].reset();
+    }
+  }
+
   static Record job_session(int i, const std::string& job, const std::string& created,
-                            const std::string& result) {
+                            const std::string& result, const std::string& state = "Stopped") {
     Record r = full_record(Kind::BackupJobSession, guid(i));
     set_field(r, "JobName", job);
     set_field(r, "CreationTimeUTC", created);
     set_field(r, "Result", result);
+    set_field(r, "State", state);
+    return r;
+  }
+
+  static Record server(int s, const std::string& name) {
+    Record r = full_record(Kind::BackupServer, server_guid(s));
+    r.reference->name = name;
+    r.entity->name = name;
     return r;
   }
 
   static Record task(int i, int job_session, const std::string& created,
-                     const std::optional<std::string>& result) {
+                     const std::optional<std::string>& result,
+                     const std::optional<std::string>& state = "Completed", int server = -1) {
     Record r = full_record(Kind::BackupTaskSession, guid(i));
-    set_field(r, "JobSessionUid", uid(Kind::BackupJobSession, guid(job_session)));
-    set_field(r, "CreationTimeUTC", created);
-    if (result) {
-      set_field(r, "Result", *result);
-    } else {
-      set_field(r, "Result", "");
-      const auto& fields = info(r.kind).fields;
-      for (std::size_t f = 0; f < fields.size(); ++f) {
-        if (fields[f].element == "Result") r.entity->fields[f].reset();
+    for (Representation* form : {&*r.reference, &*r.entity}) {
+      for (Link& link : form->links) {
+        if (link.type == "BackupServerReference") {
+          link.href = path_of(Kind::BackupServer, server_guid(server));
+        }
       }
     }
+    set_field(r, "JobSessionUid", uid(Kind::BackupJobSession, guid(job_session)));
+    set_field(r, "CreationTimeUTC", created);
+    set_or_drop(r, "Result", result);
+    set_or_drop(r, "State", state);
     return r;
   }
 
@@ -120,14 +164,17 @@ class SessionTallies : public ArchiveTest {
     return tallied;
   }
 
-  // The tallies as (table, kind, job, result in lower case, bucket, n), leaving out those at 0.
+  // The tallies as (table, kind, state, server or job, result, in lower case, bucket, n), leaving
+  // out those at 0.
   using Tally = std::tuple<std::string, int, std::string, std::string, std::int64_t, std::int64_t>;
   std::vector<Tally> tallies(SQLite::Database& db) {
     SQLite::Statement s(db,
-                        "SELECT 'all', kind_id, '', lower(result), bucket, n FROM session_tallies "
-                        "WHERE n <> 0 UNION ALL SELECT 'job', kind_id, lower(job_name), "
-                        "lower(result), bucket, n FROM session_job_tallies WHERE n <> 0 "
-                        "ORDER BY 1, 2, 3, 4, 5");
+                        "SELECT 'all', kind_id, lower(state), lower(result), bucket, n "
+                        "FROM session_tallies WHERE n <> 0 UNION ALL SELECT 'server', kind_id, "
+                        "backup_server_id, lower(result), bucket, n "
+                        "FROM session_server_tallies WHERE n <> 0 UNION ALL SELECT 'job', kind_id, "
+                        "lower(job_name), lower(result), bucket, n FROM session_job_tallies "
+                        "WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5");
     std::vector<Tally> out;
     while (s.executeStep()) {
       out.emplace_back(s.getColumn(0).getString(), s.getColumn(1).getInt(),
@@ -151,17 +198,20 @@ class SessionTallies : public ArchiveTest {
   }
 
   // Job sessions of two jobs (one named in two cases), and task sessions over ten days in June
-  // 2025, around a bucket's edge and before 1970, with every Result and none. Some task sessions
-  // come before their job session, one by reference only, and one job session is a stub.
+  // 2025, around a bucket's edge and before 1970, with every Result and State and none. Some task
+  // sessions come before their job session, one by reference only, and one job session is a stub.
   void store_history() {
     std::vector<Record> tasks;
     const std::vector<std::optional<std::string>> results = {"Success", "Warning", "Failed",
                                                              "FAILED", "None", std::nullopt};
+    const std::vector<std::optional<std::string>> states = {"Completed", "InProgress", "completed",
+                                                            "Pending", std::nullopt};
     for (int i = 0; i < 60; ++i) {
       const std::string day = "2025-06-" + std::string(i / 6 < 9 ? "0" : "") +
                               std::to_string(1 + i / 6);
       tasks.push_back(task(i, 900 + i % 3, day + "T0" + std::to_string(i % 10) + ":30:00Z",
-                           i % 7 == 0 ? results[2] : results[i % results.size()]));
+                           i % 7 == 0 ? results[2] : results[i % results.size()],
+                           states[i % states.size()], i % 4 - 1));
     }
     tasks.push_back(task(60, 900, kBucketEdge, "Success"));
     tasks.push_back(task(61, 901, kBeforeEdge, "Failed"));
@@ -171,9 +221,10 @@ class SessionTallies : public ArchiveTest {
     by_reference.entity.reset();
     tasks.push_back(by_reference);
     store(std::vector<Record>(tasks.begin(), tasks.begin() + 30));
+    store({server(0, "vbr-one"), server(1, "VBR-One"), server(2, "vbr-two")});
     store({job_session(900, "Nightly VMs", "2025-06-01T00:00:00Z", "Failed"),
            job_session(901, "NIGHTLY VMS", "2025-06-02T00:00:00Z", "Success"),
-           job_session(902, "Weekly", "1969-12-31T22:00:00Z", "Warning")});
+           job_session(902, "Weekly", "1969-12-31T22:00:00Z", "Warning", "Working")});
     store(std::vector<Record>(tasks.begin() + 30, tasks.end()));
   }
 };
@@ -183,13 +234,19 @@ TEST_F(SessionTallies, CountsEqualWhatTheQueryListsAsSessionsArriveAndChange) {
   EXPECT_GT(expect_counts_match_lists(), 40);
   expect_tallies_current();
 
-  // Changes: a job renamed (its task sessions follow), Results and creation times changed (across
-  // a bucket's edge), a task session moved to another job.
-  store({job_session(902, "Nightly VMs", "1969-12-31T22:00:00Z", "Failed")});
+  // Changes: a job renamed and finished (its task sessions follow), Results, States, servers and
+  // creation times changed (across a bucket's edge), a task session moved to another job, a
+  // server renamed.
+  store({job_session(902, "Nightly VMs", "1969-12-31T22:00:00Z", "Failed", "Stopped"),
+         server(2, "vbr-one")});
   store({task(3, 900, "2025-06-01T03:30:00Z", "Success"),
          task(60, 900, kBeforeEdge, "Warning"),
-         task(61, 902, kBucketEdge, std::nullopt),
-         task(10, 901, "1969-12-31T23:59:59.999999999Z", "Failed")});
+         task(61, 902, kBucketEdge, std::nullopt, std::nullopt),
+         task(10, 901, "1969-12-31T23:59:59.999999999Z", "Failed"),
+         task(11, 902, "2025-06-02T01:30:00Z", "Success", "Completed"),
+         task(21, 900, "2025-06-04T01:30:00Z", "Failed", "Completed"),
+         task(22, 901, "2025-06-04T02:30:00Z", "Success", "InProgress", 2),
+         task(23, 902, "2025-06-04T03:30:00Z", std::nullopt, "Pending", 0)});
   EXPECT_GT(expect_counts_match_lists(), 40);
   expect_tallies_current();
 }
@@ -209,15 +266,7 @@ TEST_F(SessionTallies, ABulkLoadCountsThemAfreshAndCountsReadTheIndexMeanwhile) 
 // An archive of schema version 11 has no tallies: opened for writing, it counts them.
 TEST_F(SessionTallies, TheMigrationCountsTheArchivesSessions) {
   store_history();
-  archive_.reset();
-  {
-    SQLite::Database db = sql();
-    db.exec(
-        "DROP TRIGGER sessions_tally_insert; DROP TRIGGER sessions_tally_delete; "
-        "DROP TRIGGER sessions_tally_update; DROP TRIGGER sessions_job_tally_update; "
-        "DROP TABLE session_tallies; DROP TABLE session_job_tallies; PRAGMA user_version = 11");
-  }
-  archive_ = open();
+  reopen_from_version(11, undo_migration_12);
   ASSERT_TRUE(archive_);
   EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM deferred_indexes").getInt(), 0);
   EXPECT_GT(expect_counts_match_lists(), 40);
