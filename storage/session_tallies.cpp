@@ -4,25 +4,33 @@
 
 namespace emarchive::storage {
 
-void recount_session_tallies(SQLite::Database& db) {
+std::array<TallyCount, 3> session_tally_counts() {
   const std::string bucket = "creation_time_ns >> " + std::to_string(kTallyBucketShift);
-  db.exec("DELETE FROM session_tallies; DELETE FROM session_server_tallies; "
-          "DELETE FROM session_job_tallies");
-  // Grouped as the tables' keys compare (NOCASE), so that 'Failed' and 'FAILED' share a row.
-  db.exec("INSERT INTO session_tallies (kind_id, result, bucket, state, n) "
-          "SELECT kind_id, coalesce(result, ''), " + bucket + ", coalesce(state, ''), count(*) "
-          "FROM sessions WHERE creation_time_ns IS NOT NULL "
-          "GROUP BY kind_id, coalesce(result, '') COLLATE NOCASE, " + bucket +
-          ", coalesce(state, '') COLLATE NOCASE");
-  db.exec("INSERT INTO session_server_tallies (kind_id, backup_server_id, result, bucket, n) "
-          "SELECT kind_id, backup_server_id, coalesce(result, ''), " + bucket + ", count(*) "
-          "FROM sessions WHERE creation_time_ns IS NOT NULL AND backup_server_id IS NOT NULL "
-          "GROUP BY kind_id, backup_server_id, coalesce(result, '') COLLATE NOCASE, " + bucket);
-  db.exec("INSERT INTO session_job_tallies (kind_id, job_name, result, bucket, n) "
-          "SELECT kind_id, job_name, coalesce(result, ''), " + bucket + ", count(*) FROM sessions "
-          "WHERE creation_time_ns IS NOT NULL AND job_name IS NOT NULL "
-          "GROUP BY kind_id, job_name COLLATE NOCASE, coalesce(result, '') COLLATE NOCASE, " +
-          bucket);
+  // Grouped as the tables' keys compare (NOCASE), so that 'Failed' and 'FAILED' share a row, and
+  // compared so by `verify`, which sets these beside the tables' rows.
+  const std::string result = "coalesce(result, '') COLLATE NOCASE";
+  const std::string state = "coalesce(state, '') COLLATE NOCASE";
+  return {{
+      {"session_tallies", "kind_id, result, bucket, state",
+       "SELECT kind_id, " + result + ", " + bucket + ", " + state + ", count(*) FROM sessions "
+       "WHERE creation_time_ns IS NOT NULL GROUP BY kind_id, " + result + ", " + bucket + ", " +
+           state},
+      {"session_server_tallies", "kind_id, backup_server_id, result, bucket",
+       "SELECT kind_id, backup_server_id, " + result + ", " + bucket + ", count(*) "
+       "FROM sessions WHERE creation_time_ns IS NOT NULL AND backup_server_id IS NOT NULL "
+       "GROUP BY kind_id, backup_server_id, " + result + ", " + bucket},
+      {"session_job_tallies", "kind_id, job_name, result, bucket",
+       "SELECT kind_id, job_name COLLATE NOCASE, " + result + ", " + bucket + ", count(*) "
+       "FROM sessions WHERE creation_time_ns IS NOT NULL AND job_name IS NOT NULL "
+       "GROUP BY kind_id, job_name COLLATE NOCASE, " + result + ", " + bucket},
+  }};
+}
+
+void recount_session_tallies(SQLite::Database& db) {
+  for (const TallyCount& tally : session_tally_counts()) {
+    db.exec("DELETE FROM " + tally.table);
+    db.exec("INSERT INTO " + tally.table + " (" + tally.key + ", n) " + tally.count);
+  }
 }
 
 }  // namespace emarchive::storage

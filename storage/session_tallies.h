@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace emarchive::storage {
@@ -23,6 +24,15 @@ inline constexpr int kTallyBucketShift = 46;
 inline constexpr std::array<std::string_view, 4> kTallyTriggers = {
     "sessions_tally_insert", "sessions_tally_delete", "sessions_tally_update",
     "sessions_job_tally_update"};
+
+// A tally table, its key's columns and the SELECT that counts its rows afresh from the
+// sessions: the key's columns in order, then n.
+struct TallyCount {
+  std::string table;
+  std::string key;
+  std::string count;
+};
+std::array<TallyCount, 3> session_tally_counts();
 
 // Counts every session into the tallies afresh, replacing what they held. Call inside a write
 // transaction, with the tally triggers absent, and create them before it commits.

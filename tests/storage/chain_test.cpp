@@ -179,7 +179,7 @@ TEST_F(ChainTest, AnExpectedHeadThatIsNotADigestIsRefused) {
 struct Edit {
   std::string name;
   std::string sql;    // :task is the task session's records.id
-  std::string names;  // the UID a problem must name; "" for a chain entry
+  std::string names;  // the UID a problem must name, or words its text must hold
 };
 
 // For gtest's messages: the edit's name, not its bytes.
@@ -207,8 +207,7 @@ TEST_P(VerifyEditTest, FindsTheEditAndNamesWhatItConcerns) {
   ASSERT_FALSE(report.ok());
   bool named = false;
   for (const VerifyProblem& p : report.problems) {
-    named |= GetParam().names.empty() ? p.what.find("chain entry") != std::string::npos
-                                      : p.uid == GetParam().names;
+    named |= p.uid == GetParam().names || p.what.find(GetParam().names) != std::string::npos;
   }
   EXPECT_TRUE(named) << report.problems.front().uid << ": " << report.problems.front().what;
 }
@@ -248,15 +247,22 @@ INSTANTIATE_TEST_SUITE_P(
         Edit{"RevisionObservedAt",
              "UPDATE revisions SET observed_at = '2020-01-01T00:00:00Z' WHERE record_id = :task "
              "AND revision = 1",
-             ""},
+             "chain entry"},
         Edit{"DeletedSupersededRevision",
              "DELETE FROM revisions WHERE record_id = :task AND form = 1 AND revision = 1",
              kTaskUid},
         Edit{"DeletedCurrentRevision",
              "DELETE FROM revisions WHERE record_id = :task AND form = 1 AND revision = 2",
              kTaskUid},
-        Edit{"ChainRow", "UPDATE chain SET created_at = '2020-01-01T00:00:00Z' WHERE id = 2", ""},
-        Edit{"DeletedChainRow", "DELETE FROM chain WHERE id = 3", kTaskUid}),
+        Edit{"ChainRow", "UPDATE chain SET created_at = '2020-01-01T00:00:00Z' WHERE id = 2",
+             "chain entry"},
+        Edit{"DeletedChainRow", "DELETE FROM chain WHERE id = 3", kTaskUid},
+        // The kept counts of sessions, which no revision covers: a count of them must agree.
+        Edit{"SessionTally", "UPDATE session_tallies SET n = n + 1", "table session_tallies "},
+        Edit{"DeletedServerTally", "DELETE FROM session_server_tallies",
+             "table session_server_tallies "},
+        Edit{"AddedJobTally", "INSERT INTO session_job_tallies VALUES (2, 'Ghost', 'Failed', 7, 3)",
+             "table session_job_tallies "}),
     [](const ::testing::TestParamInfo<Edit>& info) { return info.param.name; });
 
 // What someone who can write the file does to hide an edit: the row, its revision's SHA-256 and

@@ -17,6 +17,7 @@
 #include "storage/archive.h"
 #include "storage/record_query.h"
 #include "storage/session_tallies.h"
+#include "storage/verifier.h"
 #include "tests/storage/archive_fixture.h"
 
 namespace emarchive::storage {
@@ -184,6 +185,14 @@ class SessionTallies : public ArchiveTest {
     return out;
   }
 
+  // `verify` finds no problem: it holds the tallies to a count of the sessions, grouped and
+  // compared without regard to case.
+  void expect_verified() {
+    auto report = verify_archive(path_, {});
+    ASSERT_TRUE(report) << report.error().message;
+    for (const VerifyProblem& p : report->problems) ADD_FAILURE() << p.uid << ": " << p.what;
+  }
+
   // What the triggers kept equals a count afresh.
   void expect_tallies_current() {
     SQLite::Database db = sql();
@@ -249,6 +258,7 @@ TEST_F(SessionTallies, CountsEqualWhatTheQueryListsAsSessionsArriveAndChange) {
          task(23, 902, "2025-06-04T03:30:00Z", std::nullopt, "Pending", 0)});
   EXPECT_GT(expect_counts_match_lists(), 40);
   expect_tallies_current();
+  expect_verified();
 }
 
 TEST_F(SessionTallies, ABulkLoadCountsThemAfreshAndCountsReadTheIndexMeanwhile) {
@@ -257,10 +267,12 @@ TEST_F(SessionTallies, ABulkLoadCountsThemAfreshAndCountsReadTheIndexMeanwhile) 
   EXPECT_GT(*deferred, static_cast<std::int64_t>(kTallyTriggers.size()));
   store_history();
   EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM session_tallies").getInt(), 0);
+  expect_verified();  // the tallies are not current, and nothing reads them
   expect_counts_match_lists();
   ASSERT_TRUE(archive_->end_bulk_load());
   EXPECT_GT(expect_counts_match_lists(), 40);
   expect_tallies_current();
+  expect_verified();
 }
 
 // An archive of schema version 11 has no tallies: opened for writing, it counts them.
@@ -271,6 +283,7 @@ TEST_F(SessionTallies, TheMigrationCountsTheArchivesSessions) {
   EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM deferred_indexes").getInt(), 0);
   EXPECT_GT(expect_counts_match_lists(), 40);
   expect_tallies_current();
+  expect_verified();
 }
 
 }  // namespace
