@@ -37,7 +37,10 @@ void print_text(const storage::VerifyReport& r, const VerifyConfig& config) {
   std::cout << "verify: " << r.records << " records re-rendered (" << r.representations
             << " current representations), " << r.revisions << " revisions (" << r.documents
             << " stored documents), " << r.chain_entries
-            << " chain entries recomputed; SQLite integrity and foreign keys checked\n";
+            << " chain entries recomputed; SQLite integrity and foreign keys checked; "
+            << (r.tallies_checked ? "session tallies counted again\n"
+                                  : "session tallies not checked (an unfinished bulk load set "
+                                    "them aside)\n");
   std::cout << "verify: head sha256=" << r.head << " entry=" << r.head_entry << "\n";
   if (!config.expect_head.empty() && r.expected_head_entry) {
     std::cout << "verify: the chain recomputed from the revisions as they are now reaches the "
@@ -73,6 +76,7 @@ void print_json(const storage::VerifyReport& r, const VerifyConfig& config) {
                           {"revisions", r.revisions},
                           {"documents", r.documents},
                           {"chain_entries", r.chain_entries},
+                          {"tallies_checked", r.tallies_checked},
                           {"head", {{"sha256", r.head}, {"entry", r.head_entry}}},
                           {"problem_count", r.problem_count},
                           {"problems", std::move(problems)}};

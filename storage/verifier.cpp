@@ -100,6 +100,7 @@ class Verifier {
     SQLite::Statement deferred(db_, "SELECT 1 FROM deferred_indexes WHERE name = ?");
     deferred.bind(1, std::string(kTallyTriggers.front()));
     if (deferred.executeStep()) return;
+    report_.tallies_checked = true;
     const auto tallies = session_tally_counts();
     std::int64_t done = 0;
     progress("session tallies", done, std::ssize(tallies));

@@ -39,6 +39,9 @@ struct VerifyReport {
   std::int64_t revisions = 0;        // revisions read
   std::int64_t documents = 0;        // superseded revisions' documents compared with their hash
   std::int64_t chain_entries = 0;    // entries recomputed
+  // The session tallies were compared with a count of the sessions; false while an unfinished
+  // bulk load has set them aside (counts read the index then, not them).
+  bool tallies_checked = false;
   std::string head;                  // the stored head's digest, hex ("" without a head)
   std::int64_t head_entry = 0;
   // With expect_head: the entry whose recomputed digest is that head; nullopt when none is.

@@ -116,6 +116,7 @@ TEST_F(VerifyCommandTest, AnEditedSessionFailsWithExitFourNamingItsUid) {
   EXPECT_EQ(json.exit_code, 4);
   const boost::json::value report = boost::json::parse(json.output);
   EXPECT_FALSE(report.at("ok").as_bool());
+  EXPECT_TRUE(report.at("tallies_checked").as_bool());
   EXPECT_EQ(report.at("problems").at(0).at("uid").as_string(), uid);
   // The head itself still recomputes: the edit is in the rows, not in what the chain covers.
   EXPECT_EQ(report.at("expected_head").at("sha256").as_string(), head);
