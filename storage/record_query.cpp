@@ -463,12 +463,10 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
     tally_params.insert(tally_params.end(), params.begin(), params.end());
   }
 
-  // The triggers leave and come back together (storage/deferred_indexes.cpp): one tells.
-  count_params.emplace_back(std::string(kTallyTriggers.front()));
   count_params.insert(count_params.end(), params.begin(), params.end());
   count_params.insert(count_params.end(), tally_params.begin(), tally_params.end());
-  return "SELECT CASE WHEN EXISTS (SELECT 1 FROM deferred_indexes WHERE name = ?) THEN (" + plain +
-         ") ELSE " + sum + " END";
+  return "SELECT CASE WHEN " + tallies_set_aside_sql() + " THEN (" + plain + ") ELSE " + sum +
+         " END";
 }
 
 // ORDER BY's terms: by the field (or the default), descending or not, then in archive order

@@ -26,6 +26,11 @@ std::array<TallyCount, 3> session_tally_counts() {
   }};
 }
 
+std::string tallies_set_aside_sql() {
+  return "EXISTS (SELECT 1 FROM deferred_indexes WHERE name = '" +
+         std::string(kTallyTriggers.front()) + "')";
+}
+
 void recount_session_tallies(SQLite::Database& db) {
   for (const TallyCount& tally : session_tally_counts()) {
     db.exec("DELETE FROM " + tally.table);

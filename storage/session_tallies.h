@@ -2,8 +2,8 @@
 // Kept counts of sessions (tables session_tallies, session_server_tallies and
 // session_job_tallies, migrations/012_session_tallies.sql): how many sessions of a kind with a
 // Result and a State, and of a backup server or a job with a Result, were created in each bucket
-// of time. storage/record_query.cpp counts the common filters from
-// them instead of reading every matching index entry.
+// of time. storage/record_query.cpp counts the common filters from them instead of reading every
+// matching index entry, and `verify` (storage/verifier.h) holds them to a count of the sessions.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -24,6 +24,11 @@ inline constexpr int kTallyBucketShift = 46;
 inline constexpr std::array<std::string_view, 4> kTallyTriggers = {
     "sessions_tally_insert", "sessions_tally_delete", "sessions_tally_update",
     "sessions_job_tally_update"};
+
+// An SQL expression, true while the tallies are not current: a bulk load (or migration 12) has
+// set their triggers aside in deferred_indexes, and counts read the index instead. The triggers
+// leave and come back together (storage/deferred_indexes.cpp): one tells.
+std::string tallies_set_aside_sql();
 
 // A tally table, its key's columns and the SELECT that counts its rows afresh from the
 // sessions: the key's columns in order, then n.

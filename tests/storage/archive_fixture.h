@@ -208,8 +208,9 @@ class ArchiveTest : public ::testing::Test {
   std::int64_t run_ = 0;
 };
 
-// Sets the entity field with this element name.
-inline void set_field(Record& record, std::string_view element, std::string value) {
+// Sets the entity field with this element name; nullopt leaves it out of the entity.
+inline void set_field(Record& record, std::string_view element,
+                      std::optional<std::string> value) {
   const std::span<const FieldSpec> fields = info(record.kind).fields;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].element == element) {

@@ -89,17 +89,6 @@ class SessionTallies : public ArchiveTest {
  protected:
   static std::string guid(int i) { return numbered_guid(i); }
 
-  // Sets the field, or leaves it out of the entity when `value` is nullopt.
-  static void set_or_drop(Record& r, std::string_view element,
-                          const std::optional<std::string>& value) {
-    set_field(r, element, value.value_or(""));
-    if (value) return;
-    const auto& fields = info(r.kind).fields;
-    for (std::size_t f = 0; f < fields.size(); ++f) {
-      if (fields[f].element == element) r.entity->fields[f].reset();
-    }
-  }
-
   static Record job_session(int i, const std::string& job, const std::string& created,
                             const std::string& result, const std::string& state = "Stopped") {
     Record r = full_record(Kind::BackupJobSession, guid(i));
@@ -130,8 +119,8 @@ class SessionTallies : public ArchiveTest {
     }
     set_field(r, "JobSessionUid", uid(Kind::BackupJobSession, guid(job_session)));
     set_field(r, "CreationTimeUTC", created);
-    set_or_drop(r, "Result", result);
-    set_or_drop(r, "State", state);
+    set_field(r, "Result", result);
+    set_field(r, "State", state);
     return r;
   }
 
