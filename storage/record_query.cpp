@@ -1,6 +1,7 @@
 #include "storage/record_query.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <limits>
 
@@ -219,7 +220,8 @@ class Compiler {
           // A task session's job is its job session's: as JobName above.
           out.sql +=
               "t.parent_id IN (SELECT j.record_id FROM sessions j WHERE j.kind_id = ? AND "
-              "j.job_id = " + std::string(kIdOfUid) + ")";
+              "j.job_id = " +
+              std::string(kIdOfUid) + ")";
           out.params.emplace_back(kind_id(parent_kind(type_.kind)));
         } else {
           out.sql += expr + " " + std::string(op) + " ?";
@@ -348,25 +350,59 @@ bool is_column(Kind kind, const QueryField& field, std::string_view column) {
   return field.source == QuerySource::Field && field_spec(kind, field.element)->column == column;
 }
 
+// The term of `terms` that holds a comparison of `field` with text, if the tallies hold the field.
+std::optional<TallyTerms::Values>* values_term(const QueryType& type, const QueryField& field,
+                                               TallyTerms& terms) {
+  if (field.source == QuerySource::JobName) return &terms.job_name;
+  if (is_column(type.kind, field, "result")) return &terms.result;
+  if (is_column(type.kind, field, "state")) return &terms.state;
+  return nullptr;
+}
+
+// Adds an OR of `node`'s children to `terms`: each a comparison by == of the same field the
+// tallies hold, with a value; false otherwise.
+bool add_tally_alternatives(const QueryType& type, const FilterNode& node, TallyTerms& terms) {
+  std::optional<TallyTerms::Values>* term = nullptr;
+  TallyTerms::Values values;
+  for (const FilterNode& child : node.children) {
+    if (child.type != FilterNode::Type::Compare || child.op != CompareOp::Equal ||
+        child.value.empty()) {
+      return false;
+    }
+    std::optional<TallyTerms::Values>* child_term =
+        values_term(type, *find_query_field(type, child.field), terms);
+    if (!child_term || (term && child_term != term)) return false;
+    term = child_term;
+    values.values.push_back(child.value);
+  }
+  if (!term || term->has_value()) return false;
+  *term = std::move(values);
+  return true;
+}
+
 // Adds what `node` asks to `terms`; false if it asks anything the tallies do not count. Called
 // on a compiled filter (every field and value is valid).
-bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now,
-                     TallyTerms& terms) {
-  if (node.type == FilterNode::Type::Or) return false;
+bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now, TallyTerms& terms) {
+  if (node.type == FilterNode::Type::Or) return add_tally_alternatives(type, node, terms);
   if (node.type == FilterNode::Type::And) {
     return std::all_of(node.children.begin(), node.children.end(), [&](const FilterNode& child) {
       return add_tally_terms(type, child, now, terms);
     });
   }
   const QueryField& field = *find_query_field(type, node.field);
-  const auto pin = [&](std::optional<std::string>& term) {
-    if (node.op != CompareOp::Equal || node.value.empty() || term) return false;
-    term = node.value;
+  if (std::optional<TallyTerms::Values>* term = values_term(type, field, terms)) {
+    // An empty value is left to the index: the tallies hold a session without the field under "".
+    if (node.value.empty()) return false;
+    if (node.op == CompareOp::Equal && !*term) {
+      *term = TallyTerms::Values{{node.value}, false};
+      return true;
+    }
+    if (node.op != CompareOp::NotEqual) return false;
+    if (!*term) *term = TallyTerms::Values{{}, true};
+    if (!(*term)->excluded) return false;
+    (*term)->values.push_back(node.value);
     return true;
-  };
-  if (field.source == QuerySource::JobName) return pin(terms.job_name);
-  if (is_column(type.kind, field, "result")) return pin(terms.result);
-  if (is_column(type.kind, field, "state")) return pin(terms.state);
+  }
   const bool by_name = field.source == QuerySource::BackupServerName;
   if (by_name || field.source == QuerySource::BackupServerUid) {
     if (node.op != CompareOp::Equal || node.value.empty() || terms.server) return false;
@@ -390,12 +426,33 @@ bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now,
   return true;
 }
 
+// The text terms of TallyTerms, with the column each compares (in the sessions and the tallies).
+struct ValuesColumn {
+  std::optional<TallyTerms::Values> TallyTerms::*term;
+  const char* column;
+};
+constexpr std::array<ValuesColumn, 3> kValuesColumns = {{{&TallyTerms::result, "result"},
+                                                         {&TallyTerms::state, "state"},
+                                                         {&TallyTerms::job_name, "job_name"}}};
+
+// Whether compile_filter() may hand `terms` to the tallies: each tally holds one of the State,
+// the server and the JobName, and the count subtracts the values of one excluded term.
+bool countable(const TallyTerms& terms) {
+  int excluded = 0;
+  for (const ValuesColumn& c : kValuesColumns)
+    excluded += (terms.*c.term && (terms.*c.term)->excluded);
+  return excluded <= 1 &&
+         terms.state.has_value() + terms.server.has_value() + terms.job_name.has_value() <= 1;
+}
+
 // The count of a session query the tallies can answer: the tallies of the buckets wholly
 // inside [from, until), plus the matches in the partial buckets at either end, counted from the
 // index (without bounds: the matches of `where` without a creation time, which no tally holds).
-// Empty when no bucket lies wholly inside, or the tallies are not current (a bulk load or a
-// migration left their triggers in deferred_indexes): then `plain` counts, as with other
-// filters.
+// A term that excludes values is counted as all the sessions the other terms match, less those
+// with one of the values, less those without the field (which the tallies hold under "", and
+// which no comparison matches). Empty when no bucket lies wholly inside, or the tallies are not
+// current (a bulk load or a migration left their triggers in deferred_indexes): then `plain`
+// counts, as with other filters.
 std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& plain,
                         const std::string& where, const std::vector<SqlValue>& params,
                         std::vector<SqlValue>& count_params) {
@@ -410,56 +467,99 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
   if (first_full && end_full && *first_full >= *end_full) return {};
   if (first_full && *first_full > (std::numeric_limits<EmTime>::max() >> shift)) return {};
 
-  std::vector<SqlValue> tally_params{kind_id(kind)};
-  std::string sum = "(SELECT coalesce(sum(n), 0) FROM ";
-  // The filter's terms on the columns of a tally, or of the sessions (`prefix` "t."); both
+  std::string sum;
+  std::vector<SqlValue> tally_params;
+  // The terms of `t` on the columns of a tally, or of the sessions (`prefix` "t."); both
   // compare text as the query service does.
-  const auto add_terms = [&](const std::string& prefix) {
-    const auto equal = [&](const char* column, const std::optional<std::string>& value) {
-      if (!value) return;
-      sum += " AND " + prefix + column + " = ? COLLATE NOCASE";
-      tally_params.emplace_back(*value);
-    };
-    equal("result", terms.result);
-    equal("state", terms.state);
-    equal("job_name", terms.job_name);
-    if (terms.server) {
+  const auto add_terms = [&](const TallyTerms& t, const std::string& prefix) {
+    for (const ValuesColumn& c : kValuesColumns) {
+      const std::optional<TallyTerms::Values>& term = t.*c.term;
+      if (!term) continue;
+      const std::vector<std::string>& values = term->values;
+      if (values.size() == 1) {
+        sum += " AND " + prefix + c.column + " = ? COLLATE NOCASE";
+      } else {
+        sum += " AND " + prefix + c.column + " COLLATE NOCASE IN (?";
+        for (std::size_t i = 1; i < values.size(); ++i) sum += ", ?";
+        sum += ")";
+      }
+      tally_params.insert(tally_params.end(), values.begin(), values.end());
+    }
+    if (t.server) {
       const std::string column = prefix + "backup_server_id";
-      sum += " AND " + (terms.server->by_name ? is_server_named(column)
-                                              : column + " = " + std::string(kIdOfUid));
-      tally_params.emplace_back(terms.server->value);
+      sum += " AND " +
+             (t.server->by_name ? is_server_named(column) : column + " = " + std::string(kIdOfUid));
+      tally_params.emplace_back(t.server->value);
     }
   };
-  sum += terms.job_name ? "session_job_tallies" : terms.server ? "session_server_tallies"
-                                                               : "session_tallies";
-  sum += " WHERE kind_id = ?";
-  add_terms("");
-  if (first_full) {
-    sum += " AND bucket >= ?";
-    tally_params.emplace_back(*first_full);
-  }
-  if (end_full) {
-    sum += " AND bucket < ?";
-    tally_params.emplace_back(*end_full);
-  }
-  sum += ")";
-  // The partial buckets at the ends: the filter's terms over only that part of the range, so
-  // that the range is the index's (with the filter's own bounds beside them, SQLite takes one
-  // upper bound for the range and tests the other on each entry: the whole range again). Every
-  // session with a creation time is an archived entity, so the stub test has nothing to add.
-  const auto count_between = [&](EmTime lower, EmTime upper) {
-    sum += " + (SELECT count(*) FROM sessions t WHERE t.kind_id = ?";
+  // The sessions with a creation time in range that `t` (no term excluding) matches.
+  const auto count_created = [&](const TallyTerms& t) {
+    sum += "(SELECT coalesce(sum(n), 0) FROM ";
+    sum += t.job_name ? "session_job_tallies"
+           : t.server ? "session_server_tallies"
+                      : "session_tallies";
+    sum += " WHERE kind_id = ?";
     tally_params.emplace_back(kind_id(kind));
-    add_terms("t.");
-    sum += " AND t.creation_time_ns >= ? AND t.creation_time_ns < ?)";
-    tally_params.emplace_back(lower);
-    tally_params.emplace_back(upper);
+    add_terms(t, "");
+    if (first_full) {
+      sum += " AND bucket >= ?";
+      tally_params.emplace_back(*first_full);
+    }
+    if (end_full) {
+      sum += " AND bucket < ?";
+      tally_params.emplace_back(*end_full);
+    }
+    sum += ")";
+    // The partial buckets at the ends: the terms over only that part of the range, so that the
+    // range is the index's (with the filter's own bounds beside them, SQLite takes one upper
+    // bound for the range and tests the other on each entry: the whole range again). Every
+    // session with a creation time is an archived entity, so the stub test has nothing to add.
+    const auto count_between = [&](EmTime lower, EmTime upper) {
+      sum += " + (SELECT count(*) FROM sessions t WHERE t.kind_id = ?";
+      tally_params.emplace_back(kind_id(kind));
+      add_terms(t, "t.");
+      sum += " AND t.creation_time_ns >= ? AND t.creation_time_ns < ?)";
+      tally_params.emplace_back(lower);
+      tally_params.emplace_back(upper);
+    };
+    if (first_full) count_between(*terms.from, *first_full << shift);
+    if (end_full) count_between(*end_full << shift, *terms.until);
   };
-  if (first_full) count_between(*terms.from, *first_full << shift);
-  if (end_full) count_between(*end_full << shift, *terms.until);
+
+  const auto excluding = std::find_if(
+      kValuesColumns.begin(), kValuesColumns.end(),
+      [&](const ValuesColumn& c) { return terms.*c.term && (terms.*c.term)->excluded; });
+  if (excluding == kValuesColumns.end()) {
+    count_created(terms);
+  } else {
+    TallyTerms others = terms;
+    (others.*excluding->term).reset();
+    TallyTerms values = terms;
+    (values.*excluding->term)->excluded = false;
+    sum += "(";
+    count_created(others);
+    sum += ") - (";
+    count_created(values);
+    // Few sessions lack a Result, a State or a JobName; the field's index finds them.
+    sum += ") - (SELECT count(*) FROM sessions t WHERE t.kind_id = ? AND t.";
+    sum += excluding->column;
+    sum += " IS NULL";
+    tally_params.emplace_back(kind_id(kind));
+    add_terms(others, "t.");
+    if (terms.from) {
+      sum += " AND t.creation_time_ns >= ?";
+      tally_params.emplace_back(*terms.from);
+    }
+    if (terms.until) {
+      sum += " AND t.creation_time_ns < ?";
+      tally_params.emplace_back(*terms.until);
+    }
+    sum += (terms.from || terms.until) ? ")" : " AND t.creation_time_ns IS NOT NULL)";
+  }
   if (!first_full && !end_full) {
     // No bounds: the sessions without a creation time, which the filter and the stub test decide.
-    sum += " + (SELECT count(*) FROM sessions t WHERE " + where + " AND t.creation_time_ns IS NULL)";
+    sum +=
+        " + (SELECT count(*) FROM sessions t WHERE " + where + " AND t.creation_time_ns IS NULL)";
     tally_params.insert(tally_params.end(), params.begin(), params.end());
   }
 
@@ -502,9 +602,8 @@ Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode&
     compiled->implies_archived = implies_archived(type, filter);
     collect_pinned(type, filter, compiled->pinned);
     TallyTerms terms;
-    // Each tally holds one of them.
     if (info(type.kind).table == Table::Sessions && add_tally_terms(type, filter, now, terms) &&
-        (terms.state.has_value() + terms.server.has_value() + terms.job_name.has_value()) <= 1) {
+        countable(terms)) {
       compiled->tally = std::move(terms);
     }
   }
@@ -531,7 +630,8 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     // session that has one is an archived entity. Every index of sessions holds the creation
     // time: the test then reads no more than the index entry, and the look-up is left for
     // sessions without one (SQLite evaluates OR from the left and stops at the first true term).
-    if (kind.table == Table::Sessions) exists = "(t.creation_time_ns IS NOT NULL OR " + exists + ")";
+    if (kind.table == Table::Sessions)
+      exists = "(t.creation_time_ns IS NOT NULL OR " + exists + ")";
     term(exists);
   }
   if (kind.table == Table::Sessions) {
@@ -576,8 +676,8 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   const std::string order = order_by(query.kind, sort_field, query.sort.descending, false);
   const std::string reversed = order_by(query.kind, sort_field, query.sort.descending, true);
   if (query.as_of) {
-    RecordQuerySql forward = as_of_query_sql(kind.table, where, order, out.params,
-                                             query.entities_only);
+    RecordQuerySql forward =
+        as_of_query_sql(kind.table, where, order, out.params, query.entities_only);
     forward.select_ids_reversed =
         as_of_query_sql(kind.table, where, reversed, out.params, query.entities_only).select_ids;
     return forward;

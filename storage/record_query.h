@@ -19,18 +19,24 @@ namespace emarchive::storage {
 
 using SqlValue = std::variant<std::int64_t, std::string>;
 
-// A filter the session tallies count (storage/session_tallies.h): an AND of at most one each of
-// Result==, State==, BackupServerUid== or BackupServerName==, and JobName== (at most one of the
-// State, the server and the JobName; none with an empty value), and bounds on CreationTime.
+// A filter the session tallies count (storage/session_tallies.h): an AND of bounds on
+// CreationTime and at most one term each on Result, State, the backup server and JobName (at most
+// one of the State, the server and the JobName). A term on Result, State or JobName is one value
+// (==), several (==, joined by OR), or values excluded (!=, joined by AND), on one field at most;
+// a server is one BackupServerUid== or BackupServerName==. No value is empty.
 struct TallyTerms {
   struct Server {
     bool by_name = false;
     std::string value;  // the name, or the canonical UID
   };
-  std::optional<std::string> result;
-  std::optional<std::string> state;
+  struct Values {
+    std::vector<std::string> values;  // compared as the query service compares text
+    bool excluded = false;            // the field has none of them (and has a value)
+  };
+  std::optional<Values> result;
+  std::optional<Values> state;
   std::optional<Server> server;
-  std::optional<std::string> job_name;
+  std::optional<Values> job_name;
   std::optional<EmTime> from;   // creation_time_ns >= from
   std::optional<EmTime> until;  // creation_time_ns < until
 };
