@@ -706,7 +706,8 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
 }
 
 PageWindow page_window(std::int64_t total, std::int64_t offset, std::int64_t limit) {
-  if (limit < 0 || offset >= total) return {false, offset, limit};
+  if (offset >= total) return {false, offset, 0};
+  if (limit < 0) return {false, offset, limit};
   const std::int64_t rest = total - offset;  // matches from the page's first to the last
   const std::int64_t from_end = rest > limit ? rest - limit : 0;
   if (from_end >= offset) return {false, offset, limit};

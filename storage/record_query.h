@@ -113,7 +113,8 @@ RecordQuerySql record_query_sql(const RecordQuery& query);
 // How to read the page at `offset` of `limit` (-1: no limit) among `total` matches. An OFFSET
 // walks every match before it, so a page past the middle is read from the other end with the
 // smaller offset counted from there: select_ids_reversed with this LIMIT and OFFSET gives the
-// page's ids last first. A last page then costs what a first page costs.
+// page's ids last first. A last page then costs what a first page costs. A page at or past the
+// end holds no match: limit 0, nothing to read.
 struct PageWindow {
   bool reversed = false;
   std::int64_t offset = 0;

@@ -319,8 +319,10 @@ class SqliteArchive final : public Archive {
       count.executeStep();
       page.total = count.getColumn(0).getInt64();
       std::vector<std::int64_t> ids;
-      {
-        const PageWindow window = page_window(page.total, query.offset, query.limit);
+      // A page at or past the end of the matches is empty: not read, as finding that no row
+      // matches can take a walk of the whole kind's index.
+      if (const PageWindow window = page_window(page.total, query.offset, query.limit);
+          window.limit != 0) {
         SQLite::Statement select(*db_, window.reversed ? sql.select_ids_reversed : sql.select_ids);
         bind_all(select, sql.params);
         const int next = static_cast<int>(sql.params.size()) + 1;

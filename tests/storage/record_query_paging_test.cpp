@@ -29,12 +29,13 @@ TEST(PageWindow, ReadsPagesPastTheMiddleFromTheOtherEnd) {
     const PageWindow w = page_window(total, offset, limit);
     return std::vector<std::int64_t>{w.reversed, w.offset, w.limit};
   };
-  // Forward: the first pages, no limit, and offsets at or past the end.
+  // Forward: the first pages and no limit; at or past the end, nothing to read.
   EXPECT_EQ(window(10, 0, 3), (std::vector<std::int64_t>{0, 0, 3}));
   EXPECT_EQ(window(10, 3, 3), (std::vector<std::int64_t>{0, 3, 3}));
   EXPECT_EQ(window(10, 5, -1), (std::vector<std::int64_t>{0, 5, -1}));
-  EXPECT_EQ(window(10, 10, 3), (std::vector<std::int64_t>{0, 10, 3}));
-  EXPECT_EQ(window(0, 0, 100), (std::vector<std::int64_t>{0, 0, 100}));
+  EXPECT_EQ(window(10, 10, 3), (std::vector<std::int64_t>{0, 10, 0}));
+  EXPECT_EQ(window(10, 12, -1), (std::vector<std::int64_t>{0, 12, 0}));
+  EXPECT_EQ(window(0, 0, 100), (std::vector<std::int64_t>{0, 0, 0}));
   // Reversed: matches 4-6 are 5-3 from the end; the last page holds only what is left.
   EXPECT_EQ(window(10, 4, 3), (std::vector<std::int64_t>{1, 3, 3}));
   EXPECT_EQ(window(10, 9, 3), (std::vector<std::int64_t>{1, 0, 1}));
