@@ -376,6 +376,12 @@ Expected<VerifyReport> verify_archive(const std::string& path, const VerifyOptio
   if (!opened) return opened.error();
   SQLite::Database& db = *opened->db;
   try {
+    // Counting the session tallies groups every session by its key through a sort; with
+    // temp_store = MEMORY (sqlite_open.cpp) the sort held them all: verify of 10,000,000 task
+    // sessions peaked at 1,334 MB, of 1,000,000 at 155 MB (35 MB in files). In files the sort
+    // keeps runs the size of the page cache in memory. Set before the transaction, as SQLite
+    // requires; a read-only connection keeps no statement journal that memory would help.
+    const PragmaWhile sort_in_files(db, "temp_store", "FILE");
     SQLite::Transaction transaction(db, SQLite::TransactionBehavior::DEFERRED);
     VerifyReport report = Verifier(db, options, expect).run();
     transaction.commit();
