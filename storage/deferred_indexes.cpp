@@ -41,11 +41,12 @@ std::int64_t defer_query_indexes(SQLite::Database& db) {
   // would read the whole table.
   // The tallies' triggers go too: each stored session costs two upserts, and the tallies are
   // counted afresh at the end in one pass.
-  SQLite::Statement objects(db,
-                            "SELECT name, sql, type FROM sqlite_master WHERE "
-                            "(type = 'index' AND tbl_name IN ('sessions', 'jobs', 'backup_servers') "
-                            "AND sql IS NOT NULL AND name <> 'sessions_parent') OR "
-                            "(type = 'trigger' AND tbl_name = 'sessions') ORDER BY name");
+  SQLite::Statement objects(
+      db,
+      "SELECT name, sql, type FROM sqlite_master WHERE "
+      "(type = 'index' AND tbl_name IN ('sessions', 'jobs', 'backup_servers') "
+      "AND sql IS NOT NULL AND name <> 'sessions_parent') OR "
+      "(type = 'trigger' AND tbl_name = 'sessions') ORDER BY name");
   std::vector<std::pair<Index, std::string>> found;  // and its type
   while (objects.executeStep()) {
     std::string name = objects.getColumn(0).getString();
@@ -66,9 +67,8 @@ std::int64_t defer_query_indexes(SQLite::Database& db) {
 }
 
 std::int64_t build_deferred_indexes(SQLite::Database& db) {
-  if (!db.tableExists("deferred_indexes")) return 0;
-  std::vector<Index> deferred = read_deferred(db);
-  if (deferred.empty()) return 0;
+  // Checked before taking the write lock: every open for writing calls this.
+  if (!db.tableExists("deferred_indexes") || read_deferred(db).empty()) return 0;
   // CREATE INDEX sorts its table's keys. With temp_store = MEMORY (sqlite_open.cpp) the sort
   // holds the whole index in memory: 140 MB for one of a million sessions' thirteen, over the
   // 64 MB an import may take; so in temporary files. The sort also keeps runs as large as the
@@ -77,24 +77,43 @@ std::int64_t build_deferred_indexes(SQLite::Database& db) {
   // its pages are read once, in order.
   const PragmaWhile sort_in_files(db, "temp_store", "FILE");
   const PragmaWhile small_cache(db, "cache_size", "-2048");
-  SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-  // Read again inside the transaction: another writer (an import beside this one, or one opening
-  // the archive) may have built them since.
-  deferred = read_deferred(db);
-  // The indexes first: counting the tallies afresh reads sessions, and then their triggers keep
-  // them from there on.
-  const auto triggers = std::stable_partition(
-      deferred.begin(), deferred.end(), [](const Index& i) { return !is_tally_trigger(i.first); });
-  for (auto i = deferred.begin(); i != triggers; ++i) db.exec(i->second);
-  if (triggers != deferred.end()) {
-    recount_session_tallies(db);
-    for (auto i = triggers; i != deferred.end(); ++i) db.exec(i->second);
+  // Each index is built and committed on its own. In one transaction, every page of every index
+  // went into the WAL before the first checkpoint, and the WAL's index in shared memory (some 8
+  // bytes a page), which counts in the process's memory, with it: importing 1,000,000 task
+  // sessions grew the WAL to 386 MB and its index to 736 KB, and ten million would ten times
+  // that. Committed one by one, the WAL is checkpointed and starts again after each, and holds
+  // the largest index at most: 92 MB and 192 KB. A crash between them leaves the rest in
+  // deferred_indexes, built at the next open for writing.
+  std::vector<std::string> indexes;
+  std::int64_t built = 0;  // indexes and triggers
+  for (;;) {
+    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+    // Read again in each transaction: another writer (an import beside this one, or one opening
+    // the archive) may have built some since.
+    const std::vector<Index> deferred = read_deferred(db);
+    if (deferred.empty()) break;
+    // The indexes first: counting the tallies afresh reads sessions, and then their triggers keep
+    // them from there on, so the count and the triggers go in one transaction.
+    const auto index = std::find_if(deferred.begin(), deferred.end(),
+                                    [](const Index& i) { return !is_tally_trigger(i.first); });
+    if (index != deferred.end()) {
+      db.exec(index->second);
+      SQLite::Statement done(db, "DELETE FROM deferred_indexes WHERE name = ?");
+      done.bind(1, index->first);
+      done.exec();
+      indexes.push_back(index->first);
+      ++built;
+    } else {
+      recount_session_tallies(db);
+      for (const Index& trigger : deferred) db.exec(trigger.second);
+      db.exec("DELETE FROM deferred_indexes");
+      built += static_cast<std::int64_t>(deferred.size());
+    }
+    transaction.commit();
   }
-  db.exec("DELETE FROM deferred_indexes");
-  transaction.commit();
   // A dropped index's statistics went with it; without them the planner guesses.
-  for (auto i = deferred.begin(); i != triggers; ++i) db.exec("ANALYZE \"" + i->first + "\"");
-  return static_cast<std::int64_t>(deferred.size());
+  for (const std::string& name : indexes) db.exec("ANALYZE \"" + name + "\"");
+  return built;
 }
 
 }  // namespace emarchive::storage

@@ -21,12 +21,12 @@ namespace emarchive::storage {
 // open.
 std::int64_t defer_query_indexes(SQLite::Database& db);
 
-// Builds every index deferred_indexes holds and, if it holds the tallies' triggers, counts the
-// tallies afresh and creates them; empties it, in one transaction, then refreshes the planner's
-// statistics of each index (ANALYZE). Returns how many it built: 0 when none was
-// deferred, or when the table does not exist yet (an archive before schema version 10).
-// Sorting spills to temporary files rather than memory, which keeps an import within its memory
-// bound. Call with no transaction open.
+// Builds every index deferred_indexes holds, each in a transaction of its own that also removes
+// it from there; then, if it holds the tallies' triggers, counts the tallies afresh and creates
+// them, in one more; then refreshes the planner's statistics of each index (ANALYZE). Returns
+// how many indexes and triggers it built: 0 when none was deferred, or when the table does not
+// exist yet (an archive before schema version 10). Sorting spills to temporary files rather than
+// memory, which keeps an import within its memory bound. Call with no transaction open.
 std::int64_t build_deferred_indexes(SQLite::Database& db);
 
 }  // namespace emarchive::storage

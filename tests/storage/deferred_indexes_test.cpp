@@ -68,13 +68,14 @@ TEST_F(DeferredIndexesTest, ALargeLoadDropsTheQueryIndexesAndBuildsTheSameOnesAg
   auto deferred = archive_->begin_bulk_load(kLarge);
   ASSERT_TRUE(deferred) << deferred.error().message;
   // All but the one the writer's triggers read through, and the tallies' triggers.
-  EXPECT_EQ(*deferred,
-            static_cast<std::int64_t>(before.size() - 1 + kTallyTriggers.size()));
-  EXPECT_EQ(count(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%tally%' "
-                      "AND type = 'trigger'"),
+  EXPECT_EQ(*deferred, static_cast<std::int64_t>(before.size() - 1 + kTallyTriggers.size()));
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM sqlite_master WHERE name LIKE '%tally%' "
+                  "AND type = 'trigger'"),
             0);
-  EXPECT_EQ(query_indexes(db), (std::map<std::string, std::string>{
-                                   {"sessions_parent", before.at("sessions_parent")}}));
+  EXPECT_EQ(
+      query_indexes(db),
+      (std::map<std::string, std::string>{{"sessions_parent", before.at("sessions_parent")}}));
   EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), *deferred);
   // The writer needs none of them: records of every kind store as before.
   std::vector<Record> records = task_sessions(50);
@@ -87,8 +88,9 @@ TEST_F(DeferredIndexesTest, ALargeLoadDropsTheQueryIndexesAndBuildsTheSameOnesAg
   EXPECT_EQ(*built, *deferred);
   EXPECT_EQ(query_indexes(db), before);
   EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), 0);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%tally%' "
-                      "AND type = 'trigger'"),
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM sqlite_master WHERE name LIKE '%tally%' "
+                  "AND type = 'trigger'"),
             static_cast<std::int64_t>(kTallyTriggers.size()));
   // integrity_check compares every index with its table, entry by entry.
   EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
@@ -115,7 +117,8 @@ TEST_F(DeferredIndexesTest, ALoadThatStoppedEarlyHasItsIndexesBuiltAtTheNextOpen
     read_only.read_only = true;
     std::unique_ptr<Archive> reader = open(read_only);
     ASSERT_TRUE(reader);
-    auto record = reader->load(uid(Kind::BackupTaskSession, "00000000-0000-4000-8000-000000000007"));
+    auto record =
+        reader->load(uid(Kind::BackupTaskSession, "00000000-0000-4000-8000-000000000007"));
     ASSERT_TRUE(record) << record.error().message;
     EXPECT_TRUE(record->has_value());
     EXPECT_EQ(query_indexes(db).size(), 1u);
@@ -124,6 +127,38 @@ TEST_F(DeferredIndexesTest, ALoadThatStoppedEarlyHasItsIndexesBuiltAtTheNextOpen
   ASSERT_TRUE(archive_);
   EXPECT_EQ(query_indexes(db), before);
   EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), 0);
+  EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+}
+
+// Each index is built and committed on its own (so that the WAL holds one at a time): when one
+// cannot be built, those built before it stay built, and it and the rest wait in
+// deferred_indexes for the next open for writing.
+TEST_F(DeferredIndexesTest, EachIndexIsBuiltInATransactionOfItsOwn) {
+  SQLite::Database db = sql();
+  const auto before = query_indexes(db);
+  ASSERT_TRUE(archive_->begin_bulk_load(kLarge));
+  store(task_sessions(20));
+  // Built in the order of the names, between the others; every task session has the same kind.
+  const std::string failing = "sessions_kind_m_unique";
+  db.exec("INSERT INTO deferred_indexes (name, sql) VALUES ('" + failing +
+          "', 'CREATE UNIQUE INDEX " + failing + " ON sessions (kind_id)')");
+  EXPECT_FALSE(archive_->end_bulk_load());
+
+  const auto built = query_indexes(db);
+  int earlier = 0;
+  int later = 0;
+  for (const auto& [name, sql] : before) {
+    if (name == "sessions_parent") continue;  // never deferred
+    const bool is_earlier = name < failing;
+    (is_earlier ? earlier : later) += 1;
+    EXPECT_EQ(built.contains(name), is_earlier) << name;
+    SQLite::Statement waits(db, "SELECT count(*) FROM deferred_indexes WHERE name = ?");
+    waits.bind(1, name);
+    ASSERT_TRUE(waits.executeStep());
+    EXPECT_EQ(waits.getColumn(0).getInt(), is_earlier ? 0 : 1) << name;
+  }
+  EXPECT_GT(earlier, 0);
+  EXPECT_GT(later, 0);
   EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
 }
 
