@@ -24,6 +24,16 @@ std::vector<Index> read_deferred(SQLite::Database& db) {
   return deferred;
 }
 
+// What deferred_indexes holds that build_deferred_indexes is to build: the tallies' triggers
+// only if it counts them.
+std::vector<Index> to_build(SQLite::Database& db, DeferredTallies tallies) {
+  std::vector<Index> deferred = read_deferred(db);
+  if (tallies == DeferredTallies::leave) {
+    std::erase_if(deferred, [](const Index& i) { return is_tally_trigger(i.first); });
+  }
+  return deferred;
+}
+
 }  // namespace
 
 std::int64_t defer_query_indexes(SQLite::Database& db) {
@@ -66,9 +76,9 @@ std::int64_t defer_query_indexes(SQLite::Database& db) {
   return static_cast<std::int64_t>(found.size());
 }
 
-std::int64_t build_deferred_indexes(SQLite::Database& db) {
+std::int64_t build_deferred_indexes(SQLite::Database& db, DeferredTallies tallies) {
   // Checked before taking the write lock: every open for writing calls this.
-  if (!db.tableExists("deferred_indexes") || read_deferred(db).empty()) return 0;
+  if (!db.tableExists("deferred_indexes") || to_build(db, tallies).empty()) return 0;
   // CREATE INDEX sorts its table's keys. With temp_store = MEMORY (sqlite_open.cpp) the sort
   // holds the whole index in memory: 140 MB for one of a million sessions' thirteen, over the
   // 64 MB an import may take; so in temporary files. The sort also keeps runs as large as the
@@ -90,7 +100,7 @@ std::int64_t build_deferred_indexes(SQLite::Database& db) {
     SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
     // Read again in each transaction: another writer (an import beside this one, or one opening
     // the archive) may have built some since.
-    const std::vector<Index> deferred = read_deferred(db);
+    const std::vector<Index> deferred = to_build(db, tallies);
     if (deferred.empty()) break;
     // The indexes first: counting the tallies afresh reads sessions, and then their triggers keep
     // them from there on, so the count and the triggers go in one transaction.

@@ -21,12 +21,20 @@ namespace emarchive::storage {
 // open.
 std::int64_t defer_query_indexes(SQLite::Database& db);
 
+// What build_deferred_indexes does with the tallies' triggers it finds in deferred_indexes.
+enum class DeferredTallies {
+  count,  // count the tallies afresh and create the triggers
+  leave,  // leave them there: a migration may yet change the tallies' tables (migration 13)
+};
+
 // Builds every index deferred_indexes holds, each in a transaction of its own that also removes
-// it from there; then, if it holds the tallies' triggers, counts the tallies afresh and creates
-// them, in one more; then refreshes the planner's statistics of each index (ANALYZE). Returns
-// how many indexes and triggers it built: 0 when none was deferred, or when the table does not
-// exist yet (an archive before schema version 10). Sorting spills to temporary files rather than
-// memory, which keeps an import within its memory bound. Call with no transaction open.
-std::int64_t build_deferred_indexes(SQLite::Database& db);
+// it from there; then, if it holds the tallies' triggers and `tallies` says so, counts the
+// tallies afresh and creates them, in one more; then refreshes the planner's statistics of each
+// index (ANALYZE). Returns how many indexes and triggers it built: 0 when none was deferred, or
+// when the table does not exist yet (an archive before schema version 10). Sorting spills to
+// temporary files rather than memory, which keeps an import within its memory bound. Call with
+// no transaction open.
+std::int64_t build_deferred_indexes(SQLite::Database& db,
+                                    DeferredTallies tallies = DeferredTallies::count);
 
 }  // namespace emarchive::storage

@@ -435,14 +435,14 @@ constexpr std::array<ValuesColumn, 3> kValuesColumns = {{{&TallyTerms::result, "
                                                          {&TallyTerms::state, "state"},
                                                          {&TallyTerms::job_name, "job_name"}}};
 
-// Whether compile_filter() may hand `terms` to the tallies: each tally holds one of the State,
-// the server and the JobName, and the count subtracts the values of one excluded term.
+// Whether compile_filter() may hand `terms` to the tallies: each tally holds the Result and the
+// State, and one of the server and the JobName at most; the count subtracts the values of one
+// excluded term.
 bool countable(const TallyTerms& terms) {
   int excluded = 0;
   for (const ValuesColumn& c : kValuesColumns)
     excluded += (terms.*c.term && (terms.*c.term)->excluded);
-  return excluded <= 1 &&
-         terms.state.has_value() + terms.server.has_value() + terms.job_name.has_value() <= 1;
+  return excluded <= 1 && terms.server.has_value() + terms.job_name.has_value() <= 1;
 }
 
 // The count of a session query the tallies can answer: the tallies of the buckets wholly

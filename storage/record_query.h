@@ -20,8 +20,8 @@ namespace emarchive::storage {
 using SqlValue = std::variant<std::int64_t, std::string>;
 
 // A filter the session tallies count (storage/session_tallies.h): an AND of bounds on
-// CreationTime and at most one term each on Result, State, the backup server and JobName (at most
-// one of the State, the server and the JobName). A term on Result, State or JobName is one value
+// CreationTime and at most one term each on Result, State, the backup server and JobName (not
+// both the server and the JobName). A term on Result, State or JobName is one value
 // (==), several (==, joined by OR), or values excluded (!=, joined by AND), on one field at most;
 // a server is one BackupServerUid== or BackupServerName==. No value is empty.
 struct TallyTerms {

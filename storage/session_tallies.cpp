@@ -12,17 +12,20 @@ std::array<TallyCount, 3> session_tally_counts() {
   const std::string state = "coalesce(state, '') COLLATE NOCASE";
   return {{
       {"session_tallies", "kind_id, result, bucket, state",
-       "SELECT kind_id, " + result + ", " + bucket + ", " + state + ", count(*) FROM sessions "
-       "WHERE creation_time_ns IS NOT NULL GROUP BY kind_id, " + result + ", " + bucket + ", " +
-           state},
-      {"session_server_tallies", "kind_id, backup_server_id, result, bucket",
-       "SELECT kind_id, backup_server_id, " + result + ", " + bucket + ", count(*) "
-       "FROM sessions WHERE creation_time_ns IS NOT NULL AND backup_server_id IS NOT NULL "
-       "GROUP BY kind_id, backup_server_id, " + result + ", " + bucket},
-      {"session_job_tallies", "kind_id, job_name, result, bucket",
-       "SELECT kind_id, job_name COLLATE NOCASE, " + result + ", " + bucket + ", count(*) "
-       "FROM sessions WHERE creation_time_ns IS NOT NULL AND job_name IS NOT NULL "
-       "GROUP BY kind_id, job_name COLLATE NOCASE, " + result + ", " + bucket},
+       "SELECT kind_id, " + result + ", " + bucket + ", " + state +
+           ", count(*) FROM sessions "
+           "WHERE creation_time_ns IS NOT NULL GROUP BY kind_id, " +
+           result + ", " + bucket + ", " + state},
+      {"session_server_tallies", "kind_id, backup_server_id, result, bucket, state",
+       "SELECT kind_id, backup_server_id, " + result + ", " + bucket + ", " + state +
+           ", count(*) FROM sessions WHERE creation_time_ns IS NOT NULL AND backup_server_id IS "
+           "NOT NULL GROUP BY kind_id, backup_server_id, " +
+           result + ", " + bucket + ", " + state},
+      {"session_job_tallies", "kind_id, job_name, result, bucket, state",
+       "SELECT kind_id, job_name COLLATE NOCASE, " + result + ", " + bucket + ", " + state +
+           ", count(*) FROM sessions WHERE creation_time_ns IS NOT NULL AND job_name IS NOT NULL "
+           "GROUP BY kind_id, job_name COLLATE NOCASE, " +
+           result + ", " + bucket + ", " + state},
   }};
 }
 

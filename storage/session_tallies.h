@@ -1,9 +1,10 @@
 #pragma once
 // Kept counts of sessions (tables session_tallies, session_server_tallies and
-// session_job_tallies, migrations/012_session_tallies.sql): how many sessions of a kind with a
-// Result and a State, and of a backup server or a job with a Result, were created in each bucket
-// of time. storage/record_query.cpp counts the common filters from them instead of reading every
-// matching index entry, and `verify` (storage/verifier.h) holds them to a count of the sessions.
+// session_job_tallies, migrations/012_session_tallies.sql and 013): how many sessions of a kind
+// with a Result and a State, and the same of each backup server and of each job, were created in
+// each bucket of time. storage/record_query.cpp counts the common filters from them instead of
+// reading every matching index entry, and `verify` (storage/verifier.h) holds them to a count of
+// the sessions.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 

@@ -151,11 +151,12 @@ Expected<OpenedDatabase> open_database(const std::string& path, const OpenOption
       check_structure(*db);
       enable_wal(*db, options.busy_timeout_ms);
       // Indexes a bulk load set aside and did not build, as it stopped early; before migrating,
-      // so that a migration finds every index its version had.
-      build_deferred_indexes(*db);
+      // so that a migration finds every index its version had. Not the tallies: a migration may
+      // change their tables (013), and counting them into the old ones would fail.
+      build_deferred_indexes(*db, DeferredTallies::leave);
       // Migrations are transactions, so repeating them (after another process's) is safe.
       if (Status migrated = migrate(*db, list, path); !migrated) return migrated.error();
-      // And what a migration set aside for this (migrations/012_session_tallies.sql).
+      // The tallies, and what a migration set aside for this (migrations/012 and 013).
       build_deferred_indexes(*db);
       // What migration 005 cannot do in SQL; also after a crash between the two.
       seal_genesis(*db);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "migrations/embedded.h"
 #include "model/codec.h"
 #include "model/em_time.h"
 #include "storage/archive.h"
@@ -189,8 +190,8 @@ class ArchiveTest : public ::testing::Test {
   // A separate plain connection, as a sqlite3 user would have.
   SQLite::Database sql() { return SQLite::Database(path_, SQLite::OPEN_READWRITE); }
 
-  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_12 or
-  // undo_migrations_to_version_8, below) and opens it again, which migrates it.
+  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_13,
+  // undo_migrations_to_version_11 or _8, below) and opens it again, which migrates it.
   void reopen_from_version(int version, void (*undo)(SQLite::Database&)) {
     archive_.reset();
     {
@@ -209,8 +210,7 @@ class ArchiveTest : public ::testing::Test {
 };
 
 // Sets the entity field with this element name; nullopt leaves it out of the entity.
-inline void set_field(Record& record, std::string_view element,
-                      std::optional<std::string> value) {
+inline void set_field(Record& record, std::string_view element, std::optional<std::string> value) {
   const std::span<const FieldSpec> fields = info(record.kind).fields;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].element == element) {
@@ -225,9 +225,9 @@ inline EmTime at(std::string_view text) {
   return *parse_em_time(text);
 }
 
-// What migration 12 added: the session tallies and their triggers, which are in place in an
-// archive opened for writing since it was made.
-inline void undo_migration_12(SQLite::Database& db) {
+// What migrations 12 and 13 added: the session tallies and their triggers, which are in place
+// in an archive opened for writing since it was made.
+inline void undo_migrations_to_version_11(SQLite::Database& db) {
   db.exec(
       "DROP TRIGGER sessions_tally_insert; DROP TRIGGER sessions_tally_delete; "
       "DROP TRIGGER sessions_tally_update; DROP TRIGGER sessions_job_tally_update; "
@@ -235,12 +235,33 @@ inline void undo_migration_12(SQLite::Database& db) {
       "DROP TABLE session_job_tallies");
 }
 
-// Takes an archive of the current schema back to version 8's (migrations 012 to 009 undone,
+// Takes an archive of the current schema back to version 12's: migration 12's tallies, with no
+// State per server and per job, never counted, their triggers in deferred_indexes as a bulk load
+// that stopped early leaves them.
+inline void undo_migration_13_load_stopped(SQLite::Database& db) {
+  undo_migrations_to_version_11(db);
+  for (const migrations::Migration& m : migrations::all()) {
+    if (m.version == 12) db.exec(std::string(m.sql));
+  }
+}
+
+// The same with the triggers in place, as an archive at version 12 is after it was opened.
+inline void undo_migration_13(SQLite::Database& db) {
+  undo_migration_13_load_stopped(db);
+  std::vector<std::string> triggers;
+  SQLite::Statement deferred(db, "SELECT sql FROM deferred_indexes");
+  while (deferred.executeStep()) triggers.push_back(deferred.getColumn(0).getString());
+  for (const std::string& trigger : triggers) db.exec(trigger);
+  db.exec("DELETE FROM deferred_indexes");
+}
+
+// Takes an archive of the current schema back to version 8's (migrations 013 to 009 undone,
 // newest first), as an older emarchive left it; the caller sets user_version.
 inline void undo_migrations_to_version_8(SQLite::Database& db) {
-  undo_migration_12(db);
+  undo_migrations_to_version_11(db);
   db.exec(
-      "DROP INDEX sessions_kind_vm_creation_result; DROP INDEX sessions_kind_vm_uid_creation_result; "
+      "DROP INDEX sessions_kind_vm_creation_result; DROP INDEX "
+      "sessions_kind_vm_uid_creation_result; "
       "CREATE INDEX sessions_kind_vm_creation "
       "ON sessions (kind_id, vm_display_name COLLATE NOCASE, creation_time_ns); "
       "CREATE INDEX sessions_kind_vm_uid_creation "

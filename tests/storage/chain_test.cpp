@@ -261,7 +261,8 @@ INSTANTIATE_TEST_SUITE_P(
         Edit{"SessionTally", "UPDATE session_tallies SET n = n + 1", "table session_tallies "},
         Edit{"DeletedServerTally", "DELETE FROM session_server_tallies",
              "table session_server_tallies "},
-        Edit{"AddedJobTally", "INSERT INTO session_job_tallies VALUES (2, 'Ghost', 'Failed', 7, 3)",
+        Edit{"AddedJobTally",
+             "INSERT INTO session_job_tallies VALUES (2, 'Ghost', 'Failed', 7, 'Completed', 3)",
              "table session_job_tallies "}),
     [](const ::testing::TestParamInfo<Edit>& info) { return info.param.name; });
 
@@ -326,7 +327,7 @@ TEST_F(ChainTest, AConsistentRewritePassesPlainVerifyButNotAnEarlierAttestedHead
 }
 
 // Turns an archive written at the current schema into the one version 4 would have written with
-// the same records, by undoing migrations 12 to 5, newest first: 012 to 009 (fixture
+// the same records, by undoing migrations 13 to 5, newest first: 013 to 009 (fixture
 // undo_migrations_to_version_8), 008 (source names), 007 (Links to the record itself stored
 // once, derived: each gets its own stored value again), 006 (query indexes) and 005 (the chain).
 void downgrade_to_version_4(SQLite::Database& db) {

@@ -258,6 +258,13 @@ INSTANTIATE_TEST_SUITE_P(
         // page soonest, and the count reads the server's index.
         PlanCase{"TasksPerServerName", kTask, "BackupServerName==\"vbr-1\"", "",
                  "sessions_kind_creation", "sessions_kind_server_creation", false, kServerTallies},
+        PlanCase{"TasksPerServerAndState", kTask,
+                 "State==Completed;BackupServerUid==\"urn:veeam:BackupServer:1\"", "",
+                 "sessions_kind_server_creation", "sessions_kind_server_creation", false,
+                 kServerTallies},
+        PlanCase{"JobSessionsPerJobAndState", kJobSession, "JobName==\"Job 7\";State==Working", "",
+                 "sessions_kind_job_name_creation_result", "sessions_kind_job_name_creation_result",
+                 false, kJobTallies},
         PlanCase{"JobSessionsPerJob", kJobSession, "JobName==\"Job 7\"", "",
                  "sessions_kind_job_name_creation_result", "sessions_kind_job_name_creation_result",
                  false, kJobTallies},

@@ -1,8 +1,8 @@
-// Counts from the session tallies (storage/session_tallies.h, migrations/012_session_tallies.sql)
+// Counts from the session tallies (storage/session_tallies.h, migrations 012 and 013)
 // are the counts of what a query lists, however the sessions arrive and change: task sessions
 // before their job session, a job renamed, a Result or a creation time changed, sessions
 // before 1970 and on a bucket's edge, stubs and sessions known by reference only. The tallies the
-// triggers keep equal the tallies counted afresh; a bulk load and the migration count them afresh.
+// triggers keep equal the tallies counted afresh; a bulk load and the migrations count them afresh.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -95,6 +95,12 @@ const std::vector<std::string> kTallied = {
     "JobName==Weekly,JobName==\"NIGHTLY VMS\"",
     "(JobName==Weekly,JobName==Nobody);Result!=Success",
     "BackupServerName==vbr-two;(Result==Warning,Result==Success)",
+    "JobName==Weekly;State==Completed",
+    "JobName==\"nightly vms\";State==Working;Result==Warning",
+    "(State==Completed,State==Pending);JobName==Weekly",
+    "JobName==Weekly;State!=Working",
+    "BackupServerName==vbr-one;State==Completed",
+    "BackupServerUid==\"" + server_uid(0) + "\";State!=Completed;CreationTime>=\"2025-06-03\"",
 };
 const std::vector<std::string> kNotTallied = {
     // Bounds that leave no bucket wholly inside, an empty value, two excluding terms, two
@@ -107,9 +113,7 @@ const std::vector<std::string> kNotTallied = {
     "Result!=Success;State!=Completed",
     "Result==Failed,State==Completed",
     "Result==Failed;Result!=Warning",
-    "JobName==Weekly;State==Completed",
     "JobName==Weekly;BackupServerName==vbr-two",
-    "BackupServerName==vbr-one;State==Completed",
     "BackupServerName!=vbr-one",
 };
 
@@ -187,22 +191,24 @@ class SessionTallies : public ArchiveTest {
     EXPECT_EQ(page->total, static_cast<std::int64_t>(page->records.size())) << what;
   }
 
-  // The tallies as (table, kind, state, server or job, result, in lower case, bucket, n), leaving
+  // The tallies as (table, kind, server or job, state, result, in lower case, bucket, n), leaving
   // out those at 0.
-  using Tally = std::tuple<std::string, int, std::string, std::string, std::int64_t, std::int64_t>;
+  using Tally = std::tuple<std::string, int, std::string, std::string, std::string, std::int64_t,
+                           std::int64_t>;
   std::vector<Tally> tallies(SQLite::Database& db) {
     SQLite::Statement s(db,
-                        "SELECT 'all', kind_id, lower(state), lower(result), bucket, n "
+                        "SELECT 'all', kind_id, '', lower(state), lower(result), bucket, n "
                         "FROM session_tallies WHERE n <> 0 UNION ALL SELECT 'server', kind_id, "
-                        "backup_server_id, lower(result), bucket, n "
+                        "backup_server_id, lower(state), lower(result), bucket, n "
                         "FROM session_server_tallies WHERE n <> 0 UNION ALL SELECT 'job', kind_id, "
-                        "lower(job_name), lower(result), bucket, n FROM session_job_tallies "
-                        "WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5");
+                        "lower(job_name), lower(state), lower(result), bucket, n "
+                        "FROM session_job_tallies WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6");
     std::vector<Tally> out;
     while (s.executeStep()) {
       out.emplace_back(s.getColumn(0).getString(), s.getColumn(1).getInt(),
                        s.getColumn(2).getString(), s.getColumn(3).getString(),
-                       s.getColumn(4).getInt64(), s.getColumn(5).getInt64());
+                       s.getColumn(4).getString(), s.getColumn(5).getInt64(),
+                       s.getColumn(6).getInt64());
     }
     return out;
   }
@@ -301,12 +307,31 @@ TEST_F(SessionTallies, ABulkLoadCountsThemAfreshAndCountsReadTheIndexMeanwhile) 
 // An archive of schema version 11 has no tallies: opened for writing, it counts them.
 TEST_F(SessionTallies, TheMigrationCountsTheArchivesSessions) {
   store_history();
-  reopen_from_version(11, undo_migration_12);
+  reopen_from_version(11, undo_migrations_to_version_11);
   ASSERT_TRUE(archive_);
   EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM deferred_indexes").getInt(), 0);
   expect_counts_match_lists();
   expect_tallies_current();
   expect_verified();
+}
+
+// Version 12's tallies per server and per job have no State: opened for writing, the archive
+// gets version 13's and counts them, whether the old triggers were in place or a bulk load that
+// stopped early had left them in deferred_indexes (counting into the old tables would fail).
+TEST_F(SessionTallies, TheMigrationTo13CountsTheStateOfEachServerAndJob) {
+  for (void (*undo)(SQLite::Database&) : {undo_migration_13, undo_migration_13_load_stopped}) {
+    store_history();
+    reopen_from_version(12, undo);
+    ASSERT_TRUE(archive_);
+    EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM deferred_indexes").getInt(), 0);
+    EXPECT_GT(sql()
+                  .execAndGet("SELECT count(*) FROM session_job_tallies WHERE state = 'Working'")
+                  .getInt(),
+              0);
+    expect_counts_match_lists();
+    expect_tallies_current();
+    expect_verified();
+  }
 }
 
 }  // namespace
