@@ -58,10 +58,12 @@ void configure(SQLite::Database& db, bool read_only) {
   // import of 1,000,000 task sessions peaked at 66 MB, over the 64 MB bound, as the reading
   // thread's next document sits beside the one stored; with 24 MB at 56 MB, for 3% more CPU
   // time (docs/BENCHMARKS.md).
-  // A reader (`serve` opens one per request running at once) takes 8 MB: its pages come back
+  // A reader (`serve` opens one per request running at once) takes 4 MB: its pages come back
   // from the OS's cache when evicted, and serve's memory must stay within 64 MB with the cache
-  // of rendered documents (api/document_cache.h) beside it.
-  db.exec(read_only ? "PRAGMA cache_size = -8192" : "PRAGMA cache_size = -24576");
+  // of rendered documents (api/document_cache.h) beside it. With 8 MB, serve over 1,000,000
+  // task sessions, its two readers and that cache full, peaked at 64.5 MB; with 4 MB at 56 MB,
+  // at the same rate, and the query service's pages took as long (docs/BENCHMARKS.md).
+  db.exec(read_only ? "PRAGMA cache_size = -4096" : "PRAGMA cache_size = -24576");
   // A checkpoint copies every page in the WAL back into the database file. A store dirties
   // thousands of pages of indexes with random keys (records' UIDs, Link hashes, the sessions'
   // indexes), so at SQLite's default of 1,000 pages every commit of an import checkpointed, and
