@@ -10,22 +10,22 @@ std::array<TallyCount, 3> session_tally_counts() {
   // compared so by `verify`, which sets these beside the tables' rows.
   const std::string result = "coalesce(result, '') COLLATE NOCASE";
   const std::string state = "coalesce(state, '') COLLATE NOCASE";
+  // Every tally is keyed by the kind, then what it is per (`per`, a column of sessions; the
+  // sessions without one are not in it), then the Result, the bucket and the State. `grouped` is
+  // `per` as the key compares it.
+  const auto tally = [&](std::string table, const std::string& per, const std::string& grouped) {
+    const std::string by = per.empty() ? "" : ", " + per;
+    const std::string values = "kind_id" + (per.empty() ? "" : ", " + grouped) + ", " + result +
+                               ", " + bucket + ", " + state;
+    return TallyCount{
+        std::move(table), "kind_id" + by + ", result, bucket, state",
+        "SELECT " + values + ", count(*) FROM sessions WHERE creation_time_ns IS NOT NULL" +
+            (per.empty() ? "" : " AND " + per + " IS NOT NULL") + " GROUP BY " + values};
+  };
   return {{
-      {"session_tallies", "kind_id, result, bucket, state",
-       "SELECT kind_id, " + result + ", " + bucket + ", " + state +
-           ", count(*) FROM sessions "
-           "WHERE creation_time_ns IS NOT NULL GROUP BY kind_id, " +
-           result + ", " + bucket + ", " + state},
-      {"session_server_tallies", "kind_id, backup_server_id, result, bucket, state",
-       "SELECT kind_id, backup_server_id, " + result + ", " + bucket + ", " + state +
-           ", count(*) FROM sessions WHERE creation_time_ns IS NOT NULL AND backup_server_id IS "
-           "NOT NULL GROUP BY kind_id, backup_server_id, " +
-           result + ", " + bucket + ", " + state},
-      {"session_job_tallies", "kind_id, job_name, result, bucket, state",
-       "SELECT kind_id, job_name COLLATE NOCASE, " + result + ", " + bucket + ", " + state +
-           ", count(*) FROM sessions WHERE creation_time_ns IS NOT NULL AND job_name IS NOT NULL "
-           "GROUP BY kind_id, job_name COLLATE NOCASE, " +
-           result + ", " + bucket + ", " + state},
+      tally("session_tallies", "", ""),
+      tally("session_server_tallies", "backup_server_id", "backup_server_id"),
+      tally("session_job_tallies", "job_name", "job_name COLLATE NOCASE"),
   }};
 }
 
