@@ -200,6 +200,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
       RoutedResponse routed = context_.router.route_streamed(request, info_);
       response_ = std::move(routed.message);
       stream_body_ = std::move(routed.stream);
+      header_only_ = routed.header_only;
     }
     respond();
   }
@@ -250,7 +251,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   }
 
   void do_write() {
-    if (stream_body_) return write_stream_head();
+    if (stream_body_ || header_only_) return write_stream_head();
     // Beast's timer covers the whole write: allow the timeout plus one second per MB, so a large
     // page to a slow client is not cut off while a stalled one still is.
     const auto body = response_.body().size();
@@ -259,8 +260,9 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
                       beast::bind_front_handler(&Connection::on_write, this->shared_from_this()));
   }
 
-  // A streamed body (ApiResponse::stream): the header, then each part as a chunk as the stream
-  // produces it, so only one part is held at a time.
+  // A streamed body (ApiResponse::stream): the header, then each part as the stream produces
+  // it, so only one part is held at a time: as a chunk, or for HTTP/1.0 as it is, the end of
+  // the body marked by closing the connection. For HEAD (header_only_), the header alone.
   void write_stream_head() {
     chunk_ = std::move(response_.body());
     response_.body().clear();
@@ -270,7 +272,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     lowest().expires_after(context_.limits.read_timeout);
     http::async_write_header(stream_, *stream_serializer_,
                              [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                               if (ec) return self->end_stream(ec);
+                               if (ec || self->header_only_) return self->end_stream(ec);
                                self->write_part();
                              });
   }
@@ -280,23 +282,29 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     lowest().expires_after(context_.limits.read_timeout +
                            std::chrono::seconds(chunk_.size() / 1'000'000));
     auto self = this->shared_from_this();
+    const bool chunked = stream_head_->chunked();
     if (chunk_.empty()) {
+      if (!chunked) return end_stream({});  // keep-alive is off: the close ends the body
       return net::async_write(stream_, http::make_chunk_last(),
                               [self](beast::error_code ec, std::size_t) { self->end_stream(ec); });
     }
-    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
-                     [self](beast::error_code ec, std::size_t) {
-                       if (ec) return self->end_stream(ec);
-                       self->streamed_ += self->chunk_.size();
-                       self->chunk_.clear();
-                       if (self->stream_more_)
-                         self->stream_more_ = self->stream_body_(self->chunk_);
-                       self->write_part();
-                     });
+    auto written = [self](beast::error_code ec, std::size_t) {
+      if (ec) return self->end_stream(ec);
+      self->streamed_ += self->chunk_.size();
+      self->chunk_.clear();
+      if (self->stream_more_) self->stream_more_ = self->stream_body_(self->chunk_);
+      self->write_part();
+    };
+    if (chunked) {
+      net::async_write(stream_, http::make_chunk(net::buffer(chunk_)), std::move(written));
+    } else {
+      net::async_write(stream_, net::buffer(chunk_), std::move(written));
+    }
   }
 
   void end_stream(beast::error_code ec) {
     stream_body_ = nullptr;
+    header_only_ = false;
     stream_serializer_.reset();
     stream_head_.reset();
     chunk_ = {};
@@ -373,9 +381,11 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   std::optional<http::request_parser<http::string_body>> parser_;
   net::steady_timer delay_{stream_.get_executor()};  // ServerOptions::response_delay
   http::response<http::string_body> response_;
-  // A streamed response (see write_stream_head): what produces the body, the header as sent,
-  // the part being written, whether the stream has more, and the bytes sent so far.
+  // A streamed response (see write_stream_head): what produces the body (or, header_only_, that
+  // there is none to send), the header as sent, the part being written, whether the stream has
+  // more, and the bytes sent so far.
   BodyStream stream_body_;
+  bool header_only_ = false;
   std::optional<http::response<http::empty_body>> stream_head_;
   std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
   std::string chunk_;

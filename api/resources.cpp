@@ -93,30 +93,34 @@ void append_page_record(std::string& out, Form form, const Record& record, std::
   if (auto converted = render_json(xml)) out += *converted;
 }
 
-// A QueryResult with no records, split where they go: the streamed page is head, the records,
-// tail. The empty document is rendered (and converted) by the same code as a whole page.
+// A document with no records, split where they go: a streamed answer is head, the records,
+// tail. The empty document is rendered (and converted) by the same code as a whole one. In XML
+// the records go into the first element named `list`, empty (<Refs />, <BackupJobSessions />,
+// or the root <EntityReferences xmlns="..." />); in JSON into the first empty array, as the
+// record array comes before Resources, Links and PagingInfo (whose Links are never empty).
 struct PageFrame {
   std::string head;
   std::string tail;
 };
 
-PageFrame page_frame(const QueryResultContent& empty, std::string_view origin, bool json) {
-  std::string document = render_query_result(empty, origin);
+PageFrame split_frame(std::string document, std::string_view list, bool json) {
   if (json) {
     auto converted = render_json(document);
     document = converted ? std::move(*converted) : std::string();
-    // The record array is the document's first empty array: Refs and Entities come before
-    // Resources, Links and PagingInfo (whose Links are never empty).
     const std::size_t at = document.find("[]");
     return {document.substr(0, at + 1), document.substr(at + 1)};
   }
-  // The first empty list element: <Refs />, or <Entities><BackupJobSessions />.
-  const std::string list = empty.form == Form::Reference
-                               ? std::string("Refs")
-                               : std::string(info(empty.kind).list_element);
-  const std::size_t at = document.find("<" + list + " />");
-  return {document.substr(0, at) + "<" + list + ">",
-          "</" + list + ">" + document.substr(at + list.size() + 4)};
+  const std::string open = "<" + std::string(list);
+  std::size_t at = document.find(open);
+  while (at != std::string::npos && document[at + open.size()] != ' ' &&
+         document[at + open.size()] != '/') {
+    at = document.find(open, at + 1);
+  }
+  const std::size_t slash = document.find("/>", at);
+  std::size_t head_end = slash;
+  while (head_end > at && document[head_end - 1] == ' ') --head_end;
+  return {document.substr(0, head_end) + ">",
+          "</" + std::string(list) + ">" + document.substr(slash + 2)};
 }
 
 // The bound of the cache of rendered single records: 24 MB holds about 14,000 task session
@@ -229,9 +233,23 @@ class Resources {
       const EmTime now = request.as_of ? *request.as_of : options_.now();
       listing.query.created_since = now - *options_.list_window_days * kDay;
     }
+    // Counted first: a collection holds everything archived, and one too long to build at once
+    // is streamed, as a large query page is.
+    storage::RecordQuery count = listing.query;
+    count.limit = 0;
+    auto counted = (*archive)->query(count);
+    if (!counted) return unavailable(counted.error());
+    const Kind kind = listing.query.kind;
+    if (counted->total > kStreamedPageSize) {
+      std::string empty = entity ? render_entity_list(kind, {}, request.origin)
+                                 : render_entity_references({}, request.origin);
+      const std::string_view element = entity ? info(kind).list_element : "EntityReferences";
+      return stream(request, listing.query, entity ? Form::Entity : Form::Reference,
+                    split_frame(std::move(empty), element, request.wants_json), counted->total);
+    }
     auto page = (*archive)->query(listing.query);
     if (!page) return unavailable(page.error());
-    if (entity) return xml(render_entity_list(listing.query.kind, page->records, request.origin));
+    if (entity) return xml(render_entity_list(kind, page->records, request.origin));
     with_references(page->records);
     return xml(render_entity_references(page->records, request.origin));
   }
@@ -308,9 +326,7 @@ class Resources {
     return std::nullopt;
   }
 
-  // A page too large to build at once: counted first (for PagingInfo), then sent in batches.
-  // The batches are separate reads, so a writer storing meanwhile can shift records across them
-  // (as between the pages of a smaller page size).
+  // A page too large to build at once: counted first (for PagingInfo), then streamed.
   ApiResponse streamed_page(const ApiRequest& request, storage::Archive& archive,
                             const QueryRequest& parsed) const {
     storage::RecordQuery count = parsed.query;
@@ -319,18 +335,24 @@ class Resources {
     if (!counted) return unavailable(counted.error());
     const QueryResultContent empty{
         parsed.type->kind, parsed.form, {}, paging(request, parsed, counted->total)};
-    PageFrame frame = page_frame(empty, request.origin, request.wants_json);
+    const std::string_view element =
+        parsed.form == Form::Reference ? "Refs" : info(parsed.type->kind).list_element;
+    return stream(
+        request, parsed.query, parsed.form,
+        split_frame(render_query_result(empty, request.origin), element, request.wants_json),
+        std::clamp<std::int64_t>(counted->total - parsed.query.offset, 0, parsed.page_size));
+  }
+
+  // An answer of `count` of `query`'s records from its offset on, in `form`, between the frame's
+  // head and tail, read and rendered kStreamBatch records at a time. The batches are separate
+  // reads, so a writer storing meanwhile can shift records across them (as between pages).
+  ApiResponse stream(const ApiRequest& request, const storage::RecordQuery& query, Form form,
+                     PageFrame frame, std::int64_t count) const {
     ApiResponse response = xml(std::move(frame.head));
     if (request.wants_json) response.content_type = kJsonContentType;
-    response.stream = PageStream{
-        pool_,
-        options_.error_log,
-        parsed.query,
-        parsed.form,
-        request.origin,
-        request.wants_json,
-        std::move(frame.tail),
-        std::clamp<std::int64_t>(counted->total - parsed.query.offset, 0, parsed.page_size)};
+    response.stream = PageStream{pool_,          options_.error_log,    query,
+                                 form,           request.origin,        request.wants_json,
+                                 request.target, std::move(frame.tail), count};
     return response;
   }
 
@@ -342,6 +364,7 @@ class Resources {
     Form form;
     std::string origin;
     bool json;
+    std::string target;  // the request's, for the log
     std::string tail;
     std::int64_t remaining;
     bool first = true;
@@ -376,7 +399,7 @@ class Resources {
     }
 
     bool failed(const Error& error) const {
-      if (error_log) error_log("streaming a query page: " + error.message);
+      if (error_log) error_log("streaming the answer to " + target + ": " + error.message);
       return false;
     }
   };

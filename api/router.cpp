@@ -229,26 +229,21 @@ RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& 
   response.body() = std::move(api.body);
   response.keep_alive(request.keep_alive());
   const bool head = request.method() == http::verb::head;
-  // HTTP/1.0 has no chunked encoding, and HEAD needs the length: produce the whole body (for
-  // HEAD only its size is kept, so memory stays bounded by one part).
-  if (routed.stream && (head || request.version() < 11)) {
-    std::string part;
-    std::uint64_t streamed = 0;
-    for (bool more = true; more;) {
-      part.clear();
-      more = routed.stream(part);
-      streamed += part.size();
-      if (!head) response.body() += part;
-    }
-    routed.stream = nullptr;
-    if (head) {
-      response.content_length(response.body().size() + streamed);
-      response.body().clear();
-      return routed;
-    }
-  }
   if (routed.stream) {
-    response.chunked(true);
+    // Never produced whole: the length of a streamed body is known only at its end, and the
+    // body can be far larger than the server's memory. HTTP/1.1 gets it chunked; HTTP/1.0,
+    // which has no chunked coding, gets it ended by closing the connection (RFC 9112 6.3).
+    // HEAD gets GET's headers and no body (RFC 9110 9.3.2 lets it leave out Content-Length).
+    if (request.version() >= 11) {
+      response.chunked(true);
+    } else {
+      response.keep_alive(false);
+    }
+    if (head) {
+      routed.stream = nullptr;
+      routed.header_only = true;
+      response.body().clear();
+    }
   } else if (response.result() != http::status::no_content) {
     // A 204 must carry neither a body nor Content-Length (RFC 9110 8.6).
     response.prepare_payload();

@@ -52,7 +52,12 @@ struct ConnectionInfo {
 
 struct RoutedResponse {
   boost::beast::http::response<boost::beast::http::string_body> message;
-  BodyStream stream;  // empty unless message is chunked
+  // The rest of the body, sent as chunks (HTTP/1.1: the message is chunked) or as it comes until
+  // the connection closes (HTTP/1.0: the message has no Content-Length and no keep-alive).
+  BodyStream stream;
+  // HEAD of a streamed answer: only the message's header is sent, as GET's would be (chunked,
+  // or for HTTP/1.0 without a length); the body is never produced.
+  bool header_only = false;
 };
 
 // GET /metrics (docs/METRICS.md): Prometheus' text from `render`, with the API's authentication:
@@ -82,16 +87,15 @@ class Router {
 
   // Never throws: an exception from the ResourceHandler (against its contract) becomes a 500
   // Error. The response's keep-alive follows the request's; Content-Length is set. Thread-safe.
-  // The whole body is in the message (a streamed one is produced here): for tests and callers
-  // that want one buffer.
+  // The whole body is in the message (a streamed one is produced here; HEAD of one gets GET's
+  // chunked header without a length): for tests and callers that want one buffer.
   boost::beast::http::response<boost::beast::http::string_body> route(
       const boost::beast::http::request<boost::beast::http::string_body>& request,
       const ConnectionInfo& connection) const;
 
-  // As route(), but a large body (ApiResponse::stream) is left to the caller: the message is
-  // then chunked (Transfer-Encoding: chunked, no Content-Length), its body holds the first part,
-  // and `stream` produces the rest, to be sent as chunks. HTTP/1.0 requests and HEAD never get
-  // a stream (the body is produced here; for HEAD only its length is kept).
+  // As route(), but a large body (ApiResponse::stream) is left to the caller: the message's
+  // body holds the first part, and `stream` produces the rest (RoutedResponse). It is never
+  // produced whole, whatever the request's version; for HEAD it is not produced at all.
   RoutedResponse route_streamed(
       const boost::beast::http::request<boost::beast::http::string_body>& request,
       const ConnectionInfo& connection) const;

@@ -273,7 +273,13 @@ TEST_F(JsonClientTest, HeadAnswersWithGetsHeadersAndNoBody) {
       const HttpReply head = client.get(target, as_json, "HEAD");
       EXPECT_EQ(head.status, get.status);
       EXPECT_EQ(head.header("Content-Type"), get.header("Content-Type"));
-      EXPECT_EQ(head.header("Content-Length"), std::to_string(get.body.size()));
+      if (get.has_header("Transfer-Encoding")) {
+        // Streamed: its length is known only once it is produced, which HEAD does not do.
+        EXPECT_EQ(head.header("Transfer-Encoding"), "chunked");
+        EXPECT_FALSE(head.has_header("Content-Length"));
+      } else {
+        EXPECT_EQ(head.header("Content-Length"), std::to_string(get.body.size()));
+      }
       EXPECT_TRUE(head.body.empty());
     }
   }
