@@ -194,8 +194,9 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
                          "too many connections (" +
                              std::to_string(context_.limits.max_connections) + "); retry later",
                          request.version());
-    } else if (context_.router.checks_password(request)) {
-      return route_off_thread(std::move(request));
+    } else if (const Router::Work work = context_.router.work_of(request);
+               work != Router::Work::quick) {
+      return route_off_thread(std::move(request), work);
     } else {
       RoutedResponse routed = context_.router.route_streamed(request, info_);
       response_ = std::move(routed.message);
@@ -213,11 +214,13 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     delay_.async_wait([self = this->shared_from_this()](beast::error_code) { self->do_write(); });
   }
 
-  // Routes `request` on the password pool and resumes on this connection's strand with the
-  // response; the connection stays busy (reading nothing more) meanwhile.
-  void route_off_thread(http::request<http::string_body> request) {
+  // Routes `request` on the pool for its `work` and resumes on this connection's strand with
+  // the response; the connection stays busy (reading nothing more) meanwhile.
+  void route_off_thread(http::request<http::string_body> request, Router::Work work) {
+    const bool password = work == Router::Work::password;
+    BoundedPool& pool = password ? context_.password_pool : context_.page_pool;
     auto shared = std::make_shared<http::request<http::string_body>>(std::move(request));
-    const bool queued = context_.password_pool.try_post([self = this->shared_from_this(), shared] {
+    const bool queued = pool.try_post([self = this->shared_from_this(), shared] {
       auto response = self->context_.router.route(*shared, self->info_);
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->response_ = std::move(response);
@@ -226,7 +229,10 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     });
     if (queued) return;
     set_error_response(http::status::service_unavailable,
-                       "too many logons waiting for their passwords to be checked; retry later",
+                       password ? "too many logons waiting for their passwords to be checked; "
+                                  "retry later"
+                                : "too many requests waiting for dashboard pages or metrics; "
+                                  "retry later",
                        shared->version());
     response_.set(http::field::retry_after, "1");
     respond();

@@ -39,9 +39,11 @@ struct ConnectionContext {
   ConnectionRegistry& registry;
   AccessLog& log;
   boost::asio::ssl::context* tls;  // nullptr: plain HTTP
-  // Where requests that check a password are routed (Router::checks_password), off the I/O
-  // threads; when its queue is full they get 503 with Retry-After.
+  // Where requests that check a password, and those for dashboard pages and /metrics, are
+  // routed (Router::work_of), off the I/O threads; when a pool's queue is full they get 503
+  // with Retry-After.
   BoundedPool& password_pool;
+  BoundedPool& page_pool;
   // Counts each request answered; nullptr: not counted.
   HttpMetrics* metrics = nullptr;
 };

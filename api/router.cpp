@@ -266,21 +266,27 @@ Router::Router(Authenticator& auth, ResourceHandler resources, std::string publi
       now_(std::move(now)),
       metrics_(std::move(metrics)) {}
 
-bool Router::checks_password(const http::request<http::string_body>& request) const {
-  if (!auth_.checks_passwords()) return false;
+Router::Work Router::work_of(const http::request<http::string_body>& request) const {
   const bool logon = request.method() == http::verb::post;
+  const bool other_paths = metrics_.render || pages_;
+  if (!logon && !other_paths) return Work::quick;
+  // Most requests are for /api/ and are not logons: their target is not parsed twice.
+  if (!logon && istarts_with(request.target(), "/api/")) return Work::quick;
+  ApiRequest api;
+  if (parse_target(request.target(), api)) return Work::quick;  // a 400, answered at once
+  if (take_as_of_prefix(api, now_())) return Work::quick;
+  if (logon) {
+    const bool session_manager =
+        iequals(api.path, "/api/sessionMngr") || iequals(api.path, "/api/sessionMngr/");
+    return session_manager && auth_.checks_passwords() ? Work::password : Work::quick;
+  }
+  const bool metrics = metrics_.render && iequals(api.path, "/metrics");
+  const bool page = pages_ && !metrics && !is_api_path(api.path);
+  if (!metrics && !page) return Work::quick;
   // A scrape of /metrics or a dashboard page may bring Basic credentials to check
   // (metrics_response(), page()).
-  const bool get_with_credentials = (metrics_.render || pages_) && !logon &&
-                                    request.find(http::field::authorization) != request.end();
-  // Most requests are neither: their target is not parsed twice.
-  if (!logon && !get_with_credentials) return false;
-  ApiRequest api;
-  if (parse_target(request.target(), api)) return false;
-  if (metrics_.render && iequals(api.path, "/metrics")) return !logon;
-  if (take_as_of_prefix(api, now_())) return false;
-  if (logon) return iequals(api.path, "/api/sessionMngr") || iequals(api.path, "/api/sessionMngr/");
-  return pages_ && !is_api_path(api.path);
+  const bool credentials = request.find(http::field::authorization) != request.end();
+  return credentials && auth_.checks_passwords() ? Work::password : Work::page;
 }
 
 ApiResponse Router::metrics_response(const http::request<http::string_body>& request,

@@ -79,11 +79,13 @@ class Router {
          std::vector<std::string> allowed_hosts = {}, ResourceHandler pages = {},
          std::function<EmTime()> now = system_now, MetricsRoute metrics = {});
 
-  // Whether route() would check a password for this request (a logon with a users file, or
-  // /metrics with Basic credentials):
-  // PBKDF2 is slow by design, so the server routes such requests off its I/O threads.
-  bool checks_password(
-      const boost::beast::http::request<boost::beast::http::string_body>& request) const;
+  // Where route() is to run for `request`: most requests are quick enough for the server's I/O
+  // threads; a logon with a users file, or /metrics or a page with Basic credentials, checks a
+  // password (PBKDF2, slow by design); a dashboard page or /metrics reads across the archive
+  // (seconds over millions of sessions, the first time). Those two run on pools of their own,
+  // so that they never hold up the other requests.
+  enum class Work { quick, password, page };
+  Work work_of(const boost::beast::http::request<boost::beast::http::string_body>& request) const;
 
   // Never throws: an exception from the ResourceHandler (against its contract) becomes a 500
   // Error. The response's keep-alive follows the request's; Content-Length is set. Thread-safe.

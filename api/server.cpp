@@ -61,8 +61,9 @@ struct Server::Impl {
   std::optional<ssl::context> tls;
   std::optional<ConnectionContext> context;
   net::io_context io;
-  // Its queued tasks hold connections, whose sockets need the io_context: destroyed before it.
+  // Their queued tasks hold connections, whose sockets need the io_context: destroyed before it.
   std::optional<BoundedPool> password_pool;
+  std::optional<BoundedPool> page_pool;
   // Flushes the access log; destroyed before the io_context it runs on.
   std::optional<net::steady_timer> log_timer;
   std::optional<Listener> listener;
@@ -137,6 +138,7 @@ Expected<Endpoint> Server::start() {
   s.router.emplace(s.auth, std::move(s.resources), std::move(public_url), options.allowed_hosts,
                    std::move(s.pages), system_now, options.metrics);
   auto& password_pool = s.password_pool.emplace(options.hash_threads, options.hash_queue);
+  auto& page_pool = s.page_pool.emplace(options.page_threads, options.page_queue);
   const ConnectionLimits limits{.header_limit = options.header_limit,
                                 .body_limit = options.body_limit,
                                 .read_timeout = options.read_timeout,
@@ -145,7 +147,7 @@ Expected<Endpoint> Server::start() {
                                 .busy_idle_timeout = options.busy_idle_timeout,
                                 .response_delay = options.response_delay};
   s.context.emplace(ConnectionContext{limits, *s.router, s.registry, s.log,
-                                      s.tls ? &*s.tls : nullptr, password_pool,
+                                      s.tls ? &*s.tls : nullptr, password_pool, page_pool,
                                       options.http_metrics});
   auto& listener = s.listener.emplace(s.io, *s.context);
   if (auto open_ec = listener.open(endpoint)) return cannot_listen(open_ec.message());
@@ -189,6 +191,7 @@ void Server::stop() {
   for (std::thread& thread : s.threads) thread.join();
   s.threads.clear();
   s.password_pool->stop();
+  s.page_pool->stop();
   s.log.flush();
 }
 

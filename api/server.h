@@ -29,8 +29,8 @@
 
 #include "api/auth.h"
 #include "api/http_metrics.h"
-#include "api/router.h"
 #include "api/resource_handler.h"
+#include "api/router.h"
 #include "api/users_file.h"
 #include "model/expected.h"
 
@@ -102,6 +102,12 @@ struct ServerOptions {
   // that gets 503 with Retry-After.
   unsigned hash_threads = 2;
   std::size_t hash_queue = 32;
+  // Threads that build dashboard pages and /metrics, which read across the archive (the first
+  // page over a million sessions took 4 s), apart from the threads above so that they never
+  // hold up the API; and how many such requests may wait for them. One beyond that gets 503
+  // with Retry-After. One thread: the dashboard serialises its pages anyway.
+  unsigned page_threads = 1;
+  std::size_t page_queue = 16;
   // GET /metrics (api/router.h, MetricsRoute): the text to serve, and whether to serve it alone
   // (a separate metrics address); empty render = no /metrics.
   MetricsRoute metrics;

@@ -1,5 +1,6 @@
 #include "api/server.h"
 
+#include <condition_variable>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -232,6 +233,71 @@ TEST(ServerTest, ReadTimeoutClosesSilentConnections) {
   HttpClient slow(server.port());
   HttpReply reply = slow.send_raw("GET /api/ HTTP/1.1\r\nHost: x\r\n");
   EXPECT_EQ(reply.status, 0u);
+}
+
+// A dashboard page or /metrics can take seconds (the first over millions of sessions): it runs
+// on a thread of its own, so that the API is answered meanwhile even by a server of one I/O
+// thread, and pages beyond the line that may wait get 503 with Retry-After at once.
+TEST(ServerTest, SlowPagesNeverHoldUpTheApi) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int entered = 0;
+  bool released = false;
+  const ResourceHandler pages = [&](const ApiRequest&) {
+    std::unique_lock lock(mutex);
+    ++entered;
+    changed.notify_all();
+    changed.wait(lock, [&] { return released; });
+    ApiResponse page;
+    page.body = "<html></html>";
+    page.content_type = "text/html";
+    return page;
+  };
+  ServerOptions options;
+  options.threads = 1;
+  options.page_threads = 1;
+  options.page_queue = 1;
+  TestServer server(options, TestServer::stub_resources, pages);
+  const auto fetch_page = [&server] {
+    HttpClient client(server.port(), std::nullopt, 20s);
+    return client.get("/").status;
+  };
+  std::future<unsigned> running, second, third;
+  const auto release = [&] {
+    {
+      std::lock_guard lock(mutex);
+      released = true;
+    }
+    changed.notify_all();
+  };
+  // However the test ends: the futures and the server's stop wait for the pages.
+  const std::shared_ptr<void> release_at_end(nullptr, [&](void*) { release(); });
+
+  running = std::async(std::launch::async, fetch_page);
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, 10s, [&] { return entered == 1; }));
+  }
+  // Two more while it runs: one waits in the line of one, the other is refused.
+  second = std::async(std::launch::async, fetch_page);
+  third = std::async(std::launch::async, fetch_page);
+  const auto refused = [&] {
+    for (auto* page : {&second, &third}) {
+      if (page->wait_for(0s) == std::future_status::ready) return page;
+    }
+    return static_cast<std::future<unsigned>*>(nullptr);
+  };
+  for (int waited = 0; !refused() && waited < 1000; ++waited) std::this_thread::sleep_for(10ms);
+  ASSERT_NE(refused(), nullptr) << "no page request was refused";
+  std::future<unsigned>* waiting = refused() == &second ? &third : &second;
+  EXPECT_EQ(refused()->get(), 503u);
+
+  HttpClient api(server.port(), std::nullopt, 5s);
+  EXPECT_EQ(api.get("/api/backupSessions").status, 200u);
+
+  release();
+  EXPECT_EQ(running.get(), 200u);
+  EXPECT_EQ(waiting->get(), 200u);
 }
 
 TEST(ServerTest, StopClosesIdleConnectionsAndFinishesRequestsInFlight) {

@@ -14,8 +14,9 @@ api::ServerOptions loopback(api::ServerOptions options) {
 
 }  // namespace
 
-TestServer::TestServer(api::ServerOptions options, api::ResourceHandler resources)
-    : server_(loopback(std::move(options)), std::move(resources)) {
+TestServer::TestServer(api::ServerOptions options, api::ResourceHandler resources,
+                       api::ResourceHandler pages)
+    : server_(loopback(std::move(options)), std::move(resources), std::move(pages)) {
   auto bound = server_.start();
   if (!bound) throw std::runtime_error("test server did not start: " + bound.error().message);
   port_ = bound->port;

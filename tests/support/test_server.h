@@ -16,8 +16,10 @@ namespace emarchive::testing {
 // defaults to two threads.
 class TestServer {
  public:
+  // `pages`, when given, answers every path outside /api/ (api::Server).
   explicit TestServer(api::ServerOptions options = {},
-                      api::ResourceHandler resources = stub_resources);
+                      api::ResourceHandler resources = stub_resources,
+                      api::ResourceHandler pages = {});
   ~TestServer() { server_.stop(); }
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
