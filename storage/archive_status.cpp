@@ -33,8 +33,8 @@ class SqliteArchiveStatus final : public ArchiveStatus {
               "JOIN records r ON r.id = j.record_id "
               "LEFT JOIN records bu ON bu.id = j.backup_server_id "
               "LEFT JOIN backup_servers b ON b.record_id = j.backup_server_id"),
-        // Newest first, for the latest run and the failures in a row before it; served by the
-        // sessions_job index and a sort of one job's sessions.
+        // Newest first, for the latest run and the failures in a row before it; read backwards
+        // down sessions_job_creation, only as far as add_runs() needs.
         job_runs_(*db_,
                   "SELECT s.record_id, s.kind_id, s.result, s.state, s.creation_time_ns, "
                   "s.end_time_ns FROM sessions s WHERE s.job_id = ? AND s.kind_id IN (?, ?) "

@@ -190,8 +190,8 @@ class ArchiveTest : public ::testing::Test {
   // A separate plain connection, as a sqlite3 user would have.
   SQLite::Database sql() { return SQLite::Database(path_, SQLite::OPEN_READWRITE); }
 
-  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_13,
-  // undo_migrations_to_version_11 or _8, below) and opens it again, which migrates it.
+  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_14,
+  // undo_migrations_to_version_12, _11 or _8, below) and opens it again, which migrates it.
   void reopen_from_version(int version, void (*undo)(SQLite::Database&)) {
     archive_.reset();
     {
@@ -225,9 +225,17 @@ inline EmTime at(std::string_view text) {
   return *parse_em_time(text);
 }
 
-// What migrations 12 and 13 added: the session tallies and their triggers, which are in place
-// in an archive opened for writing since it was made.
+// Migration 14's index of a job's sessions by creation time, back to version 13's.
+inline void undo_migration_14(SQLite::Database& db) {
+  db.exec(
+      "DROP INDEX sessions_job_creation; "
+      "CREATE INDEX sessions_job ON sessions (job_id) WHERE job_id IS NOT NULL");
+}
+
+// What migrations 12 to 14 added, newest first: that index, and the session tallies and their
+// triggers, which are in place in an archive opened for writing since it was made.
 inline void undo_migrations_to_version_11(SQLite::Database& db) {
+  undo_migration_14(db);
   db.exec(
       "DROP TRIGGER sessions_tally_insert; DROP TRIGGER sessions_tally_delete; "
       "DROP TRIGGER sessions_tally_update; DROP TRIGGER sessions_job_tally_update; "
@@ -238,7 +246,7 @@ inline void undo_migrations_to_version_11(SQLite::Database& db) {
 // Takes an archive of the current schema back to version 12's: migration 12's tallies, with no
 // State per server and per job, never counted, their triggers in deferred_indexes as a bulk load
 // that stopped early leaves them.
-inline void undo_migration_13_load_stopped(SQLite::Database& db) {
+inline void undo_migrations_to_version_12_load_stopped(SQLite::Database& db) {
   undo_migrations_to_version_11(db);
   for (const migrations::Migration& m : migrations::all()) {
     if (m.version == 12) db.exec(std::string(m.sql));
@@ -246,8 +254,8 @@ inline void undo_migration_13_load_stopped(SQLite::Database& db) {
 }
 
 // The same with the triggers in place, as an archive at version 12 is after it was opened.
-inline void undo_migration_13(SQLite::Database& db) {
-  undo_migration_13_load_stopped(db);
+inline void undo_migrations_to_version_12(SQLite::Database& db) {
+  undo_migrations_to_version_12_load_stopped(db);
   std::vector<std::string> triggers;
   SQLite::Statement deferred(db, "SELECT sql FROM deferred_indexes");
   while (deferred.executeStep()) triggers.push_back(deferred.getColumn(0).getString());
@@ -255,7 +263,7 @@ inline void undo_migration_13(SQLite::Database& db) {
   db.exec("DELETE FROM deferred_indexes");
 }
 
-// Takes an archive of the current schema back to version 8's (migrations 013 to 009 undone,
+// Takes an archive of the current schema back to version 8's (migrations 014 to 009 undone,
 // newest first), as an older emarchive left it; the caller sets user_version.
 inline void undo_migrations_to_version_8(SQLite::Database& db) {
   undo_migrations_to_version_11(db);

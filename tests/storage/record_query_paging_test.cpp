@@ -104,7 +104,8 @@ TEST_F(RecordQueryPaging, PagesReadFromTheEndHoldWhatPagingForwardHolds) {
             RecordQuery query;
             query.kind = Kind::BackupTaskSession;
             query.filter = compiled(query.kind, filter);
-            if (sort) query.sort.field = find_query_field(*find_query_type("BackupTaskSession"), sort);
+            if (sort)
+              query.sort.field = find_query_field(*find_query_type("BackupTaskSession"), sort);
             query.sort.descending = descending;
             query.entities_only = entities_only;
             if (as_of) query.as_of = at("2026-06-01T00:00:00Z");
@@ -118,9 +119,9 @@ TEST_F(RecordQueryPaging, PagesReadFromTheEndHoldWhatPagingForwardHolds) {
                 EXPECT_EQ(count, total);
                 const auto end = std::min<std::int64_t>(offset + limit, total);
                 EXPECT_EQ(uids, std::vector<std::string>(all.begin() + offset, all.begin() + end))
-                    << filter << " sort " << (sort ? sort : "default") << (descending ? " desc" : "")
-                    << (entities_only ? " entities" : "") << (as_of ? " as of" : "") << " offset "
-                    << offset << " limit " << limit;
+                    << filter << " sort " << (sort ? sort : "default")
+                    << (descending ? " desc" : "") << (entities_only ? " entities" : "")
+                    << (as_of ? " as of" : "") << " offset " << offset << " limit " << limit;
                 reversed_pages += page_window(total, offset, limit).reversed;
               }
             }
@@ -188,6 +189,40 @@ TEST_F(RecordQueryPaging, MigrationNineCopiesJobNamesOntoTaskSessions) {
   reopen_from_version(8, undo_migrations_to_version_8);
   ASSERT_TRUE(archive_);
   EXPECT_EQ(uids(Kind::BackupTaskSession, "JobName==\"Nightly VMs\""), std::vector{task.uid});
+}
+
+// Archives of schema version 13 find a job's sessions through sessions_job (job_id) and sort
+// them; migration 14 replaces it by an index that holds them in creation order.
+TEST_F(RecordQueryPaging, MigrationFourteenHoldsAJobsSessionsInCreationOrder) {
+  // Stored newest first, so that archive order is not creation order.
+  std::vector<Record> sessions;
+  for (int i = 0; i < 4; ++i) {
+    Record session = full_record(Kind::BackupJobSession, guid(40 + i));
+    set_field(session, "CreationTimeUTC", "2025-06-0" + std::to_string(8 - i) + "T22:00:00Z");
+    sessions.push_back(std::move(session));
+  }
+  store(sessions);
+  reopen_from_version(13, undo_migration_14);
+  ASSERT_TRUE(archive_);
+
+  SQLite::Database db = sql();
+  EXPECT_EQ(
+      db.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'sessions_job'").getInt(), 0);
+  SQLite::Statement explain(db,
+                            "EXPLAIN QUERY PLAN SELECT record_id FROM sessions WHERE job_id = 1 "
+                            "AND kind_id IN (1, 4) ORDER BY creation_time_ns DESC LIMIT 1");
+  std::string plan;
+  while (explain.executeStep()) plan += explain.getColumn(3).getString() + "\n";
+  EXPECT_NE(plan.find("sessions_job_creation"), std::string::npos) << plan;
+
+  const std::string job = std::string(uid(Kind::Job, kJobGuid));
+  const std::vector<std::string> in_order = {sessions[3].uid, sessions[2].uid, sessions[1].uid,
+                                             sessions[0].uid};
+  EXPECT_EQ(uids(Kind::BackupJobSession, "JobUid==\"" + job + "\""), in_order);
+  RecordQuery listed;  // GET /api/jobs/{id}/backupSessions
+  listed.kind = Kind::BackupJobSession;
+  listed.job_uid = job;
+  EXPECT_EQ(page(listed).first, in_order);
 }
 
 }  // namespace

@@ -269,7 +269,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_job_name_creation_result", "sessions_kind_job_name_creation_result",
                  false, kJobTallies},
         PlanCase{"JobSessionsPerJobUid", kJobSession, "JobUid==\"urn:veeam:Job:7\"", "",
-                 "sessions_kind_job_result_creation", "sessions_kind_job_result_creation", true},
+                 "sessions_job_creation", "sessions_kind_job_result_creation"},
         PlanCase{"JobSessionsPerJobUidAndResult", kJobSession,
                  "JobUid==\"urn:veeam:Job:7\";Result==Failed", "",
                  "sessions_kind_job_result_creation", "sessions_kind_job_result_creation"},

@@ -319,7 +319,8 @@ TEST_F(SessionTallies, TheMigrationCountsTheArchivesSessions) {
 // gets version 13's and counts them, whether the old triggers were in place or a bulk load that
 // stopped early had left them in deferred_indexes (counting into the old tables would fail).
 TEST_F(SessionTallies, TheMigrationTo13CountsTheStateOfEachServerAndJob) {
-  for (void (*undo)(SQLite::Database&) : {undo_migration_13, undo_migration_13_load_stopped}) {
+  for (void (*undo)(SQLite::Database&) :
+       {undo_migrations_to_version_12, undo_migrations_to_version_12_load_stopped}) {
     store_history();
     reopen_from_version(12, undo);
     ASSERT_TRUE(archive_);
