@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <charconv>
 #include <limits>
 
@@ -592,7 +593,25 @@ std::string order_by(Kind kind, const QueryField* sort_field, bool descending, b
   return order + direction + ", t.record_id" + (reversed ? " DESC" : " ASC");
 }
 
+// The field the query is sorted by; nullptr for the default order. A field the filter pins with
+// == is the same in every match: sorting by it is the default order, so that the filter's
+// index still gives the page.
+const QueryField* effective_sort_field(const RecordQuery& query) {
+  const QueryField* sort_field = query.sort.field;
+  if (sort_field && query.filter) {
+    const auto& pinned = query.filter->pinned;
+    if (std::find(pinned.begin(), pinned.end(), sort_field) != pinned.end()) sort_field = nullptr;
+  }
+  return sort_field;
+}
+
 }  // namespace
+
+bool ordered_by_creation(const RecordQuery& query) {
+  if (info(query.kind).table != Table::Sessions) return false;
+  const QueryField* field = effective_sort_field(query);
+  return !field || (field->source == QuerySource::Field && field->element == "CreationTimeUTC");
+}
 
 Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter,
                                         EmTime now) {
@@ -664,15 +683,19 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     out.params.insert(out.params.end(), query.filter->params.begin(), query.filter->params.end());
   }
 
+  if (query.resume) {
+    assert(ordered_by_creation(query));
+    if (!query.resume->creation_time) {
+      term("t.creation_time_ns IS NULL");
+    } else {
+      term(std::string("t.creation_time_ns ") + (query.sort.descending ? "<=" : ">=") + " ?");
+      out.params.emplace_back(static_cast<std::int64_t>(*query.resume->creation_time));
+    }
+  }
+
   // t.record_id is the record's id: records itself is needed only for UIDs, by subquery.
   const std::string from = std::string(" FROM ") + table_name(info(query.kind).table) + " t";
-  // A field the filter pins with == is the same in every match: sorting by it is the default
-  // order, so that the filter's index still gives the page.
-  const QueryField* sort_field = query.sort.field;
-  if (sort_field && query.filter) {
-    const auto& pinned = query.filter->pinned;
-    if (std::find(pinned.begin(), pinned.end(), sort_field) != pinned.end()) sort_field = nullptr;
-  }
+  const QueryField* sort_field = effective_sort_field(query);
   const std::string order = order_by(query.kind, sort_field, query.sort.descending, false);
   const std::string reversed = order_by(query.kind, sort_field, query.sort.descending, true);
   if (query.as_of) {
@@ -688,7 +711,7 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   // Counted from the tallies when they hold the answer: a session kind, filtered (if at all) by
   // what they count, and no collection's restriction.
   const bool tallied = kind.table == Table::Sessions && !query.parent_uid && !query.job_uid &&
-                       query.job_types.empty() && !query.created_since &&
+                       query.job_types.empty() && !query.created_since && !query.resume &&
                        (!query.filter || query.filter->tally);
   if (tallied) {
     std::vector<SqlValue> count_params;

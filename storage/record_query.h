@@ -91,11 +91,27 @@ struct RecordQuery {
   std::optional<EmTime> as_of;
   std::int64_t offset = 0;
   std::int64_t limit = -1;  // -1: no limit
+  // Where a long answer read in batches resumes (api/resources.cpp): only the sessions at or
+  // past this creation time in the query's order (>= ascending, <= descending), or, without
+  // one, only the sessions that have no creation time; `offset` then skips those of them
+  // already read. Each batch so starts where the one before ended instead of walking every
+  // record before it. Only for a query that ordered_by_creation().
+  struct Resume {
+    std::optional<EmTime> creation_time;
+  };
+  std::optional<Resume> resume;
+  // false: the matches are not counted (RecordPage::total is -1) and the page is read forward
+  // from `offset`; for the batches of an answer whose count is already known.
+  bool count = true;
 };
+
+// Whether `query` lists sessions in creation order (the default order, or sorted by
+// CreationTime, or by a field its filter pins), so that it can be resumed (RecordQuery::resume).
+bool ordered_by_creation(const RecordQuery& query);
 
 struct RecordPage {
   std::vector<Record> records;
-  std::int64_t total = 0;  // how many records match, over all pages
+  std::int64_t total = 0;  // how many records match, over all pages; -1 when not counted
 };
 
 // The SELECT that answers `query` (ids of the page, ordered) and its count, with parameters.

@@ -189,9 +189,8 @@ class SqliteArchive final : public Archive {
       // the archive. The XML is about 1.2 times the database per record; twice the file's size
       // is a load of some 1.7 times the records the archive holds, and a re-import of what the
       // archive already holds (1.2 times) stays below it.
-      const std::int64_t archive_bytes =
-          db_->execAndGet("PRAGMA page_count").getInt64() *
-          db_->execAndGet("PRAGMA page_size").getInt64();
+      const std::int64_t archive_bytes = db_->execAndGet("PRAGMA page_count").getInt64() *
+                                         db_->execAndGet("PRAGMA page_size").getInt64();
       // Below this, building all the indexes again is no cheaper, and the pages kept up fit in
       // the writer's page cache anyway.
       constexpr std::uint64_t kBulkFrom = std::uint64_t{16} << 20;
@@ -313,16 +312,21 @@ class SqliteArchive final : public Archive {
       ReadTransaction transaction(read_transaction_);
       if (query.as_of) as_of_.prepare(*query.as_of);
       RecordPage page;
-      // Prepared per call: the SQL depends on the filter.
-      SQLite::Statement count(*db_, sql.count);
-      bind_all(count, sql.count_params);
-      count.executeStep();
-      page.total = count.getColumn(0).getInt64();
+      PageWindow window{false, query.offset, query.limit};
+      if (query.count) {
+        // Prepared per call: the SQL depends on the filter.
+        SQLite::Statement count(*db_, sql.count);
+        bind_all(count, sql.count_params);
+        count.executeStep();
+        page.total = count.getColumn(0).getInt64();
+        window = page_window(page.total, query.offset, query.limit);
+      } else {
+        page.total = -1;
+      }
       std::vector<std::int64_t> ids;
       // A page at or past the end of the matches is empty: not read, as finding that no row
       // matches can take a walk of the whole kind's index.
-      if (const PageWindow window = page_window(page.total, query.offset, query.limit);
-          window.limit != 0) {
+      if (window.limit != 0) {
         SQLite::Statement select(*db_, window.reversed ? sql.select_ids_reversed : sql.select_ids);
         bind_all(select, sql.params);
         const int next = static_cast<int>(sql.params.size()) + 1;

@@ -13,6 +13,7 @@
 #include "api/resources.h"
 #include "model/codec.h"
 #include "model/json_render.h"
+#include "model/query_type.h"
 #include "model/reference.h"
 #include "sim/history.h"
 #include "storage/archive.h"
@@ -48,6 +49,13 @@ std::string references_only(int count) {
   return xml + "</EntityReferences>";
 }
 
+void set_creation_time(Record& record, const std::string& time) {
+  const auto& fields = info(record.kind).fields;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].element == "CreationTimeUTC") record.entity->fields[i] = time;
+  }
+}
+
 class StreamedListTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -56,11 +64,20 @@ class StreamedListTest : public ::testing::Test {
     ASSERT_TRUE(archive) << archive.error().message;
     auto run = (*archive)->begin_run("test", "streamed lists", kStoredAt);
     ASSERT_TRUE(run);
-    // About 1,300 task sessions: more than one streamed batch (500) and than a page built whole.
-    sim::generate({.seed = 20261203, .days = 3, .jobs = 9, .vms = 430},
+    // About 1,750 task sessions: more than one streamed batch (500) and than a page built whole.
+    // The first 700 are made to start in the same instant, so that a batch ends among sessions
+    // of one creation time, which archive order sorts.
+    int same_instant = 700;
+    sim::generate({.seed = 20261203, .days = 3, .jobs = 9, .vms = 600},
                   *parse_em_time("2025-06-01T00:00:00Z"), [&](std::vector<Record>&& batch) {
+                    for (Record& record : batch) {
+                      if (record.kind != Kind::BackupTaskSession || same_instant == 0) continue;
+                      set_creation_time(record, "2025-05-29T22:00:00Z");
+                      --same_instant;
+                    }
                     ASSERT_TRUE((*archive)->store(batch, *run, kStoredAt));
                   });
+    ASSERT_EQ(same_instant, 0);
     auto refs = parse_document(references_only(40), "references-only.xml");
     ASSERT_TRUE(refs) << refs.error().message;
     ASSERT_TRUE((*archive)->store(refs->records, *run, kStoredAt));
@@ -97,6 +114,35 @@ class StreamedListTest : public ::testing::Test {
     return render_entity_references(page->records, origin_);
   }
 
+  // The UIDs of a query-service page read at once, in process.
+  static std::vector<std::string> queried_whole(const std::string& sort, bool descending,
+                                                std::int64_t offset, std::int64_t limit) {
+    auto archive = storage::Archive::open(db());
+    EXPECT_TRUE(archive);
+    storage::RecordQuery query;
+    query.kind = Kind::BackupTaskSession;
+    if (!sort.empty())
+      query.sort.field = find_query_field(*find_query_type("BackupTaskSession"), sort);
+    query.sort.descending = descending;
+    query.offset = offset;
+    query.limit = limit;
+    auto page = (*archive)->query(query);
+    EXPECT_TRUE(page);
+    std::vector<std::string> uids;
+    for (const Record& record : page->records) uids.push_back(record.uid);
+    return uids;
+  }
+
+  static std::vector<std::string> uids_of(const HttpReply& reply) {
+    auto document = parse_document(reply.body, "reply");
+    EXPECT_TRUE(document) << document.error().message;
+    std::vector<std::string> uids;
+    if (document) {
+      for (const Record& record : document->records) uids.push_back(record.uid);
+    }
+    return uids;
+  }
+
   static TempDir* dir_;
   std::unique_ptr<TestServer> server_;
   std::string origin_;
@@ -130,6 +176,35 @@ TEST_F(StreamedListTest, IsTheDocumentBuiltWholeInXmlAndJson) {
   EXPECT_NE(client.get("/api/backupTaskSessions").body.find("only-a-ref-39"), std::string::npos);
   EXPECT_EQ(client.get("/api/backupTaskSessions?format=Entity").body.find("only-a-ref-"),
             std::string::npos);
+}
+
+// A streamed query page is read in batches that each resume where the one before ended: in
+// either order, across sessions created in the same instant and those with no creation time
+// (first ascending, last descending), and from a page's offset on.
+TEST_F(StreamedListTest, QueryPagesReadInBatchesHoldWhatOneReadHolds) {
+  HttpClient client(server_->port());
+  struct Case {
+    std::string parameters;
+    std::string sort;
+    bool descending;
+    std::int64_t offset;
+    std::int64_t limit;
+  };
+  for (const Case& c :
+       {Case{"pageSize=5000", "", false, 0, 5000},
+        Case{"sortDesc=CreationTime&pageSize=5000", "CreationTime", true, 0, 5000},
+        Case{"sortAsc=CreationTime&pageSize=1100&page=1", "CreationTime", false, 0, 1100},
+        Case{"pageSize=1001&page=2", "", false, 1001, 1001},
+        Case{"sortDesc=CreationTime&pageSize=1001&page=2", "CreationTime", true, 1001, 1001},
+        Case{"sortAsc=Result&pageSize=2000", "Result", false, 0, 2000}}) {
+    SCOPED_TRACE(c.parameters);
+    const HttpReply reply = client.get("/api/query?type=BackupTaskSession&" + c.parameters);
+    ASSERT_EQ(reply.status, 200u) << reply.body.substr(0, 300);
+    EXPECT_EQ(reply.header("Transfer-Encoding"), "chunked");
+    const std::vector<std::string> whole = queried_whole(c.sort, c.descending, c.offset, c.limit);
+    EXPECT_GT(whole.size(), 500u);  // more than one batch
+    EXPECT_EQ(uids_of(reply), whole);
+  }
 }
 
 TEST_F(StreamedListTest, Http10GetsTheBodyEndedByTheClose) {
