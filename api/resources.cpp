@@ -18,6 +18,7 @@
 #include "model/json_render.h"
 #include "model/reference.h"
 #include "model/xml_escape.h"
+#include "storage/record_batches.h"
 
 namespace emarchive::api {
 namespace {
@@ -95,32 +96,15 @@ void append_page_record(std::string& out, Form form, const Record& record, std::
 
 // A document with no records, split where they go: a streamed answer is head, the records,
 // tail. The empty document is rendered (and converted) by the same code as a whole one. In XML
-// the records go into the first element named `list`, empty (<Refs />, <BackupJobSessions />,
-// or the root <EntityReferences xmlns="..." />); in JSON into the first empty array, as the
-// record array comes before Resources, Links and PagingInfo (whose Links are never empty).
-struct PageFrame {
-  std::string head;
-  std::string tail;
-};
-
-PageFrame split_frame(std::string document, std::string_view list, bool json) {
-  if (json) {
-    auto converted = render_json(document);
-    document = converted ? std::move(*converted) : std::string();
-    const std::size_t at = document.find("[]");
-    return {document.substr(0, at + 1), document.substr(at + 1)};
-  }
-  const std::string open = "<" + std::string(list);
-  std::size_t at = document.find(open);
-  while (at != std::string::npos && document[at + open.size()] != ' ' &&
-         document[at + open.size()] != '/') {
-    at = document.find(open, at + 1);
-  }
-  const std::size_t slash = document.find("/>", at);
-  std::size_t head_end = slash;
-  while (head_end > at && document[head_end - 1] == ' ') --head_end;
-  return {document.substr(0, head_end) + ">",
-          "</" + std::string(list) + ">" + document.substr(slash + 2)};
+// the records go into the first empty element named `list` (split_at_empty_list); in JSON into
+// the first empty array, as the record array comes before Resources, Links and PagingInfo
+// (whose Links are never empty).
+ListFrame split_frame(std::string document, std::string_view list, bool json) {
+  if (!json) return split_at_empty_list(document, list);
+  auto converted = render_json(document);
+  document = converted ? std::move(*converted) : std::string();
+  const std::size_t at = document.find("[]");
+  return {document.substr(0, at + 1), document.substr(at + 1)};
 }
 
 // The bound of the cache of rendered single records: 24 MB holds about 14,000 task session
@@ -347,12 +331,13 @@ class Resources {
   // head and tail, read and rendered kStreamBatch records at a time. The batches are separate
   // reads, so a writer storing meanwhile can shift records across them (as between pages).
   ApiResponse stream(const ApiRequest& request, const storage::RecordQuery& query, Form form,
-                     PageFrame frame, std::int64_t count) const {
+                     ListFrame frame, std::int64_t count) const {
     ApiResponse response = xml(std::move(frame.head));
     if (request.wants_json) response.content_type = kJsonContentType;
-    response.stream = PageStream{pool_,          options_.error_log,    query,
-                                 form,           request.origin,        request.wants_json,
-                                 request.target, std::move(frame.tail), count};
+    response.stream =
+        PageStream{pool_,          options_.error_log,   storage::RecordBatches(query, count),
+                   form,           request.origin,       request.wants_json,
+                   request.target, std::move(frame.tail)};
     return response;
   }
 
@@ -360,18 +345,17 @@ class Resources {
   struct PageStream {
     std::shared_ptr<ArchivePool> pool;
     std::function<void(std::string_view)> error_log;
-    storage::RecordQuery query;  // where the next batch starts (move_past())
+    storage::RecordBatches batches;
     Form form;
     std::string origin;
     bool json;
     std::string target;  // the request's, for the log
     std::string tail;
-    std::int64_t remaining;
     bool first = true;
 
     bool operator()(std::string& out) {
-      if (remaining > 0 && !next_batch(out)) return false;
-      if (remaining > 0) return true;
+      if (!batches.done() && !next_batch(out)) return false;
+      if (!batches.done()) return true;
       out += tail;
       return false;
     }
@@ -380,68 +364,16 @@ class Resources {
     bool next_batch(std::string& out) {
       auto archive = pool->acquire();
       if (!archive) return failed(archive.error());
-      query.limit = std::min(remaining, kStreamBatch);
-      auto page = (*archive)->query(query);
-      if (!page) return failed(page.error());
-      const auto n = static_cast<std::int64_t>(page->records.size());
-      const bool short_batch = n < query.limit;
-      for (Record& record : page->records) {
+      auto batch = batches.next(**archive, kStreamBatch);
+      if (!batch) return failed(batch.error());
+      for (Record& record : *batch) {
         if (form == Form::Reference && !record.reference)
           record.reference = derive_reference(record);
         if (json && !first) out += ',';
         first = false;
         append_page_record(out, form, record, origin, json);
       }
-      move_past(page->records);
-      remaining -= n;
-      // Fewer than counted: deleted meanwhile; the page ends early but stays a document.
-      if (short_batch && remaining > 0 && !to_undated()) remaining = 0;
       return true;
-    }
-
-    // Moves the query past `batch`. The first batch is read at the page's offset (from the
-    // other end when that is nearer, which needs the count); the next ones, when the order is
-    // by creation time, from the creation time of the batch before's last record on, skipping
-    // the records of that instant it held: a batch then costs what the first page does, where
-    // an offset would walk every record before it (at a million records, most of the time).
-    void move_past(const std::vector<Record>& batch) {
-      query.count = false;
-      const auto n = static_cast<std::int64_t>(batch.size());
-      if (batch.empty()) return;
-      if (!storage::ordered_by_creation(query)) {
-        query.offset += n;
-        return;
-      }
-      const std::optional<EmTime> last = creation_time(batch.back());
-      // Sessions without a creation time (references only) sort first ascending and last
-      // descending; no bound selects them but the one to_undated() sets.
-      const bool same_bound = query.resume ? query.resume->creation_time == last : !last;
-      if (same_bound) {
-        query.offset += n;
-        return;
-      }
-      std::int64_t at_last = 0;
-      for (auto r = batch.rbegin(); r != batch.rend() && creation_time(*r) == last; ++r) ++at_last;
-      query.resume = storage::RecordQuery::Resume{last};
-      query.offset = at_last;
-    }
-
-    // In descending creation order the sessions without a creation time come after every dated
-    // one, which the bound of move_past() leaves out: when the dated ones run out, the stream
-    // goes on with those. False when it already has.
-    bool to_undated() {
-      if (!query.sort.descending || !query.resume || !query.resume->creation_time) return false;
-      query.resume = storage::RecordQuery::Resume{};
-      query.offset = 0;
-      return true;
-    }
-
-    static std::optional<EmTime> creation_time(const Record& record) {
-      // What the archive stored as creation_time_ns: the entity's CreationTimeUTC, parsed.
-      const std::optional<std::string> text = record.field("CreationTimeUTC");
-      if (!text) return std::nullopt;
-      const Expected<EmTime> time = parse_em_time(*text);
-      return time ? std::optional<EmTime>(*time) : std::nullopt;
     }
 
     bool failed(const Error& error) const {

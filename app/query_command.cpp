@@ -24,6 +24,7 @@
 #include "model/href.h"
 #include "storage/archive.h"
 #include "storage/as_of.h"
+#include "storage/record_batches.h"
 
 namespace emarchive::app {
 namespace {
@@ -252,6 +253,9 @@ void print_table(const std::vector<const QueryField*>& columns,
   for (const auto& line : cells) print([&](std::size_t i) { return line[i]; });
 }
 
+// Records read and printed at a time: one batch of the archive's streamed answers.
+constexpr std::int64_t kBatch = 500;
+
 int run_query(const QueryConfig& config) {
   const Reporter report("query");
   std::vector<std::pair<std::string, std::string>> params = {{"type", config.type}};
@@ -287,58 +291,106 @@ int run_query(const QueryConfig& config) {
   auto unknown = api::unknown_value(**archive, *request);
   if (!unknown) return report.fail(kExitFailure, unknown.error().message);
   if (*unknown) return report.fail(kExitUsage, **unknown);
-  auto page = (*archive)->query(request->query);
-  if (!page) return report.fail(kExitFailure, page.error().message);
-  if (request->query.offset > 0 && request->query.offset >= page->total) {
+  // Counted first, then read and printed in batches, so that printing every task session of a
+  // large archive as CSV, JSON or XML takes the memory of one batch (a table, whose columns are
+  // as wide as their widest cell, is printed once every row is read).
+  storage::RecordQuery count = request->query;
+  count.limit = 0;
+  auto counted = (*archive)->query(count);
+  if (!counted) return report.fail(kExitFailure, counted.error().message);
+  const std::int64_t total = counted->total;
+  const std::int64_t offset = request->query.offset;
+  if (offset > 0 && offset >= total) {
     // EM answers an empty page; on the command line it is more likely a mistake.
-    const std::int64_t pages = (page->total + request->page_size - 1) / request->page_size;
+    const std::int64_t pages = (total + request->page_size - 1) / request->page_size;
     return report.fail(kExitUsage, "--page: page " + std::to_string(request->page) +
                                        " is past the last page, " + std::to_string(pages) + " (" +
-                                       std::to_string(page->total) + " matches, " +
+                                       std::to_string(total) + " matches, " +
                                        std::to_string(request->page_size) + " a page)");
   }
+  std::int64_t shown_count = std::max<std::int64_t>(total - offset, 0);
+  if (request->query.limit >= 0) shown_count = std::min(shown_count, request->query.limit);
+  storage::RecordBatches batches(request->query, shown_count);
+  // Calls `print` with each batch; "" once all are printed, else why the archive failed.
+  const auto each_batch = [&](const auto& print) -> std::string {
+    while (!batches.done()) {
+      auto batch = batches.next(**archive, kBatch);
+      if (!batch) return batch.error().message;
+      print(*batch);
+    }
+    return {};
+  };
 
   // Printed first, so that a cron alert mails what matched.
-  const int exit_code = config.fail_if_any && page->total > 0 ? kExitMatched : kExitOk;
+  const int exit_code = config.fail_if_any && total > 0 ? kExitMatched : kExitOk;
   const QueryType& type = *request->type;
+  std::string failed;
   if (output == "xml") {
     // EM's own QueryResult, each record's Hrefs with the origin of the EM it came from (an
     // archive may hold several).
-    QueryResultContent content{type.kind, Form::Entity, page->records, std::nullopt};
-    content.records_keep_origin = true;
-    std::cout << render_query_result(content, "");
+    const std::string empty =
+        render_query_result(QueryResultContent{type.kind, Form::Entity, {}, std::nullopt}, "");
+    if (shown_count == 0) {
+      std::cout << empty;
+      return exit_code;
+    }
+    const ListFrame frame = split_at_empty_list(empty, info(type.kind).list_element);
+    std::cout << frame.head;
+    failed = each_batch([](const std::vector<Record>& records) {
+      std::string out;
+      for (const Record& record : records) append_entity(out, record, record.origin, false);
+      std::cout << out;
+    });
+    if (!failed.empty()) return report.fail(kExitFailure, failed);
+    std::cout << frame.tail;
     return exit_code;
   }
 
   FieldValues values(**archive);
-  std::vector<std::vector<std::optional<std::string>>> rows;
-  for (const Record& record : page->records) {
-    auto& row = rows.emplace_back();
+  const auto row_of = [&](const Record& record) {
+    std::vector<std::optional<std::string>> row;
     for (const QueryField* f : *shown) row.push_back(values.get(record, *f));
-  }
+    return row;
+  };
   if (output == "table") {
+    std::vector<std::vector<std::optional<std::string>>> rows;
+    failed = each_batch([&](const std::vector<Record>& records) {
+      for (const Record& record : records) rows.push_back(row_of(record));
+    });
+    if (!failed.empty()) return report.fail(kExitFailure, failed);
     print_table(*shown, rows);
   } else if (output == "csv") {
     for (std::size_t i = 0; i < shown->size(); ++i) {
       std::cout << (i ? "," : "") << (*shown)[i]->name;
     }
     std::cout << "\r\n";
-    for (const auto& row : rows) {
-      for (std::size_t i = 0; i < row.size(); ++i) std::cout << (i ? "," : "") << csv_cell(row[i]);
-      std::cout << "\r\n";
-    }
-  } else {
-    boost::json::array array;
-    for (const auto& row : rows) {
-      boost::json::object object;
-      for (std::size_t i = 0; i < row.size(); ++i) {
-        const QueryField& field = *(*shown)[i];
-        object[std::string(field.name)] = json_value(field, row[i]);
+    failed = each_batch([&](const std::vector<Record>& records) {
+      for (const Record& record : records) {
+        const auto row = row_of(record);
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          std::cout << (i ? "," : "") << csv_cell(row[i]);
+        }
+        std::cout << "\r\n";
       }
-      array.push_back(std::move(object));
-    }
-    std::cout << boost::json::serialize(array) << "\n";
+    });
+  } else {
+    std::cout << '[';
+    bool first = true;
+    failed = each_batch([&](const std::vector<Record>& records) {
+      for (const Record& record : records) {
+        const auto row = row_of(record);
+        boost::json::object object;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          const QueryField& field = *(*shown)[i];
+          object[std::string(field.name)] = json_value(field, row[i]);
+        }
+        std::cout << (first ? "" : ",") << boost::json::serialize(object);
+        first = false;
+      }
+    });
+    if (failed.empty()) std::cout << "]\n";
   }
+  if (!failed.empty()) return report.fail(kExitFailure, failed);
   return exit_code;
 }
 

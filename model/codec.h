@@ -90,4 +90,14 @@ void append_entity(std::string& out, const Record& record, std::string_view orig
 void append_reference(std::string& out, std::string_view element, const Record& record,
                       std::string_view origin, bool root);
 
+// A document rendered with no records, split where they go, for a caller that streams them: the
+// whole document is head, the records (appended as above), tail. `list` names the element that
+// holds them, empty in `document` (<Refs />, <BackupJobSessions />, or the root
+// <EntityReferences xmlns="..." />); the first such element is the one split.
+struct ListFrame {
+  std::string head;
+  std::string tail;
+};
+ListFrame split_at_empty_list(const std::string& document, std::string_view list);
+
 }  // namespace emarchive

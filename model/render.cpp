@@ -183,6 +183,21 @@ void append_reference(std::string& out, std::string_view element, const Record& 
   append_representation(out, element, record, *record.reference, origin, root);
 }
 
+ListFrame split_at_empty_list(const std::string& document, std::string_view list) {
+  const std::string open = "<" + std::string(list);
+  std::size_t at = document.find(open);
+  while (at != std::string::npos && document[at + open.size()] != ' ' &&
+         document[at + open.size()] != '/') {
+    at = document.find(open, at + 1);
+  }
+  assert(at != std::string::npos);
+  const std::size_t slash = document.find("/>", at);
+  std::size_t head_end = slash;
+  while (head_end > at && document[head_end - 1] == ' ') --head_end;
+  return {document.substr(0, head_end) + ">",
+          "</" + std::string(list) + ">" + document.substr(slash + 2)};
+}
+
 std::string render_entity(const Record& record, std::string_view origin) {
   std::string out;
   out.reserve(kRecordSizeHint);

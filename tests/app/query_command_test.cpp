@@ -5,6 +5,11 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
+
+#include "model/codec.h"
+#include "sim/history.h"
+#include "storage/archive.h"
 #include "tests/support/cli.h"
 #include "tests/support/test_data.h"
 
@@ -45,6 +50,60 @@ TEST_F(QueryCommandTest, TheFilterSortAndLimitAreTheQueryServices) {
   EXPECT_EQ(r.output.find("\"UID\"", r.output.find("\"UID\"") + 1), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("\"Result\":\"Failed\""), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("\"TotalSize\":0"), std::string::npos) << r.output;
+}
+
+// Every task session of an archive, printed as it is read, 500 at a time: the same records in
+// the same order as one read of the archive gives, in each output.
+TEST(QueryCommandBatches, PrintEveryMatchInOrderInEachOutput) {
+  TempDir dir;
+  const std::string path = (dir / "history.db").string();
+  std::vector<std::string> expected;
+  {
+    auto archive = storage::Archive::open(path);
+    ASSERT_TRUE(archive) << archive.error().message;
+    auto run = (*archive)->begin_run("test", "history", "2025-06-01T00:00:00Z");
+    ASSERT_TRUE(run);
+    sim::generate({.seed = 4, .days = 6, .jobs = 5, .vms = 300},
+                  *parse_em_time("2025-06-01T00:00:00Z"), [&](std::vector<Record>&& batch) {
+                    ASSERT_TRUE((*archive)->store(batch, *run, "2025-06-01T00:00:00Z"));
+                  });
+    storage::RecordQuery query;
+    query.kind = Kind::BackupTaskSession;
+    query.sort.descending = true;
+    auto all = (*archive)->query(query);
+    ASSERT_TRUE(all);
+    for (const Record& record : all->records) expected.push_back(record.uid);
+  }
+  ASSERT_GT(expected.size(), 1000u) << "fewer than three batches";
+  const std::string query = "query --db " + shell_quote(path) +
+                            " --type BackupTaskSession --sort-desc CreationTime --columns UID ";
+
+  const auto csv = run_cli(query + "--output csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.output.substr(0, 300);
+  std::vector<std::string> rows;
+  for (std::size_t at = csv.output.find("\r\n") + 2; at < csv.output.size();) {
+    const std::size_t end = csv.output.find("\r\n", at);
+    rows.push_back(csv.output.substr(at, end - at));
+    at = end + 2;
+  }
+  EXPECT_EQ(rows, expected);
+
+  const auto json = run_cli(query + "--output json");
+  ASSERT_EQ(json.exit_code, 0) << json.output.substr(0, 300);
+  std::vector<std::string> objects;
+  const boost::json::value parsed = boost::json::parse(json.output);
+  for (const auto& object : parsed.as_array()) {
+    objects.emplace_back(object.at("UID").as_string());
+  }
+  EXPECT_EQ(objects, expected);
+
+  const auto xml = run_cli(query + "--output xml");
+  ASSERT_EQ(xml.exit_code, 0) << xml.output.substr(0, 300);
+  auto document = parse_document(xml.output, "query --output xml");
+  ASSERT_TRUE(document) << document.error().message;
+  std::vector<std::string> entities;
+  for (const Record& record : document->records) entities.push_back(record.uid);
+  EXPECT_EQ(entities, expected);
 }
 
 // For cron: `query --fail-if-any` prints what matched and exits 5, so that cron mails it.
