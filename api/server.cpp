@@ -135,6 +135,7 @@ Expected<Endpoint> Server::start() {
     }
   }
 
+  const ResourceHandler pages = s.pages;  // shares the handler's state (the dashboard's)
   s.router.emplace(s.auth, std::move(s.resources), std::move(public_url), options.allowed_hosts,
                    std::move(s.pages), system_now, options.metrics);
   auto& password_pool = s.password_pool.emplace(options.hash_threads, options.hash_queue);
@@ -170,6 +171,19 @@ Expected<Endpoint> Server::start() {
         } catch (const std::exception& e) {
           log.write(std::string("- - - 500 0 0.0ms internal error: ") + e.what());
         }
+      }
+    });
+  }
+  if (options.warm_pages) {
+    // What they answer is thrown away: what is kept is what they read (their own state).
+    page_pool.try_post([pages, render = options.metrics.render, &log = s.log] {
+      ApiRequest overview;
+      overview.target = overview.path = "/";
+      try {
+        if (pages) pages(overview);
+        if (render) render();
+      } catch (const std::exception& e) {
+        log.write(std::string("- - - 500 0 0.0ms internal error warming the pages: ") + e.what());
       }
     });
   }

@@ -108,6 +108,10 @@ struct ServerOptions {
   // with Retry-After. One thread: the dashboard serialises its pages anyway.
   unsigned page_threads = 1;
   std::size_t page_queue = 16;
+  // Build the dashboard's overview and /metrics once as the server starts, on the page thread:
+  // the first of each reads every task session of the archive (about a second per million),
+  // which the first visitor would otherwise wait for.
+  bool warm_pages = false;
   // GET /metrics (api/router.h, MetricsRoute): the text to serve, and whether to serve it alone
   // (a separate metrics address); empty render = no /metrics.
   MetricsRoute metrics;

@@ -20,8 +20,8 @@
 #include "app/reporter.h"
 #include "app/server_flags.h"
 #include "dashboard/dashboard.h"
-#include "metrics/metrics.h"
 #include "log/logger.h"
+#include "metrics/metrics.h"
 #include "storage/archive.h"
 #include "storage/as_of.h"
 
@@ -91,6 +91,7 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
   api::ServerOptions& options = *configured;
   options.public_url = config.public_url;
   options.http_metrics = &http_metrics;
+  options.warm_pages = true;
   if (config.metrics_listen.empty()) {
     options.metrics.render = [&registry] { return registry.render(); };
   }

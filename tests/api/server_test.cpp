@@ -300,6 +300,33 @@ TEST(ServerTest, SlowPagesNeverHoldUpTheApi) {
   EXPECT_EQ(waiting->get(), 200u);
 }
 
+// With warm_pages, the overview page and /metrics are built once as the server starts, on the
+// page thread, so that the first visitor does not wait for what they read the first time.
+TEST(ServerTest, WarmPagesBuildsTheOverviewAndMetricsOnceAtStart) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<std::string> pages_built;
+  int metrics_rendered = 0;
+  ServerOptions options;
+  options.warm_pages = true;
+  options.metrics.render = [&] {
+    std::lock_guard lock(mutex);
+    ++metrics_rendered;
+    changed.notify_all();
+    return std::string("up 1\n");
+  };
+  const ResourceHandler pages = [&](const ApiRequest& request) {
+    std::lock_guard lock(mutex);
+    pages_built.push_back(request.path);
+    changed.notify_all();
+    return ApiResponse{};
+  };
+  TestServer server(options, TestServer::stub_resources, pages);
+  std::unique_lock lock(mutex);
+  EXPECT_TRUE(changed.wait_for(lock, 10s, [&] { return metrics_rendered == 1; }));
+  EXPECT_EQ(pages_built, std::vector<std::string>{"/"});
+}
+
 TEST(ServerTest, StopClosesIdleConnectionsAndFinishesRequestsInFlight) {
   std::promise<void> entered;
   std::promise<void> release;
