@@ -181,12 +181,9 @@ ArchiveReader archive_reader(std::string db, std::shared_ptr<ArchivePool> pool) 
     auto archive = pool->acquire();
     if (!archive) return archive.error();
     for (const KindInfo& kind : all_kinds()) {
-      storage::RecordQuery query;
-      query.kind = kind.kind;
-      query.limit = 0;
-      auto page = (*archive)->query(query);
-      if (!page) return page.error();
-      reading.records.emplace_back(std::string(kind.name), page->total);
+      auto count = storage::count_matches(**archive, storage::RecordQuery{.kind = kind.kind});
+      if (!count) return count.error();
+      reading.records.emplace_back(std::string(kind.name), *count);
     }
     std::error_code ec;
     const auto main = std::filesystem::file_size(db, ec);

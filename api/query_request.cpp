@@ -137,10 +137,9 @@ Expected<std::optional<std::string>> unknown_value(storage::Archive& archive,
     storage::RecordQuery in_archive;
     in_archive.kind = parsed.type->kind;
     in_archive.filter = unlisted.filter;
-    in_archive.limit = 0;
-    auto found = archive.query(in_archive);
+    auto found = storage::count_matches(archive, in_archive);
     if (!found) return found.error();
-    if (found->total > 0) continue;
+    if (*found > 0) continue;
     std::string allowed;
     for (std::string_view value : listed_values(*unlisted.field)) {
       allowed += allowed.empty() ? "" : ", ";

@@ -204,11 +204,9 @@ class Resources {
       if (!*parent) {
         // Never archived itself: known (as a stub) when an archived child points to it, such
         // as the job session of archived task sessions; otherwise never seen.
-        storage::RecordQuery children = listing.query;
-        children.limit = 0;
-        auto known = (*archive)->query(children);
+        auto known = storage::count_matches(**archive, listing.query);
         if (!known) return unavailable(known.error());
-        if (known->total == 0) return not_found(request);
+        if (*known == 0) return not_found(request);
       }
     }
     const bool entity = wants_entity(request);
@@ -217,22 +215,21 @@ class Resources {
       const EmTime now = request.as_of ? *request.as_of : options_.now();
       listing.query.created_since = now - *options_.list_window_days * kDay;
     }
-    // Counted first: a collection holds everything archived, and one too long to build at once
-    // is streamed, as a large query page is.
-    storage::RecordQuery count = listing.query;
-    count.limit = 0;
-    auto counted = (*archive)->query(count);
-    if (!counted) return unavailable(counted.error());
+    // A collection holds everything archived: one too long to build at once (its count says)
+    // is streamed, as a large query page is, and the records read here are dropped; any other
+    // is answered from this one read.
+    storage::RecordQuery first = listing.query;
+    first.limit = kStreamedPageSize;
+    auto page = (*archive)->query(first);
+    if (!page) return unavailable(page.error());
     const Kind kind = listing.query.kind;
-    if (counted->total > kStreamedPageSize) {
+    if (page->total > kStreamedPageSize) {
       std::string empty = entity ? render_entity_list(kind, {}, request.origin)
                                  : render_entity_references({}, request.origin);
       const std::string_view element = entity ? info(kind).list_element : "EntityReferences";
       return stream(request, listing.query, entity ? Form::Entity : Form::Reference,
-                    split_frame(std::move(empty), element, request.wants_json), counted->total);
+                    split_frame(std::move(empty), element, request.wants_json), page->total);
     }
-    auto page = (*archive)->query(listing.query);
-    if (!page) return unavailable(page.error());
     if (entity) return xml(render_entity_list(kind, page->records, request.origin));
     with_references(page->records);
     return xml(render_entity_references(page->records, request.origin));
@@ -313,29 +310,27 @@ class Resources {
   // A page too large to build at once: counted first (for PagingInfo), then streamed.
   ApiResponse streamed_page(const ApiRequest& request, storage::Archive& archive,
                             const QueryRequest& parsed) const {
-    storage::RecordQuery count = parsed.query;
-    count.limit = 0;
-    auto counted = archive.query(count);
-    if (!counted) return unavailable(counted.error());
+    auto total = storage::count_matches(archive, parsed.query);
+    if (!total) return unavailable(total.error());
     const QueryResultContent empty{
-        parsed.type->kind, parsed.form, {}, paging(request, parsed, counted->total)};
+        parsed.type->kind, parsed.form, {}, paging(request, parsed, *total)};
     const std::string_view element =
         parsed.form == Form::Reference ? "Refs" : info(parsed.type->kind).list_element;
     return stream(
         request, parsed.query, parsed.form,
         split_frame(render_query_result(empty, request.origin), element, request.wants_json),
-        std::clamp<std::int64_t>(counted->total - parsed.query.offset, 0, parsed.page_size));
+        *total);
   }
 
-  // An answer of `count` of `query`'s records from its offset on, in `form`, between the frame's
-  // head and tail, read and rendered kStreamBatch records at a time. The batches are separate
-  // reads, so a writer storing meanwhile can shift records across them (as between pages).
+  // An answer of `query`'s records from its offset up to its limit, of the `total` it matches,
+  // in `form`, between the frame's head and tail, read and rendered kStreamBatch records at a
+  // time (storage::RecordBatches).
   ApiResponse stream(const ApiRequest& request, const storage::RecordQuery& query, Form form,
-                     ListFrame frame, std::int64_t count) const {
+                     ListFrame frame, std::int64_t total) const {
     ApiResponse response = xml(std::move(frame.head));
     if (request.wants_json) response.content_type = kJsonContentType;
     response.stream =
-        PageStream{pool_,          options_.error_log,   storage::RecordBatches(query, count),
+        PageStream{pool_,          options_.error_log,   storage::RecordBatches(query, total),
                    form,           request.origin,       request.wants_json,
                    request.target, std::move(frame.tail)};
     return response;

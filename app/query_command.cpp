@@ -298,13 +298,10 @@ int run_query(const QueryConfig& config) {
   // Counted first, then read and printed in batches, so that printing every task session of a
   // large archive as CSV, JSON or XML takes the memory of one batch (a table, whose columns are
   // as wide as their widest cell, is printed once every row is read).
-  storage::RecordQuery count = request->query;
-  count.limit = 0;
-  auto counted = (*archive)->query(count);
+  auto counted = storage::count_matches(**archive, request->query);
   if (!counted) return report.fail(kExitFailure, counted.error().message);
-  const std::int64_t total = counted->total;
-  const std::int64_t offset = request->query.offset;
-  if (offset > 0 && offset >= total) {
+  const std::int64_t total = *counted;
+  if (request->query.offset > 0 && request->query.offset >= total) {
     // EM answers an empty page; on the command line it is more likely a mistake.
     const std::int64_t pages = (total + request->page_size - 1) / request->page_size;
     return report.fail(kExitUsage, "--page: page " + std::to_string(request->page) +
@@ -312,9 +309,7 @@ int run_query(const QueryConfig& config) {
                                        std::to_string(total) + " matches, " +
                                        std::to_string(request->page_size) + " a page)");
   }
-  std::int64_t shown_count = std::max<std::int64_t>(total - offset, 0);
-  if (request->query.limit >= 0) shown_count = std::min(shown_count, request->query.limit);
-  storage::RecordBatches batches(request->query, shown_count);
+  storage::RecordBatches batches(request->query, total);
   // Calls `print` with each batch; "" once all are printed, else why the archive failed.
   const auto each_batch = [&](const auto& print) -> std::string {
     while (!batches.done()) {
@@ -334,7 +329,7 @@ int run_query(const QueryConfig& config) {
     // archive may hold several).
     const std::string empty =
         render_query_result(QueryResultContent{type.kind, Form::Entity, {}, std::nullopt}, "");
-    if (shown_count == 0) {
+    if (batches.done()) {
       std::cout << empty;
       return exit_code;
     }

@@ -18,4 +18,12 @@ void count_outcomes(RunCounts& counts, std::span<const StoreOutcome> outcomes) {
   }
 }
 
+Expected<std::int64_t> count_matches(Archive& archive, RecordQuery query) {
+  query.offset = 0;
+  query.limit = 0;
+  auto page = archive.query(query);
+  if (!page) return page.error();
+  return page->total;
+}
+
 }  // namespace emarchive::storage

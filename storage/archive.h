@@ -224,4 +224,8 @@ class Archive {
   virtual Expected<ChainHead> chain_head() = 0;
 };
 
+// How many records `query` matches over all its pages (its offset and limit aside): the count a
+// query reads anyway, without reading any record.
+Expected<std::int64_t> count_matches(Archive& archive, RecordQuery query);
+
 }  // namespace emarchive::storage

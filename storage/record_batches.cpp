@@ -20,8 +20,10 @@ std::optional<EmTime> creation_time(const Record& record) {
 
 }  // namespace
 
-RecordBatches::RecordBatches(RecordQuery query, std::int64_t count)
-    : query_(std::move(query)), remaining_(count) {}
+RecordBatches::RecordBatches(RecordQuery query, std::int64_t total)
+    : query_(std::move(query)), remaining_(std::max<std::int64_t>(total - query_.offset, 0)) {
+  if (query_.limit >= 0) remaining_ = std::min(remaining_, query_.limit);
+}
 
 Expected<std::vector<Record>> RecordBatches::next(Archive& archive, std::int64_t size) {
   if (done()) return std::vector<Record>{};

@@ -18,11 +18,11 @@ namespace emarchive::storage {
 
 class RecordBatches {
  public:
-  // `query`'s matches from its offset on, `count` of them at most: the count of the same query
-  // less its offset, or fewer.
-  RecordBatches(RecordQuery query, std::int64_t count);
+  // `query`'s matches from its offset on, up to its limit (-1: all), of `total`: how many it
+  // matches over all its pages (count_matches()).
+  RecordBatches(RecordQuery query, std::int64_t total);
 
-  // Whether every match has been read (or the matches ran out before `count`: deleted meanwhile).
+  // Whether every match has been read (or the matches ran out before: deleted meanwhile).
   bool done() const { return remaining_ <= 0; }
 
   // The next batch, at most `size` records, from `archive`: any connection to the archive, a
