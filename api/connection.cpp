@@ -209,12 +209,12 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   void respond() {
     if (draining_ || context_.registry.draining()) response_.keep_alive(false);
     if (context_.limits.response_delay.count() == 0) return do_write();
-    // On the connection's strand: the server's threads serve other connections meanwhile.
+    // On the connection's timer: its thread serves other connections meanwhile.
     delay_.expires_after(context_.limits.response_delay);
     delay_.async_wait([self = this->shared_from_this()](beast::error_code) { self->do_write(); });
   }
 
-  // Routes `request` on the pool for its `work` and resumes on this connection's strand with
+  // Routes `request` on the pool for its `work` and resumes on this connection's thread with
   // the response; the connection stays busy (reading nothing more) meanwhile.
   void route_off_thread(http::request<http::string_body> request, Router::Work work) {
     const bool password = work == Router::Work::password;

@@ -48,8 +48,9 @@ struct ConnectionContext {
   HttpMetrics* metrics = nullptr;
 };
 
-// Takes over `socket`, whose executor must be a strand, and serves it until it closes. With
-// `refuse`, answers the first request with 503 and closes (the connection cap).
+// Takes over `socket`, whose io_context one thread runs (so that its handlers never run at
+// once), and serves it until it closes. With `refuse`, answers the first request with 503 and
+// closes (the connection cap).
 void start_connection(boost::asio::ip::tcp::socket socket, ConnectionContext& context, bool refuse);
 
 }  // namespace emarchive::api

@@ -62,7 +62,7 @@ bool ConnectionRegistry::evict_idle() {
     oldest->second.idle_since.reset();  // never chosen twice
     victim = oldest->second.connection.lock();
   }
-  // Closes at once if still idle on its strand, else after answering the request that came in.
+  // Closes at once if still idle on its thread, else after answering the request that came in.
   if (victim) victim->drain();
   return true;
 }

@@ -15,7 +15,7 @@
 
 namespace emarchive::api {
 
-// What a connection can be asked from outside its strand.
+// What a connection can be asked from outside its thread.
 class Drainable {
  public:
   virtual ~Drainable() = default;
@@ -47,7 +47,7 @@ class ConnectionRegistry {
   // From now on add() refuses; drains every registered connection.
   void drain_all();
   // Whether drain_all() has been called: a response being prepared then says Connection: close,
-  // even before the connection's own drain() has run on its strand.
+  // even before the connection's own drain() has run on its thread.
   bool draining() const { return draining_flag_.load(); }
   // Waits until no connection is left or `deadline` passes; true if none is left.
   bool wait_empty_until(std::chrono::steady_clock::time_point deadline);

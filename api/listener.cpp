@@ -3,7 +3,6 @@
 #include <future>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
 namespace emarchive::api {
@@ -12,10 +11,11 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
-Listener::Listener(net::io_context& io, ConnectionContext& context)
-    : io_(io),
+Listener::Listener(net::io_context& io, std::vector<net::io_context*> connection_ios,
+                   ConnectionContext& context)
+    : connection_ios_(std::move(connection_ios)),
       context_(context),
-      acceptor_(net::make_strand(io)),
+      acceptor_(io),
       retry_(acceptor_.get_executor()) {}
 
 error_code Listener::open(const tcp::endpoint& endpoint) {
@@ -43,8 +43,9 @@ void Listener::close() {
 }
 
 void Listener::do_accept() {
-  acceptor_.async_accept(net::make_strand(io_),
-                         boost::beast::bind_front_handler(&Listener::on_accept, this));
+  net::io_context& io = *connection_ios_[next_io_];
+  next_io_ = (next_io_ + 1) % connection_ios_.size();
+  acceptor_.async_accept(io, boost::beast::bind_front_handler(&Listener::on_accept, this));
 }
 
 void Listener::on_accept(error_code ec, tcp::socket socket) {

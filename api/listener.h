@@ -1,6 +1,8 @@
 #pragma once
-// Internal to api/: accepts connections and starts each on a strand of its own, within the
-// connection cap.
+// Internal to api/: accepts connections and starts each on one of the server's io_contexts in
+// turn, within the connection cap.
+
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,7 +13,7 @@
 
 namespace emarchive::api {
 
-// Accepts on its own strand. Up to context.limits.max_connections connections are served, and up
+// Accepts on one io_context. Up to context.limits.max_connections connections are served, and up
 // to max_connections_per_address from one client address; when all are taken, the connection
 // idle the longest is closed to make room (ConnectionRegistry::evict_idle), as long as fewer than
 // max_connections / kEvictingFraction beyond the cap are being closed so. A connection that
@@ -24,8 +26,10 @@ class Listener {
   static constexpr std::size_t kEvictingFraction = 4;
   static constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
-  // `context` outlives the listener and every connection it starts.
-  Listener(boost::asio::io_context& io, ConnectionContext& context);
+  // `context` outlives the listener and every connection it starts. Accepts on `io`; each
+  // connection goes to the next of `connection_ios` (round robin), each run by one thread.
+  Listener(boost::asio::io_context& io, std::vector<boost::asio::io_context*> connection_ios,
+           ConnectionContext& context);
 
   // Opens, binds and listens; call before start().
   boost::system::error_code open(const boost::asio::ip::tcp::endpoint& endpoint);
@@ -42,7 +46,8 @@ class Listener {
   void do_accept();
   void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
 
-  boost::asio::io_context& io_;
+  std::vector<boost::asio::io_context*> connection_ios_;
+  std::size_t next_io_ = 0;
   ConnectionContext& context_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_;

@@ -1,9 +1,11 @@
 #include "api/server.h"
 
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -41,8 +43,8 @@ void flush_log_every_interval(net::steady_timer& timer, AccessLog& log) {
 
 }  // namespace
 
-// Member order is destruction order reversed: the io_context goes before what its pending
-// handlers (connections) refer to, and the listener before the io_context it uses.
+// Member order is destruction order reversed: the io_contexts go before what their pending
+// handlers (connections) refer to, and the listener before the io_contexts it uses.
 struct Server::Impl {
   Impl(ServerOptions options_in, ResourceHandler resources_in, ResourceHandler pages_in)
       : options(std::move(options_in)),
@@ -60,11 +62,15 @@ struct Server::Impl {
   std::optional<Router> router;
   std::optional<ssl::context> tls;
   std::optional<ConnectionContext> context;
-  net::io_context io;
-  // Their queued tasks hold connections, whose sockets need the io_context: destroyed before it.
+  // One per thread, each run by that thread alone (see start()), and kept running while it has
+  // nothing to do (a thread's io_context may have no connection yet). The first accepts
+  // connections and flushes the access log; the others serve the connections given to them.
+  std::vector<std::unique_ptr<net::io_context>> ios;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  // Their queued tasks hold connections, whose sockets need the io_contexts: destroyed first.
   std::optional<BoundedPool> password_pool;
   std::optional<BoundedPool> page_pool;
-  // Flushes the access log; destroyed before the io_context it runs on.
+  // Flushes the access log; destroyed before the io_context it runs on (the first).
   std::optional<net::steady_timer> log_timer;
   std::optional<Listener> listener;
   std::vector<std::thread> threads;
@@ -97,8 +103,21 @@ Expected<Endpoint> Server::start() {
     public_url = std::move(*normalized);
   }
 
+  unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
+  if (threads == 0) threads = 1;
+  // An io_context per thread, as nginx runs a process per worker: with one io_context shared by
+  // all threads, each completion could wake another thread (a futex and a context switch), which
+  // cost a third of the server's CPU time per request (docs/BENCHMARKS.md). A connection stays on
+  // the io_context it was accepted for; slow work leaves the I/O threads for the pools below.
+  // Accepting has a thread of its own, so that one busy with a request never holds up new
+  // connections. (A start() that failed may have made them already.)
+  while (s.ios.size() < threads + 1) {
+    s.ios.push_back(std::make_unique<net::io_context>(1));
+    s.keep_running.push_back(net::make_work_guard(*s.ios.back()));
+  }
+
   error_code ec;
-  tcp::resolver resolver(s.io);
+  tcp::resolver resolver(*s.ios.front());
   const auto resolved = resolver.resolve(options.host, std::to_string(options.port),
                                          tcp::resolver::numeric_service, ec);
   if (ec || resolved.empty()) return cannot_listen(ec ? ec.message() : "host not found");
@@ -150,18 +169,18 @@ Expected<Endpoint> Server::start() {
   s.context.emplace(ConnectionContext{limits, *s.router, s.registry, s.log,
                                       s.tls ? &*s.tls : nullptr, password_pool, page_pool,
                                       options.http_metrics});
-  auto& listener = s.listener.emplace(s.io, *s.context);
+  std::vector<net::io_context*> connection_ios;
+  for (std::size_t i = 1; i < s.ios.size(); ++i) connection_ios.push_back(s.ios[i].get());
+  auto& listener = s.listener.emplace(*s.ios.front(), std::move(connection_ios), *s.context);
   if (auto open_ec = listener.open(endpoint)) return cannot_listen(open_ec.message());
   const tcp::endpoint bound = listener.local_endpoint();
 
   listener.start();
-  s.log_timer.emplace(s.io);
+  s.log_timer.emplace(*s.ios.front());
   flush_log_every_interval(*s.log_timer, s.log);
-  unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
-  if (threads == 0) threads = 1;
-  s.threads.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i) {
-    s.threads.emplace_back([&io = s.io, &log = s.log] {
+  s.threads.reserve(s.ios.size());
+  for (const auto& io_pointer : s.ios) {
+    s.threads.emplace_back([&io = *io_pointer, &log = s.log] {
       // A handler that throws (only std::bad_alloc and bugs can) costs its connection, not the
       // thread: run() is re-entered and the pool stays whole.
       for (;;) {
@@ -201,7 +220,8 @@ void Server::stop() {
   s.registry.wait_empty_until(std::chrono::steady_clock::now() + s.options.drain_timeout);
   // Whatever is left past the deadline is dropped: its handlers are destroyed with the
   // io_context, closing the sockets.
-  s.io.stop();
+  s.keep_running.clear();
+  for (const auto& io : s.ios) io->stop();
   for (std::thread& thread : s.threads) thread.join();
   s.threads.clear();
   s.password_pool->stop();

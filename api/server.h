@@ -41,7 +41,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   // 0 = an ephemeral port; start() reports the one bound.
   std::uint16_t port = 9399;
-  // Threads running the io_context; 0 = std::thread::hardware_concurrency().
+  // Threads serving connections, each with an io_context of its own (one more thread accepts
+  // them); 0 = std::thread::hardware_concurrency().
   unsigned threads = 0;
   // "" = Hrefs carry the scheme the server speaks and the request's Host header; otherwise
   // this URL's scheme://host[:port] (for a server behind a proxy). Checked by start().

@@ -7,7 +7,8 @@ namespace emarchive::app {
 void add_server_flags(CLI::App& cmd, ServerFlags& flags, const std::string& users_help) {
   cmd.add_option("--listen", flags.listen, "HOST:PORT to listen on (port 0: any free one)")
       ->capture_default_str();
-  cmd.add_option("--threads", flags.threads, "Server threads (default: one per core)");
+  cmd.add_option("--threads", flags.threads,
+                 "Threads serving connections, one more accepts them (default: one per core)");
   cmd.add_option("--users", flags.users, users_help)->check(CLI::ExistingFile);
   auto* cert = cmd.add_option("--tls-cert", flags.tls_cert, "PEM certificate chain: serve HTTPS")
                    ->check(CLI::ExistingFile);

@@ -238,6 +238,43 @@ TEST(ServerTest, ReadTimeoutClosesSilentConnections) {
 // A dashboard page or /metrics can take seconds (the first over millions of sessions): it runs
 // on a thread of its own, so that the API is answered meanwhile even by a server of one I/O
 // thread, and pages beyond the line that may wait get 503 with Retry-After at once.
+// Each thread runs an io_context of its own, and connections are handed to them in turn: three
+// requests on three connections are inside the handler at once, on three threads. Neither a
+// thread whose io_context has no connection yet (it once returned at once, leaving every
+// connection given to it unanswered) nor one busy with a request (it must not be the one that
+// accepts) stops the next connection from being served.
+TEST(ServerTest, EveryThreadServesTheConnectionsItIsGiven) {
+  constexpr int kThreads = 3;
+  std::mutex mutex;
+  std::condition_variable changed;
+  int inside = 0;
+  const ResourceHandler resources = [&](const ApiRequest& request) {
+    std::unique_lock lock(mutex);
+    ++inside;
+    changed.notify_all();
+    const bool together = changed.wait_for(lock, 10s, [&] { return inside >= kThreads; });
+    ApiResponse response = TestServer::stub_resources(request);
+    if (!together) response.status = boost::beast::http::status::internal_server_error;
+    return response;
+  };
+  ServerOptions options;
+  options.threads = kThreads;
+  TestServer server(options, resources);
+  // Started one after another, so that each is accepted before the next.
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  std::vector<std::future<unsigned>> replies;
+  for (int i = 0; i < kThreads; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(server.port(), std::nullopt, 20s));
+    replies.push_back(std::async(std::launch::async, [client = clients.back().get()] {
+      return client->get("/api/jobs").status;
+    }));
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, 10s, [&] { return inside == i + 1; }))
+        << "request " << i + 1 << " was not served while " << i << " were in the handler";
+  }
+  for (auto& reply : replies) EXPECT_EQ(reply.get(), 200u);
+}
+
 TEST(ServerTest, SlowPagesNeverHoldUpTheApi) {
   std::mutex mutex;
   std::condition_variable changed;
