@@ -153,14 +153,14 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     parser_->body_limit(context_.limits.body_limit);
     lowest().expires_after(read_timeout());
     state_ = State::reading;
-    if (!refuse_ && buffer_.size() == 0) context_.registry.set_idle(*id_, true);
+    if (!refuse_ && buffer_.size() == 0) set_idle(true);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Connection::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     state_ = State::busy;
-    if (!refuse_) context_.registry.set_idle(*id_, false);
+    if (!refuse_) set_idle(false);
     started_ = std::chrono::steady_clock::now();
     // Closed between requests, drained while idle, or timed out (the stream has closed the
     // socket then, so nothing can be answered).

@@ -10,7 +10,7 @@ std::optional<std::uint64_t> ConnectionRegistry::add(std::weak_ptr<Drainable> co
   if (draining_) return std::nullopt;
   const std::uint64_t id = next_id_++;
   if (serving) ++serving_by_address_[address];
-  connections_.emplace(id, Entry{std::move(connection), std::move(address), serving, {}});
+  connections_.emplace(id, Entry{std::move(connection), std::move(address), serving});
   ++(serving ? serving_ : refusing_);
   return id;
 }
@@ -36,45 +36,28 @@ std::size_t ConnectionRegistry::serving_from(const std::string& address) const {
   return it == serving_by_address_.end() ? 0 : it->second;
 }
 
-void ConnectionRegistry::set_idle(std::uint64_t id, bool idle) {
-  std::lock_guard lock(mutex_);
-  const auto it = connections_.find(id);
-  if (it == connections_.end()) return;
-  if (idle) {
-    it->second.idle_since = std::chrono::steady_clock::now();
-  } else {
-    it->second.idle_since.reset();
-  }
-}
-
 bool ConnectionRegistry::evict_idle() {
   std::shared_ptr<Drainable> victim;
   {
     std::lock_guard lock(mutex_);
-    auto oldest = connections_.end();
-    for (auto it = connections_.begin(); it != connections_.end(); ++it) {
-      if (!it->second.idle_since) continue;
-      if (oldest == connections_.end() || *it->second.idle_since < *oldest->second.idle_since) {
-        oldest = it;
+    std::optional<std::chrono::steady_clock::time_point> oldest_since;
+    Entry* oldest = nullptr;
+    for (auto& [id, entry] : connections_) {
+      if (entry.evicted) continue;
+      std::shared_ptr<Drainable> connection = entry.connection.lock();
+      const auto since = connection ? connection->idle_since() : std::nullopt;
+      if (since && (!oldest_since || *since < *oldest_since)) {
+        oldest_since = since;
+        oldest = &entry;
+        victim = std::move(connection);
       }
     }
-    if (oldest == connections_.end()) return false;
-    oldest->second.idle_since.reset();  // never chosen twice
-    victim = oldest->second.connection.lock();
+    if (!oldest) return false;
+    oldest->evicted = true;
   }
   // Closes at once if still idle on its thread, else after answering the request that came in.
-  if (victim) victim->drain();
+  victim->drain();
   return true;
-}
-
-std::size_t ConnectionRegistry::serving() const {
-  std::lock_guard lock(mutex_);
-  return serving_;
-}
-
-std::size_t ConnectionRegistry::refusing() const {
-  std::lock_guard lock(mutex_);
-  return refusing_;
 }
 
 void ConnectionRegistry::drain_all() {
