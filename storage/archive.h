@@ -31,6 +31,9 @@ struct OpenOptions {
   bool create = true;      // create the file if missing (else opening a missing file is an error)
   bool read_only = false;  // no migrations are run; an out-of-date schema is an error
   int busy_timeout_ms = 5000;
+  // Read-only connections that now and then read across the archive (the dashboard's pages,
+  // /metrics) keep a small page cache: what they read next time is mostly other pages.
+  bool scans = false;
 };
 
 // What storing one record did.

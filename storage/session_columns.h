@@ -36,13 +36,14 @@ inline bool is_failed(const SessionSummary& session) {
   return iequals(session.result, "Failed");
 }
 
-// Opens the archive at `path` read-only (it must exist and have this binary's schema) and makes
-// a Reader over it. Errors name the file.
+// Opens the archive at `path` read-only (it must exist and have this binary's schema), as a
+// connection that scans (OpenOptions::scans), and makes a Reader over it. Errors name the file.
 template <class Interface, class Reader>
 Expected<std::unique_ptr<Interface>> open_reader(const std::string& path) {
   OpenOptions options;
   options.create = false;
   options.read_only = true;
+  options.scans = true;
   auto opened = open_database(path, options);
   if (!opened) return opened.error();
   try {

@@ -44,7 +44,7 @@ void check_kinds(SQLite::Database& db) {
   }
 }
 
-void configure(SQLite::Database& db, bool read_only) {
+void configure(SQLite::Database& db, const OpenOptions& options) {
   db.exec("PRAGMA foreign_keys = ON");
   // Statements that may abort halfway inside a transaction (updates of tables with foreign
   // keys, upserts) keep a statement journal; in a temporary file it cost an import two thirds
@@ -58,12 +58,17 @@ void configure(SQLite::Database& db, bool read_only) {
   // import of 1,000,000 task sessions peaked at 66 MB, over the 64 MB bound, as the reading
   // thread's next document sits beside the one stored; with 24 MB at 56 MB, for 3% more CPU
   // time (docs/BENCHMARKS.md).
-  // A reader (`serve` opens one per request running at once) takes 4 MB: its pages come back
+  // A reader (`serve` opens one per request running at once) takes 2 MB: its pages come back
   // from the OS's cache when evicted, and serve's memory must stay within 64 MB with the cache
-  // of rendered documents (api/document_cache.h) beside it. With 8 MB, serve over 1,000,000
-  // task sessions, its two readers and that cache full, peaked at 64.5 MB; with 4 MB at 56 MB,
-  // at the same rate, and the query service's pages took as long (docs/BENCHMARKS.md).
-  db.exec(read_only ? "PRAGMA cache_size = -4096" : "PRAGMA cache_size = -24576");
+  // of rendered documents (api/document_cache.h) beside it. A connection that scans
+  // (OpenOptions::scans) takes 512 KB: serve keeps three (the dashboard's two, /metrics). With 8
+  // MB readers, serve over 1,000,000 task sessions peaked at 64.5 MB; with 4 MB at 56 MB, until
+  // it built its pages as it started, which opened the three at 4 MB each: 72 to 75 MB. With
+  // these it peaks at 59 to 61 MB, at the same rate, and pages take as long (docs/BENCHMARKS.md).
+  const char* cache_size = !options.read_only ? "PRAGMA cache_size = -24576"
+                           : options.scans    ? "PRAGMA cache_size = -512"
+                                              : "PRAGMA cache_size = -2048";
+  db.exec(cache_size);
   // A checkpoint copies every page in the WAL back into the database file. A store dirties
   // thousands of pages of indexes with random keys (records' UIDs, Link hashes, the sessions'
   // indexes), so at SQLite's default of 1,000 pages every commit of an import checkpointed, and
@@ -137,7 +142,7 @@ Expected<OpenedDatabase> open_database(const std::string& path, const OpenOption
       flags |= SQLite::OPEN_CREATE;
     }
     auto db = std::make_unique<SQLite::Database>(path, flags, options.busy_timeout_ms);
-    configure(*db, options.read_only);
+    configure(*db, options);
     const std::span<const migrations::Migration> list = migrations::all();
     if (options.read_only) {
       const int version = user_version(*db);
