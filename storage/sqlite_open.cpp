@@ -64,7 +64,10 @@ void configure(SQLite::Database& db, const OpenOptions& options) {
   // (OpenOptions::scans) takes 512 KB: serve keeps three (the dashboard's two, /metrics). With 8
   // MB readers, serve over 1,000,000 task sessions peaked at 64.5 MB; with 4 MB at 56 MB, until
   // it built its pages as it started, which opened the three at 4 MB each: 72 to 75 MB. With
-  // these it peaks at 59 to 61 MB, at the same rate, and pages take as long (docs/BENCHMARKS.md).
+  // these it peaks at 59 to 61 MB at the same rate, and dashboard pages take as long. A query
+  // page of 100 records reads some 3 to 4 MB of pages: its first page per VM over 1,000,000
+  // takes 1.5 ms instead of 1.0 (also with 3 MB), the rest read from the OS's cache; the bound
+  // on memory is the harder limit, and 10 ms the target for pages (docs/BENCHMARKS.md).
   const char* cache_size = !options.read_only ? "PRAGMA cache_size = -24576"
                            : options.scans    ? "PRAGMA cache_size = -512"
                                               : "PRAGMA cache_size = -2048";
