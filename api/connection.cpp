@@ -215,25 +215,31 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   }
 
   // Routes `request` on the pool for its `work` and resumes on this connection's thread with
-  // the response; the connection stays busy (reading nothing more) meanwhile.
+  // the response (a streamed body goes on being produced there, a batch at a time); the
+  // connection stays busy (reading nothing more) meanwhile.
   void route_off_thread(http::request<http::string_body> request, Router::Work work) {
-    const bool password = work == Router::Work::password;
-    BoundedPool& pool = password ? context_.password_pool : context_.page_pool;
+    BoundedPool& pool = work == Router::Work::password ? context_.password_pool
+                        : work == Router::Work::page   ? context_.page_pool
+                                                       : context_.query_pool;
     auto shared = std::make_shared<http::request<http::string_body>>(std::move(request));
     const bool queued = pool.try_post([self = this->shared_from_this(), shared] {
-      auto response = self->context_.router.route(*shared, self->info_);
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->response_ = std::move(response);
+      auto routed = std::make_shared<RoutedResponse>(
+          self->context_.router.route_streamed(*shared, self->info_));
+      net::post(self->stream_.get_executor(), [self, routed] {
+        self->response_ = std::move(routed->message);
+        self->stream_body_ = std::move(routed->stream);
+        self->header_only_ = routed->header_only;
         self->respond();
       });
     });
     if (queued) return;
+    const std::string_view waiting = work == Router::Work::password ? "logons waiting for their "
+                                                                      "passwords to be checked"
+                                     : work == Router::Work::page
+                                         ? "requests waiting for dashboard pages or metrics"
+                                         : "requests waiting for the query service";
     set_error_response(http::status::service_unavailable,
-                       password ? "too many logons waiting for their passwords to be checked; "
-                                  "retry later"
-                                : "too many requests waiting for dashboard pages or metrics; "
-                                  "retry later",
-                       shared->version());
+                       "too many " + std::string(waiting) + "; retry later", shared->version());
     response_.set(http::field::retry_after, "1");
     respond();
   }

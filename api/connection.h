@@ -44,6 +44,8 @@ struct ConnectionContext {
   // with Retry-After.
   BoundedPool& password_pool;
   BoundedPool& page_pool;
+  // Where requests to the query service are routed (ServerOptions::query_threads).
+  BoundedPool& query_pool;
   // Counts each request answered; nullptr: not counted.
   HttpMetrics* metrics = nullptr;
 };

@@ -109,6 +109,15 @@ std::variant<std::string, ApiResponse> origin_of(const http::request<http::strin
   return scheme + std::string(host);
 }
 
+// The query service, /api/query, with or without its query string: `target` as sent or a
+// decoded path. (The letter case of a path does not matter to EM.)
+bool is_query_service_target(std::string_view target) {
+  constexpr std::string_view kPath = "/api/query";
+  if (!istarts_with(target, kPath)) return false;
+  const std::string_view rest = target.substr(kPath.size());
+  return rest.empty() || rest == "/" || rest.front() == '?' || rest.starts_with("/?");
+}
+
 bool is_api_path(std::string_view path) {
   return iequals(path, "/api") || istarts_with(path, "/api/");
 }
@@ -268,13 +277,16 @@ Router::Router(Authenticator& auth, ResourceHandler resources, std::string publi
 
 Router::Work Router::work_of(const http::request<http::string_body>& request) const {
   const bool logon = request.method() == http::verb::post;
-  const bool other_paths = metrics_.render || pages_;
-  if (!logon && !other_paths) return Work::quick;
   // Most requests are for /api/ and are not logons: their target is not parsed twice.
-  if (!logon && istarts_with(request.target(), "/api/")) return Work::quick;
+  if (!logon && istarts_with(request.target(), "/api/")) {
+    return is_query_service_target(request.target()) ? Work::query : Work::quick;
+  }
   ApiRequest api;
   if (parse_target(request.target(), api)) return Work::quick;  // a 400, answered at once
   if (take_as_of_prefix(api, now_())) return Work::quick;
+  if (!logon && is_query_service_target(api.path)) return Work::query;
+  const bool other_paths = metrics_.render || pages_;
+  if (!logon && !other_paths) return Work::quick;
   if (logon) {
     const bool session_manager =
         iequals(api.path, "/api/sessionMngr") || iequals(api.path, "/api/sessionMngr/");

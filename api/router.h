@@ -82,9 +82,10 @@ class Router {
   // Where route() is to run for `request`: most requests are quick enough for the server's I/O
   // threads; a logon with a users file, or /metrics or a page with Basic credentials, checks a
   // password (PBKDF2, slow by design); a dashboard page or /metrics reads across the archive
-  // (seconds over millions of sessions, the first time). Those two run on pools of their own,
-  // so that they never hold up the other requests.
-  enum class Work { quick, password, page };
+  // (seconds over millions of sessions, the first time); a page of the query service reads as
+  // much as its filter matches. Those run on pools of their own, so that they never hold up the
+  // other requests of the I/O thread their connection is on.
+  enum class Work { quick, password, page, query };
   Work work_of(const boost::beast::http::request<boost::beast::http::string_body>& request) const;
 
   // Never throws: an exception from the ResourceHandler (against its contract) becomes a 500

@@ -70,6 +70,7 @@ struct Server::Impl {
   // Their queued tasks hold connections, whose sockets need the io_contexts: destroyed first.
   std::optional<BoundedPool> password_pool;
   std::optional<BoundedPool> page_pool;
+  std::optional<BoundedPool> query_pool;
   // Flushes the access log; destroyed before the io_context it runs on (the first).
   std::optional<net::steady_timer> log_timer;
   std::optional<Listener> listener;
@@ -159,6 +160,8 @@ Expected<Endpoint> Server::start() {
                    std::move(s.pages), system_now, options.metrics);
   auto& password_pool = s.password_pool.emplace(options.hash_threads, options.hash_queue);
   auto& page_pool = s.page_pool.emplace(options.page_threads, options.page_queue);
+  auto& query_pool = s.query_pool.emplace(options.query_threads ? options.query_threads : threads,
+                                          options.query_queue);
   const ConnectionLimits limits{.header_limit = options.header_limit,
                                 .body_limit = options.body_limit,
                                 .read_timeout = options.read_timeout,
@@ -168,7 +171,7 @@ Expected<Endpoint> Server::start() {
                                 .response_delay = options.response_delay};
   s.context.emplace(ConnectionContext{limits, *s.router, s.registry, s.log,
                                       s.tls ? &*s.tls : nullptr, password_pool, page_pool,
-                                      options.http_metrics});
+                                      query_pool, options.http_metrics});
   std::vector<net::io_context*> connection_ios;
   for (std::size_t i = 1; i < s.ios.size(); ++i) connection_ios.push_back(s.ios[i].get());
   auto& listener = s.listener.emplace(*s.ios.front(), std::move(connection_ios), *s.context);
@@ -226,6 +229,7 @@ void Server::stop() {
   s.threads.clear();
   s.password_pool->stop();
   s.page_pool->stop();
+  s.query_pool->stop();
   s.log.flush();
 }
 

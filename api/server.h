@@ -109,6 +109,13 @@ struct ServerOptions {
   // with Retry-After. One thread: the dashboard serialises its pages anyway.
   unsigned page_threads = 1;
   std::size_t page_queue = 16;
+  // Threads that answer the query service (/api/query), whose pages read as much of the archive
+  // as their filter matches (tens of milliseconds at a million sessions for a filter no index
+  // serves), apart from the threads above: a connection stays on one of those, and a slow page
+  // there held up every other connection of its thread. 0 = as many as `threads`. A query
+  // beyond query_queue waiting gets 503 with Retry-After.
+  unsigned query_threads = 0;
+  std::size_t query_queue = 256;
   // Build the dashboard's overview and /metrics once as the server starts, on the page thread:
   // the first of each reads every task session of the archive (about a second per million),
   // which the first visitor would otherwise wait for.

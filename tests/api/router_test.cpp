@@ -175,6 +175,25 @@ TEST_F(RouterTest, AnswersJsonWhenAcceptPrefersIt) {
   EXPECT_TRUE(response.body().starts_with("<?xml")) << response.body();
 }
 
+// The query service goes to threads of its own (api/server.h, query_threads), whatever the
+// letter case of its path, and also as of an instant; nothing else does.
+TEST_F(RouterTest, TheQueryServiceIsWorkForItsOwnThreads) {
+  const auto work = [this](std::string_view target) {
+    return router_.work_of(make_request(http::verb::get, target));
+  };
+  for (std::string_view target :
+       {"/api/query?type=Job", "/API/Query?type=BackupTaskSession&filter=Result==Failed",
+        "/api/query", "/api/query/", "/api/query/?type=Job",
+        "/asof/2024-06-01T00:00:00Z/api/query?type=BackupJobSession"}) {
+    EXPECT_EQ(work(target), Router::Work::query) << target;
+  }
+  for (std::string_view target :
+       {"/api/", "/api/jobs", "/api/queryx?type=Job", "/api/query/x", "/api/backupSessions",
+        "/asof/2024-06-01T00:00:00Z/api/jobs"}) {
+    EXPECT_EQ(work(target), Router::Work::quick) << target;
+  }
+}
+
 TEST_F(RouterTest, HandlerExceptionBecomes500) {
   auto response = route(make_request(http::verb::get, "/api/throw"));
   EXPECT_EQ(response.result(), http::status::internal_server_error);
