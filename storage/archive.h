@@ -200,9 +200,9 @@ class Archive {
   // numbered from 1 without gaps: each equals revision_count() of its form.
   virtual Expected<CurrentRevisions> current_revisions(std::string_view uid) = 0;
 
-  // Whether another connection (of this process or another) committed to the archive since the
-  // last call on this Archive; true on the first call. Reads no rows: it costs the start of a
-  // read transaction, less than any lookup.
+  // Whether any connection (of this process or another, this one's included) committed to the
+  // archive since the last call on this Archive; true on the first call. Reads no rows, and in
+  // WAL mode costs no system call (storage/commit_watch.h).
   virtual Expected<bool> changed() = 0;
 
   // Stores what EM answered for `observation.resource`, in one transaction: a new revision (with

@@ -14,6 +14,7 @@
 #include "storage/archive.h"
 #include "storage/as_of_reader.h"
 #include "storage/chain.h"
+#include "storage/commit_watch.h"
 #include "storage/deferred_indexes.h"
 #include "storage/observation_store.h"
 #include "storage/record_reader.h"
@@ -82,7 +83,7 @@ class SqliteArchive final : public Archive {
         current_revisions_(*db_,
                            "SELECT p.form, p.revision FROM records r "
                            "JOIN representations p ON p.record_id = r.id WHERE r.uid = ?"),
-        data_version_(*db_, "PRAGMA data_version") {}
+        commit_watch_(*db_) {}
 
   // Keep the planner's statistics current, so that it keeps choosing the query service's
   // indexes as the archive grows (refresh_statistics), and leave no WAL behind (release_wal).
@@ -406,16 +407,9 @@ class SqliteArchive final : public Archive {
     }
   }
 
-  // SQLite's data_version changes between two reads on a connection exactly when another
-  // connection committed in between.
   Expected<bool> changed() override {
     try {
-      Use s(data_version_);
-      s->executeStep();
-      const std::int64_t version = s->getColumn(0).getInt64();
-      const bool changed = version != last_data_version_;
-      last_data_version_ = version;
-      return changed;
+      return commit_watch_.changed();
     } catch (const std::exception& e) {
       return sqlite_error(path_, "cannot read the archive's data version", e);
     }
@@ -441,8 +435,7 @@ class SqliteArchive final : public Archive {
   SQLite::Statement name_source_;
   SQLite::Statement count_revisions_;
   SQLite::Statement current_revisions_;
-  SQLite::Statement data_version_;
-  std::optional<std::int64_t> last_data_version_;  // none before the first changed()
+  CommitWatch commit_watch_;
 };
 
 }  // namespace

@@ -176,8 +176,8 @@ TEST_F(ArchiveTest, CurrentRevisionsAreBothFormsCurrentRevisionNumbers) {
   EXPECT_EQ(current->entity, revisions(record.uid, Form::Entity));
 }
 
-// changed() reports another connection's commits (and the first call), not its own, nor reads.
-TEST_F(ArchiveTest, ChangedReportsCommitsOfOtherConnectionsSinceTheLastCall) {
+// changed() reports commits (and the first call), its own connection's too, not reads.
+TEST_F(ArchiveTest, ChangedReportsCommitsSinceTheLastCall) {
   auto reader = open();
   const auto changed = [&] {
     auto answer = reader->changed();
@@ -200,7 +200,9 @@ TEST_F(ArchiveTest, ChangedReportsCommitsOfOtherConnectionsSinceTheLastCall) {
   EXPECT_TRUE(*writer_changed);  // its first call
   set_field(record, "State", "Stopped");
   store({record}, "2026-01-05T00:00:00Z");
-  EXPECT_FALSE(*archive_->changed());  // its own commit
+  EXPECT_TRUE(*archive_->changed());  // its own commit
+  EXPECT_FALSE(*archive_->changed());
+  EXPECT_TRUE(changed());
 }
 
 TEST_F(ArchiveTest, TypedColumnsAreQueryable) {
