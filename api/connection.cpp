@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <optional>
 #include <type_traits>
 
@@ -339,12 +338,17 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
       context_.metrics->observe(method_, target_, response_.result_int(),
                                 std::chrono::duration<double>(elapsed).count());
     }
-    const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
-    std::array<char, 32> duration{};
-    std::snprintf(duration.data(), duration.size(), "%.1fms", ms);
-    context_.log.write(remote_ + " " + method_ + " " + target_ + " " +
-                       std::to_string(response_.result_int()) + " " +
-                       std::to_string(response_.body().size() + streamed_) + " " + duration.data());
+    // Tenths of a millisecond, rounded, in integers: printf's %.1f was 2% of serve's CPU time.
+    const auto tenths =
+        (std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count() + 50) / 100;
+    std::string line;
+    line.reserve(remote_.size() + method_.size() + target_.size() + 40);
+    line.append(remote_).append(" ").append(method_).append(" ").append(target_).append(" ");
+    line.append(std::to_string(response_.result_int())).append(" ");
+    line.append(std::to_string(response_.body().size() + streamed_)).append(" ");
+    line.append(std::to_string(tenths / 10)).append(".");
+    line.append(1, static_cast<char>('0' + tenths % 10)).append("ms");
+    context_.log.write(line);
   }
 
   void do_close() {
