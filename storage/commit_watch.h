@@ -17,14 +17,16 @@
 // It tells of commits, not of what a read transaction sees: asked inside one, it reports a
 // commit made after the transaction began, which the transaction does not see. So it is asked
 // between transactions (AsOfReader, which must know whether its transaction's snapshot moved,
-// asks data_version inside one). Without a WAL (a database another program keeps in rollback
-// mode, another VFS), changed() falls back to data_version.
+// asks data_version inside one). Without a WAL index in shared memory (a database another
+// program keeps in rollback mode, exclusive locking, another VFS), or with a header of a layout
+// other than SQLite's since 3.7.0, changed() falls back to data_version.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 namespace emarchive::storage {
 
@@ -44,10 +46,14 @@ class CommitWatch {
   static constexpr std::size_t kHeaderBytes = 48;
   using Header = std::array<std::uint32_t, kHeaderBytes / 4>;
 
+  // PRAGMA data_version and the connection's total_changes.
+  using Version = std::pair<std::int64_t, std::int64_t>;
+
   bool changed_by_data_version();
 
+  SQLite::Database& db_;
   SQLite::Statement data_version_;
-  std::optional<std::int64_t> last_version_;
+  std::optional<Version> last_version_;
   // The WAL index's first page as this connection maps it, or null without a WAL.
   const volatile std::uint32_t* header_ = nullptr;
   std::optional<Header> last_header_;

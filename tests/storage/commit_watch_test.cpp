@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <string>
 
+#include "storage/archive.h"
+#include "storage/sqlite_open.h"
 #include "tests/support/test_data.h"
 
 namespace emarchive::storage {
@@ -25,23 +27,20 @@ void insert(SQLite::Database& db, int value) {
   db.exec("INSERT INTO t VALUES (" + std::to_string(value) + ")");
 }
 
-// A commit by a connection of another process, as `emarchive ingest` commits beside serve.
+// A commit by another process that opens the database itself, as `emarchive ingest` commits
+// beside serve: sqlite3, run (fork, then exec: nothing of this process's SQLite state is used).
 void commit_from_another_process(const std::string& path, int value) {
+  const std::string sql = "INSERT INTO t VALUES (" + std::to_string(value) + ")";
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    int code = 0;
-    try {
-      SQLite::Database db(path, SQLite::OPEN_READWRITE);
-      insert(db, value);
-    } catch (...) {
-      code = 1;
-    }
-    _exit(code);
+    execlp("sqlite3", "sqlite3", path.c_str(), sql.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
   }
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child's commit failed";
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "sqlite3 failed to commit (exit status " << status << ")";
 }
 
 class CommitWatchTest : public ::testing::Test {
@@ -110,17 +109,51 @@ TEST_F(CommitWatchTest, ACommitIsSeenWhenTheWalStartedAgainEndsAtTheSameFrame) {
   EXPECT_TRUE(watch.changed());
 }
 
+// The usual restart: a checkpoint that copied every frame back, then the next commit, which
+// starts the WAL file over from its first frame without truncating it.
+TEST_F(CommitWatchTest, ACommitIsSeenAfterACheckpointLetTheWalStartOver) {
+  SQLite::Database reader(path_, SQLite::OPEN_READONLY);
+  CommitWatch watch(reader);
+  ASSERT_TRUE(watch.reads_wal_index());
+  SQLite::Database writer(path_, SQLite::OPEN_READWRITE);
+  for (int i = 0; i < 3; ++i) {
+    insert(writer, i);
+    watch.changed();
+    writer.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    watch.changed();  // a checkpoint may move the header too; only commits must
+    insert(writer, i);
+    EXPECT_TRUE(watch.changed()) << "round " << i;
+    EXPECT_FALSE(watch.changed()) << "round " << i;
+  }
+}
+
+// serve's readers are read-only connections opened as storage opens them.
+TEST_F(CommitWatchTest, AReaderOfAnArchiveOpenedAsServeOpensItReadsTheWalIndex) {
+  const std::string path = (dir_ / "emarchive.db").string();
+  auto writer = Archive::open(path);
+  ASSERT_TRUE(writer) << writer.error().message;
+  OpenOptions options;
+  options.read_only = true;
+  auto reader = open_database(path, options);
+  ASSERT_TRUE(reader) << reader.error().message;
+  CommitWatch watch(*reader->db);
+  EXPECT_TRUE(watch.reads_wal_index());
+}
+
 TEST_F(CommitWatchTest, WithoutAWalItAsksSqliteAndCreatesNoSharedMemoryFile) {
   const std::string path = (dir_ / "rollback.db").string();
   SQLite::Database writer(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   writer.exec("PRAGMA journal_mode = DELETE");
   writer.exec("CREATE TABLE t (x INTEGER)");
-  SQLite::Database reader(path, SQLite::OPEN_READONLY);
-  CommitWatch watch(reader);
+  SQLite::Database watched(path, SQLite::OPEN_READWRITE);
+  CommitWatch watch(watched);
   EXPECT_FALSE(watch.reads_wal_index());
   EXPECT_TRUE(watch.changed());
   EXPECT_FALSE(watch.changed());
   insert(writer, 1);
+  EXPECT_TRUE(watch.changed());
+  EXPECT_FALSE(watch.changed());
+  insert(watched, 2);  // the watched connection's own commit
   EXPECT_TRUE(watch.changed());
   EXPECT_FALSE(watch.changed());
   EXPECT_FALSE(fs::exists(path + "-shm"));
