@@ -1,5 +1,6 @@
 #include "api/server.h"
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -42,6 +43,11 @@ void flush_log_every_interval(net::steady_timer& timer, AccessLog& log) {
 }
 
 }  // namespace
+
+unsigned io_thread_count(const ServerOptions& options) {
+  if (options.threads) return options.threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 // Member order is destruction order reversed: the io_contexts go before what their pending
 // handlers (connections) refer to, and the listener before the io_contexts it uses.
@@ -104,8 +110,7 @@ Expected<Endpoint> Server::start() {
     public_url = std::move(*normalized);
   }
 
-  unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
-  if (threads == 0) threads = 1;
+  const unsigned threads = io_thread_count(options);
   // An io_context per thread, as nginx runs a process per worker: with one io_context shared by
   // all threads, each completion could wake another thread (a futex and a context switch), which
   // cost a third of the server's CPU time per request (docs/BENCHMARKS.md). A connection stays on

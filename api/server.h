@@ -1,7 +1,7 @@
 #pragma once
-// emarchive's HTTP server: listens, runs a thread pool, serves the EM API through a Router, and
-// drains gracefully on stop. Plain HTTP, or HTTPS on every connection when given a certificate
-// (as EM's port 9398).
+// emarchive's HTTP server: listens, runs an io_context per I/O thread and pools for slow work,
+// serves the EM API through a Router, and drains gracefully on stop. Plain HTTP, or HTTPS on
+// every connection when given a certificate (as EM's port 9398).
 //
 //   emarchive::api::ServerOptions options;            // defaults below
 //   options.port = 0;                                 // ephemeral
@@ -134,6 +134,10 @@ struct Endpoint {
   std::string address;  // "127.0.0.1", "::1"
   std::uint16_t port = 0;
 };
+
+// The threads serving connections that `options` asks for: ServerOptions::threads, or one per
+// core.
+unsigned io_thread_count(const ServerOptions& options);
 
 // start() and stop() may be called from any thread but a server thread (stop() from a handler
 // would wait for itself), concurrently too. A Server is started at most once. It handles no
