@@ -8,11 +8,11 @@
 // entry holds the current revisions of both forms as read before its document was loaded, and
 // the epoch at which they were read. The epoch moves (archive_changed()) whenever a request's
 // connection finds that another connection committed since that connection last asked
-// (storage::Archive::changed(), asked at the start of every request). So, for a commit that
-// happened before a request asked: the first later asking on that request's connection saw it
-// and moved the epoch, before this request compares epochs. An entry whose epoch is still the
-// current one was therefore read after every commit that came before the request: it is
-// current (answer it as it is). Otherwise the caller reads the record's current revisions: equal
+// (storage::Archive::changed(), asked at the start of every request for a current record). So, for
+// a commit that happened before a request asked: the first later asking on that request's
+// connection saw it and moved the epoch, before this request compares epochs. An entry whose epoch
+// is still the current one was therefore read after every commit that came before the request: it
+// is current (answer it as it is). Otherwise the caller reads the record's current revisions: equal
 // to the entry's, the document is still current (confirm() it), else it renders anew. A document
 // filed under revisions that were current when read is never older than they say.
 //

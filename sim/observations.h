@@ -1,7 +1,7 @@
 #pragma once
 // What the simulated EM answers for the resources monitoring tools read (kObservedResources,
 // storage/observation_document.h), computed from its own history so that they agree with the
-// sessions it serves (docs/API.md, "The simulator's observed resources"):
+// sessions it serves (docs/API.md, "What monitoring tools read"):
 //
 // - job statistics: the job sessions (backup and replica) created in the last 24 hours before
 //   `now`, by Result, with the longest finished run of each type; running and scheduled jobs;
