@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <optional>
+#include <string>
 #include <type_traits>
 
 #include <boost/asio/dispatch.hpp>
@@ -79,9 +81,15 @@ std::optional<Refusal> transfer_coding_refusal(const http::request<http::string_
   return std::nullopt;
 }
 
+// Every operation on a connection has a deadline: reading a request, writing an answer or a part
+// of one, the TLS handshake and shutdown. One timer per connection watches it (arm_deadline),
+// instead of beast::tcp_stream's timer started and cancelled around every read and write: that
+// pair of timer operations, and the executor copies that come with them, were a tenth of
+// serve's CPU time per request (docs/BENCHMARKS.md).
 template <class Stream>
 class Connection final : public Drainable, public std::enable_shared_from_this<Connection<Stream>> {
-  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+  using Clock = std::chrono::steady_clock;
 
  public:
   template <class... TlsContext>
@@ -89,11 +97,11 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
       : stream_(std::move(socket), tls...), context_(context), refuse_(refuse) {
     beast::error_code ec;
     // Responses go out in one write; waiting to coalesce them only adds latency.
-    lowest().socket().set_option(tcp::no_delay(true), ec);
-    const auto remote = lowest().socket().remote_endpoint(ec);
+    lowest().set_option(tcp::no_delay(true), ec);
+    const auto remote = lowest().remote_endpoint(ec);
     remote_ = ec ? "-" : endpoint_string(remote);
     info_.remote_address = ec ? "" : remote.address().to_string();
-    const auto local = lowest().socket().local_endpoint(ec);
+    const auto local = lowest().local_endpoint(ec);
     info_.tls = kTls;
     info_.local_authority = ec ? "localhost" : endpoint_string(local);
   }
@@ -116,22 +124,59 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
  private:
   enum class State { starting, reading, busy, closing };
 
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& lowest() { return beast::get_lowest_layer(stream_); }
 
-  std::chrono::steady_clock::duration read_timeout() const {
-    std::chrono::steady_clock::duration limit = context_.limits.read_timeout;
-    if (refuse_) return std::min<std::chrono::steady_clock::duration>(limit, kRefusedReadTimeout);
+  Clock::duration read_timeout() const {
+    Clock::duration limit = context_.limits.read_timeout;
+    if (refuse_) return std::min<Clock::duration>(limit, kRefusedReadTimeout);
     // Busy: idle keep-alive connections give way sooner to clients waiting for a slot.
     if (context_.registry.serving() * 4 >= context_.limits.max_connections * 3) {
-      limit =
-          std::min<std::chrono::steady_clock::duration>(limit, context_.limits.busy_idle_timeout);
+      limit = std::min<Clock::duration>(limit, context_.limits.busy_idle_timeout);
     }
     return limit;
   }
 
+  // The operation about to start must end within `limit`, or the socket is closed, which ends
+  // it with operation_aborted. Moving a deadline later costs nothing but this store: the timer
+  // waits on at its old expiry and looks again then (on_deadline). Only an earlier deadline
+  // (the busy idle limit, a shutdown) restarts it.
+  void arm_deadline(Clock::duration limit) {
+    deadline_ = Clock::now() + limit;
+    if (watching_ && deadline_ >= deadline_timer_.expiry()) return;
+    watching_ = true;
+    deadline_timer_.expires_at(deadline_);  // a wait it cancels ends as operation_aborted
+    wait_deadline();
+  }
+
+  // No operation is pending that must end in time: a request being answered, on a pool or by
+  // the response delay, is not the client's to hurry.
+  void disarm_deadline() { deadline_ = Clock::time_point::max(); }
+
+  void wait_deadline() {
+    // A weak pointer: the timer must not keep a finished connection alive. Its destruction
+    // cancels the wait.
+    deadline_timer_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+      if (auto self = weak.lock(); self && !ec) self->on_deadline();
+    });
+  }
+
+  void on_deadline() {
+    if (deadline_ == Clock::time_point::max()) {
+      watching_ = false;
+      return;
+    }
+    if (deadline_ > Clock::now()) {
+      deadline_timer_.expires_at(deadline_);
+      return wait_deadline();
+    }
+    watching_ = false;
+    beast::error_code ec;
+    lowest().close(ec);
+  }
+
   void on_start() {
     if constexpr (kTls) {
-      lowest().expires_after(read_timeout());
+      arm_deadline(read_timeout());
       stream_.async_handshake(
           net::ssl::stream_base::server,
           beast::bind_front_handler(&Connection::on_handshake, this->shared_from_this()));
@@ -150,7 +195,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     parser_.emplace();
     parser_->header_limit(context_.limits.header_limit);
     parser_->body_limit(context_.limits.body_limit);
-    lowest().expires_after(read_timeout());
+    arm_deadline(read_timeout());
     state_ = State::reading;
     if (!refuse_ && buffer_.size() == 0) set_idle(true);
     http::async_read(stream_, buffer_, *parser_,
@@ -158,13 +203,13 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    disarm_deadline();
     state_ = State::busy;
     if (!refuse_) set_idle(false);
     started_ = std::chrono::steady_clock::now();
-    // Closed between requests, drained while idle, or timed out (the stream has closed the
-    // socket then, so nothing can be answered).
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-        ec == beast::error::timeout) {
+    // Closed between requests, drained while idle, or timed out (on_deadline closed the socket
+    // then, so nothing can be answered).
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted) {
       return do_close();
     }
     if (ec == http::error::body_limit) {
@@ -263,10 +308,10 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
 
   void do_write() {
     if (stream_body_ || header_only_) return write_stream_head();
-    // Beast's timer covers the whole write: allow the timeout plus one second per MB, so a large
+    // The deadline covers the whole write: the timeout plus one second per MB, so that a large
     // page to a slow client is not cut off while a stalled one still is.
     const auto body = response_.body().size();
-    lowest().expires_after(context_.limits.read_timeout + std::chrono::seconds(body / 1'000'000));
+    arm_deadline(context_.limits.read_timeout + std::chrono::seconds(body / 1'000'000));
     http::async_write(stream_, response_,
                       beast::bind_front_handler(&Connection::on_write, this->shared_from_this()));
   }
@@ -280,7 +325,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     stream_more_ = true;
     stream_head_.emplace(response_.base());
     stream_serializer_.emplace(*stream_head_);
-    lowest().expires_after(context_.limits.read_timeout);
+    arm_deadline(context_.limits.read_timeout);
     http::async_write_header(stream_, *stream_serializer_,
                              [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                                if (ec || self->header_only_) return self->end_stream(ec);
@@ -290,8 +335,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
 
   void write_part() {
     while (chunk_.empty() && stream_more_) stream_more_ = stream_body_(chunk_);
-    lowest().expires_after(context_.limits.read_timeout +
-                           std::chrono::seconds(chunk_.size() / 1'000'000));
+    arm_deadline(context_.limits.read_timeout + std::chrono::seconds(chunk_.size() / 1'000'000));
     auto self = this->shared_from_this();
     const bool chunked = stream_head_->chunked();
     if (chunk_.empty()) {
@@ -301,6 +345,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     }
     auto written = [self](beast::error_code ec, std::size_t) {
       if (ec) return self->end_stream(ec);
+      self->disarm_deadline();  // producing the next part is the server's time, not the client's
       self->streamed_ += self->chunk_.size();
       self->chunk_.clear();
       if (self->stream_more_) self->stream_more_ = self->stream_body_(self->chunk_);
@@ -323,6 +368,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   }
 
   void on_write(beast::error_code ec, std::size_t) {
+    disarm_deadline();
     log_request();
     const bool keep_alive = response_.keep_alive();
     response_ = {};
@@ -354,14 +400,14 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   void do_close() {
     state_ = State::closing;
     if constexpr (kTls) {
-      lowest().expires_after(kTlsShutdownTimeout);
+      arm_deadline(kTlsShutdownTimeout);
       stream_.async_shutdown(
           [self = this->shared_from_this()](beast::error_code) { /* closing regardless */ });
     } else {
       beast::error_code ec;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream_.shutdown(tcp::socket::shutdown_send, ec);
       if (linger_ && !ec) {
-        lowest().expires_after(kLingerTimeout);
+        arm_deadline(kLingerTimeout);
         do_linger();
       }
     }
@@ -388,6 +434,9 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   }
 
   Stream stream_;
+  net::steady_timer deadline_timer_{stream_.get_executor()};
+  Clock::time_point deadline_ = Clock::time_point::max();  // arm_deadline
+  bool watching_ = false;  // deadline_timer_ has a wait pending that on_deadline will see
   ConnectionContext& context_;
   const bool refuse_;
   std::optional<std::uint64_t> id_;
@@ -422,11 +471,11 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
 
 void start_connection(tcp::socket socket, ConnectionContext& context, bool refuse) {
   if (context.tls) {
-    std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
-        context, refuse, std::move(socket), *context.tls)
+    std::make_shared<Connection<beast::ssl_stream<tcp::socket>>>(context, refuse, std::move(socket),
+                                                                 *context.tls)
         ->start();
   } else {
-    std::make_shared<Connection<beast::tcp_stream>>(context, refuse, std::move(socket))->start();
+    std::make_shared<Connection<tcp::socket>>(context, refuse, std::move(socket))->start();
   }
 }
 

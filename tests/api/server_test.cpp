@@ -107,10 +107,10 @@ void expect_one_held_one_queued_one_refused(TestServer& server, Gate& gate,
   EXPECT_EQ((refused == &second ? third : second).get().status, 200u);
 }
 
-// Polls `condition` for up to a second: for effects the server makes after answering.
+// Polls `condition` for up to `limit`: for effects the server makes after answering.
 template <class F>
-bool eventually(F condition) {
-  for (int i = 0; i < 100; ++i) {
+bool eventually(F condition, std::chrono::milliseconds limit = 1s) {
+  for (auto waited = 0ms; waited < limit; waited += 10ms) {
     if (condition()) return true;
     std::this_thread::sleep_for(10ms);
   }
@@ -235,9 +235,10 @@ TEST(ServerTest, ConnectionCapAnswers503) {
   EXPECT_EQ(d.get("/api/").status, 200u);
 }
 
-// The status of a GET /api/ sent from `source` (a loopback address other than 127.0.0.1 is a
-// client at another address); 0 when there was no answer.
-unsigned get_from(const std::string& source, std::uint16_t port) {
+// The bytes the server sends to end of stream for `request`, sent from `source` (a loopback
+// address other than 127.0.0.1 is a client at another address); "" when it could not be sent.
+std::string exchange_from(const std::string& source, std::uint16_t port,
+                          const std::string& request) {
   namespace net = boost::asio;
   net::io_context io;
   net::ip::tcp::socket socket(io);
@@ -245,10 +246,16 @@ unsigned get_from(const std::string& source, std::uint16_t port) {
   socket.open(net::ip::tcp::v4(), ec);
   if (!ec) socket.bind({net::ip::make_address(source), 0}, ec);
   if (!ec) socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
-  const std::string request = "GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (!ec) net::write(socket, net::buffer(request), ec);
   std::string reply;
   if (!ec) net::read(socket, net::dynamic_buffer(reply), ec);  // to end of stream
+  return reply;
+}
+
+// The status of a GET /api/ sent from `source`; 0 when there was no answer.
+unsigned get_from(const std::string& source, std::uint16_t port) {
+  const std::string reply = exchange_from(
+      source, port, "GET /api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   if (reply.size() < 12) return 0;
   return static_cast<unsigned>(std::stoul(reply.substr(9, 3)));
 }
@@ -291,7 +298,10 @@ TEST(ServerTest, IdleConnectionsAreClosedSoonerWhenTheServerIsBusy) {
   ASSERT_EQ(a.get("/api/").status, 200u);
   ASSERT_EQ(b.get("/api/").status, 200u);
   ASSERT_EQ(c.get("/api/").status, 200u);  // 3 of 4: busy
-  EXPECT_TRUE(c.wait_closed_by_server());  // within HttpClient's 5 s, far below 60 s
+  // `a` waited for its second request with 60 s to go, and waits for its third with 200 ms.
+  ASSERT_EQ(a.get("/api/").status, 200u);
+  EXPECT_TRUE(a.wait_closed_by_server());  // within HttpClient's 5 s, far below 60 s
+  EXPECT_TRUE(c.wait_closed_by_server());
 }
 
 TEST(ServerTest, ReadTimeoutClosesSilentConnections) {
@@ -305,6 +315,34 @@ TEST(ServerTest, ReadTimeoutClosesSilentConnections) {
   HttpClient slow(server.port());
   HttpReply reply = slow.send_raw("GET /api/ HTTP/1.1\r\nHost: x\r\n");
   EXPECT_EQ(reply.status, 0u);
+}
+
+// A client that stops reading a long answer is cut off once a write has waited the read timeout,
+// and its connection freed; one whose answer is merely delayed longer than that is not.
+TEST(ServerTest, AStalledWriteTimesOutButASlowAnswerDoesNot) {
+  ServerOptions options;
+  options.read_timeout = 300ms;
+  options.response_delay = 900ms;  // three read timeouts: no client operation is pending then
+  TestServer server(options, [](const ApiRequest& request) {
+    if (request.path != "/api/endless") return TestServer::stub_resources(request);
+    ApiResponse response;
+    response.stream = [](std::string& out) {
+      out.assign(64 << 10, 'x');
+      return true;
+    };
+    return response;
+  });
+  HttpClient delayed(server.port());
+  EXPECT_EQ(delayed.get("/api/jobs").body, R"(<Stub Path="/api/jobs" />)");
+
+  namespace net = boost::asio;
+  net::io_context io;
+  net::ip::tcp::socket reader(io);
+  reader.connect({net::ip::make_address("127.0.0.1"), server.port()});
+  net::write(reader, net::buffer(std::string("GET /api/endless HTTP/1.1\r\nHost: x\r\n\r\n")));
+  // Never read: the socket buffers fill, the write waits, and the deadline closes it (as the
+  // read timeout closes `delayed`, idle since its answer).
+  EXPECT_TRUE(eventually([&] { return server.server().open_connections() == 0; }, 20s));
 }
 
 // A dashboard page or /metrics can take seconds (the first over millions of sessions): it runs
