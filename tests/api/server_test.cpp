@@ -345,6 +345,27 @@ TEST(ServerTest, AStalledWriteTimesOutButASlowAnswerDoesNot) {
   EXPECT_TRUE(eventually([&] { return server.server().open_connections() == 0; }, 20s));
 }
 
+// The header goes out as HTTP/1.x writes it, in the request's version, and the body after it is
+// exactly Content-Length bytes.
+TEST(ServerTest, AnswersAreWrittenInTheRequestsHttpVersion) {
+  TestServer server;
+  for (const std::string version : {"1.0", "1.1"}) {
+    const std::string reply = exchange_from(
+        "127.0.0.1", server.port(),
+        "GET /api/jobs HTTP/" + version + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    const std::string body = R"(<Stub Path="/api/jobs" />)";
+    EXPECT_TRUE(reply.starts_with("HTTP/" + version + " 200 OK\r\n")) << reply;
+    EXPECT_NE(reply.find("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n"),
+              std::string::npos)
+        << reply;
+    EXPECT_TRUE(reply.ends_with("\r\n\r\n" + body)) << reply;
+  }
+  const std::string missing =
+      exchange_from("127.0.0.1", server.port(),
+                    "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(missing.starts_with("HTTP/1.1 404 Not Found\r\n")) << missing;
+}
+
 // A dashboard page or /metrics can take seconds (the first over millions of sessions): it runs
 // on a thread of its own, so that the API is answered meanwhile even by a server of one I/O
 // thread, and pages beyond the line that may wait get 503 with Retry-After at once.
