@@ -5,13 +5,18 @@
 namespace emarchive::api {
 
 // Fields joined with NUL, which neither a UID nor an origin contains.
-std::string DocumentCache::key_text(const Key& key) {
-  std::string text;
-  text.reserve(key.uid.size() + key.origin.size() + 2);
+void DocumentCache::key_text(const Key& key, std::string& text) {
+  text.clear();
   text += key.uid;
   text += '\0';
   text += key.form == Form::Entity ? 'e' : 'r';
   text += key.origin;
+}
+
+// The key looked up, in a buffer each thread keeps: no allocation per request.
+std::string_view DocumentCache::lookup_key(const Key& key) {
+  thread_local std::string text;
+  key_text(key, text);
   return text;
 }
 
@@ -26,7 +31,7 @@ std::uint64_t DocumentCache::epoch() const {
 }
 
 std::optional<DocumentCache::Found> DocumentCache::find(const Key& key) {
-  const std::string text = key_text(key);
+  const std::string_view text = lookup_key(key);
   std::lock_guard lock(mutex_);
   const auto it = index_.find(text);
   if (it == index_.end()) return std::nullopt;
@@ -37,7 +42,8 @@ std::optional<DocumentCache::Found> DocumentCache::find(const Key& key) {
 
 void DocumentCache::insert(const Key& key, const storage::CurrentRevisions& revisions,
                            std::uint64_t epoch, std::shared_ptr<const std::string> document) {
-  Entry entry{key_text(key), std::move(document), revisions, epoch};
+  Entry entry{{}, std::move(document), revisions, epoch};
+  key_text(key, entry.key);
   const std::size_t entry_bytes = cost(entry);
   if (entry_bytes > max_bytes_) return;
   std::lock_guard lock(mutex_);
@@ -50,7 +56,7 @@ void DocumentCache::insert(const Key& key, const storage::CurrentRevisions& revi
 
 void DocumentCache::confirm(const Key& key, const storage::CurrentRevisions& revisions,
                             std::uint64_t epoch) {
-  const std::string text = key_text(key);
+  const std::string_view text = lookup_key(key);
   std::lock_guard lock(mutex_);
   const auto it = index_.find(text);
   // Replaced meanwhile by another document: that one's revisions are its own.

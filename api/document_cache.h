@@ -83,7 +83,8 @@ class DocumentCache {
     storage::CurrentRevisions revisions;
     std::uint64_t epoch;
   };
-  static std::string key_text(const Key& key);
+  static void key_text(const Key& key, std::string& text);
+  static std::string_view lookup_key(const Key& key);
   static std::size_t cost(const Entry& entry) {
     return entry.key.size() + entry.document->size() + kEntryOverhead;
   }
