@@ -10,6 +10,7 @@ void DocumentCache::key_text(const Key& key, std::string& text) {
   text += key.uid;
   text += '\0';
   text += key.form == Form::Entity ? 'e' : 'r';
+  text += key.json ? 'j' : 'x';
   text += key.origin;
 }
 

@@ -37,11 +37,12 @@ namespace emarchive::api {
 class DocumentCache {
  public:
   // What a rendered document depends on besides the archive's rows: the record, the form asked
-  // for and the origin its Hrefs were written with.
+  // for, the origin its Hrefs were written with, and the format (XML, or EM's JSON).
   struct Key {
     std::string_view uid;
     Form form;
     std::string_view origin;
+    bool json = false;
   };
 
   struct Found {

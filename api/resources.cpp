@@ -10,6 +10,7 @@
 
 #include "api/document_cache.h"
 #include "api/error_document.h"
+#include "api/json_answer.h"
 #include "api/observations.h"
 #include "api/query_request.h"
 #include "model/ascii.h"
@@ -59,6 +60,13 @@ std::string uid_for(Kind kind, std::string_view id) {
 ApiResponse xml(std::string body) {
   ApiResponse response;
   response.body = std::move(body);
+  return response;
+}
+
+// A document of the cache, in the format it was filed in.
+ApiResponse cached_answer(const std::string& document, bool json) {
+  ApiResponse response = xml(document);
+  if (json) response.content_type = kJsonContentType;
   return response;
 }
 
@@ -246,9 +254,9 @@ class Resources {
     auto changed = (*archive)->changed();
     if (!changed) return unavailable(changed.error());
     if (*changed) cache_->archive_changed();
-    const DocumentCache::Key key{uid, form, request.origin};
+    const DocumentCache::Key key{uid, form, request.origin, request.wants_json};
     std::optional<DocumentCache::Found> cached = cache_->find(key);
-    if (cached && cached->current) return xml(std::string(*cached->document));
+    if (cached && cached->current) return cached_answer(*cached->document, key.json);
     const std::uint64_t epoch = cache_->epoch();  // before the revisions it files
     auto revisions = (*archive)->current_revisions(uid);
     if (!revisions) return unavailable(revisions.error());
@@ -258,9 +266,12 @@ class Resources {
     }
     if (cached && cached->revisions == *revisions) {
       cache_->confirm(key, *revisions, epoch);
-      return xml(std::string(*cached->document));
+      return cached_answer(*cached->document, key.json);
     }
     ApiResponse response = render_single(**archive, uid, form, request);
+    // Filed in the format asked for: converting an entity to JSON took longer than the rest of
+    // serving it (docs/BENCHMARKS.md).
+    if (key.json) convert_to_json(response);
     if (response.status == http::status::ok) {
       cache_->insert(key, *revisions, epoch, std::make_shared<const std::string>(response.body));
     }

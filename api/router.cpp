@@ -16,9 +16,9 @@
 
 #include "api/entry_point.h"
 #include "api/error_document.h"
+#include "api/json_answer.h"
 #include "api/logon_sessions.h"
 #include "metrics/metrics.h"
-#include "model/json_render.h"
 #include "storage/as_of.h"
 
 namespace emarchive::api {
@@ -217,23 +217,6 @@ std::optional<ApiResponse> take_as_of_prefix(ApiRequest& api, EmTime now) {
   api.origin += std::string(kPrefix) + time;
   api.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   return std::nullopt;
-}
-
-// An XML answer as the JSON EM would send (model/json_render.h); a streamed answer is already
-// in the format asked for.
-void convert_to_json(ApiResponse& api) {
-  if (api.stream || api.body.empty() || !api.content_type.starts_with("application/xml")) return;
-  auto json = render_json(api.body);
-  if (!json) {
-    // Only a bug in a renderer gets here; the Error document converts.
-    api = error_response(
-        http::status::internal_server_error,
-        "internal error: cannot convert the answer to JSON: " + json.error().message);
-    json = render_json(api.body);
-    if (!json) return;
-  }
-  api.body = std::move(*json);
-  api.content_type = kJsonContentType;
 }
 
 RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& request) {

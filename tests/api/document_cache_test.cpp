@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "model/json_render.h"
 #include "tests/api/resources_fixture.h"
 
 namespace emarchive::api {
@@ -29,7 +31,7 @@ std::shared_ptr<const std::string> text(std::string value) {
 constexpr storage::CurrentRevisions kFirst{0, 1};
 constexpr storage::CurrentRevisions kSecond{0, 2};
 
-TEST(DocumentCacheTest, FindsADocumentOnlyUnderItsRecordFormAndOrigin) {
+TEST(DocumentCacheTest, FindsADocumentOnlyUnderItsRecordFormOriginAndFormat) {
   DocumentCache cache(1 << 20);
   cache.insert(key("urn:x:1"), kFirst, cache.epoch(), text("<one />"));
   const auto found = cache.find(key("urn:x:1"));
@@ -40,6 +42,11 @@ TEST(DocumentCacheTest, FindsADocumentOnlyUnderItsRecordFormAndOrigin) {
   EXPECT_FALSE(cache.find(key("urn:x:2")));
   EXPECT_FALSE(cache.find(key("urn:x:1", Form::Reference)));
   EXPECT_FALSE(cache.find(key("urn:x:1", Form::Entity, "http://b:1")));
+  EXPECT_FALSE(cache.find({"urn:x:1", Form::Entity, "http://a:1", true}));
+  cache.insert({"urn:x:1", Form::Entity, "http://a:1", true}, kFirst, cache.epoch(),
+               text(R"({"One":1})"));
+  EXPECT_EQ(*cache.find({"urn:x:1", Form::Entity, "http://a:1", true})->document, R"({"One":1})");
+  EXPECT_EQ(*cache.find(key("urn:x:1"))->document, "<one />");
 }
 
 // A document is current only in the epoch its revisions were read in; confirmed with the same
@@ -96,16 +103,21 @@ using emarchive::testing::TestServer;
 using served::ResourcesTest;
 using served::Task;
 
+// The TotalSize of a task session entity in XML or EM's JSON; -1 when there is none.
 std::int64_t total_size(const std::string& body) {
-  const std::size_t at = body.find("<TotalSize>");
-  if (at == std::string::npos) return -1;
-  return std::stoll(body.substr(at + 11));
+  for (const std::string_view field : {"<TotalSize>", "\"TotalSize\":"}) {
+    const std::size_t at = body.find(field);
+    if (at != std::string::npos) return std::stoll(body.substr(at + field.size()));
+  }
+  return -1;
 }
 
-// A writer stores new revisions of one task session while clients read it, in both forms,
-// through the cache. A client never sees a revision older than the newest one stored before
-// its request began, nor one older than it saw before, and the last revision is served at the
-// end.
+const HttpClient::Headers kJson{{"Accept", "application/json"}};
+
+// A writer stores new revisions of one task session while clients read it, in both forms and
+// both formats, through the cache. A client never sees a revision older than the newest one stored
+// before its request began, nor one older than it saw before, and the last revision is served at
+// the end.
 TEST_F(ResourcesTest, ARecordChangedWhileClientsReadItIsNeverServedStale) {
   auto server = serve();
   Task task = history_.tasks.front();
@@ -124,11 +136,14 @@ TEST_F(ResourcesTest, ARecordChangedWhileClientsReadItIsNeverServedStale) {
         const std::int64_t at_least = stored;
         const HttpReply entity = client.get(target + "?format=Entity");
         const HttpReply reference = client.get(target);
+        const HttpReply json = client.get(target + "?format=Entity", kJson);
         const std::int64_t size = total_size(entity.body);
-        if (entity.status != 200 || reference.status != 200 || size < at_least || size < seen) {
+        const std::int64_t json_size = total_size(json.body);
+        if (entity.status != 200 || reference.status != 200 || json.status != 200 ||
+            size < at_least || size < seen || json_size < at_least || json_size < seen) {
           ++stale;
         }
-        seen = size;
+        seen = std::min(size, json_size);
         ++reads;
       }
     });
@@ -162,12 +177,34 @@ TEST_F(ResourcesTest, ARecordChangedWhileClientsReadItIsNeverServedStale) {
   EXPECT_EQ(stale, 0);
   HttpClient client(server->port());
   EXPECT_EQ(total_size(client.get(target + "?format=Entity").body), task.size);
+  EXPECT_EQ(total_size(client.get(target + "?format=Entity", kJson).body), task.size);
   const auto revisions = [&] {
     auto archive = storage::Archive::open(db_);
     return (*archive)->revision_count("urn:veeam:BackupTaskSession:" + task.guid, Form::Entity);
   }();
   ASSERT_TRUE(revisions);
   EXPECT_EQ(*revisions, kRevisions + 1);
+}
+
+// A record asked for in JSON is converted once and then answered from the cache: each answer is
+// EM's JSON of the XML answer, with JSON's Content-Type, in both forms.
+TEST_F(ResourcesTest, JsonIsCachedAsTheConversionOfTheXml) {
+  auto server = serve();
+  HttpClient client(server->port());
+  const std::string target = "/api/backupTaskSessions/" + history_.tasks.front().guid;
+  for (const std::string query : {"?format=Entity", ""}) {
+    const HttpReply xml = client.get(target + query);
+    ASSERT_EQ(xml.status, 200u) << xml.body;
+    const auto expected = render_json(xml.body);
+    ASSERT_TRUE(expected) << expected.error().message;
+    for (int i = 0; i < 3; ++i) {  // rendered, then from the cache
+      const HttpReply json = client.get(target + query, kJson);
+      EXPECT_EQ(json.status, 200u);
+      EXPECT_EQ(json.header("Content-Type"), kJsonContentType);
+      EXPECT_EQ(json.body, *expected);
+    }
+    EXPECT_EQ(client.get(target + query).body, xml.body);  // XML is still XML
+  }
 }
 
 // A document answered from the cache costs no lookup of the record's revisions while nothing

@@ -1,0 +1,26 @@
+#include "api/json_answer.h"
+
+#include <string>
+
+#include "api/error_document.h"
+#include "model/json_render.h"
+
+namespace emarchive::api {
+
+void convert_to_json(ApiResponse& answer) {
+  if (answer.stream || answer.body.empty() || !answer.content_type.starts_with("application/xml")) {
+    return;
+  }
+  auto json = render_json(answer.body);
+  if (!json) {
+    answer = error_response(
+        boost::beast::http::status::internal_server_error,
+        "internal error: cannot convert the answer to JSON: " + json.error().message);
+    json = render_json(answer.body);
+    if (!json) return;
+  }
+  answer.body = std::move(*json);
+  answer.content_type = kJsonContentType;
+}
+
+}  // namespace emarchive::api
