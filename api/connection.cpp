@@ -16,6 +16,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "api/error_document.h"
+#include "api/response_header.h"
 
 namespace emarchive::api {
 namespace {
@@ -87,28 +88,6 @@ std::optional<Refusal> transfer_coding_refusal(const http::request<http::string_
 // instead of beast::tcp_stream's timer started and cancelled around every read and write: that
 // pair of timer operations, and the executor copies that come with them, were a tenth of
 // serve's CPU time per request (docs/BENCHMARKS.md).
-// The status line and fields of `response` into `out`, byte for byte as Beast's serializer
-// writes them. Only for an answer whose body is sent whole: to_http gives it a Content-Length
-// (or, a 204, none), never chunked.
-void serialize_header(const http::response<http::string_body>& response, std::string& out) {
-  out.assign("HTTP/");
-  out += static_cast<char>('0' + response.version() / 10);
-  out += '.';
-  out += static_cast<char>('0' + response.version() % 10);
-  out += ' ';
-  out += std::to_string(response.result_int());
-  out += ' ';
-  out += response.reason();
-  out += "\r\n";
-  for (const auto& field : response) {
-    out += field.name_string();
-    out += ": ";
-    out += field.value();
-    out += "\r\n";
-  }
-  out += "\r\n";
-}
-
 template <class Stream>
 class Connection final : public Drainable, public std::enable_shared_from_this<Connection<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
@@ -329,9 +308,8 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     do_write();
   }
 
-  // A whole answer goes out as two buffers, the header as serialize_header writes it and the
-  // body, in one write: Beast's serializer took 5% of serve's CPU time a request to produce the
-  // same bytes (docs/BENCHMARKS.md).
+  // A whole answer goes out as two buffers, the header (api/response_header.h) and the body, in
+  // one write.
   void do_write() {
     if (stream_body_ || header_only_) return write_stream_head();
     serialize_header(response_, head_);
@@ -374,7 +352,6 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     }
     auto written = [self](beast::error_code ec, std::size_t) {
       if (ec) return self->end_stream(ec);
-      self->disarm_deadline();  // producing the next part is the server's time, not the client's
       self->streamed_ += self->chunk_.size();
       self->chunk_.clear();
       if (self->stream_more_) self->stream_more_ = self->stream_body_(self->chunk_);
@@ -458,7 +435,8 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     // Idle between requests: nothing is lost by closing now. A request partly received is left
     // to finish (bounded by the read timeout and the server's drain deadline).
     if (state_ == State::reading && buffer_.size() == 0 && !parser_->got_some()) {
-      lowest().cancel();
+      beast::error_code ec;  // the deadline may have closed the socket already
+      lowest().cancel(ec);
     }
   }
 

@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 
 #include "tests/support/http_client.h"
@@ -292,7 +293,8 @@ TEST(ServerTest, IdleConnectionsAreClosedSoonerWhenTheServerIsBusy) {
   ServerOptions options;
   options.max_connections = 4;
   options.read_timeout = 60s;
-  options.busy_idle_timeout = 200ms;
+  // Long enough that `c` is still open (the server busy) when `a` asks again.
+  options.busy_idle_timeout = 1s;
   TestServer server(options);
   HttpClient a(server.port()), b(server.port()), c(server.port());
   ASSERT_EQ(a.get("/api/").status, 200u);
@@ -340,8 +342,11 @@ TEST(ServerTest, AStalledWriteTimesOutButASlowAnswerDoesNot) {
   net::ip::tcp::socket reader(io);
   reader.connect({net::ip::make_address("127.0.0.1"), server.port()});
   net::write(reader, net::buffer(std::string("GET /api/endless HTTP/1.1\r\nHost: x\r\n\r\n")));
-  // Never read: the socket buffers fill, the write waits, and the deadline closes it (as the
-  // read timeout closes `delayed`, idle since its answer).
+  std::string status(15, ' ');
+  net::read(reader, net::buffer(status));  // the answer has begun
+  EXPECT_EQ(status, "HTTP/1.1 200 OK");
+  // Then nothing more is read: the socket buffers fill, the write waits, and the deadline closes
+  // it (as the read timeout closes `delayed`, idle since its answer).
   EXPECT_TRUE(eventually([&] { return server.server().open_connections() == 0; }, 20s));
 }
 
@@ -662,16 +667,26 @@ TEST(ServerTest, StopMayBeCalledFromSeveralThreadsAtOnce) {
 
 // --- TLS -----------------------------------------------------------------------------------
 
-TEST(ServerTest, ServesHttpsWithItsCertificate) {
-  const testing::CertificatePem pem = testing::make_self_signed("localhost", {"DNS:localhost"});
+// A certificate for localhost, written to files, and the options that serve HTTPS with them.
+struct TlsSetup {
+  testing::CertificatePem pem = testing::make_self_signed("localhost", {"DNS:localhost"});
   testing::TempDir dir;
-  const testing::TlsFiles files = testing::write_tls_files(pem, dir);
-  ServerOptions options;
-  options.tls_certificate_file = files.certificate;
-  options.tls_private_key_file = files.private_key;
+  testing::TlsFiles files = testing::write_tls_files(pem, dir);
+
+  ServerOptions options() const {
+    ServerOptions options;
+    options.tls_certificate_file = files.certificate;
+    options.tls_private_key_file = files.private_key;
+    return options;
+  }
+};
+
+TEST(ServerTest, ServesHttpsWithItsCertificate) {
+  const TlsSetup tls;
+  ServerOptions options = tls.options();
   TestServer server(options);
 
-  HttpClient trusting(server.port(), testing::TlsClientOptions{pem.certificate});
+  HttpClient trusting(server.port(), testing::TlsClientOptions{tls.pem.certificate});
   HttpReply reply = trusting.get("/api/");
   ASSERT_EQ(reply.status, 200u) << reply.error;
   EXPECT_NE(
@@ -690,8 +705,36 @@ TEST(ServerTest, ServesHttpsWithItsCertificate) {
   HttpClient plain(server.port(), std::nullopt, 1s);
   EXPECT_EQ(plain.get("/api/").status, 0u);
   // And the server still serves.
-  HttpClient again(server.port(), testing::TlsClientOptions{pem.certificate});
+  HttpClient again(server.port(), testing::TlsClientOptions{tls.pem.certificate});
   EXPECT_EQ(again.get("/api/").status, 200u);
+}
+
+// The deadlines hold over TLS: a client that never starts its handshake, and one that sends no
+// request after it, are closed after the read timeout; one that never answers the server's
+// close_notify is closed after the shutdown's 2 s.
+TEST(ServerTest, TlsConnectionsHaveDeadlinesToo) {
+  const TlsSetup tls;
+  ServerOptions options = tls.options();
+  options.read_timeout = 300ms;
+  TestServer server(options);
+
+  HttpClient no_handshake(server.port());
+  ASSERT_EQ(no_handshake.connect(), "");
+  EXPECT_TRUE(no_handshake.wait_closed_by_server());
+  HttpClient no_request(server.port(), testing::TlsClientOptions{tls.pem.certificate});
+  ASSERT_EQ(no_request.connect(), "");
+  EXPECT_TRUE(no_request.wait_closed_by_server());
+
+  // This client asks, then neither reads the answer nor the close_notify after it.
+  namespace net = boost::asio;
+  net::io_context io;
+  net::ssl::context context(net::ssl::context::tls_client);
+  net::ssl::stream<net::ip::tcp::socket> silent(io, context);
+  silent.next_layer().connect({net::ip::make_address("127.0.0.1"), server.port()});
+  silent.handshake(net::ssl::stream_base::client);
+  net::write(silent, net::buffer(std::string(
+                         "GET /api/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")));
+  EXPECT_TRUE(eventually([&] { return server.server().open_connections() == 0; }, 10s));
 }
 
 TEST(ServerTest, TlsFilesAreChecked) {
