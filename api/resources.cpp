@@ -115,9 +115,11 @@ ListFrame split_frame(std::string document, std::string_view list, bool json) {
   return {document.substr(0, at + 1), document.substr(at + 1)};
 }
 
-// The bound of the cache of rendered single records: 24 MB holds about 14,000 task session
-// entities, and keeps serve within 64 MB (docs/BENCHMARKS.md).
-constexpr std::size_t kDocumentCacheBytes = 24 << 20;
+// The bound of the cache of rendered single records: 20 MB holds about 12,000 task session
+// entities. Under wrk over 10,000 records as entities, references and entities in JSON (36 MB of
+// documents, so that the cache keeps replacing them), serve peaked at 60.0 MB with 20 MB and at
+// 65.1 MB with 24, over its 64 MB bound, at the same CPU time a request (docs/BENCHMARKS.md).
+constexpr std::size_t kDocumentCacheBytes = 20 << 20;
 
 class Resources {
  public:
