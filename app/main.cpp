@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.h"
+#include "storage/archive.h"
 
 #ifndef EMARCHIVE_VERSION
 #define EMARCHIVE_VERSION "unknown"
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     app.exit(e);
     return cmd::kExitUsage;
   }
+  emarchive::storage::prepare_database_engine();
   for (const auto& [name, run] : commands) {
     if (app.got_subcommand(name)) return run(stop);
   }

@@ -50,7 +50,6 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
   auto address = parse_listen_address(config.server.listen);
   if (!address) return report.fail(kExitUsage, address.error().message);
 
-  storage::prepare_for_parallel_readers();
   // Check the archive once before listening, so that a wrong path fails at once.
   storage::OpenOptions open_options;
   open_options.create = false;

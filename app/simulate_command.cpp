@@ -170,7 +170,6 @@ int run_simulate(const SimulateConfig& config, StopSignal& stop) {
     db = (temporary->path() / "simulated.db").string();
   }
 
-  storage::prepare_for_parallel_readers();  // it serves from several threads, as serve does
   auto simulator = sim::Simulator::open(db, config.history, start);
   if (!simulator) return report.fail(kExitFailure, simulator.error().message);
 

@@ -82,12 +82,12 @@ struct ChainHead {
   std::int64_t revisions = 0;          // revisions archived
 };
 
-// For a process that reads with several Archives on several threads at once (`emarchive serve`):
-// turns off what the database engine would make the threads contend for on every request (with
-// SQLite: its memory statistics, one process-wide mutex taken on every allocation and free).
-// Call it before any Archive is opened in the process (afterwards it may do nothing); not
+// Turns off what the database engine keeps that no one reads, at a cost on every statement: with
+// SQLite, its memory statistics: a process-wide mutex taken on every allocation and free, which
+// the threads of `serve` contended for, and which took 3% of an import's CPU time (perf). Call
+// it before any Archive is opened in the process (afterwards it may do nothing); not
 // thread-safe.
-void prepare_for_parallel_readers();
+void prepare_database_engine();
 
 // Adds what storing some records did to `counts`' records_new, records_updated and
 // records_unchanged.

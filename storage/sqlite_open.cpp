@@ -132,7 +132,7 @@ void check_structure(SQLite::Database& db) {
 
 }  // namespace
 
-void prepare_for_parallel_readers() {
+void prepare_database_engine() {
   // SQLITE_MISUSE once SQLite is initialised: the statistics then stay on, which is only slower.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
