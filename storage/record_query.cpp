@@ -446,6 +446,49 @@ bool countable(const TallyTerms& terms) {
   return excluded <= 1 && terms.server.has_value() + terms.job_name.has_value() <= 1;
 }
 
+// The terms of `t` on the columns of a tally, or of the sessions (`prefix` "t."), each after
+// " AND ", with their parameters; both compare text as the query service does. A term that
+// excludes values, on a tally, also takes the rows of sessions without the field (held under
+// "").
+void append_tally_terms(const TallyTerms& t, const std::string& prefix, std::string& sql,
+                        std::vector<SqlValue>& params) {
+  for (const ValuesColumn& c : kValuesColumns) {
+    const std::optional<TallyTerms::Values>& term = t.*c.term;
+    if (!term) continue;
+    const std::vector<std::string>& values = term->values;
+    if (values.size() == 1 && !term->excluded) {
+      sql += " AND " + prefix + c.column + " = ? COLLATE NOCASE";
+    } else {
+      sql += " AND " + prefix + c.column + " COLLATE NOCASE " +
+             (term->excluded ? "NOT IN (?" : "IN (?");
+      for (std::size_t i = 1; i < values.size(); ++i) sql += ", ?";
+      sql += ")";
+    }
+    params.insert(params.end(), values.begin(), values.end());
+  }
+  if (t.server) {
+    const std::string column = prefix + "backup_server_id";
+    sql += " AND " +
+           (t.server->by_name ? is_server_named(column) : column + " = " + std::string(kIdOfUid));
+    params.emplace_back(t.server->value);
+  }
+}
+
+// The tally that holds what `t` asks: per job name, per backup server, or per kind alone.
+std::string_view tally_table(const TallyTerms& t) {
+  return t.job_name ? "session_job_tallies"
+         : t.server ? "session_server_tallies"
+                    : "session_tallies";
+}
+
+// The tally terms of `query`: its filter's, narrowed to the side of an instant it is Past
+// (ascending only; tallied() leaves the other side to the index).
+TallyTerms query_tally_terms(const RecordQuery& query) {
+  TallyTerms terms = query.filter ? *query.filter->tally : TallyTerms{};
+  if (query.past) terms.from = terms.from ? std::max(*terms.from, query.past->at) : query.past->at;
+  return terms;
+}
+
 // The count of a session query the tallies can answer: the tallies of the buckets wholly
 // inside [from, until), plus the matches in the partial buckets at either end, counted from the
 // index (without bounds: the matches of `where` without a creation time, which no tally holds).
@@ -470,35 +513,13 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
 
   std::string sum;
   std::vector<SqlValue> tally_params;
-  // The terms of `t` on the columns of a tally, or of the sessions (`prefix` "t."); both
-  // compare text as the query service does.
   const auto add_terms = [&](const TallyTerms& t, const std::string& prefix) {
-    for (const ValuesColumn& c : kValuesColumns) {
-      const std::optional<TallyTerms::Values>& term = t.*c.term;
-      if (!term) continue;
-      const std::vector<std::string>& values = term->values;
-      if (values.size() == 1) {
-        sum += " AND " + prefix + c.column + " = ? COLLATE NOCASE";
-      } else {
-        sum += " AND " + prefix + c.column + " COLLATE NOCASE IN (?";
-        for (std::size_t i = 1; i < values.size(); ++i) sum += ", ?";
-        sum += ")";
-      }
-      tally_params.insert(tally_params.end(), values.begin(), values.end());
-    }
-    if (t.server) {
-      const std::string column = prefix + "backup_server_id";
-      sum += " AND " +
-             (t.server->by_name ? is_server_named(column) : column + " = " + std::string(kIdOfUid));
-      tally_params.emplace_back(t.server->value);
-    }
+    append_tally_terms(t, prefix, sum, tally_params);
   };
   // The sessions with a creation time in range that `t` (no term excluding) matches.
   const auto count_created = [&](const TallyTerms& t) {
     sum += "(SELECT coalesce(sum(n), 0) FROM ";
-    sum += t.job_name ? "session_job_tallies"
-           : t.server ? "session_server_tallies"
-                      : "session_tallies";
+    sum += tally_table(t);
     sum += " WHERE kind_id = ?";
     tally_params.emplace_back(kind_id(kind));
     add_terms(t, "");
@@ -678,11 +699,15 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     term("(t.creation_time_ns IS NULL OR t.creation_time_ns >= ?)");
     out.params.emplace_back(static_cast<std::int64_t>(*query.created_since));
   }
-  if (query.filter) {
-    term(query.filter->sql);
-    out.params.insert(out.params.end(), query.filter->params.begin(), query.filter->params.end());
+  // Before the filter's terms: of two bounds on the creation time on the same side, SQLite
+  // bounds the index's range by the first and tests the other on each entry, and these are the
+  // narrower (a deep page's edge, a batch's resumption inside the filter's time range).
+  if (query.past) {
+    assert(ordered_by_creation(query));
+    // Not "OR t.creation_time_ns IS NULL" beside "<": SQLite would then walk the whole index.
+    term(query.past->ascending ? "t.creation_time_ns >= ?" : "t.creation_time_ns < ?");
+    out.params.emplace_back(static_cast<std::int64_t>(query.past->at));
   }
-
   if (query.resume) {
     assert(ordered_by_creation(query));
     if (!query.resume->creation_time) {
@@ -691,6 +716,11 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
       term(std::string("t.creation_time_ns ") + (query.sort.descending ? "<=" : ">=") + " ?");
       out.params.emplace_back(static_cast<std::int64_t>(*query.resume->creation_time));
     }
+  }
+
+  if (query.filter) {
+    term(query.filter->sql);
+    out.params.insert(out.params.end(), query.filter->params.begin(), query.filter->params.end());
   }
 
   // t.record_id is the record's id: records itself is needed only for UIDs, by subquery.
@@ -708,15 +738,11 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
 
   out.count = "SELECT count(*)" + from + " WHERE " + where;
   out.count_params = out.params;
-  // Counted from the tallies when they hold the answer: a session kind, filtered (if at all) by
-  // what they count, and no collection's restriction.
-  const bool tallied = kind.table == Table::Sessions && !query.parent_uid && !query.job_uid &&
-                       query.job_types.empty() && !query.created_since && !query.resume &&
-                       (!query.filter || query.filter->tally);
-  if (tallied) {
+  // Counted from the tallies when they hold the answer.
+  if (tallied(query)) {
     std::vector<SqlValue> count_params;
-    std::string count = tally_count(query.kind, query.filter ? *query.filter->tally : TallyTerms{},
-                                    out.count, where, out.params, count_params);
+    std::string count = tally_count(query.kind, query_tally_terms(query), out.count, where,
+                                    out.params, count_params);
     if (!count.empty()) {
       out.count = std::move(count);
       out.count_params = std::move(count_params);
@@ -725,6 +751,37 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   const std::string select = "SELECT t.record_id" + from + " WHERE " + where + " ORDER BY ";
   out.select_ids = select + order + " LIMIT ? OFFSET ?";
   out.select_ids_reversed = select + reversed + " LIMIT ? OFFSET ?";
+  return out;
+}
+
+bool tallied(const RecordQuery& query) {
+  return info(query.kind).table == Table::Sessions && !query.as_of && !query.parent_uid &&
+         !query.job_uid && query.job_types.empty() && !query.created_since && !query.resume &&
+         (!query.past || query.past->ascending) && (!query.filter || query.filter->tally);
+}
+
+BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {
+  assert(tallied(query));
+  TallyTerms terms = query_tally_terms(query);
+  // The per-job tallies hold a row per job and bucket, which JobName!= would read every one of;
+  // the kind's tallies estimate from a little more than the matches, and read few.
+  if (terms.job_name && terms.job_name->excluded) terms.job_name.reset();
+  BucketTalliesSql out;
+  out.sql = "SELECT bucket, sum(n) FROM " + std::string(tally_table(terms)) + " WHERE kind_id = ?";
+  out.params.emplace_back(kind_id(query.kind));
+  append_tally_terms(terms, "", out.sql, out.params);
+  constexpr int shift = kTallyBucketShift;
+  if (terms.from) {
+    out.sql += " AND bucket >= ?";
+    out.params.emplace_back(*terms.from >> shift);
+  }
+  if (terms.until) {
+    // Up to the bucket of the last instant before `until`.
+    constexpr EmTime bucket_mask = (EmTime{1} << shift) - 1;
+    out.sql += " AND bucket < ?";
+    out.params.emplace_back((*terms.until >> shift) + ((*terms.until & bucket_mask) != 0 ? 1 : 0));
+  }
+  out.sql += " GROUP BY bucket ORDER BY bucket";
   return out;
 }
 

@@ -100,6 +100,17 @@ struct RecordQuery {
     std::optional<EmTime> creation_time;
   };
   std::optional<Resume> resume;
+  // Only the matches past an instant in creation order, for a page deep into a long answer
+  // (storage/deep_page.h): `ascending`, those created at or after `at`, which in ascending order
+  // come after every other (the matches without a creation time come first); else those created
+  // before `at`, which in descending order come after those created at or after it and before
+  // the matches without a creation time, which are left out. The tallies count the first as
+  // they count a CreationTime bound.
+  struct Past {
+    EmTime at = 0;
+    bool ascending = true;
+  };
+  std::optional<Past> past;
   // false: the matches are not counted (RecordPage::total is -1) and the page is read forward
   // from `offset`; for the batches of an answer whose count is already known.
   bool count = true;
@@ -125,6 +136,22 @@ struct RecordQuerySql {
   std::vector<SqlValue> count_params;
 };
 RecordQuerySql record_query_sql(const RecordQuery& query);
+
+// Whether the session tallies count the matches of `query` (storage/session_tallies.h): a
+// session kind, filtered (if at all) by what they count, and no collection's restriction.
+bool tallied(const RecordQuery& query);
+
+// The tallies of the matches of `query` by bucket of creation time, in increasing order: rows
+// (bucket, n), where n is at least the number of matches created in the bucket; more where the
+// filter's CreationTime bounds cut through the bucket, or where it excludes values (the tallies
+// hold the sessions without the field with those that have other values). Only for a query
+// tallied(). The tallies may not be current (a bulk load set them aside): the rows are an
+// estimate to start from, never a count.
+struct BucketTalliesSql {
+  std::string sql;
+  std::vector<SqlValue> params;
+};
+BucketTalliesSql bucket_tallies_sql(const RecordQuery& query);
 
 // How to read the page at `offset` of `limit` (-1: no limit) among `total` matches. An OFFSET
 // walks every match before it, so a page past the middle is read from the other end with the

@@ -15,6 +15,7 @@
 #include "storage/as_of_reader.h"
 #include "storage/chain.h"
 #include "storage/commit_watch.h"
+#include "storage/deep_page.h"
 #include "storage/deferred_indexes.h"
 #include "storage/observation_store.h"
 #include "storage/record_reader.h"
@@ -328,12 +329,18 @@ class SqliteArchive final : public Archive {
       // A page at or past the end of the matches is empty: not read, as finding that no row
       // matches can take a walk of the whole kind's index.
       if (window.limit != 0) {
-        SQLite::Statement select(*db_, window.reversed ? sql.select_ids_reversed : sql.select_ids);
-        bind_all(select, sql.params);
-        const int next = static_cast<int>(sql.params.size()) + 1;
-        select.bind(next, window.limit);
-        select.bind(next + 1, window.offset);
-        while (select.executeStep()) ids.push_back(select.getColumn(0).getInt64());
+        if (std::optional<std::vector<std::int64_t>> deep =
+                query.count ? read_deep_page(*db_, query, page.total, window) : std::nullopt) {
+          ids = std::move(*deep);
+        } else {
+          SQLite::Statement select(*db_,
+                                   window.reversed ? sql.select_ids_reversed : sql.select_ids);
+          bind_all(select, sql.params);
+          const int next = static_cast<int>(sql.params.size()) + 1;
+          select.bind(next, window.limit);
+          select.bind(next + 1, window.offset);
+          while (select.executeStep()) ids.push_back(select.getColumn(0).getInt64());
+        }
         if (window.reversed) std::reverse(ids.begin(), ids.end());
       }
       // The query selects archived records only, so none is left out as a stub.

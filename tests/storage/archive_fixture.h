@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "migrations/embedded.h"
@@ -179,6 +180,16 @@ class ArchiveTest : public ::testing::Test {
     auto record = archive_->load(uid);
     EXPECT_TRUE(record) << record.error().message;
     return record ? *record : std::nullopt;
+  }
+
+  // The UIDs of the page `query` asks for, and the total it counts.
+  std::pair<std::vector<std::string>, std::int64_t> page(const RecordQuery& query) {
+    auto answer = archive_->query(query);
+    EXPECT_TRUE(answer) << answer.error().message;
+    if (!answer) return {};
+    std::vector<std::string> out;
+    for (const Record& r : answer->records) out.push_back(r.uid);
+    return {out, answer->total};
   }
 
   std::int64_t revisions(std::string_view uid, Form form) {

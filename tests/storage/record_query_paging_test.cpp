@@ -55,16 +55,6 @@ class RecordQueryPaging : public ArchiveTest {
     return *out;
   }
 
-  // The UIDs of the page and the total.
-  std::pair<std::vector<std::string>, std::int64_t> page(const RecordQuery& query) {
-    auto answer = archive_->query(query);
-    EXPECT_TRUE(answer) << answer.error().message;
-    if (!answer) return {};
-    std::vector<std::string> out;
-    for (const Record& r : answer->records) out.push_back(r.uid);
-    return {out, answer->total};
-  }
-
   std::vector<std::string> uids(Kind kind, const std::string& filter) {
     RecordQuery query;
     query.kind = kind;

@@ -1,0 +1,209 @@
+// Pages deep into a long answer start their walk at the edge of a tally bucket (storage/
+// deep_page.h) and must hold what paging forward holds: in either creation order, read forward
+// or from the end, with sessions created in the same instant, on a bucket's edge, before 1970 and
+// not at all (known by reference only), with filters that exclude values or bound the creation
+// time inside a bucket, and while a bulk load has left the tallies behind.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/em_time.h"
+#include "model/query_filter.h"
+#include "model/query_type.h"
+#include "storage/archive.h"
+#include "storage/deep_page.h"
+#include "storage/record_query.h"
+#include "tests/storage/archive_fixture.h"
+
+namespace emarchive::storage {
+namespace {
+
+using namespace emarchive::storage::fixture;
+
+// Bucket 25000 of 2^46 ns starts at this instant.
+constexpr const char* kBucketEdge = "2025-09-30T07:50:04.4416Z";
+constexpr int kTasks = 2600;
+
+class DeepPage : public ArchiveTest {
+ protected:
+  static std::string guid(int i) { return numbered_guid(i); }
+
+  static Record job_session(int i, const std::string& job) {
+    Record r = full_record(Kind::BackupJobSession, guid(i));
+    set_field(r, "JobName", job);
+    set_field(r, "CreationTimeUTC", "2025-09-01T00:00:00Z");
+    return r;
+  }
+
+  // Task session i: every 17 minutes from 2025-09-01 (so about 70 a bucket, over 31 days), two
+  // or three at a time every tenth, with a Result, a State and a job session that vary with i.
+  static Record task(int i) {
+    Record r = full_record(Kind::BackupTaskSession, guid(i));
+    const EmTime start = *parse_em_time("2025-09-01T00:00:00Z");
+    const EmTime minute = 60'000'000'000;
+    const int step = i % 10 == 1 ? i - 1 : i;  // ties: i and i + 1 share an instant
+    set_field(r, "CreationTimeUTC", format_em_time(start + step * 17 * minute));
+    const std::vector<std::optional<std::string>> results = {"Success", "Warning",    "Success",
+                                                             "Failed",  std::nullopt, "Success"};
+    set_field(r, "Result", results[i % results.size()]);
+    set_field(r, "State", i % 7 == 0 ? "InProgress" : "Completed");
+    set_field(r, "JobSessionUid", uid(Kind::BackupJobSession, guid(9000 + i % 3)));
+    return r;
+  }
+
+  // kTasks task sessions, and: four on a bucket's edge, three before 1970, three known by
+  // reference only (no creation time), in batches as an import stores them.
+  std::vector<Record> history() {
+    std::vector<Record> records;
+    for (int i = 0; i < kTasks; ++i) records.push_back(task(i));
+    for (int i = 0; i < 4; ++i) {
+      Record r = task(kTasks + i);
+      set_field(r, "CreationTimeUTC", kBucketEdge);
+      records.push_back(r);
+    }
+    for (int i = 0; i < 3; ++i) {
+      Record r = task(kTasks + 10 + i);
+      set_field(r, "CreationTimeUTC", "1969-12-2" + std::to_string(i) + "T12:00:00Z");
+      records.push_back(r);
+    }
+    for (int i = 0; i < 3; ++i) {
+      Record r = task(kTasks + 20 + i);
+      r.entity.reset();
+      records.push_back(r);
+    }
+    records.push_back(job_session(9000, "Nightly VMs"));
+    records.push_back(job_session(9001, "Weekly"));
+    records.push_back(job_session(9002, "Nightly VMs"));
+    return records;
+  }
+
+  void store_in_batches(const std::vector<Record>& records) {
+    for (std::size_t first = 0; first < records.size(); first += 500) {
+      const std::size_t end = std::min(records.size(), first + 500);
+      store(std::vector<Record>(records.begin() + first, records.begin() + end));
+    }
+  }
+
+  static RecordQuery query_of(const std::string& filter, bool by_creation_time, bool descending,
+                              bool entities_only) {
+    RecordQuery query;
+    query.kind = Kind::BackupTaskSession;
+    const QueryType& type = *find_query_type("BackupTaskSession");
+    if (!filter.empty()) {
+      auto parsed = parse_filter(filter);
+      EXPECT_TRUE(parsed) << parsed.error().message;
+      auto compiled = compile_filter(type, *parsed, at(kNow));
+      EXPECT_TRUE(compiled) << compiled.error().message;
+      query.filter = *compiled;
+    }
+    if (by_creation_time) query.sort.field = find_query_field(type, "CreationTime");
+    query.sort.descending = descending;
+    query.entities_only = entities_only;
+    return query;
+  }
+
+  // Every filter in both creation orders (and the default), each page at offsets around the
+  // seek's threshold, the middle and the end, against the whole answer read at once. Returns
+  // how many of the pages read_deep_page() read: about a tenth of them (those whose window
+  // starts 1,000 matches or more into the order it reads in, of a query the tallies count).
+  int expect_deep_pages_hold_what_paging_forward_holds() {
+    const std::vector<std::string> filters = {
+        "",
+        "Result==Success",
+        "Result!=Failed",
+        "State==Completed;Result!=Warning",
+        "JobName==\"Nightly VMs\"",
+        "CreationTime>=\"2025-09-03T05:00:00Z\";CreationTime<\"2025-09-29T13:00:00Z\"",
+        std::string("CreationTime>\"") + kBucketEdge + "\";Result==Success",
+        "CreationTime<\"2025-09-20T00:00:00Z\"",
+    };
+    SQLite::Database db = sql();
+    int deep = 0;
+    for (const std::string& filter : filters) {
+      for (const bool entities_only : {false, true}) {
+        for (const auto& [by_creation_time, descending] :
+             {std::pair{false, false}, {true, false}, {true, true}}) {
+          RecordQuery query = query_of(filter, by_creation_time, descending, entities_only);
+          const auto [all, total] = page(query);
+          const auto n = static_cast<std::int64_t>(all.size());
+          EXPECT_EQ(n, total) << filter;
+          for (const std::int64_t offset :
+               {std::int64_t{999}, std::int64_t{1000}, std::int64_t{1001}, std::int64_t{1234},
+                n / 2 - 50, n / 2, n - 1300, n - 1001, n - 1000, n - 101, n - 100, n - 3, n}) {
+            if (offset < 0) continue;
+            for (const std::int64_t limit : {1, 100}) {
+              query.offset = offset;
+              query.limit = limit;
+              const auto [uids, count] = page(query);
+              EXPECT_EQ(count, total);
+              const auto first = std::min(offset, n);
+              const auto end = std::min(offset + limit, n);
+              EXPECT_EQ(uids, std::vector<std::string>(all.begin() + first, all.begin() + end))
+                  << filter << (by_creation_time ? " by CreationTime" : " default order")
+                  << (descending ? " desc" : "") << (entities_only ? " entities" : "") << " offset "
+                  << offset << " limit " << limit;
+              deep +=
+                  read_deep_page(db, query, total, page_window(total, offset, limit)).has_value();
+            }
+          }
+        }
+      }
+    }
+    return deep;
+  }
+};
+
+TEST_F(DeepPage, HoldsWhatPagingForwardHolds) {
+  store_in_batches(history());
+  EXPECT_GT(expect_deep_pages_hold_what_paging_forward_holds(), 100);
+}
+
+TEST_F(DeepPage, ReadsFromTheBucketTheTalliesPutThePageIn) {
+  store_in_batches(history());
+  SQLite::Database db = sql();
+  // The middle of every task session by creation time, read forward and descending: the walk
+  // starts at the edge of the page's bucket, so the page is read, not left to an OFFSET.
+  RecordQuery query = query_of("", true, true, true);
+  const std::int64_t total = kTasks + 4 + 3;
+  const PageWindow window = page_window(total, total / 2 - 100, 100);
+  ASSERT_FALSE(window.reversed);
+  const auto ids = read_deep_page(db, query, total, window);
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(ids->size(), 100u);
+  // Near the start the OFFSET is as quick, and queries the tallies do not count are left to it.
+  EXPECT_FALSE(read_deep_page(db, query, total, page_window(total, 500, 100)));
+  RecordQuery per_vm = query_of("VmDisplayName==vm-01", true, true, true);
+  EXPECT_FALSE(read_deep_page(db, per_vm, total, window));
+  // A window read forward (not one page_window() makes) that reaches the sessions without a
+  // creation time, last in descending order: left to the OFFSET, which lists them.
+  RecordQuery any_form = query_of("", true, true, false);
+  const std::int64_t with_undated = total + 3;
+  EXPECT_FALSE(
+      read_deep_page(db, any_form, with_undated, PageWindow{false, with_undated - 50, 100}));
+  EXPECT_TRUE(
+      read_deep_page(db, any_form, with_undated, PageWindow{false, with_undated - 150, 100}));
+}
+
+TEST_F(DeepPage, PagesStayRightWhileABulkLoadLeavesTheTalliesBehind) {
+  // Half the history counted in the tallies, then a bulk load of the rest: the tallies hold
+  // less than the archive until the load ends.
+  const std::vector<Record> records = history();
+  const auto half = static_cast<std::ptrdiff_t>(records.size() / 2);
+  store_in_batches(std::vector<Record>(records.begin(), records.begin() + half));
+  auto deferred = archive_->begin_bulk_load(std::uint64_t{1} << 40);
+  ASSERT_TRUE(deferred) << deferred.error().message;
+  store_in_batches(std::vector<Record>(records.begin() + half, records.end()));
+  expect_deep_pages_hold_what_paging_forward_holds();
+  ASSERT_TRUE(archive_->end_bulk_load());
+  EXPECT_GT(expect_deep_pages_hold_what_paging_forward_holds(), 100);
+}
+
+}  // namespace
+}  // namespace emarchive::storage
