@@ -1,7 +1,9 @@
 #pragma once
 // Rendered single-record documents, kept so that serving the same record again costs no lookup
 // of the archive's rows while nothing was committed, and one lookup of its current revisions
-// otherwise, instead of loading it from six tables and rendering it (docs/BENCHMARKS.md).
+// otherwise, instead of loading it from six tables and rendering it (docs/BENCHMARKS.md). Also
+// query-service pages, under their request's target: filed with no revisions, they are answered
+// while their epoch is the current one only, and never confirmed.
 //
 // Why a document is never stale. Every change to what a record's documents render from is a
 // new revision of one of its forms (docs/SCHEMA.md, `revisions`), and revisions only grow. Each
@@ -36,8 +38,9 @@ namespace emarchive::api {
 
 class DocumentCache {
  public:
-  // What a rendered document depends on besides the archive's rows: the record, the form asked
-  // for, the origin its Hrefs were written with, and the format (XML, or EM's JSON).
+  // What a rendered document depends on besides the archive's rows: the record (`uid`; for a
+  // query page, the request's target), the form asked for, the origin its Hrefs were written
+  // with, and the format (XML, or EM's JSON).
   struct Key {
     std::string_view uid;
     Form form;

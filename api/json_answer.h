@@ -1,6 +1,7 @@
 #pragma once
 // An XML answer as the JSON EM would send: the router converts every answer whose client prefers
-// JSON, and the resources convert a single record's once, before caching it.
+// JSON, and the resources convert a single record's and a query page's once, before caching
+// them.
 
 #include "api/resource_handler.h"
 

@@ -12,6 +12,13 @@ namespace {
 
 using Params = std::vector<std::pair<std::string, std::string>>;
 
+// Whether a value of `node` may be a time relative to now.
+bool mentions_now(const FilterNode& node) {
+  if (node.type == FilterNode::Type::Compare) return is_relative_time(node.value);
+  return std::any_of(node.children.begin(), node.children.end(),
+                     [](const FilterNode& child) { return mentions_now(child); });
+}
+
 // The last value given for a parameter, matched case-insensitively.
 const std::string* param(const Params& params, std::string_view name) {
   const std::string* found = nullptr;
@@ -123,6 +130,7 @@ Expected<QueryRequest> parse_query_request(const Params& params, EmTime now) {
     auto compiled = storage::compile_filter(*request.type, *parsed, now);
     if (!compiled) return compiled.error();
     request.query.filter = std::move(*compiled);
+    request.reads_clock = mentions_now(*parsed);
     if (auto status = collect_unlisted(*request.type, *parsed, now, request.unlisted_values);
         !status) {
       return status.error();
@@ -145,11 +153,10 @@ Expected<std::optional<std::string>> unknown_value(storage::Archive& archive,
       allowed += allowed.empty() ? "" : ", ";
       allowed += value;
     }
-    return std::optional<std::string>("filter: at character " +
-                                      std::to_string(unlisted.position + 1) + ": '" +
-                                      unlisted.value + "' is not a " +
-                                      std::string(unlisted.field->name) + " (allowed: " + allowed +
-                                      ", or a value archived records have)");
+    return std::optional<std::string>(
+        "filter: at character " + std::to_string(unlisted.position + 1) + ": '" + unlisted.value +
+        "' is not a " + std::string(unlisted.field->name) + " (allowed: " + allowed +
+        ", or a value archived records have)");
   }
   return std::optional<std::string>();
 }

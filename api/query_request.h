@@ -39,6 +39,9 @@ struct QueryRequest {
   std::int64_t page_size = kDefaultPageSize;
   storage::RecordQuery query;                  // with offset and limit of the page
   std::vector<UnlistedValue> unlisted_values;  // in the filter's order
+  // A value of the filter is relative to now (now-7d; or any value starting with "now", to be
+  // safe): the answer changes as the clock moves.
+  bool reads_clock = false;
 };
 
 // `params` as received (names case-insensitive; unknown names ignored, as EM does). Errors are

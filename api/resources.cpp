@@ -120,6 +120,9 @@ ListFrame split_frame(std::string document, std::string_view list, bool json) {
 // documents, so that the cache keeps replacing them), serve peaked at 60.0 MB with 20 MB and at
 // 65.1 MB with 24, over its 64 MB bound, at the same CPU time a request (docs/BENCHMARKS.md).
 constexpr std::size_t kDocumentCacheBytes = 20 << 20;
+// The largest query page the cache keeps: a page of 100 task session entities is about 140 KB,
+// and a page of 1,000 would push out some 800 records' documents.
+constexpr std::size_t kCachedPageBytes = kDocumentCacheBytes / 16;
 
 class Resources {
  public:
@@ -253,9 +256,7 @@ class Resources {
     // The cache holds current revisions only: an answer as of an instant is never looked up in
     // it nor put in it. Why what it answers is current: api/document_cache.h.
     if (request.as_of) return render_single(**archive, uid, form, request);
-    auto changed = (*archive)->changed();
-    if (!changed) return unavailable(changed.error());
-    if (*changed) cache_->archive_changed();
+    if (auto failed = follow_commits(**archive)) return std::move(*failed);
     const DocumentCache::Key key{uid, form, request.origin, request.wants_json};
     std::optional<DocumentCache::Found> cached = cache_->find(key);
     if (cached && cached->current) return cached_answer(*cached->document, key.json);
@@ -280,6 +281,15 @@ class Resources {
     return response;
   }
 
+  // Starts a new epoch of the cache if another connection committed since `archive`'s last
+  // asked (api/document_cache.h); the answer to give instead if the archive cannot say.
+  std::optional<ApiResponse> follow_commits(storage::Archive& archive) const {
+    auto changed = archive.changed();
+    if (!changed) return unavailable(changed.error());
+    if (*changed) cache_->archive_changed();
+    return std::nullopt;
+  }
+
   // The record's document in `form`, loaded and rendered.
   ApiResponse render_single(storage::Archive& archive, const std::string& uid, Form form,
                             const ApiRequest& request) const {
@@ -300,14 +310,36 @@ class Resources {
     parsed->query.as_of = request.as_of;
     auto archive = pool_->acquire();
     if (!archive) return unavailable(archive.error());
+    // A page built whole is kept in the cache under the request's target (in the key's place
+    // of a UID, which a target, starting with "/", never equals), for the current epoch only:
+    // no revisions confirm a page, so any commit another connection makes retires it (api/
+    // document_cache.h). A client polling the same pages of an archive nothing writes to (an
+    // audit, a replay) is answered without reading the archive. Not a page as of an instant,
+    // nor one whose filter counts from the clock (now-7d), which changes as the clock moves.
+    const bool whole = parsed->page_size <= kStreamedPageSize;
+    const bool kept = whole && !request.as_of && !parsed->reads_clock;
+    const DocumentCache::Key key{request.target, Form::Entity, request.origin, request.wants_json};
+    std::uint64_t epoch = 0;
+    if (kept) {
+      if (auto failed = follow_commits(**archive)) return std::move(*failed);
+      std::optional<DocumentCache::Found> cached = cache_->find(key);
+      if (cached && cached->current) return cached_answer(*cached->document, key.json);
+      epoch = cache_->epoch();  // before the page's reads
+    }
     if (auto refused = check_enum_values(**archive, *parsed)) return std::move(*refused);
-    if (parsed->page_size > kStreamedPageSize) return streamed_page(request, **archive, *parsed);
+    if (!whole) return streamed_page(request, **archive, *parsed);
     auto page = (*archive)->query(parsed->query);
     if (!page) return unavailable(page.error());
     if (parsed->form == Form::Reference) with_references(page->records);
     QueryResultContent content{parsed->type->kind, parsed->form, page->records,
                                paging(request, *parsed, page->total)};
-    return xml(render_query_result(content, request.origin));
+    ApiResponse response = xml(render_query_result(content, request.origin));
+    if (kept && response.body.size() <= kCachedPageBytes) {
+      if (key.json) convert_to_json(response);
+      cache_->insert(key, storage::CurrentRevisions{}, epoch,
+                     std::make_shared<const std::string>(response.body));
+    }
+    return response;
   }
 
   // A 400 for a comparison with an enum value neither EM's documentation nor the archive knows

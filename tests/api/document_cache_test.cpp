@@ -114,14 +114,22 @@ std::int64_t total_size(const std::string& body) {
 
 const HttpClient::Headers kJson{{"Accept", "application/json"}};
 
+// The query page that holds only the task session `guid`, as entities.
+std::string page_of(const std::string& guid) {
+  return "/api/query?type=BackupTaskSession&format=Entities&filter=UID==%22urn:veeam:"
+         "BackupTaskSession:" +
+         guid + "%22";
+}
+
 // A writer stores new revisions of one task session while clients read it, in both forms and
-// both formats, through the cache. A client never sees a revision older than the newest one stored
-// before its request began, nor one older than it saw before, and the last revision is served at
-// the end.
+// both formats, and in a query page, through the cache. A client never sees a revision older than
+// the newest one stored before its request began, nor one older than it saw before, and the last
+// revision is served at the end.
 TEST_F(ResourcesTest, ARecordChangedWhileClientsReadItIsNeverServedStale) {
   auto server = serve();
   Task task = history_.tasks.front();
   const std::string target = "/api/backupTaskSessions/" + task.guid;
+  const std::string page = page_of(task.guid);
   constexpr int kRevisions = 40;
   std::atomic<std::int64_t> stored{task.size};
   std::atomic<bool> done{false};
@@ -137,13 +145,17 @@ TEST_F(ResourcesTest, ARecordChangedWhileClientsReadItIsNeverServedStale) {
         const HttpReply entity = client.get(target + "?format=Entity");
         const HttpReply reference = client.get(target);
         const HttpReply json = client.get(target + "?format=Entity", kJson);
-        const std::int64_t size = total_size(entity.body);
-        const std::int64_t json_size = total_size(json.body);
+        const HttpReply in_page = client.get(page);
+        const HttpReply json_page = client.get(page, kJson);
+        std::int64_t least = total_size(entity.body);
+        for (const HttpReply* reply : {&json, &in_page, &json_page}) {
+          least = std::min(least, total_size(reply->body));
+        }
         if (entity.status != 200 || reference.status != 200 || json.status != 200 ||
-            size < at_least || size < seen || json_size < at_least || json_size < seen) {
+            in_page.status != 200 || json_page.status != 200 || least < at_least || least < seen) {
           ++stale;
         }
-        seen = std::min(size, json_size);
+        seen = least;
         ++reads;
       }
     });
@@ -178,6 +190,8 @@ TEST_F(ResourcesTest, ARecordChangedWhileClientsReadItIsNeverServedStale) {
   HttpClient client(server->port());
   EXPECT_EQ(total_size(client.get(target + "?format=Entity").body), task.size);
   EXPECT_EQ(total_size(client.get(target + "?format=Entity", kJson).body), task.size);
+  EXPECT_EQ(total_size(client.get(page).body), task.size);
+  EXPECT_EQ(total_size(client.get(page, kJson).body), task.size);
   const auto revisions = [&] {
     auto archive = storage::Archive::open(db_);
     return (*archive)->revision_count("urn:veeam:BackupTaskSession:" + task.guid, Form::Entity);
@@ -186,51 +200,55 @@ TEST_F(ResourcesTest, ARecordChangedWhileClientsReadItIsNeverServedStale) {
   EXPECT_EQ(*revisions, kRevisions + 1);
 }
 
-// A record asked for in JSON is converted once and then answered from the cache: each answer is
-// EM's JSON of the XML answer, with JSON's Content-Type, in both forms.
+// A record or a query page asked for in JSON is converted once and then answered from the cache:
+// each answer is EM's JSON of the XML answer, with JSON's Content-Type, in both forms.
 TEST_F(ResourcesTest, JsonIsCachedAsTheConversionOfTheXml) {
   auto server = serve();
   HttpClient client(server->port());
-  const std::string target = "/api/backupTaskSessions/" + history_.tasks.front().guid;
-  for (const std::string query : {"?format=Entity", ""}) {
-    const HttpReply xml = client.get(target + query);
+  const std::string record = "/api/backupTaskSessions/" + history_.tasks.front().guid;
+  for (const std::string target :
+       {record + "?format=Entity", record, page_of(history_.tasks.front().guid),
+        std::string("/api/query?type=BackupTaskSession&pageSize=7&page=2")}) {
+    const HttpReply xml = client.get(target);
     ASSERT_EQ(xml.status, 200u) << xml.body;
     const auto expected = render_json(xml.body);
     ASSERT_TRUE(expected) << expected.error().message;
     for (int i = 0; i < 3; ++i) {  // rendered, then from the cache
-      const HttpReply json = client.get(target + query, kJson);
+      const HttpReply json = client.get(target, kJson);
       EXPECT_EQ(json.status, 200u);
       EXPECT_EQ(json.header("Content-Type"), kJsonContentType);
-      EXPECT_EQ(json.body, *expected);
+      EXPECT_EQ(json.body, *expected) << target;
     }
-    EXPECT_EQ(client.get(target + query).body, xml.body);  // XML is still XML
+    EXPECT_EQ(client.get(target).body, xml.body);  // XML is still XML
   }
 }
 
-// A document answered from the cache costs no lookup of the record's revisions while nothing
-// was committed; after another connection's commit the next request looks them up (here the
-// lookup fails on cue, which shows that it was made), and then a new revision is served.
-TEST_F(ResourcesTest, TheCacheLooksUpRevisionsOnlyAfterACommitElsewhere) {
+// `target` (about `task`) answered from the cache costs no `call` of the archive `db` while
+// nothing was committed: the second such call fails on cue, so an answer without it shows that
+// it was not made. After another connection's commit the next request makes it (and fails), and
+// then the changed task is served.
+void expect_cached_until_a_commit_elsewhere(const std::string& db,
+                                            emarchive::testing::ArchiveCall call,
+                                            const std::string& target, Task task) {
   emarchive::testing::ArchiveFailurePlan plan;
-  plan.call = emarchive::testing::ArchiveCall::CurrentRevisions;
+  plan.call = call;
   plan.nth = 2;
   plan.code = ErrorCode::busy;
   ResourceOptions resources;
   resources.now = [] { return *parse_em_time("2024-02-10T00:00:00Z"); };
-  TestServer server({}, make_resource_handler(served::failing_pool(db_, plan), resources));
+  TestServer server({}, make_resource_handler(served::failing_pool(db, plan), resources));
   HttpClient client(server.port());  // one request at a time: the pool opens one connection
-  Task task = history_.tasks.front();
-  const std::string target = "/api/backupTaskSessions/" + task.guid + "?format=Entity";
 
-  const HttpReply first = client.get(target);  // looked up (the first lookup), rendered
+  const HttpReply first = client.get(target);  // the first call, then rendered
   ASSERT_EQ(first.status, 200u) << first.body;
+  EXPECT_EQ(total_size(first.body), task.size);
   for (int i = 0; i < 3; ++i) {
-    const HttpReply again = client.get(target);  // from the cache, without a lookup
+    const HttpReply again = client.get(target);  // from the cache, without the call
     ASSERT_EQ(again.status, 200u) << again.body;
     EXPECT_EQ(again.body, first.body);
   }
 
-  auto writer = storage::Archive::open(db_);
+  auto writer = storage::Archive::open(db);
   ASSERT_TRUE(writer) << writer.error().message;
   auto run = (*writer)->begin_run("test", "", "2024-03-02T00:00:00Z");
   ASSERT_TRUE(run) << run.error().message;
@@ -239,10 +257,51 @@ TEST_F(ResourcesTest, TheCacheLooksUpRevisionsOnlyAfterACommitElsewhere) {
   ASSERT_TRUE(doc) << doc.error().message;
   ASSERT_TRUE((*writer)->store(doc->records, *run, "2024-03-02T00:00:00Z"));
 
-  EXPECT_EQ(client.get(target).status, 503u);  // the second lookup, which fails
+  EXPECT_EQ(client.get(target).status, 503u);  // the second call, which fails
   const HttpReply changed = client.get(target);
   ASSERT_EQ(changed.status, 200u) << changed.body;
   EXPECT_EQ(total_size(changed.body), task.size);
+}
+
+// A record's document is answered without a lookup of its revisions while nothing was
+// committed, and looked up after a commit elsewhere.
+TEST_F(ResourcesTest, TheCacheLooksUpRevisionsOnlyAfterACommitElsewhere) {
+  const Task& task = history_.tasks.front();
+  expect_cached_until_a_commit_elsewhere(db_, emarchive::testing::ArchiveCall::CurrentRevisions,
+                                         "/api/backupTaskSessions/" + task.guid + "?format=Entity",
+                                         task);
+}
+
+// A query page is answered without a query while nothing was committed, and queried again after
+// a commit elsewhere: there are no revisions to confirm it by.
+TEST_F(ResourcesTest, AQueryPageIsKeptUntilACommitElsewhere) {
+  const Task& task = history_.tasks.front();
+  expect_cached_until_a_commit_elsewhere(db_, emarchive::testing::ArchiveCall::Query,
+                                         page_of(task.guid), task);
+}
+
+// A page whose filter counts from the clock (the two days before now) changes as the clock moves,
+// with no commit: it is answered afresh each time, not from the cache.
+TEST_F(ResourcesTest, AQueryPageCountingFromTheClockIsNotKept) {
+  auto now = std::make_shared<std::atomic<EmTime>>(*parse_em_time("2024-01-07T00:00:00Z"));
+  ResourceOptions resources;
+  resources.now = [now] { return now->load(); };
+  auto server = serve({}, resources);
+  HttpClient client(server->port());
+  const std::string page =
+      "/api/query?type=BackupTaskSession&format=Entities&filter=CreationTime%3E=now-2d;"
+      "CreationTime%3Cnow";
+  const auto in_last_two_days = [&](EmTime at) {
+    return history_.uids([&](const Task& t) {
+      return t.created >= at - std::int64_t{2} * 86'400'000'000'000 && t.created < at;
+    });
+  };
+  for (const char* at : {"2024-01-07T00:00:00Z", "2024-02-02T00:00:00Z", "2024-01-07T00:00:00Z"}) {
+    *now = *parse_em_time(at);
+    const HttpReply reply = client.get(page);
+    ASSERT_EQ(reply.status, 200u) << reply.body;
+    EXPECT_EQ(served::uids_in(reply.body), in_last_two_days(*now)) << at;
+  }
 }
 
 }  // namespace
