@@ -95,8 +95,9 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
 
  public:
   template <class... TlsContext>
-  Connection(ConnectionContext& context, bool refuse, tcp::socket&& socket, TlsContext&... tls)
-      : stream_(std::move(socket), tls...), context_(context), refuse_(refuse) {
+  Connection(ConnectionContext& context, ConnectionCap cap, tcp::socket&& socket,
+             TlsContext&... tls)
+      : stream_(std::move(socket), tls...), context_(context), cap_(cap) {
     beast::error_code ec;
     // Responses go out in one write; waiting to coalesce them only adds latency.
     lowest().set_option(tcp::no_delay(true), ec);
@@ -113,7 +114,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   }
 
   void start() {
-    id_ = context_.registry.add(this->weak_from_this(), !refuse_, info_.remote_address);
+    id_ = context_.registry.add(this->weak_from_this(), !refused(), info_.remote_address);
     if (!id_) return;  // the server is draining; destruction closes the socket
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&Connection::on_start, this->shared_from_this()));
@@ -130,7 +131,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
 
   Clock::duration read_timeout() const {
     Clock::duration limit = context_.limits.read_timeout;
-    if (refuse_) return std::min<Clock::duration>(limit, kRefusedReadTimeout);
+    if (refused()) return std::min<Clock::duration>(limit, kRefusedReadTimeout);
     // Busy: idle keep-alive connections give way sooner to clients waiting for a slot.
     if (context_.registry.serving() * 4 >= context_.limits.max_connections * 3) {
       limit = std::min<Clock::duration>(limit, context_.limits.busy_idle_timeout);
@@ -199,7 +200,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     parser_->body_limit(context_.limits.body_limit);
     arm_deadline(read_timeout());
     state_ = State::reading;
-    if (!refuse_ && buffer_.size() == 0) set_idle(true);
+    if (!refused() && buffer_.size() == 0) set_idle(true);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Connection::on_read, this->shared_from_this()));
   }
@@ -207,7 +208,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   void on_read(beast::error_code ec, std::size_t) {
     disarm_deadline();
     state_ = State::busy;
-    if (!refuse_) set_idle(false);
+    if (!refused()) set_idle(false);
     started_ = std::chrono::steady_clock::now();
     // Closed between requests, drained while idle, or timed out (on_deadline closed the socket
     // then, so nothing can be answered).
@@ -235,11 +236,8 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     }
     method_ = std::string(request.method_string());
     target_ = loggable_target(request.target());
-    if (refuse_) {
-      set_error_response(http::status::service_unavailable,
-                         "too many connections (" +
-                             std::to_string(context_.limits.max_connections) + "); retry later",
-                         request.version());
+    if (refused()) {
+      set_error_response(http::status::service_unavailable, refusal_message(), request.version());
     } else if (const Router::Work work = context_.router.work_of(request);
                work != Router::Work::quick) {
       return route_off_thread(std::move(request), work);
@@ -288,6 +286,18 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
                        "too many " + std::string(waiting) + "; retry later", shared->version());
     response_.set(http::field::retry_after, "1");
     respond();
+  }
+
+  bool refused() const { return cap_ != ConnectionCap::none; }
+
+  // The 503 of a refused connection names the cap it met.
+  std::string refusal_message() const {
+    if (cap_ == ConnectionCap::address) {
+      return "too many connections from " + info_.remote_address + " (" +
+             std::to_string(context_.limits.max_connections_per_address) + "); retry later";
+    }
+    return "too many connections (" + std::to_string(context_.limits.max_connections) +
+           "); retry later";
   }
 
   void set_error_response(http::status status, std::string_view message, unsigned version) {
@@ -445,7 +455,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   Clock::time_point deadline_ = Clock::time_point::max();  // arm_deadline
   bool watching_ = false;  // deadline_timer_ has a wait pending that on_deadline will see
   ConnectionContext& context_;
-  const bool refuse_;
+  const ConnectionCap cap_;
   std::optional<std::uint64_t> id_;
   std::string remote_;
   ConnectionInfo info_;
@@ -477,13 +487,13 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
 
 }  // namespace
 
-void start_connection(tcp::socket socket, ConnectionContext& context, bool refuse) {
+void start_connection(tcp::socket socket, ConnectionContext& context, ConnectionCap cap) {
   if (context.tls) {
-    std::make_shared<Connection<beast::ssl_stream<tcp::socket>>>(context, refuse, std::move(socket),
+    std::make_shared<Connection<beast::ssl_stream<tcp::socket>>>(context, cap, std::move(socket),
                                                                  *context.tls)
         ->start();
   } else {
-    std::make_shared<Connection<tcp::socket>>(context, refuse, std::move(socket))->start();
+    std::make_shared<Connection<tcp::socket>>(context, cap, std::move(socket))->start();
   }
 }
 

@@ -50,9 +50,13 @@ struct ConnectionContext {
   HttpMetrics* metrics = nullptr;
 };
 
+// The connection cap a new connection met, if any: it is then refused with a 503 that names it.
+enum class ConnectionCap { none, server, address };
+
 // Takes over `socket`, whose io_context one thread runs (so that its handlers never run at
-// once), and serves it until it closes. With `refuse`, answers the first request with 503 and
-// closes (the connection cap).
-void start_connection(boost::asio::ip::tcp::socket socket, ConnectionContext& context, bool refuse);
+// once), and serves it until it closes. Past a `cap`, answers the first request with 503 and
+// closes (the connection caps).
+void start_connection(boost::asio::ip::tcp::socket socket, ConnectionContext& context,
+                      ConnectionCap cap);
 
 }  // namespace emarchive::api

@@ -68,9 +68,10 @@ void Listener::on_accept(error_code ec, tcp::socket socket) {
     const std::size_t serving = registry.serving();
     if (within_address_cap &&
         (serving < cap || (serving < cap + cap / kEvictingFraction && registry.evict_idle()))) {
-      start_connection(std::move(socket), context_, false);
+      start_connection(std::move(socket), context_, ConnectionCap::none);
     } else if (registry.refusing() < cap * kRefusingFactor) {
-      start_connection(std::move(socket), context_, true);
+      start_connection(std::move(socket), context_,
+                       within_address_cap ? ConnectionCap::server : ConnectionCap::address);
     }  // else: the socket closes as it goes out of scope
   } catch (const std::exception&) {
     // One connection that could not start (memory, TLS set-up) must not stop the listener.

@@ -214,12 +214,16 @@ TEST(ServerTest, KeepAliveAndPipelining) {
 }
 
 // `a` and `b` are served and keep their connections; `c` is refused with 503 and closed.
-void expect_two_served_and_a_third_refused(HttpClient& a, HttpClient& b, HttpClient& c) {
+// `why`: the cap the 503's Error document names.
+void expect_two_served_and_a_third_refused(HttpClient& a, HttpClient& b, HttpClient& c,
+                                           const std::string& why) {
   ASSERT_EQ(a.get("/api/").status, 200u);
   ASSERT_EQ(b.get("/api/").status, 200u);
   HttpReply refused = c.get("/api/");
   EXPECT_EQ(refused.status, 503u) << refused.error;
   EXPECT_TRUE(is_error_document(refused)) << refused.body;
+  EXPECT_NE(refused.body.find("Message=\"" + why + "; retry later\""), std::string::npos)
+      << refused.body;
   EXPECT_TRUE(c.wait_closed_by_server());
 }
 
@@ -228,7 +232,7 @@ TEST(ServerTest, ConnectionCapAnswers503) {
   options.max_connections = 2;
   TestServer server(options);
   HttpClient a(server.port()), b(server.port()), c(server.port());
-  expect_two_served_and_a_third_refused(a, b, c);
+  expect_two_served_and_a_third_refused(a, b, c, "too many connections (2)");
 
   a.close();
   ASSERT_TRUE(eventually([&] { return server.server().open_connections() <= 1; }));
@@ -266,7 +270,7 @@ TEST(ServerTest, ConnectionsPerAddressAreCappedAndOtherAddressesStillServed) {
   options.max_connections_per_address = 2;
   TestServer server(options);
   HttpClient a(server.port()), b(server.port()), c(server.port());
-  expect_two_served_and_a_third_refused(a, b, c);
+  expect_two_served_and_a_third_refused(a, b, c, "too many connections from 127.0.0.1 (2)");
   EXPECT_EQ(get_from("127.0.0.2", server.port()), 200u);
 }
 
