@@ -246,6 +246,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
       response_ = std::move(routed.message);
       stream_body_ = std::move(routed.stream);
       header_only_ = routed.header_only;
+      shared_body_ = std::move(routed.shared_body);
     }
     respond();
   }
@@ -273,6 +274,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
         self->response_ = std::move(routed->message);
         self->stream_body_ = std::move(routed->stream);
         self->header_only_ = routed->header_only;
+        self->shared_body_ = std::move(routed->shared_body);
         self->respond();
       });
     });
@@ -303,6 +305,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   void set_error_response(http::status status, std::string_view message, unsigned version) {
     ApiResponse api = error_response(status, message);
     response_ = http::response<http::string_body>(status, version);
+    shared_body_.reset();
     response_.set(http::field::content_type, api.content_type);
     response_.body() = std::move(api.body);
     response_.keep_alive(false);
@@ -325,10 +328,9 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     serialize_header(response_, head_);
     // The deadline covers the whole write: the timeout plus one second per MB, so that a large
     // page to a slow client is not cut off while a stalled one still is.
-    const auto body = response_.body().size();
-    arm_deadline(context_.limits.read_timeout + std::chrono::seconds(body / 1'000'000));
-    const std::array<net::const_buffer, 2> buffers{net::buffer(head_),
-                                                   net::buffer(response_.body())};
+    const std::string& body = shared_body_ ? *shared_body_ : response_.body();
+    arm_deadline(context_.limits.read_timeout + std::chrono::seconds(body.size() / 1'000'000));
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body)};
     net::async_write(stream_, buffers,
                      beast::bind_front_handler(&Connection::on_write, this->shared_from_this()));
   }
@@ -388,6 +390,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     log_request();
     const bool keep_alive = response_.keep_alive();
     response_ = {};
+    shared_body_.reset();
     streamed_ = 0;
     if (ec) return;
     if (!keep_alive || draining_) return do_close();
@@ -407,7 +410,8 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     line.reserve(remote_.size() + method_.size() + target_.size() + 40);
     line.append(remote_).append(" ").append(method_).append(" ").append(target_).append(" ");
     line.append(std::to_string(response_.result_int())).append(" ");
-    line.append(std::to_string(response_.body().size() + streamed_)).append(" ");
+    const std::size_t body = shared_body_ ? shared_body_->size() : response_.body().size();
+    line.append(std::to_string(body + streamed_)).append(" ");
     line.append(std::to_string(tenths / 10)).append(".");
     line.append(1, static_cast<char>('0' + tenths % 10)).append("ms");
     context_.log.write(line);
@@ -469,6 +473,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   // more, and the bytes sent so far.
   BodyStream stream_body_;
   bool header_only_ = false;
+  std::shared_ptr<const std::string> shared_body_;  // the body, when shared with the cache
   std::optional<http::response<http::empty_body>> stream_head_;
   std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
   std::string chunk_;

@@ -8,10 +8,9 @@
 namespace emarchive::api {
 
 void convert_to_json(ApiResponse& answer) {
-  if (answer.stream || answer.body.empty() || !answer.content_type.starts_with("application/xml")) {
-    return;
-  }
-  auto json = render_json(answer.body);
+  const std::string& xml = answer.shared_body ? *answer.shared_body : answer.body;
+  if (answer.stream || xml.empty() || !answer.content_type.starts_with("application/xml")) return;
+  auto json = render_json(xml);
   if (!json) {
     answer = error_response(
         boost::beast::http::status::internal_server_error,
@@ -19,6 +18,7 @@ void convert_to_json(ApiResponse& answer) {
     json = render_json(answer.body);
     if (!json) return;
   }
+  answer.shared_body.reset();
   answer.body = std::move(*json);
   answer.content_type = kJsonContentType;
 }

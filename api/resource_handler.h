@@ -5,6 +5,7 @@
 // point to a ResourceHandler.
 
 #include <functional>
+#include <memory>
 #include <optional>
 // Before any Boost header: Boost 1.81's core/detail/string_view.hpp uses std::ostream
 // without including <ostream>.
@@ -57,6 +58,10 @@ struct ApiResponse {
   // When set, the body is `body` followed by what `stream` produces, sent chunked. The handler
   // then writes the format itself (wants_json) and sets content_type to match.
   BodyStream stream;
+  // The body when it is a document of the server's cache (`body` is then empty): sent as it is,
+  // shared with the cache rather than copied into each answer (a query page is some 140 KB,
+  // and 64 clients reading cached pages held 64 copies).
+  std::shared_ptr<const std::string> shared_body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
 };
 

@@ -63,11 +63,21 @@ ApiResponse xml(std::string body) {
   return response;
 }
 
-// A document of the cache, in the format it was filed in.
-ApiResponse cached_answer(const std::string& document, bool json) {
-  ApiResponse response = xml(document);
+// A document of the cache, in the format it was filed in, shared with the cache.
+ApiResponse cached_answer(std::shared_ptr<const std::string> document, bool json) {
+  ApiResponse response;
+  response.shared_body = std::move(document);
   if (json) response.content_type = kJsonContentType;
   return response;
+}
+
+// Files `response`'s body in the cache, which it then shares.
+void file_answer(DocumentCache& cache, const DocumentCache::Key& key,
+                 const storage::CurrentRevisions& revisions, std::uint64_t epoch,
+                 ApiResponse& response) {
+  response.shared_body = std::make_shared<const std::string>(std::move(response.body));
+  response.body.clear();
+  cache.insert(key, revisions, epoch, response.shared_body);
 }
 
 // A collection: which records, and in what form the client asked for them.
@@ -259,7 +269,7 @@ class Resources {
     if (auto failed = follow_commits(**archive)) return std::move(*failed);
     const DocumentCache::Key key{uid, form, request.origin, request.wants_json};
     std::optional<DocumentCache::Found> cached = cache_->find(key);
-    if (cached && cached->current) return cached_answer(*cached->document, key.json);
+    if (cached && cached->current) return cached_answer(cached->document, key.json);
     const std::uint64_t epoch = cache_->epoch();  // before the revisions it files
     auto revisions = (*archive)->current_revisions(uid);
     if (!revisions) return unavailable(revisions.error());
@@ -269,15 +279,13 @@ class Resources {
     }
     if (cached && cached->revisions == *revisions) {
       cache_->confirm(key, *revisions, epoch);
-      return cached_answer(*cached->document, key.json);
+      return cached_answer(cached->document, key.json);
     }
     ApiResponse response = render_single(**archive, uid, form, request);
     // Filed in the format asked for: converting an entity to JSON took longer than the rest of
     // serving it (docs/BENCHMARKS.md).
     if (key.json) convert_to_json(response);
-    if (response.status == http::status::ok) {
-      cache_->insert(key, *revisions, epoch, std::make_shared<const std::string>(response.body));
-    }
+    if (response.status == http::status::ok) file_answer(*cache_, key, *revisions, epoch, response);
     return response;
   }
 
@@ -323,7 +331,7 @@ class Resources {
     if (kept) {
       if (auto failed = follow_commits(**archive)) return std::move(*failed);
       std::optional<DocumentCache::Found> cached = cache_->find(key);
-      if (cached && cached->current) return cached_answer(*cached->document, key.json);
+      if (cached && cached->current) return cached_answer(cached->document, key.json);
       epoch = cache_->epoch();  // before the page's reads
     }
     if (auto refused = check_enum_values(**archive, *parsed)) return std::move(*refused);
@@ -336,8 +344,7 @@ class Resources {
     ApiResponse response = xml(render_query_result(content, request.origin));
     if (kept && response.body.size() <= kCachedPageBytes) {
       if (key.json) convert_to_json(response);
-      cache_->insert(key, storage::CurrentRevisions{}, epoch,
-                     std::make_shared<const std::string>(response.body));
+      file_answer(*cache_, key, storage::CurrentRevisions{}, epoch, response);
     }
     return response;
   }

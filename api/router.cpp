@@ -221,8 +221,9 @@ std::optional<ApiResponse> take_as_of_prefix(ApiRequest& api, EmTime now) {
 
 RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& request) {
   RoutedResponse routed{{api.status, request.version()}, std::move(api.stream)};
+  routed.shared_body = std::move(api.shared_body);
   http::response<http::string_body>& response = routed.message;
-  if (!api.body.empty() || routed.stream) {
+  if (!api.body.empty() || routed.stream || routed.shared_body) {
     response.set(http::field::content_type, api.content_type);
   }
   for (auto& [name, value] : api.headers) response.insert(name, value);
@@ -247,8 +248,12 @@ RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& 
   } else if (response.result() != http::status::no_content) {
     // A 204 must carry neither a body nor Content-Length (RFC 9110 8.6).
     response.prepare_payload();
+    if (routed.shared_body) response.content_length(routed.shared_body->size());
     // HEAD: the headers GET would send, Content-Length included, and no body.
-    if (head) response.body().clear();
+    if (head) {
+      response.body().clear();
+      routed.shared_body.reset();
+    }
   }
   return routed;
 }
@@ -344,6 +349,7 @@ RoutedResponse Router::route_streamed(const http::request<http::string_body>& re
 http::response<http::string_body> Router::route(const http::request<http::string_body>& request,
                                                 const ConnectionInfo& connection) const {
   RoutedResponse routed = route_streamed(request, connection);
+  if (routed.shared_body) routed.message.body() = *routed.shared_body;
   if (!routed.stream) return std::move(routed.message);
   std::string part;
   for (bool more = true; more;) {

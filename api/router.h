@@ -27,6 +27,7 @@
 // application/json; charset=utf-8.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,9 @@ struct RoutedResponse {
   // HEAD of a streamed answer: only the message's header is sent, as GET's would be (chunked,
   // or for HTTP/1.0 without a length); the body is never produced.
   bool header_only = false;
+  // The body, when it is shared with the cache (ApiResponse::shared_body): the message's own is
+  // then empty, and its Content-Length is this one's size.
+  std::shared_ptr<const std::string> shared_body;
 };
 
 // GET /metrics (docs/METRICS.md): Prometheus' text from `render`, with the API's authentication:
