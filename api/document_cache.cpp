@@ -41,18 +41,24 @@ std::optional<DocumentCache::Found> DocumentCache::find(const Key& key) {
   return Found{entry.document, entry.revisions, entry.epoch == epoch_};
 }
 
-void DocumentCache::insert(const Key& key, const storage::CurrentRevisions& revisions,
-                           std::uint64_t epoch, std::shared_ptr<const std::string> document) {
+std::size_t DocumentCache::insert(const Key& key, const storage::CurrentRevisions& revisions,
+                                  std::uint64_t epoch,
+                                  std::shared_ptr<const std::string> document) {
   Entry entry{{}, std::move(document), revisions, epoch};
   key_text(key, entry.key);
   const std::size_t entry_bytes = cost(entry);
-  if (entry_bytes > max_bytes_) return;
+  if (entry_bytes > max_bytes_) return 0;
   std::lock_guard lock(mutex_);
   if (const auto it = index_.find(entry.key); it != index_.end()) erase(it->second);
-  while (bytes_ + entry_bytes > max_bytes_) erase(std::prev(entries_.end()));
+  std::size_t evicted = 0;
+  while (bytes_ + entry_bytes > max_bytes_) {
+    evicted += cost(entries_.back());
+    erase(std::prev(entries_.end()));
+  }
   entries_.push_front(std::move(entry));
   index_.emplace(entries_.front().key, entries_.begin());
   bytes_ += entry_bytes;
+  return evicted;
 }
 
 void DocumentCache::confirm(const Key& key, const storage::CurrentRevisions& revisions,

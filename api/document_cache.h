@@ -69,10 +69,10 @@ class DocumentCache {
   std::optional<Found> find(const Key& key);
 
   // Files `document` under `key` with the revisions read at `epoch` (replacing what was filed),
-  // dropping the least recently used entries beyond the bound. A document larger than the
-  // whole bound is not kept.
-  void insert(const Key& key, const storage::CurrentRevisions& revisions, std::uint64_t epoch,
-              std::shared_ptr<const std::string> document);
+  // dropping the least recently used entries beyond the bound; returns what those cost. A
+  // document larger than the whole bound is not kept.
+  std::size_t insert(const Key& key, const storage::CurrentRevisions& revisions,
+                     std::uint64_t epoch, std::shared_ptr<const std::string> document);
 
   // Notes that the entry under `key` still has the current revisions as read at `epoch`,
   // when its revisions are `revisions`.

@@ -79,16 +79,19 @@ TEST(DocumentCacheTest, KeepsWithinItsBoundDroppingTheLeastRecentlyUsed) {
   const std::size_t entry = document.size() + DocumentCache::kEntryOverhead + 40;
   DocumentCache cache(3 * entry);
   const std::vector<std::string> uids = {"urn:x:1", "urn:x:2", "urn:x:3", "urn:x:4"};
-  for (int i = 0; i < 3; ++i) cache.insert(key(uids[i]), kFirst, 0, text(document));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(cache.insert(key(uids[i]), kFirst, 0, text(document)), 0u);
   ASSERT_TRUE(cache.find(key(uids[0])));  // now the most recently used
-  cache.insert(key(uids[3]), kFirst, 0, text(document));
+  const std::size_t evicted = cache.insert(key(uids[3]), kFirst, 0, text(document));
+  EXPECT_GE(evicted, document.size());  // what the one dropped cost
+  EXPECT_LT(evicted, 2 * document.size());
   EXPECT_LE(cache.bytes(), 3 * entry);
   EXPECT_TRUE(cache.find(key(uids[0])));
   EXPECT_FALSE(cache.find(key(uids[1])));  // the least recently used went
   EXPECT_TRUE(cache.find(key(uids[2])));
   EXPECT_TRUE(cache.find(key(uids[3])));
 
-  cache.insert(key(uids[3]), kSecond, 0, text(document));  // replaced, not counted twice
+  // Replaced, not counted twice, and nothing else dropped.
+  EXPECT_EQ(cache.insert(key(uids[3]), kSecond, 0, text(document)), 0u);
   EXPECT_LE(cache.bytes(), 3 * entry);
   EXPECT_TRUE(cache.find(key(uids[2])));
 
