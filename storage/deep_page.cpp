@@ -40,7 +40,34 @@ std::optional<EmTime> bucket_edge(SQLite::Database& db, const RecordQuery& query
   return std::nullopt;
 }
 
+// The ids `select` (a RecordQuerySql select, its last two parameters LIMIT and OFFSET) reads.
+std::vector<std::int64_t> select_ids(SQLite::Database& db, const std::string& select,
+                                     const std::vector<SqlValue>& params, std::int64_t limit,
+                                     std::int64_t offset) {
+  SQLite::Statement statement(db, select);
+  bind_all(statement, params);
+  const int next = static_cast<int>(params.size()) + 1;
+  statement.bind(next, limit);
+  statement.bind(next + 1, offset);
+  std::vector<std::int64_t> ids;
+  while (statement.executeStep()) ids.push_back(statement.getColumn(0).getInt64());
+  return ids;
+}
+
 }  // namespace
+
+std::vector<std::int64_t> read_page(SQLite::Database& db, const RecordQuery& query,
+                                    const RecordQuerySql& sql, std::int64_t total,
+                                    const PageWindow& window) {
+  std::optional<std::vector<std::int64_t>> ids =
+      total >= 0 ? read_deep_page(db, query, total, window) : std::nullopt;
+  if (!ids) {
+    ids = select_ids(db, window.reversed ? sql.select_ids_reversed : sql.select_ids, sql.params,
+                     window.limit, window.offset);
+  }
+  if (window.reversed) std::reverse(ids->begin(), ids->end());
+  return std::move(*ids);
+}
 
 std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
                                                         const RecordQuery& query,
@@ -72,14 +99,9 @@ std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
   rest.past = RecordQuery::Past{*edge, ascending};
   rest.count = false;
   const RecordQuerySql rest_sql = record_query_sql(rest);
-  SQLite::Statement select(db,
-                           window.reversed ? rest_sql.select_ids_reversed : rest_sql.select_ids);
-  bind_all(select, rest_sql.params);
-  const int next = static_cast<int>(rest_sql.params.size()) + 1;
-  select.bind(next, window.limit);
-  select.bind(next + 1, window.offset - before);
-  std::vector<std::int64_t> ids;
-  while (select.executeStep()) ids.push_back(select.getColumn(0).getInt64());
+  std::vector<std::int64_t> ids =
+      select_ids(db, window.reversed ? rest_sql.select_ids_reversed : rest_sql.select_ids,
+                 rest_sql.params, window.limit, window.offset - before);
   // Reading backwards, the matches without a creation time come after the rest, and `rest`
   // leaves them out: a page that reaches them is read from the first match instead. Pages that
   // far are read forwards from the other end (page_window()), so this is rare.

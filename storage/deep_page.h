@@ -17,6 +17,14 @@
 
 namespace emarchive::storage {
 
+// The ids of the page `window` of `query` (page_window() of its `total` matches; -1 when they
+// were not counted), in the query's order: from a tally bucket's edge (read_deep_page) where
+// that is quicker, else with `sql`'s select from the first match (or the last). Call in the
+// read transaction that counted `total`.
+std::vector<std::int64_t> read_page(SQLite::Database& db, const RecordQuery& query,
+                                    const RecordQuerySql& sql, std::int64_t total,
+                                    const PageWindow& window);
+
 // The ids of the page `window` of `query` (page_window() of its `total` matches), in the order
 // the window reads them, or nullopt where an OFFSET from the first match is as quick (a page
 // near the start, a query the tallies do not count, or tallies that put the page nowhere).

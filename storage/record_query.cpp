@@ -489,6 +489,12 @@ TallyTerms query_tally_terms(const RecordQuery& query) {
   return terms;
 }
 
+// The first tally bucket that starts at or after `t`.
+EmTime first_bucket_from(EmTime t) {
+  constexpr EmTime bucket_mask = (EmTime{1} << kTallyBucketShift) - 1;
+  return (t >> kTallyBucketShift) + ((t & bucket_mask) != 0 ? 1 : 0);
+}
+
 // The count of a session query the tallies can answer: the tallies of the buckets wholly
 // inside [from, until), plus the matches in the partial buckets at either end, counted from the
 // index (without bounds: the matches of `where` without a creation time, which no tally holds).
@@ -501,12 +507,11 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
                         const std::string& where, const std::vector<SqlValue>& params,
                         std::vector<SqlValue>& count_params) {
   constexpr int shift = kTallyBucketShift;
-  constexpr EmTime bucket_mask = (EmTime{1} << shift) - 1;
   // Buckets [first_full, end_full): the first whose start is at or after `from`, the first whose
   // end is after `until`.
   std::optional<EmTime> first_full;
   std::optional<EmTime> end_full;
-  if (terms.from) first_full = (*terms.from >> shift) + ((*terms.from & bucket_mask) != 0 ? 1 : 0);
+  if (terms.from) first_full = first_bucket_from(*terms.from);
   if (terms.until) end_full = *terms.until >> shift;
   if (first_full && end_full && *first_full >= *end_full) return {};
   if (first_full && *first_full > (std::numeric_limits<EmTime>::max() >> shift)) return {};
@@ -777,9 +782,8 @@ BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {
   }
   if (terms.until) {
     // Up to the bucket of the last instant before `until`.
-    constexpr EmTime bucket_mask = (EmTime{1} << shift) - 1;
     out.sql += " AND bucket < ?";
-    out.params.emplace_back((*terms.until >> shift) + ((*terms.until & bucket_mask) != 0 ? 1 : 0));
+    out.params.emplace_back(first_bucket_from(*terms.until));
   }
   out.sql += " GROUP BY bucket ORDER BY bucket";
   return out;

@@ -4,7 +4,6 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -328,21 +327,7 @@ class SqliteArchive final : public Archive {
       std::vector<std::int64_t> ids;
       // A page at or past the end of the matches is empty: not read, as finding that no row
       // matches can take a walk of the whole kind's index.
-      if (window.limit != 0) {
-        if (std::optional<std::vector<std::int64_t>> deep =
-                query.count ? read_deep_page(*db_, query, page.total, window) : std::nullopt) {
-          ids = std::move(*deep);
-        } else {
-          SQLite::Statement select(*db_,
-                                   window.reversed ? sql.select_ids_reversed : sql.select_ids);
-          bind_all(select, sql.params);
-          const int next = static_cast<int>(sql.params.size()) + 1;
-          select.bind(next, window.limit);
-          select.bind(next + 1, window.offset);
-          while (select.executeStep()) ids.push_back(select.getColumn(0).getInt64());
-        }
-        if (window.reversed) std::reverse(ids.begin(), ids.end());
-      }
+      if (window.limit != 0) ids = read_page(*db_, query, sql, page.total, window);
       // The query selects archived records only, so none is left out as a stub.
       page.records = reader_.load(ids);
       if (query.as_of) as_of_.substitute(ids, page.records);
