@@ -15,6 +15,8 @@
 #include "migrations/embedded.h"
 #include "model/codec.h"
 #include "model/em_time.h"
+#include "model/query_filter.h"
+#include "model/query_type.h"
 #include "storage/archive.h"
 #include "tests/support/test_data.h"
 
@@ -234,6 +236,20 @@ inline void set_field(Record& record, std::string_view element, std::optional<st
 
 inline EmTime at(std::string_view text) {
   return *parse_em_time(text);
+}
+
+// `text` compiled against the query type of `kind`, relative times counting from `now`, as the
+// query service compiles a filter; nullopt for an empty one.
+inline std::optional<CompiledFilter> compiled_filter(Kind kind, std::string_view text,
+                                                     EmTime now = at(kNow)) {
+  if (text.empty()) return std::nullopt;
+  auto parsed = parse_filter(text);
+  EXPECT_TRUE(parsed) << parsed.error().message;
+  if (!parsed) return std::nullopt;
+  auto compiled = compile_filter(*find_query_type(info(kind).name), *parsed, now);
+  EXPECT_TRUE(compiled) << text << ": " << compiled.error().message;
+  if (!compiled) return std::nullopt;
+  return std::move(*compiled);
 }
 
 // Migration 14's index of a job's sessions by creation time, back to version 13's.

@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "model/query_filter.h"
 #include "model/query_type.h"
 #include "storage/as_of.h"
 #include "tests/storage/archive_fixture.h"
@@ -16,6 +15,7 @@ namespace emarchive::storage {
 namespace {
 
 using fixture::ArchiveTest;
+using fixture::compiled_filter;
 using fixture::full_record;
 using fixture::set_field;
 
@@ -108,15 +108,8 @@ class AsOfTest : public ArchiveTest {
                                                            bool entities_only = false) {
     RecordQuery query;
     query.kind = Kind::BackupJobSession;
-    const QueryType& type = *find_query_type("BackupJobSession");
-    if (!filter.empty()) {
-      auto parsed = parse_filter(filter);
-      EXPECT_TRUE(parsed) << parsed.error().message;
-      auto compiled = compile_filter(type, *parsed, time_of(at));
-      EXPECT_TRUE(compiled) << compiled.error().message;
-      query.filter = *compiled;
-    }
-    query.sort = Sort{find_query_field(type, "CreationTime"), true};
+    query.filter = compiled_filter(query.kind, filter, time_of(at));
+    query.sort = Sort{find_query_field(*find_query_type("BackupJobSession"), "CreationTime"), true};
     query.entities_only = entities_only;
     query.as_of = time_of(at);
     std::pair<std::vector<std::string>, std::int64_t> out;

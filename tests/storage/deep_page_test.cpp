@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "model/em_time.h"
-#include "model/query_filter.h"
 #include "model/query_type.h"
 #include "storage/archive.h"
 #include "storage/deep_page.h"
@@ -95,15 +94,10 @@ class DeepPage : public ArchiveTest {
                               bool entities_only) {
     RecordQuery query;
     query.kind = Kind::BackupTaskSession;
-    const QueryType& type = *find_query_type("BackupTaskSession");
-    if (!filter.empty()) {
-      auto parsed = parse_filter(filter);
-      EXPECT_TRUE(parsed) << parsed.error().message;
-      auto compiled = compile_filter(type, *parsed, at(kNow));
-      EXPECT_TRUE(compiled) << compiled.error().message;
-      query.filter = *compiled;
+    query.filter = compiled_filter(query.kind, filter);
+    if (by_creation_time) {
+      query.sort.field = find_query_field(*find_query_type("BackupTaskSession"), "CreationTime");
     }
-    if (by_creation_time) query.sort.field = find_query_field(type, "CreationTime");
     query.sort.descending = descending;
     query.entities_only = entities_only;
     return query;

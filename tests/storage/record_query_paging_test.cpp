@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "model/em_time.h"
-#include "model/query_filter.h"
 #include "model/query_type.h"
 #include "storage/archive.h"
 #include "storage/record_query.h"
@@ -46,19 +45,10 @@ class RecordQueryPaging : public ArchiveTest {
  protected:
   static std::string guid(int i) { return numbered_guid(i); }
 
-  static std::optional<CompiledFilter> compiled(Kind kind, const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    auto filter = parse_filter(text);
-    EXPECT_TRUE(filter) << filter.error().message;
-    auto out = compile_filter(*find_query_type(info(kind).name), *filter, at(kNow));
-    EXPECT_TRUE(out) << out.error().message;
-    return *out;
-  }
-
   std::vector<std::string> uids(Kind kind, const std::string& filter) {
     RecordQuery query;
     query.kind = kind;
-    query.filter = compiled(kind, filter);
+    query.filter = compiled_filter(kind, filter);
     return page(query).first;
   }
 };
@@ -93,7 +83,7 @@ TEST_F(RecordQueryPaging, PagesReadFromTheEndHoldWhatPagingForwardHolds) {
           for (const bool descending : {false, true}) {
             RecordQuery query;
             query.kind = Kind::BackupTaskSession;
-            query.filter = compiled(query.kind, filter);
+            query.filter = compiled_filter(query.kind, filter);
             if (sort)
               query.sort.field = find_query_field(*find_query_type("BackupTaskSession"), sort);
             query.sort.descending = descending;
