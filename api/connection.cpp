@@ -328,7 +328,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
     serialize_header(response_, head_);
     // The deadline covers the whole write: the timeout plus one second per MB, so that a large
     // page to a slow client is not cut off while a stalled one still is.
-    const std::string& body = shared_body_ ? *shared_body_ : response_.body();
+    const std::string_view body = shared_body_ ? *shared_body_ : std::string_view(response_.body());
     arm_deadline(context_.limits.read_timeout + std::chrono::seconds(body.size() / 1'000'000));
     const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body)};
     net::async_write(stream_, buffers,
@@ -473,7 +473,7 @@ class Connection final : public Drainable, public std::enable_shared_from_this<C
   // more, and the bytes sent so far.
   BodyStream stream_body_;
   bool header_only_ = false;
-  std::shared_ptr<const std::string> shared_body_;  // the body, when shared with the cache
+  SharedDocument shared_body_;  // the body, when shared with the cache
   std::optional<http::response<http::empty_body>> stream_head_;
   std::optional<http::response_serializer<http::empty_body>> stream_serializer_;
   std::string chunk_;

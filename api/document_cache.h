@@ -18,8 +18,16 @@
 // to the entry's, the document is still current (confirm() it), else it renders anew. A document
 // filed under revisions that were current when read is never older than they say.
 //
-// Memory: at most `max_bytes` of documents and keys (plus a fixed overhead per entry, counted
-// as kEntryOverhead); the least recently used go first. Thread-safe.
+// Memory: the documents live in one region of `max_bytes`, mapped once, each with its key in
+// front of it, written in the order they are filed and dropped in that order as the writing comes
+// round again (first in, first out). Their memory is therefore exactly the region whatever the
+// mix of sizes: with glibc's heap, query pages of 140 KB pushing out records' documents of 1.5 KB
+// left the freed memory in holes no page fits, some 20 MB of them, and serve over 64 MB
+// (docs/BENCHMARKS.md). Besides the region, each entry costs about kEntryOverhead bytes of the
+// heap, and there are at most max_bytes / kBytesPerEntry entries: in all at most 1.2 times
+// `max_bytes`. A document being sent (a SharedDocument a caller holds) is never written over:
+// dropped meanwhile, its bytes stay where they are until it is let go, and the writing skips
+// them. Thread-safe.
 
 #include <cstddef>
 #include <cstdint>
@@ -31,6 +39,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "api/resource_handler.h"
 #include "model/record.h"
 #include "storage/archive.h"
 
@@ -49,56 +58,82 @@ class DocumentCache {
   };
 
   struct Found {
-    std::shared_ptr<const std::string> document;
+    SharedDocument document;              // in the cache's region, kept there while held
     storage::CurrentRevisions revisions;  // as read before the document was loaded
     bool current = false;                 // filed or confirmed in the current epoch
   };
 
-  // What an entry costs besides its key and document: the list node, the map's node and
-  // bucket, the shared document's control block.
+  // What an entry costs on the heap: the list node, the map's node and bucket, the shared
+  // document's control block.
   static constexpr std::size_t kEntryOverhead = 200;
+  // The region's bytes for each entry the cache may hold: a record's document and key take some
+  // 1 to 1.6 KB.
+  static constexpr std::size_t kBytesPerEntry = 1024;
 
-  explicit DocumentCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  // Maps the region; throws std::system_error if it cannot.
+  explicit DocumentCache(std::size_t max_bytes);
+  ~DocumentCache();
+  DocumentCache(const DocumentCache&) = delete;
+  DocumentCache& operator=(const DocumentCache&) = delete;
 
   // Starts a new epoch: an archive connection saw another connection's commit.
   void archive_changed();
   // The current epoch, to be read before the revisions an insert() or confirm() files.
   std::uint64_t epoch() const;
 
-  // The document filed under `key`, if any (it becomes the most recently used).
+  // The document filed under `key`, if any.
   std::optional<Found> find(const Key& key);
 
-  // Files `document` under `key` with the revisions read at `epoch` (replacing what was filed),
-  // dropping the least recently used entries beyond the bound; returns what those cost. A
-  // document larger than the whole bound is not kept.
-  std::size_t insert(const Key& key, const storage::CurrentRevisions& revisions,
-                     std::uint64_t epoch, std::shared_ptr<const std::string> document);
+  // Files a copy of `document` under `key` with the revisions read at `epoch` (replacing what
+  // was filed), dropping the oldest entries in its way; returns the copy. Empty when it is not
+  // kept: larger than the region, or the region is held by documents being sent.
+  SharedDocument insert(const Key& key, const storage::CurrentRevisions& revisions,
+                        std::uint64_t epoch, std::string_view document);
 
   // Notes that the entry under `key` still has the current revisions as read at `epoch`,
   // when its revisions are `revisions`.
   void confirm(const Key& key, const storage::CurrentRevisions& revisions, std::uint64_t epoch);
 
+  // The region's bytes that documents and their keys hold (filed ones, and dropped ones still
+  // being sent), and the entries that can be found.
   std::size_t bytes() const;
+  std::size_t entries() const;
 
  private:
-  struct Entry {
-    std::string key;
-    std::shared_ptr<const std::string> document;
+  struct Region;
+  // A document and its key in the region, from `offset`; `document` is the view that callers
+  // share (SharedDocument aliases it), so its use count says whether one is sending it.
+  struct Slot {
+    std::size_t offset = 0;
+    std::size_t key_size = 0;
+    std::size_t size = 0;  // key and document
+    std::shared_ptr<const std::string_view> document;
     storage::CurrentRevisions revisions;
-    std::uint64_t epoch;
+    std::uint64_t epoch = 0;
+    bool indexed = false;  // can be found; else dropped, and kept only while it is being sent
   };
+  using Slots = std::list<Slot>;
+
   static void key_text(const Key& key, std::string& text);
   static std::string_view lookup_key(const Key& key);
-  static std::size_t cost(const Entry& entry) {
-    return entry.key.size() + entry.document->size() + kEntryOverhead;
-  }
-  void erase(std::list<Entry>::iterator entry);
+  std::string_view key_of(const Slot& slot) const;
+  bool sending(const Slot& slot) const;
+  bool make_room(std::size_t size);
+  void wrap();
+  void drop_beyond_entries();
+  Slots::iterator drop(Slots::iterator slot);
+  void unindex(Slot& slot);
 
   const std::size_t max_bytes_;
+  const std::size_t max_entries_;
+  std::shared_ptr<Region> region_;  // also held by each shared document
   mutable std::mutex mutex_;
   std::uint64_t epoch_ = 0;
-  std::list<Entry> entries_;  // most recently used first
-  std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;  // keys in entries_
+  // Every slot in the region, in the order the writing meets them from `head_`: the oldest
+  // first, the newest (just behind head_) last.
+  Slots slots_;
+  std::size_t head_ = 0;  // where the next document is written
+  std::unordered_map<std::string_view, Slots::iterator> index_;  // keys in the region
   std::size_t bytes_ = 0;
 };
 

@@ -8,7 +8,7 @@
 namespace emarchive::api {
 
 void convert_to_json(ApiResponse& answer) {
-  const std::string& xml = answer.shared_body ? *answer.shared_body : answer.body;
+  const std::string_view xml = answer.shared_body ? *answer.shared_body : answer.body;
   if (answer.stream || xml.empty() || !answer.content_type.starts_with("application/xml")) return;
   auto json = render_json(xml);
   if (!json) {

@@ -49,6 +49,10 @@ struct ApiRequest {
 // and the server's log says why.
 using BodyStream = std::function<bool(std::string& out)>;
 
+// Bytes that another owner keeps (a document of the server's cache, api/document_cache.h), kept
+// there unchanged for as long as this is held.
+using SharedDocument = std::shared_ptr<const std::string_view>;
+
 inline constexpr std::string_view kJsonContentType = "application/json; charset=utf-8";
 
 struct ApiResponse {
@@ -61,7 +65,7 @@ struct ApiResponse {
   // The body when it is a document of the server's cache (`body` is then empty): sent as it is,
   // shared with the cache rather than copied into each answer (a query page is some 140 KB,
   // and 64 clients reading cached pages held 64 copies).
-  std::shared_ptr<const std::string> shared_body;
+  SharedDocument shared_body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
 };
 

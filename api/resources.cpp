@@ -1,7 +1,5 @@
 #include "api/resources.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <string>
 #include <string_view>
@@ -66,23 +64,20 @@ ApiResponse xml(std::string body) {
 }
 
 // A document of the cache, in the format it was filed in, shared with the cache.
-ApiResponse cached_answer(std::shared_ptr<const std::string> document, bool json) {
+ApiResponse cached_answer(SharedDocument document, bool json) {
   ApiResponse response;
   response.shared_body = std::move(document);
   if (json) response.content_type = kJsonContentType;
   return response;
 }
 
-// Files `response`'s body in the cache, which it then shares; returns what the cache dropped to
-// make room. The body is first cut to its size: the cache counts documents by their size, and a
-// page rendered into a string that grew by doubling held up to twice that.
-std::size_t file_answer(DocumentCache& cache, const DocumentCache::Key& key,
-                        const storage::CurrentRevisions& revisions, std::uint64_t epoch,
-                        ApiResponse& response) {
-  response.body.shrink_to_fit();
-  response.shared_body = std::make_shared<const std::string>(std::move(response.body));
-  response.body.clear();
-  return cache.insert(key, revisions, epoch, response.shared_body);
+// Files `response`'s body in the cache and answers with the cache's copy, so that the body's
+// own memory goes at once: 64 clients of pages held a 140 KB body each as they started.
+void file_answer(DocumentCache& cache, const DocumentCache::Key& key,
+                 const storage::CurrentRevisions& revisions, std::uint64_t epoch,
+                 ApiResponse& response) {
+  response.shared_body = cache.insert(key, revisions, epoch, response.body);
+  if (response.shared_body) std::string().swap(response.body);
 }
 
 // A collection: which records, and in what form the client asked for them.
@@ -130,10 +125,10 @@ ListFrame split_frame(std::string document, std::string_view list, bool json) {
   return {document.substr(0, at + 1), document.substr(at + 1)};
 }
 
-// The bound of the cache of rendered single records: 20 MB holds about 12,000 task session
-// entities. Under wrk over 10,000 records as entities, references and entities in JSON (36 MB of
-// documents, so that the cache keeps replacing them), serve peaked at 60.0 MB with 20 MB and at
-// 65.1 MB with 24, over its 64 MB bound, at the same CPU time a request (docs/BENCHMARKS.md).
+// The region of the cache of rendered documents: 20 MB holds about 13,000 task session entities.
+// Under wrk over 10,000 records as entities, references and entities in JSON (36 MB of
+// documents, so that the cache keeps replacing them), then 100 query pages, serve over 1,000,000
+// task sessions peaked at 50.0 to 50.3 MB, against its bound of 64 (docs/BENCHMARKS.md).
 constexpr std::size_t kDocumentCacheBytes = 20 << 20;
 // The largest query page the cache keeps: a page of 100 task session entities is about 140 KB,
 // and a page of 1,000 would push out some 800 records' documents.
@@ -349,15 +344,7 @@ class Resources {
     ApiResponse response = xml(render_query_result(content, request.origin));
     if (kept && response.body.size() <= kCachedPageBytes) {
       if (key.json) convert_to_json(response);
-      // A page pushes out a hundred records' documents, whose memory glibc then keeps in its
-      // arenas, in holes too small for a page (which has a mapping of its own, app/
-      // serve_command.cpp); trimmed, their pages go back to the system. Over 1,000,000 task
-      // sessions, serve under wrk -c64 over 10,000 records in three forms, then 100 cached
-      // pages, peaked at 68.6 MB without, 64.3 to 66.9 MB with. Only when a page is filed: a
-      // record's document replaces others of its size.
-      if (file_answer(*cache_, key, storage::CurrentRevisions{}, epoch, response) > 0) {
-        malloc_trim(0);
-      }
+      file_answer(*cache_, key, storage::CurrentRevisions{}, epoch, response);
     }
     return response;
   }

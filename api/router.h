@@ -61,7 +61,7 @@ struct RoutedResponse {
   bool header_only = false;
   // The body, when it is shared with the cache (ApiResponse::shared_body): the message's own is
   // then empty, and its Content-Length is this one's size.
-  std::shared_ptr<const std::string> shared_body;
+  SharedDocument shared_body;
 };
 
 // GET /metrics (docs/METRICS.md): Prometheus' text from `render`, with the API's authentication:

@@ -97,11 +97,6 @@ int run_serve(const ServeConfig& config, StopSignal& stop) {
   // 58 to 60, at the same CPU time per request; one arena in all, 54 to 55 MB, cost entities 6%
   // more CPU time (docs/BENCHMARKS.md).
   mallopt(M_ARENA_MAX, static_cast<int>(api::io_thread_count(options)));
-  // Blocks of 128 KB and more (query pages in the cache of rendered documents, some 140 KB each)
-  // in mappings of their own, returned to the system when freed. glibc raises this threshold to
-  // the largest mapped block freed, and pages then came out of the arenas among the documents'
-  // holes (api/resources.cpp has the measurements).
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   options.public_url = config.public_url;
   options.http_metrics = &http_metrics;
   options.warm_pages = true;

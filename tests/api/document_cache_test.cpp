@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,16 +26,12 @@ DocumentCache::Key key(std::string_view uid, Form form = Form::Entity,
   return {uid, form, origin};
 }
 
-std::shared_ptr<const std::string> text(std::string value) {
-  return std::make_shared<const std::string>(std::move(value));
-}
-
 constexpr storage::CurrentRevisions kFirst{0, 1};
 constexpr storage::CurrentRevisions kSecond{0, 2};
 
 TEST(DocumentCacheTest, FindsADocumentOnlyUnderItsRecordFormOriginAndFormat) {
   DocumentCache cache(1 << 20);
-  cache.insert(key("urn:x:1"), kFirst, cache.epoch(), text("<one />"));
+  cache.insert(key("urn:x:1"), kFirst, cache.epoch(), "<one />");
   const auto found = cache.find(key("urn:x:1"));
   ASSERT_TRUE(found);
   EXPECT_EQ(*found->document, "<one />");
@@ -44,7 +42,7 @@ TEST(DocumentCacheTest, FindsADocumentOnlyUnderItsRecordFormOriginAndFormat) {
   EXPECT_FALSE(cache.find(key("urn:x:1", Form::Entity, "http://b:1")));
   EXPECT_FALSE(cache.find({"urn:x:1", Form::Entity, "http://a:1", true}));
   cache.insert({"urn:x:1", Form::Entity, "http://a:1", true}, kFirst, cache.epoch(),
-               text(R"({"One":1})"));
+               R"({"One":1})");
   EXPECT_EQ(*cache.find({"urn:x:1", Form::Entity, "http://a:1", true})->document, R"({"One":1})");
   EXPECT_EQ(*cache.find(key("urn:x:1"))->document, "<one />");
 }
@@ -54,7 +52,7 @@ TEST(DocumentCacheTest, FindsADocumentOnlyUnderItsRecordFormOriginAndFormat) {
 TEST(DocumentCacheTest, ADocumentIsCurrentOnlyUntilTheArchiveChanges) {
   DocumentCache cache(1 << 20);
   const std::uint64_t filed = cache.epoch();
-  cache.insert(key("urn:x:1"), kFirst, filed, text("<one />"));
+  cache.insert(key("urn:x:1"), kFirst, filed, "<one />");
   cache.archive_changed();
   EXPECT_NE(cache.epoch(), filed);
   EXPECT_FALSE(cache.find(key("urn:x:1"))->current);
@@ -67,37 +65,138 @@ TEST(DocumentCacheTest, ADocumentIsCurrentOnlyUntilTheArchiveChanges) {
   // Revisions read before a change that came meanwhile are filed in the old epoch.
   const std::uint64_t before = cache.epoch();
   cache.archive_changed();
-  cache.insert(key("urn:x:1"), kSecond, before, text("<two />"));
+  cache.insert(key("urn:x:1"), kSecond, before, "<two />");
   const auto found = cache.find(key("urn:x:1"));
   EXPECT_EQ(*found->document, "<two />");
   EXPECT_EQ(found->revisions, kSecond);
   EXPECT_FALSE(found->current);
 }
 
-TEST(DocumentCacheTest, KeepsWithinItsBoundDroppingTheLeastRecentlyUsed) {
-  const std::string document(1000, 'x');
-  const std::size_t entry = document.size() + DocumentCache::kEntryOverhead + 40;
-  DocumentCache cache(3 * entry);
+// The region's bytes a document takes: its key (key_text's) and itself.
+std::size_t slot_size(std::string_view uid, std::string_view document) {
+  return uid.size() + 1 + 2 + std::string_view("http://a:1").size() + document.size();
+}
+
+TEST(DocumentCacheTest, KeepsWithinItsRegionDroppingTheOldestFirst) {
+  const std::string document(2000, 'x');  // big enough that the count of entries is no bound
+  const std::size_t slot = slot_size("urn:x:1", document);
+  DocumentCache cache(3 * slot + 10);
   const std::vector<std::string> uids = {"urn:x:1", "urn:x:2", "urn:x:3", "urn:x:4"};
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(cache.insert(key(uids[i]), kFirst, 0, text(document)), 0u);
-  ASSERT_TRUE(cache.find(key(uids[0])));  // now the most recently used
-  const std::size_t evicted = cache.insert(key(uids[3]), kFirst, 0, text(document));
-  EXPECT_GE(evicted, document.size());  // what the one dropped cost
-  EXPECT_LT(evicted, 2 * document.size());
-  EXPECT_LE(cache.bytes(), 3 * entry);
-  EXPECT_TRUE(cache.find(key(uids[0])));
-  EXPECT_FALSE(cache.find(key(uids[1])));  // the least recently used went
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(cache.insert(key(uids[i]), kFirst, 0, document));
+  EXPECT_EQ(cache.bytes(), 3 * slot);
+  ASSERT_TRUE(cache.find(key(uids[0])));  // found, yet still the oldest
+  EXPECT_TRUE(cache.insert(key(uids[3]), kFirst, 0, document));
+  EXPECT_EQ(cache.bytes(), 3 * slot);
+  EXPECT_FALSE(cache.find(key(uids[0])));  // the oldest went
+  EXPECT_TRUE(cache.find(key(uids[1])));
   EXPECT_TRUE(cache.find(key(uids[2])));
-  EXPECT_TRUE(cache.find(key(uids[3])));
+  EXPECT_EQ(*cache.find(key(uids[3]))->document, document);
 
-  // Replaced, not counted twice, and nothing else dropped.
-  EXPECT_EQ(cache.insert(key(uids[3]), kSecond, 0, text(document)), 0u);
-  EXPECT_LE(cache.bytes(), 3 * entry);
+  // Replaced: the new document is found, written where the writing goes next, over the oldest
+  // (uids[1]); the old one's bytes wait until the writing comes round to them.
+  EXPECT_TRUE(cache.insert(key(uids[3]), kSecond, 0, std::string(2000, 'z')));
+  EXPECT_EQ(*cache.find(key(uids[3]))->document, std::string(2000, 'z'));
+  EXPECT_EQ(cache.find(key(uids[3]))->revisions, kSecond);
+  EXPECT_EQ(cache.bytes(), 3 * slot);
+  EXPECT_EQ(cache.entries(), 2u);
+  EXPECT_FALSE(cache.find(key(uids[1])));
   EXPECT_TRUE(cache.find(key(uids[2])));
 
-  cache.insert(key("urn:x:big"), kFirst, 0, text(std::string(4 * entry, 'y')));  // > the bound
-  EXPECT_FALSE(cache.find(key("urn:x:big")));
-  EXPECT_TRUE(cache.find(key(uids[3])));
+  // Larger than the region: not kept, nothing else dropped for it, and the document it was to
+  // replace is gone.
+  EXPECT_FALSE(cache.insert(key(uids[2]), kSecond, 0, std::string(4 * slot, 'y')));
+  EXPECT_FALSE(cache.find(key(uids[2])));
+  EXPECT_EQ(*cache.find(key(uids[3]))->document, std::string(2000, 'z'));
+}
+
+// A client may still be sending a document the cache has since dropped or replaced: its bytes
+// stay as they were however often the writing comes round, and the rest of the region serves
+// on. Once every byte of the region is held, a new document is not kept; let go, it is.
+TEST(DocumentCacheTest, ADocumentBeingSentIsNeverWrittenOver) {
+  DocumentCache cache(64 * 1024);
+  const std::string first(5000, 'a');
+  ASSERT_TRUE(cache.insert(key("urn:x:held"), kFirst, 0, first));
+  SharedDocument held = cache.find(key("urn:x:held"))->document;
+  ASSERT_TRUE(cache.insert(key("urn:x:held"), kSecond, 0, std::string(5000, 'b')));
+  EXPECT_EQ(*cache.find(key("urn:x:held"))->document, std::string(5000, 'b'));
+  for (int i = 0; i < 500; ++i) {  // some thirty times round the region
+    const std::string document(4000 + i, static_cast<char>('c' + i % 20));
+    const std::string uid = "urn:x:" + std::to_string(i);
+    ASSERT_TRUE(cache.insert(key(uid), kFirst, 0, document)) << i;
+    ASSERT_EQ(*cache.find(key(uid))->document, document) << i;
+  }
+  EXPECT_EQ(*held, first);
+  EXPECT_LE(cache.bytes(), 64u * 1024);
+
+  DocumentCache small(12 * 1024);
+  std::vector<SharedDocument> sending;
+  for (int i = 0; i < 3; ++i) {
+    const std::string uid = "urn:y:" + std::to_string(i);
+    ASSERT_TRUE(small.insert(key(uid), kFirst, 0, std::string(3900, 'h')));
+    sending.push_back(small.find(key(uid))->document);
+  }
+  EXPECT_FALSE(small.insert(key("urn:y:new"), kFirst, 0, std::string(3900, 'n')));
+  for (const SharedDocument& document : sending) EXPECT_EQ(*document, std::string(3900, 'h'));
+  sending.pop_back();
+  EXPECT_TRUE(small.insert(key("urn:y:new"), kFirst, 0, std::string(3900, 'n')));
+  EXPECT_EQ(*small.find(key("urn:y:new"))->document, std::string(3900, 'n'));
+  for (const SharedDocument& document : sending) EXPECT_EQ(*document, std::string(3900, 'h'));
+}
+
+// Many small documents: at most one entry per kBytesPerEntry of the region, the newest kept.
+TEST(DocumentCacheTest, HoldsAtMostOneEntryPerKilobyte) {
+  DocumentCache cache(64 * DocumentCache::kBytesPerEntry);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(cache.insert(key("urn:x:" + std::to_string(i)), kFirst, 0, "<small />"));
+  }
+  EXPECT_LE(cache.entries(), 64u);
+  EXPECT_GE(cache.entries(), 60u);
+  EXPECT_TRUE(cache.find(key("urn:x:199")));
+  EXPECT_FALSE(cache.find(key("urn:x:0")));
+}
+
+// Documents of every size filed, replaced, found and held in random order, the region going
+// round many times: whatever is found is the document last filed under its key, a held document
+// never changes, and the cache stays within its region and its count of entries.
+TEST(DocumentCacheTest, WhatIsFoundIsAlwaysTheDocumentLastFiled) {
+  constexpr std::size_t kRegion = 256 * 1024;
+  DocumentCache cache(kRegion);
+  std::mt19937 random(12);
+  std::map<std::string, std::string> filed;
+  std::vector<std::pair<SharedDocument, std::string>> held;
+  std::size_t found = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const std::string uid = "urn:x:" + std::to_string(random() % 100);
+    switch (random() % 4) {
+      case 0:
+      case 1: {
+        const std::size_t size = random() % 8 == 0 ? 20000 + random() % 40000 : random() % 3000;
+        std::string document(size, static_cast<char>('a' + step % 26));
+        document += std::to_string(step);
+        if (cache.insert(key(uid), kFirst, 0, document)) {
+          filed[uid] = document;
+        } else {
+          filed.erase(uid);  // the old one was dropped for it
+        }
+        break;
+      }
+      case 2: {
+        const auto it = cache.find(key(uid));
+        if (!it) break;
+        ++found;
+        ASSERT_TRUE(filed.count(uid)) << uid;
+        ASSERT_EQ(*it->document, filed.at(uid)) << uid;
+        if (held.size() < 6) held.emplace_back(it->document, filed.at(uid));
+        break;
+      }
+      default:
+        if (!held.empty()) held.erase(held.begin() + static_cast<long>(random() % held.size()));
+    }
+    for (const auto& [document, text] : held) ASSERT_EQ(*document, text);
+    ASSERT_LE(cache.bytes(), kRegion);
+    ASSERT_LE(cache.entries(), kRegion / DocumentCache::kBytesPerEntry);
+  }
+  EXPECT_GT(found, 1000u);
 }
 
 using emarchive::testing::HttpClient;
