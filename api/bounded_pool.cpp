@@ -1,13 +1,21 @@
 #include "api/bounded_pool.h"
 
 #include <algorithm>
+#include <system_error>
 
 namespace emarchive::api {
 
 BoundedPool::BoundedPool(unsigned threads, std::size_t queue_limit) : queue_limit_(queue_limit) {
   threads = std::max(threads, 1u);
   threads_.reserve(threads);
-  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  // A thread the system refuses (std::system_error) fails the pool: those started stop first,
+  // as a joinable std::thread destroyed would abort the process.
+  try {
+    for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  } catch (const std::system_error& e) {
+    stop();
+    throw std::system_error(e.code(), "cannot start a thread of the server's pools");
+  }
 }
 
 BoundedPool::~BoundedPool() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -187,19 +188,27 @@ Expected<Endpoint> Server::start() {
   s.log_timer.emplace(*s.ios.front());
   flush_log_every_interval(*s.log_timer, s.log);
   s.threads.reserve(s.ios.size());
-  for (const auto& io_pointer : s.ios) {
-    s.threads.emplace_back([&io = *io_pointer, &log = s.log] {
-      // A handler that throws (only std::bad_alloc and bugs can) costs its connection, not the
-      // thread: run() is re-entered and the pool stays whole.
-      for (;;) {
-        try {
-          io.run();
-          return;
-        } catch (const std::exception& e) {
-          log.write(std::string("- - - 500 0 0.0ms internal error: ") + e.what());
+  try {
+    for (const auto& io_pointer : s.ios) {
+      s.threads.emplace_back([&io = *io_pointer, &log = s.log] {
+        // A handler that throws (only std::bad_alloc and bugs can) costs its connection, not
+        // the thread: run() is re-entered and the pool stays whole.
+        for (;;) {
+          try {
+            io.run();
+            return;
+          } catch (const std::exception& e) {
+            log.write(std::string("- - - 500 0 0.0ms internal error: ") + e.what());
+          }
         }
-      }
-    });
+      });
+    }
+  } catch (const std::system_error& e) {
+    // The system refused a thread (a low `ulimit -v`): those started stop, not abort the process.
+    for (const auto& io : s.ios) io->stop();
+    for (std::thread& thread : s.threads) thread.join();
+    s.threads.clear();
+    return Error{"cannot start the server's threads: " + std::string(e.what())};
   }
   if (options.warm_pages) {
     // What they answer is thrown away: what is kept is what they read (their own state).

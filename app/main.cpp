@@ -2,11 +2,13 @@
 
 #include <iostream>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include <CLI/CLI.hpp>
 
 #include "app/commands.h"
+#include "app/reporter.h"
 #include "storage/archive.h"
 
 #ifndef EMARCHIVE_VERSION
@@ -47,7 +49,14 @@ int main(int argc, char** argv) {
   }
   emarchive::storage::prepare_database_engine();
   for (const auto& [name, run] : commands) {
-    if (app.got_subcommand(name)) return run(stop);
+    if (!app.got_subcommand(name)) continue;
+    // What the system refuses a command as it starts (a thread, the mapping of serve's cache,
+    // under a low `ulimit -v`): said as a failure of the command, not an abort.
+    try {
+      return run(stop);
+    } catch (const std::system_error& e) {
+      return cmd::Reporter(name).fail(cmd::kExitFailure, e.what());
+    }
   }
   return cmd::kExitUsage;
 }
