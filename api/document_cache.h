@@ -23,11 +23,11 @@
 // round again (first in, first out). Their memory is therefore exactly the region whatever the
 // mix of sizes: with glibc's heap, query pages of 140 KB pushing out records' documents of 1.5 KB
 // left the freed memory in holes no page fits, some 20 MB of them, and serve over 64 MB
-// (docs/BENCHMARKS.md). Besides the region, each entry costs about kEntryOverhead bytes of the
-// heap, and there are at most max_bytes / kBytesPerEntry entries: in all at most 1.2 times
-// `max_bytes`. A document being sent (a SharedDocument a caller holds) is never written over:
-// dropped meanwhile, its bytes stay where they are until it is let go, and the writing skips
-// them. Thread-safe.
+// (docs/BENCHMARKS.md). Besides the region, each entry costs about 200 bytes of the heap (its
+// list node, the map's node and bucket, the shared document's control block), and there are at
+// most max_bytes / kBytesPerEntry entries: in all at most 1.2 times `max_bytes`. A document being
+// sent (a SharedDocument a caller holds) is never written over: dropped meanwhile, its bytes stay
+// where they are until it is let go, and the writing skips them. Thread-safe.
 
 #include <cstddef>
 #include <cstdint>
@@ -63,9 +63,6 @@ class DocumentCache {
     bool current = false;                 // filed or confirmed in the current epoch
   };
 
-  // What an entry costs on the heap: the list node, the map's node and bucket, the shared
-  // document's control block.
-  static constexpr std::size_t kEntryOverhead = 200;
   // The region's bytes for each entry the cache may hold: a record's document and key take some
   // 1 to 1.6 KB.
   static constexpr std::size_t kBytesPerEntry = 1024;
