@@ -14,30 +14,78 @@ namespace {
 // index entries takes about as long as summing the tallies and counting from a bucket's edge.
 constexpr std::int64_t kSeekFrom = 1000;
 
-// The instant before which (reading in ascending creation order) or at or after which
-// (descending) the tallies put fewer matches than `offset`, as near the page as they can tell:
-// the start of the bucket in which the running sum of the tallies in reading order passes
-// `offset`, or (descending) the end of it. nullopt if the sum never does.
-std::optional<EmTime> bucket_edge(SQLite::Database& db, const RecordQuery& query, bool ascending,
-                                  std::int64_t offset) {
+// Where a deep page's walk starts, by the tallies: `at`, the instant before which (reading in
+// ascending creation order) or at or after which (descending) the tallies put fewer matches
+// than the page's offset, as near the page as they can tell: the start of the bucket in which
+// the running sum of the tallies in reading order passes the offset, or (descending) the end of
+// it. `before` is the sum of the tallies on the near side of `at`, `all` their sum over every
+// bucket.
+struct BucketEdge {
+  EmTime at = 0;
+  std::int64_t before = 0;
+  std::int64_t all = 0;
+};
+
+// nullopt if the tallies' sum never passes `offset`.
+std::optional<BucketEdge> bucket_edge(SQLite::Database& db, const RecordQuery& query,
+                                      bool ascending, std::int64_t offset) {
   const BucketTalliesSql sql = bucket_tallies_sql(query);
   SQLite::Statement statement(db, sql.sql);
   bind_all(statement, sql.params);
-  std::vector<std::pair<EmTime, std::int64_t>> buckets;  // bucket, n
+  std::vector<std::pair<EmTime, std::int64_t>> rows;  // bucket, n
+  std::int64_t all = 0;
   while (statement.executeStep()) {
-    buckets.emplace_back(statement.getColumn(0).getInt64(), statement.getColumn(1).getInt64());
+    rows.emplace_back(statement.getColumn(0).getInt64(), statement.getColumn(1).getInt64());
+    all += rows.back().second;
   }
-  if (!ascending) std::reverse(buckets.begin(), buckets.end());
+  std::sort(rows.begin(), rows.end(), [ascending](const auto& a, const auto& b) {
+    return ascending ? a.first < b.first : a.first > b.first;
+  });
   std::int64_t before = 0;
-  for (const auto& [bucket, n] : buckets) {
+  for (auto row = rows.begin(); row != rows.end();) {
+    const EmTime bucket = row->first;
+    std::int64_t n = 0;
+    for (; row != rows.end() && row->first == bucket; ++row) n += row->second;
     if (before + n > offset) {
-      if (ascending) return bucket * (EmTime{1} << kTallyBucketShift);
+      if (ascending) return BucketEdge{bucket * (EmTime{1} << kTallyBucketShift), before, all};
       if (bucket >= std::numeric_limits<EmTime>::max() >> kTallyBucketShift) return std::nullopt;
-      return (bucket + 1) * (EmTime{1} << kTallyBucketShift);
+      return BucketEdge{(bucket + 1) * (EmTime{1} << kTallyBucketShift), before, all};
     }
     before += n;
   }
   return std::nullopt;
+}
+
+// How many matches of `query` (`total` in all) come before `edge` in reading order, if the
+// tallies tell exactly: they are current, and their sum is the matches with a creation time.
+// Each bucket's sum is then its matches, as none holds fewer (only more, where the filter bounds
+// the time inside the bucket). Reading forwards, the matches without a creation time come
+// first.
+std::optional<std::int64_t> tallied_before(SQLite::Database& db, const RecordQuery& query,
+                                           std::int64_t total, const BucketEdge& edge,
+                                           bool ascending) {
+  const RecordQuerySql sql = record_query_sql(query);
+  SQLite::Statement statement(db, sql.undated_count);
+  bind_all(statement, sql.params);
+  statement.executeStep();
+  if (statement.getColumn(0).isNull()) return std::nullopt;  // the tallies are set aside
+  const std::int64_t undated = statement.getColumn(0).getInt64();
+  if (undated + edge.all != total) return std::nullopt;
+  return ascending ? undated + edge.before : edge.before;
+}
+
+// How many matches of `query` (`total` in all) come before `edge` in reading order, counted:
+// those created at or after it when reading backwards, the rest when reading forwards.
+std::int64_t counted_before(SQLite::Database& db, const RecordQuery& query, std::int64_t total,
+                            const BucketEdge& edge, bool ascending) {
+  RecordQuery from_edge = query;
+  from_edge.past = RecordQuery::Past{edge.at, true};
+  const RecordQuerySql sql = record_query_sql(from_edge);
+  SQLite::Statement count(db, sql.count);
+  bind_all(count, sql.count_params);
+  count.executeStep();
+  const std::int64_t at_or_after = count.getColumn(0).getInt64();
+  return ascending ? total - at_or_after : at_or_after;
 }
 
 // The ids `select` (a RecordQuerySql select, its last two parameters LIMIT and OFFSET) reads.
@@ -79,29 +127,20 @@ std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
   }
   // The order the window reads in: the query's, or backwards for a page read from the end.
   const bool ascending = query.sort.descending == window.reversed;
-  const std::optional<EmTime> edge = bucket_edge(db, query, ascending, window.offset);
+  const std::optional<BucketEdge> edge = bucket_edge(db, query, ascending, window.offset);
   if (!edge) return std::nullopt;
-
-  // How many matches come before the edge in reading order, exactly: those created at or after
-  // it when reading backwards, the rest when reading forwards (the matches without a creation
-  // time come first then). The tallies estimate; this count decides.
-  RecordQuery from_edge = query;
-  from_edge.past = RecordQuery::Past{*edge, true};
-  const RecordQuerySql count_sql = record_query_sql(from_edge);
-  SQLite::Statement count(db, count_sql.count);
-  bind_all(count, count_sql.count_params);
-  count.executeStep();
-  const std::int64_t at_or_after = count.getColumn(0).getInt64();
-  const std::int64_t before = ascending ? total - at_or_after : at_or_after;
-  if (before <= 0 || before > window.offset) return std::nullopt;
+  // The tallies estimate; their exact sum, or else a count, decides.
+  std::optional<std::int64_t> before = tallied_before(db, query, total, *edge, ascending);
+  if (!before) before = counted_before(db, query, total, *edge, ascending);
+  if (*before <= 0 || *before > window.offset) return std::nullopt;
 
   RecordQuery rest = query;
-  rest.past = RecordQuery::Past{*edge, ascending};
+  rest.past = RecordQuery::Past{edge->at, ascending};
   rest.count = false;
   const RecordQuerySql rest_sql = record_query_sql(rest);
   std::vector<std::int64_t> ids =
       select_ids(db, window.reversed ? rest_sql.select_ids_reversed : rest_sql.select_ids,
-                 rest_sql.params, window.limit, window.offset - before);
+                 rest_sql.params, window.limit, window.offset - *before);
   // Reading backwards, the matches without a creation time come after the rest, and `rest`
   // leaves them out: a page that reaches them is read from the first match instead. Pages that
   // far are read forwards from the other end (page_window()), so this is rare.

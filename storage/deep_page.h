@@ -3,9 +3,9 @@
 // page of a million task sessions by creation time took 0.1 s, and a client that pages through
 // everything reads the archive's index over and over. For a query the session tallies count
 // (storage/record_query.h, tallied()), in creation order, the page's walk starts instead at the
-// edge of the tally bucket (19.5 hours) it falls in: the tallies say which bucket that is, one
-// count says exactly how many matches come before its edge, and the walk skips only the matches
-// of that bucket before the page.
+// edge of the tally bucket (19.5 hours) it falls in: the tallies say which bucket that is and
+// how many matches come before its edge (where they may hold more than the matches, one count
+// says), and the walk skips only the matches of that bucket before the page.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 

@@ -446,6 +446,14 @@ bool countable(const TallyTerms& terms) {
   return excluded <= 1 && terms.server.has_value() + terms.job_name.has_value() <= 1;
 }
 
+// The column of the term of `terms` that excludes values, if one does (countable() allows one).
+const ValuesColumn* excluded_column(const TallyTerms& terms) {
+  for (const ValuesColumn& c : kValuesColumns) {
+    if (terms.*c.term && (terms.*c.term)->excluded) return &c;
+  }
+  return nullptr;
+}
+
 // The terms of `t` on the columns of a tally, or of the sessions (`prefix` "t."), each after
 // " AND ", with their parameters; both compare text as the query service does. A term that
 // excludes values, on a tally, also takes the rows of sessions without the field (held under
@@ -553,10 +561,8 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
     if (end_full) count_between(*end_full << shift, *terms.until);
   };
 
-  const auto excluding = std::find_if(
-      kValuesColumns.begin(), kValuesColumns.end(),
-      [&](const ValuesColumn& c) { return terms.*c.term && (terms.*c.term)->excluded; });
-  if (excluding == kValuesColumns.end()) {
+  const ValuesColumn* excluding = excluded_column(terms);
+  if (!excluding) {
     count_created(terms);
   } else {
     TallyTerms others = terms;
@@ -752,6 +758,9 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
       out.count = std::move(count);
       out.count_params = std::move(count_params);
     }
+    out.undated_count = "SELECT CASE WHEN " + tallies_set_aside_sql() +
+                        " THEN NULL ELSE (SELECT count(*)" + from + " WHERE " + where +
+                        " AND t.creation_time_ns IS NULL) END";
   }
   const std::string select = "SELECT t.record_id" + from + " WHERE " + where + " ORDER BY ";
   out.select_ids = select + order + " LIMIT ? OFFSET ?";
@@ -767,25 +776,58 @@ bool tallied(const RecordQuery& query) {
 
 BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {
   assert(tallied(query));
-  TallyTerms terms = query_tally_terms(query);
-  // The per-job tallies hold a row per job and bucket, which JobName!= would read every one of;
-  // the kind's tallies estimate from a little more than the matches, and read few.
-  if (terms.job_name && terms.job_name->excluded) terms.job_name.reset();
+  const TallyTerms terms = query_tally_terms(query);
   BucketTalliesSql out;
-  out.sql = "SELECT bucket, sum(n) FROM " + std::string(tally_table(terms)) + " WHERE kind_id = ?";
-  out.params.emplace_back(kind_id(query.kind));
-  append_tally_terms(terms, "", out.sql, out.params);
   constexpr int shift = kTallyBucketShift;
-  if (terms.from) {
-    out.sql += " AND bucket >= ?";
-    out.params.emplace_back(*terms.from >> shift);
+  // The rows (bucket, n) of the tally that holds `t`, n negated if `subtract`.
+  const auto buckets = [&](const TallyTerms& t, bool subtract) {
+    out.sql += std::string("SELECT bucket, ") + (subtract ? "-n" : "n") + " FROM " +
+               std::string(tally_table(t)) + " WHERE kind_id = ?";
+    out.params.emplace_back(kind_id(query.kind));
+    append_tally_terms(t, "", out.sql, out.params);
+    if (t.from) {
+      out.sql += " AND bucket >= ?";
+      out.params.emplace_back(*t.from >> shift);
+    }
+    if (t.until) {
+      // Up to the bucket of the last instant before `until`.
+      out.sql += " AND bucket < ?";
+      out.params.emplace_back(first_bucket_from(*t.until));
+    }
+  };
+  const ValuesColumn* excluding = excluded_column(terms);
+  if (excluding && excluding->term == &TallyTerms::job_name) {
+    // The per-job tallies hold a row per job and bucket, which JobName!= would read every one
+    // of: the kind's tallies less those of the jobs left out read few.
+    TallyTerms others = terms;
+    others.job_name.reset();
+    TallyTerms left_out = terms;
+    left_out.job_name->excluded = false;
+    buckets(others, false);
+    out.sql += " UNION ALL ";
+    buckets(left_out, true);
+  } else {
+    buckets(terms, false);
   }
-  if (terms.until) {
-    // Up to the bucket of the last instant before `until`.
-    out.sql += " AND bucket < ?";
-    out.params.emplace_back(first_bucket_from(*terms.until));
+  if (excluding) {
+    // Less the sessions in range without the field (held under "", or in the kind's tallies),
+    // which no != matches: few, found by the field's index.
+    TallyTerms others = terms;
+    (others.*excluding->term).reset();
+    out.sql += std::string(" UNION ALL SELECT t.creation_time_ns >> ") + std::to_string(shift) +
+               ", -1 FROM sessions t WHERE t.kind_id = ? AND t." + excluding->column +
+               " IS NULL AND t.creation_time_ns IS NOT NULL";
+    out.params.emplace_back(kind_id(query.kind));
+    append_tally_terms(others, "t.", out.sql, out.params);
+    if (terms.from) {
+      out.sql += " AND t.creation_time_ns >= ?";
+      out.params.emplace_back(*terms.from);
+    }
+    if (terms.until) {
+      out.sql += " AND t.creation_time_ns < ?";
+      out.params.emplace_back(*terms.until);
+    }
   }
-  out.sql += " GROUP BY bucket ORDER BY bucket";
   return out;
 }
 

@@ -134,6 +134,9 @@ struct RecordQuerySql {
   std::string count;
   std::vector<SqlValue> params;  // shared by the selects, then LIMIT and OFFSET
   std::vector<SqlValue> count_params;
+  // For a query tallied(): how many of its matches have no creation time (and so are in no
+  // tally), or NULL while the tallies are not current; with `params`. Empty for other queries.
+  std::string undated_count;
 };
 RecordQuerySql record_query_sql(const RecordQuery& query);
 
@@ -141,12 +144,12 @@ RecordQuerySql record_query_sql(const RecordQuery& query);
 // session kind, filtered (if at all) by what they count, and no collection's restriction.
 bool tallied(const RecordQuery& query);
 
-// The tallies of the matches of `query` by bucket of creation time, in increasing order: rows
-// (bucket, n), where n is at least the number of matches created in the bucket; more where the
-// filter's CreationTime bounds cut through the bucket, or where it excludes values (the tallies
-// hold the sessions without the field with those that have other values). Only for a query
-// tallied(). The tallies may not be current (a bulk load set them aside): the rows are an
-// estimate to start from, never a count.
+// The tallies of the matches of `query` by bucket of creation time: rows (bucket, n), several a
+// bucket and in no order (grouped and sorted by the caller: the tallies' keys start with the
+// Result or the server, so SQLite would sort every row to group them), whose sum over a bucket
+// is the number of matches created in it, or more where the filter's CreationTime bounds cut
+// through the bucket. Only for a query tallied(). The tallies may not be current (a bulk load
+// set them aside): the rows are then an estimate to start from, not a count.
 struct BucketTalliesSql {
   std::string sql;
   std::vector<SqlValue> params;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,6 +20,8 @@
 #include "storage/archive.h"
 #include "storage/deep_page.h"
 #include "storage/record_query.h"
+#include "storage/session_tallies.h"
+#include "storage/sqlite_support.h"
 #include "tests/storage/archive_fixture.h"
 
 namespace emarchive::storage {
@@ -114,6 +117,8 @@ class DeepPage : public ArchiveTest {
         "Result!=Failed",
         "State==Completed;Result!=Warning",
         "JobName==\"Nightly VMs\"",
+        "JobName!=Weekly",
+        "JobName!=\"nightly vms\";Result==Warning",
         "CreationTime>=\"2025-09-03T05:00:00Z\";CreationTime<\"2025-09-29T13:00:00Z\"",
         std::string("CreationTime>\"") + kBucketEdge + "\";Result==Success",
         "CreationTime<\"2025-09-20T00:00:00Z\"",
@@ -183,6 +188,42 @@ TEST_F(DeepPage, ReadsFromTheBucketTheTalliesPutThePageIn) {
       read_deep_page(db, any_form, with_undated, PageWindow{false, with_undated - 50, 100}));
   EXPECT_TRUE(
       read_deep_page(db, any_form, with_undated, PageWindow{false, with_undated - 150, 100}));
+}
+
+TEST_F(DeepPage, TalliesOfAFilterThatExcludesValuesAreItsMatchesInEachBucket) {
+  // The kind's tallies less a job's, and tallies that exclude a Result, less the sessions
+  // without the field (some have no Result here): each bucket's sum is its matches, so a deep
+  // page needs no count of the matches before its bucket.
+  store_in_batches(history());
+  SQLite::Database db = sql();
+  // A bound on the creation time at a bucket's start cuts through no bucket.
+  const std::vector<std::string> filters = {
+      "JobName!=Weekly", "JobName!=\"nightly vms\";Result==Warning", "Result!=Failed",
+      "State==Completed;Result!=Warning",
+      std::string("Result!=Success;CreationTime>=\"") + kBucketEdge + "\""};
+  for (const std::string& filter : filters) {
+    const RecordQuery query = query_of(filter, true, false, true);
+    const BucketTalliesSql tallies = bucket_tallies_sql(query);
+    SQLite::Statement estimate(db, tallies.sql);
+    bind_all(estimate, tallies.params);
+    std::map<std::int64_t, std::int64_t> estimated;  // bucket, n
+    while (estimate.executeStep()) {
+      estimated[estimate.getColumn(0).getInt64()] += estimate.getColumn(1).getInt64();
+    }
+    std::erase_if(estimated, [](const auto& bucket) { return bucket.second == 0; });
+    const RecordQuerySql all = record_query_sql(query);
+    SQLite::Statement matches(
+        db, "SELECT s.creation_time_ns >> " + std::to_string(kTallyBucketShift) +
+                ", count(*) FROM sessions s WHERE s.record_id IN (" +
+                all.select_ids.substr(0, all.select_ids.find(" ORDER BY ")) + ") GROUP BY 1");
+    bind_all(matches, all.params);
+    std::map<std::int64_t, std::int64_t> counted;
+    while (matches.executeStep()) {
+      counted[matches.getColumn(0).getInt64()] = matches.getColumn(1).getInt64();
+    }
+    EXPECT_FALSE(counted.empty()) << filter;
+    EXPECT_EQ(estimated, counted) << filter;
+  }
 }
 
 TEST_F(DeepPage, PagesStayRightWhileABulkLoadLeavesTheTalliesBehind) {
