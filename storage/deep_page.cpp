@@ -33,9 +33,9 @@ std::optional<BucketEdge> bucket_edge(SQLite::Database& db, const RecordQuery& q
   SQLite::Statement statement(db, sql.sql);
   bind_all(statement, sql.params);
   std::vector<std::pair<EmTime, std::int64_t>> rows;  // bucket, n
-  // The rows come in a few runs in bucket order (one a Result, a server, a table), merged run by
-  // run: less than a sort of them all (at ten million task sessions, `JobName!=` a job's middle
-  // page took 9.6 to 10.0 ms against 10.4 to 11.0).
+  // The rows come in a few runs in bucket order (one a Result, a server, a table), merged pair
+  // by pair: less than a sort of them all (at ten million task sessions, `JobName!=` a job's
+  // middle page took 9.6 to 10.0 ms against 10.4 to 11.0).
   std::vector<std::size_t> run_ends;
   std::int64_t all = 0;
   while (statement.executeStep()) {
@@ -45,8 +45,18 @@ std::optional<BucketEdge> bucket_edge(SQLite::Database& db, const RecordQuery& q
     all += rows.back().second;
   }
   run_ends.push_back(rows.size());
-  for (std::size_t i = 1; i < run_ends.size(); ++i) {
-    std::inplace_merge(rows.begin(), rows.begin() + run_ends[i - 1], rows.begin() + run_ends[i]);
+  while (run_ends.size() > 1) {
+    std::vector<std::size_t> merged;
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < run_ends.size(); i += 2) {
+      if (i + 1 < run_ends.size()) {
+        std::inplace_merge(rows.begin() + begin, rows.begin() + run_ends[i],
+                           rows.begin() + run_ends[i + 1]);
+      }
+      merged.push_back(run_ends[std::min(i + 1, run_ends.size() - 1)]);
+      begin = merged.back();
+    }
+    run_ends = std::move(merged);
   }
   if (!ascending) std::reverse(rows.begin(), rows.end());
   std::int64_t before = 0;

@@ -482,6 +482,30 @@ void append_tally_terms(const TallyTerms& t, const std::string& prefix, std::str
   }
 }
 
+// FROM and WHERE of the sessions of `kind` that the tallies of `terms` hold but that its term
+// excluding values (on `column`) does not match: those with a creation time in range, matched
+// by the other terms, without the field. Few sessions lack a Result, a State or a JobName; the
+// field's index finds them.
+std::string dated_without(Kind kind, const TallyTerms& terms, const ValuesColumn& column,
+                          std::vector<SqlValue>& params) {
+  std::string sql =
+      std::string(" FROM sessions t WHERE t.kind_id = ? AND t.") + column.column + " IS NULL";
+  params.emplace_back(kind_id(kind));
+  TallyTerms others = terms;
+  (others.*column.term).reset();
+  append_tally_terms(others, "t.", sql, params);
+  if (terms.from) {
+    sql += " AND t.creation_time_ns >= ?";
+    params.emplace_back(*terms.from);
+  }
+  if (terms.until) {
+    sql += " AND t.creation_time_ns < ?";
+    params.emplace_back(*terms.until);
+  }
+  if (!terms.from && !terms.until) sql += " AND t.creation_time_ns IS NOT NULL";
+  return sql;
+}
+
 // The tally that holds what `t` asks: per job name, per backup server, or per kind alone.
 std::string_view tally_table(const TallyTerms& t) {
   return t.job_name ? "session_job_tallies"
@@ -573,21 +597,7 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
     count_created(others);
     sum += ") - (";
     count_created(values);
-    // Few sessions lack a Result, a State or a JobName; the field's index finds them.
-    sum += ") - (SELECT count(*) FROM sessions t WHERE t.kind_id = ? AND t.";
-    sum += excluding->column;
-    sum += " IS NULL";
-    tally_params.emplace_back(kind_id(kind));
-    add_terms(others, "t.");
-    if (terms.from) {
-      sum += " AND t.creation_time_ns >= ?";
-      tally_params.emplace_back(*terms.from);
-    }
-    if (terms.until) {
-      sum += " AND t.creation_time_ns < ?";
-      tally_params.emplace_back(*terms.until);
-    }
-    sum += (terms.from || terms.until) ? ")" : " AND t.creation_time_ns IS NOT NULL)";
+    sum += ") - (SELECT count(*)" + dated_without(kind, terms, *excluding, tally_params) + ")";
   }
   if (!first_full && !end_full) {
     // No bounds: the sessions without a creation time, which the filter and the stub test decide.
@@ -810,23 +820,9 @@ BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {
     buckets(terms, false);
   }
   if (excluding) {
-    // Less the sessions in range without the field (held under "", or in the kind's tallies),
-    // which no != matches: few, found by the field's index.
-    TallyTerms others = terms;
-    (others.*excluding->term).reset();
-    out.sql += std::string(" UNION ALL SELECT t.creation_time_ns >> ") + std::to_string(shift) +
-               ", -1 FROM sessions t WHERE t.kind_id = ? AND t." + excluding->column +
-               " IS NULL AND t.creation_time_ns IS NOT NULL";
-    out.params.emplace_back(kind_id(query.kind));
-    append_tally_terms(others, "t.", out.sql, out.params);
-    if (terms.from) {
-      out.sql += " AND t.creation_time_ns >= ?";
-      out.params.emplace_back(*terms.from);
-    }
-    if (terms.until) {
-      out.sql += " AND t.creation_time_ns < ?";
-      out.params.emplace_back(*terms.until);
-    }
+    // Less the sessions without the field (held under "", or in the kind's tallies).
+    out.sql += " UNION ALL SELECT t.creation_time_ns >> " + std::to_string(shift) + ", -1" +
+               dated_without(query.kind, terms, *excluding, out.params);
   }
   return out;
 }
