@@ -506,6 +506,14 @@ std::string dated_without(Kind kind, const TallyTerms& terms, const ValuesColumn
   return sql;
 }
 
+// The tallies' bucket as a bound on it compares it. For a server by name (an IN of a subquery)
+// SQLite skip-scans every kind and server of a tally for a bound on the bucket, reading every
+// server's rows in range: 5 ms against 1 ms for half of ten million task sessions. `+bucket`
+// tests the bound on each row of the server instead, at most what a count without bounds reads.
+std::string bucket_column(const TallyTerms& t) {
+  return t.server && t.server->by_name ? "+bucket" : "bucket";
+}
+
 // The tally that holds what `t` asks: per job name, per backup server, or per kind alone.
 std::string_view tally_table(const TallyTerms& t) {
   return t.job_name ? "session_job_tallies"
@@ -561,11 +569,11 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
     tally_params.emplace_back(kind_id(kind));
     add_terms(t, "");
     if (first_full) {
-      sum += " AND bucket >= ?";
+      sum += " AND " + bucket_column(t) + " >= ?";
       tally_params.emplace_back(*first_full);
     }
     if (end_full) {
-      sum += " AND bucket < ?";
+      sum += " AND " + bucket_column(t) + " < ?";
       tally_params.emplace_back(*end_full);
     }
     sum += ")";
@@ -720,14 +728,34 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     term("(t.creation_time_ns IS NULL OR t.creation_time_ns >= ?)");
     out.params.emplace_back(static_cast<std::int64_t>(*query.created_since));
   }
-  // Before the filter's terms: of two bounds on the creation time on the same side, SQLite
-  // bounds the index's range by the first and tests the other on each entry, and these are the
-  // narrower (a deep page's edge, a batch's resumption inside the filter's time range).
+  // Of two bounds on the creation time on the same side, SQLite bounds the index's range by one
+  // and tests the other on each entry, and which one depends on the index and on their order: a
+  // deep page's edge after a server by name's time range took 150 ms, before it 2 ms, at ten
+  // million task sessions, and the other way round with a Result. So the bounds of a filter the
+  // tallies hold (exactly their `from` and `until`) meet the edge here, the tighter of each side
+  // alone bounds the range, and the filter's own comparisons are tested on each entry (`+`).
+  const bool own_bounds = query.past && query.filter && query.filter->tally;
   if (query.past) {
     assert(ordered_by_creation(query));
+    std::optional<EmTime> lower;
+    std::optional<EmTime> upper;
+    if (own_bounds) {
+      lower = query.filter->tally->from;
+      upper = query.filter->tally->until;
+    }
+    std::optional<EmTime>& side = query.past->ascending ? lower : upper;
+    side = !side                   ? query.past->at
+           : query.past->ascending ? std::max(*side, query.past->at)
+                                   : std::min(*side, query.past->at);
     // Not "OR t.creation_time_ns IS NULL" beside "<": SQLite would then walk the whole index.
-    term(query.past->ascending ? "t.creation_time_ns >= ?" : "t.creation_time_ns < ?");
-    out.params.emplace_back(static_cast<std::int64_t>(query.past->at));
+    if (lower) {
+      term("t.creation_time_ns >= ?");
+      out.params.emplace_back(static_cast<std::int64_t>(*lower));
+    }
+    if (upper) {
+      term("t.creation_time_ns < ?");
+      out.params.emplace_back(static_cast<std::int64_t>(*upper));
+    }
   }
   if (query.resume) {
     assert(ordered_by_creation(query));
@@ -740,7 +768,16 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   }
 
   if (query.filter) {
-    term(query.filter->sql);
+    std::string filter = query.filter->sql;
+    if (own_bounds) {
+      // A filter the tallies hold compares no other expression of the creation time.
+      constexpr std::string_view column = "t.creation_time_ns";
+      for (std::size_t at = filter.find(column); at != std::string::npos;
+           at = filter.find(column, at + column.size() + 1)) {
+        filter.insert(at, 1, '+');
+      }
+    }
+    term(filter);
     out.params.insert(out.params.end(), query.filter->params.begin(), query.filter->params.end());
   }
 
@@ -796,12 +833,12 @@ BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {
     out.params.emplace_back(kind_id(query.kind));
     append_tally_terms(t, "", out.sql, out.params);
     if (t.from) {
-      out.sql += " AND bucket >= ?";
+      out.sql += " AND " + bucket_column(t) + " >= ?";
       out.params.emplace_back(*t.from >> shift);
     }
     if (t.until) {
       // Up to the bucket of the last instant before `until`.
-      out.sql += " AND bucket < ?";
+      out.sql += " AND " + bucket_column(t) + " < ?";
       out.params.emplace_back(first_bucket_from(*t.until));
     }
   };
