@@ -74,15 +74,14 @@ std::optional<BucketEdge> bucket_edge(SQLite::Database& db, const RecordQuery& q
   return std::nullopt;
 }
 
-// How many matches of `query` (`total` in all) come before `edge` in reading order, if the
-// tallies tell exactly: they are current, and their sum is the matches with a creation time.
-// Each bucket's sum is then its matches, as none holds fewer (only more, where the filter bounds
-// the time inside the bucket). Reading forwards, the matches without a creation time come
-// first.
-std::optional<std::int64_t> tallied_before(SQLite::Database& db, const RecordQuery& query,
+// How many matches of a query (`sql` its record_query_sql(), `total` in all) come before `edge`
+// in reading order, if the tallies tell exactly: they are current, and their sum is the matches
+// with a creation time. Each bucket's sum is then its matches, as none holds fewer (only more,
+// where the filter bounds the time inside the bucket). Reading forwards, the matches without a
+// creation time come first.
+std::optional<std::int64_t> tallied_before(SQLite::Database& db, const RecordQuerySql& sql,
                                            std::int64_t total, const BucketEdge& edge,
                                            bool ascending) {
-  const RecordQuerySql sql = record_query_sql(query);
   SQLite::Statement statement(db, sql.undated_count);
   bind_all(statement, sql.params);
   statement.executeStep();
@@ -126,7 +125,7 @@ std::vector<std::int64_t> read_page(SQLite::Database& db, const RecordQuery& que
                                     const RecordQuerySql& sql, std::int64_t total,
                                     const PageWindow& window) {
   std::optional<std::vector<std::int64_t>> ids =
-      total >= 0 ? read_deep_page(db, query, total, window) : std::nullopt;
+      total >= 0 ? read_deep_page(db, query, sql, total, window) : std::nullopt;
   if (!ids) {
     ids = select_ids(db, window.reversed ? sql.select_ids_reversed : sql.select_ids, sql.params,
                      window.limit, window.offset);
@@ -137,6 +136,7 @@ std::vector<std::int64_t> read_page(SQLite::Database& db, const RecordQuery& que
 
 std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
                                                         const RecordQuery& query,
+                                                        const RecordQuerySql& sql,
                                                         std::int64_t total,
                                                         const PageWindow& window) {
   if (window.offset < kSeekFrom || window.limit <= 0 || !tallied(query) ||
@@ -148,7 +148,7 @@ std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
   const std::optional<BucketEdge> edge = bucket_edge(db, query, ascending, window.offset);
   if (!edge) return std::nullopt;
   // The tallies estimate; their exact sum, or else a count, decides.
-  std::optional<std::int64_t> before = tallied_before(db, query, total, *edge, ascending);
+  std::optional<std::int64_t> before = tallied_before(db, sql, total, *edge, ascending);
   if (!before) before = counted_before(db, query, total, *edge, ascending);
   if (*before <= 0 || *before > window.offset) return std::nullopt;
 

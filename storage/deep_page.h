@@ -25,12 +25,13 @@ std::vector<std::int64_t> read_page(SQLite::Database& db, const RecordQuery& que
                                     const RecordQuerySql& sql, std::int64_t total,
                                     const PageWindow& window);
 
-// The ids of the page `window` of `query` (page_window() of its `total` matches), in the order
-// the window reads them, or nullopt where an OFFSET from the first match is as quick (a page
-// near the start, a query the tallies do not count, or tallies that put the page nowhere).
-// Call in the read transaction that counted `total`.
+// The ids of the page `window` of `query` (`sql` its record_query_sql(); page_window() of its
+// `total` matches), in the order the window reads them, or nullopt where an OFFSET from the
+// first match is as quick (a page near the start, a query the tallies do not count, or tallies
+// that put the page nowhere). Call in the read transaction that counted `total`.
 std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
                                                         const RecordQuery& query,
+                                                        const RecordQuerySql& sql,
                                                         std::int64_t total,
                                                         const PageWindow& window);
 

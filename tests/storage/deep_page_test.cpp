@@ -148,8 +148,9 @@ class DeepPage : public ArchiveTest {
                   << filter << (by_creation_time ? " by CreationTime" : " default order")
                   << (descending ? " desc" : "") << (entities_only ? " entities" : "") << " offset "
                   << offset << " limit " << limit;
-              deep +=
-                  read_deep_page(db, query, total, page_window(total, offset, limit)).has_value();
+              deep += read_deep_page(db, query, record_query_sql(query), total,
+                                     page_window(total, offset, limit))
+                          .has_value();
             }
           }
         }
@@ -173,21 +174,22 @@ TEST_F(DeepPage, ReadsFromTheBucketTheTalliesPutThePageIn) {
   const std::int64_t total = kTasks + 4 + 3;
   const PageWindow window = page_window(total, total / 2 - 100, 100);
   ASSERT_FALSE(window.reversed);
-  const auto ids = read_deep_page(db, query, total, window);
+  const auto ids = read_deep_page(db, query, record_query_sql(query), total, window);
   ASSERT_TRUE(ids);
   EXPECT_EQ(ids->size(), 100u);
   // Near the start the OFFSET is as quick, and queries the tallies do not count are left to it.
-  EXPECT_FALSE(read_deep_page(db, query, total, page_window(total, 500, 100)));
+  EXPECT_FALSE(
+      read_deep_page(db, query, record_query_sql(query), total, page_window(total, 500, 100)));
   RecordQuery per_vm = query_of("VmDisplayName==vm-01", true, true, true);
-  EXPECT_FALSE(read_deep_page(db, per_vm, total, window));
+  EXPECT_FALSE(read_deep_page(db, per_vm, record_query_sql(per_vm), total, window));
   // A window read forward (not one page_window() makes) that reaches the sessions without a
   // creation time, last in descending order: left to the OFFSET, which lists them.
   RecordQuery any_form = query_of("", true, true, false);
   const std::int64_t with_undated = total + 3;
-  EXPECT_FALSE(
-      read_deep_page(db, any_form, with_undated, PageWindow{false, with_undated - 50, 100}));
-  EXPECT_TRUE(
-      read_deep_page(db, any_form, with_undated, PageWindow{false, with_undated - 150, 100}));
+  EXPECT_FALSE(read_deep_page(db, any_form, record_query_sql(any_form), with_undated,
+                              PageWindow{false, with_undated - 50, 100}));
+  EXPECT_TRUE(read_deep_page(db, any_form, record_query_sql(any_form), with_undated,
+                             PageWindow{false, with_undated - 150, 100}));
 }
 
 TEST_F(DeepPage, TalliesOfAFilterThatExcludesValuesAreItsMatchesInEachBucket) {
