@@ -308,7 +308,7 @@ TEST_F(ResourcesTest, JsonIsCachedAsTheConversionOfTheXml) {
   auto server = serve();
   HttpClient client(server->port());
   const std::string record = "/api/backupTaskSessions/" + history_.tasks.front().guid;
-  for (const std::string target :
+  for (const std::string& target :
        {record + "?format=Entity", record, page_of(history_.tasks.front().guid),
         std::string("/api/query?type=BackupTaskSession&pageSize=7&page=2")}) {
     const HttpReply xml = client.get(target);
