@@ -1,5 +1,6 @@
 #include "storage/link_values.h"
 
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -11,12 +12,11 @@
 namespace emarchive::storage {
 namespace {
 
-// A Link's values, each written as absent, or present with its length, so that no two Links
-// write the same bytes.
-std::string link_key(const Link& link, const std::optional<std::string>& extra_attributes) {
+// A Link's values (rel, type, href, name, extra attributes, raw XML), each written as absent,
+// or present with its length, so that no two Links write the same bytes.
+std::string values_key(std::initializer_list<const std::optional<std::string>*> values) {
   std::string bytes;
-  for (const std::optional<std::string>* value :
-       {&link.rel, &link.type, &link.href, &link.name, &extra_attributes, &link.raw_xml}) {
+  for (const std::optional<std::string>* value : values) {
     if (!*value) {
       bytes += '\0';
       continue;
@@ -27,6 +27,11 @@ std::string link_key(const Link& link, const std::optional<std::string>& extra_a
     bytes += **value;
   }
   return bytes;
+}
+
+std::string link_key(const Link& link, const std::optional<std::string>& extra_attributes) {
+  return values_key(
+      {&link.rel, &link.type, &link.href, &link.name, &extra_attributes, &link.raw_xml});
 }
 
 // What finds a Link's row in link_values again: the first 8 bytes of a SHA-256 of its key.
@@ -55,22 +60,53 @@ int self_link(const Link& link, Kind kind, std::string_view uid,
 
 LinkValues::LinkValues(SQLite::Database& db)
     : db_(db),
+      // `hash <> 0` lets SQLite use link_values_hash, which holds only the shared rows.
       find_(db,
             "SELECT id, rel, type, href, name, extra_attributes, raw_xml "
-            "FROM link_values WHERE hash = ? AND derived = 0"),
+            "FROM link_values WHERE hash = ? AND hash <> 0 AND derived = 0"),
       insert_(db,
               "INSERT INTO link_values (hash, rel, type, href, name, "
               "extra_attributes, raw_xml) VALUES (?, ?, ?, ?, ?, ?, ?)"),
       find_derived_(db,
                     "SELECT id FROM link_values "
                     "WHERE rel IS ? AND type IS ? AND derived = ? AND derived <> 0"),
-      insert_derived_(db,
-                      "INSERT INTO link_values (hash, rel, type, derived) VALUES (0, ?, ?, ?)") {}
+      insert_derived_(db, "INSERT INTO link_values (hash, rel, type, derived) VALUES (0, ?, ?, ?)"),
+      find_own_(db,
+                "SELECT v.id, v.rel, v.type, v.href, v.name, v.extra_attributes, v.raw_xml "
+                "FROM links l JOIN link_values v ON v.id = l.link_value_id "
+                "WHERE l.record_id = ? AND v.derived = 0 AND v.rel IS NOT 'Up'") {}
 
 std::int64_t LinkValues::id(const Link& link, Kind kind, std::string_view uid,
                             const Representation& representation) {
-  const int derived = self_link(link, kind, uid, representation);
-  return derived ? derived_id(link, derived) : stored_id(link);
+  if (const int derived = self_link(link, kind, uid, representation)) {
+    return derived_id(link, derived);
+  }
+  std::optional<std::string> extra = encode_attributes(link.extra_attributes);
+  std::string key = link_key(link, extra);
+  // Only an Up Link, a parent, repeats across records: the job session or backup server of
+  // thousands of task sessions. Every other Link names something of its own record (its
+  // restore point, its task list, its actions), so looking it up among all records' Links
+  // costs a hash index entry with a random key for each: the larger the archive, the more
+  // of those reads and writes miss the page cache.
+  return link.rel == "Up" ? shared_id(link, std::move(key), extra)
+                          : own_id(link, std::move(key), extra);
+}
+
+void LinkValues::begin_record(std::int64_t record_id, bool created) {
+  if (record_id == own_record_) return;
+  own_.clear();
+  own_record_ = record_id;
+  if (created) return;
+  Use s(find_own_);
+  s->bind(1, record_id);
+  while (s->executeStep()) {
+    const std::optional<std::string> values[] = {
+        text_column(s->getColumn(1)), text_column(s->getColumn(2)), text_column(s->getColumn(3)),
+        text_column(s->getColumn(4)), text_column(s->getColumn(5)), text_column(s->getColumn(6))};
+    own_.emplace(
+        values_key({&values[0], &values[1], &values[2], &values[3], &values[4], &values[5]}),
+        s->getColumn(0).getInt64());
+  }
 }
 
 std::int64_t LinkValues::derived_id(const Link& link, int derived) {
@@ -98,24 +134,39 @@ std::int64_t LinkValues::derived_id(const Link& link, int derived) {
   return id;
 }
 
-std::int64_t LinkValues::stored_id(const Link& link) {
-  const std::optional<std::string> extra = encode_attributes(link.extra_attributes);
-  std::string key = link_key(link, extra);
+std::int64_t LinkValues::shared_id(const Link& link, std::string key,
+                                   const std::optional<std::string>& extra) {
   if (auto it = batch_.find(key); it != batch_.end()) return it->second;
   const std::int64_t hash = link_hash(key);
+  std::int64_t id = 0;
   {
     Use s(find_);
     s->bind(1, hash);
-    while (s->executeStep()) {
+    while (id == 0 && s->executeStep()) {
       if (text_column(s->getColumn(1)) == link.rel && text_column(s->getColumn(2)) == link.type &&
           text_column(s->getColumn(3)) == link.href && text_column(s->getColumn(4)) == link.name &&
           text_column(s->getColumn(5)) == extra && text_column(s->getColumn(6)) == link.raw_xml) {
-        const std::int64_t id = s->getColumn(0).getInt64();
-        batch_.emplace(std::move(key), id);
-        return id;
+        id = s->getColumn(0).getInt64();
       }
     }
   }
+  if (id == 0) id = insert(link, hash, extra);
+  batch_.emplace(std::move(key), id);
+  return id;
+}
+
+std::int64_t LinkValues::own_id(const Link& link, std::string key,
+                                const std::optional<std::string>& extra) {
+  if (auto it = own_.find(key); it != own_.end()) return it->second;
+  // Hash 0: not in link_values_hash, never looked up by it.
+  const std::int64_t id = insert(link, 0, extra);
+  // The record's other form, or a second equal Link, shares it.
+  own_.emplace(std::move(key), id);
+  return id;
+}
+
+std::int64_t LinkValues::insert(const Link& link, std::int64_t hash,
+                                const std::optional<std::string>& extra) {
   Use s(insert_);
   s->bind(1, hash);
   bind_text(*s, 2, link.rel);
@@ -125,9 +176,7 @@ std::int64_t LinkValues::stored_id(const Link& link) {
   bind_text(*s, 6, extra);
   bind_text(*s, 7, link.raw_xml);
   s->exec();
-  const std::int64_t id = db_.getLastInsertRowid();
-  batch_.emplace(std::move(key), id);
-  return id;
+  return db_.getLastInsertRowid();
 }
 
 }  // namespace emarchive::storage

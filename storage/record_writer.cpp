@@ -304,6 +304,7 @@ bool RecordWriter::store_form(Batch& batch, const Record& record, std::int64_t i
       }
     }
   }
+  link_values_.begin_record(id, created);
   if (revision > 0) supersede(record, id, form, revision);
   write_representation(record, form, id, *record.form(form), revision + 1);
   Use s(insert_revision_);

@@ -52,9 +52,10 @@ void configure(SQLite::Database& db, const OpenOptions& options) {
   // changed, so memory is the right place.
   db.exec("PRAGMA temp_store = MEMORY");
   // SQLite's default page cache (2 MB) is far smaller than the indexes an import or a query
-  // touches: records' UID index and link_values' hash index take random GUIDs and hashes, so
-  // an import of 100,000 task sessions ran at half the rate of one of 20,000, re-reading pages
-  // from the OS. The cache fills only as pages are used. A writer takes 24 MB: with 32 MB, an
+  // touches: records' UID index takes random GUIDs (as link_values' hash index took a random
+  // hash per record before schema version 15), so an import of 100,000 task sessions ran at
+  // half the rate of one of 20,000, re-reading pages from the OS. The cache fills only as
+  // pages are used. A writer takes 24 MB: with 32 MB, an
   // import of 1,000,000 task sessions peaked at 66 MB, over the 64 MB bound, as the reading
   // thread's next document sits beside the one stored; with 24 MB at 56 MB, for 3% more CPU
   // time (docs/BENCHMARKS.md).
@@ -73,9 +74,9 @@ void configure(SQLite::Database& db, const OpenOptions& options) {
                                               : "PRAGMA cache_size = -2048";
   db.exec(cache_size);
   // A checkpoint copies every page in the WAL back into the database file. A store dirties
-  // thousands of pages of indexes with random keys (records' UIDs, Link hashes, the sessions'
-  // indexes), so at SQLite's default of 1,000 pages every commit of an import checkpointed, and
-  // a third of its CPU time was system time writing pages. At 16,384 pages a page that several
+  // thousands of pages of indexes with random keys (records' UIDs, the sessions' indexes), so
+  // at SQLite's default of 1,000 pages every commit of an import checkpointed, and a third of
+  // its CPU time was system time writing pages. At 16,384 pages a page that several
   // commits change reaches the database once: 30% less system time importing 200,000 task
   // sessions. The cost: the WAL file grows to about 64 MB while the archive is open to write.
   db.exec("PRAGMA wal_autocheckpoint = 16384");
