@@ -1,5 +1,7 @@
 #include "storage/deferred_indexes.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -87,6 +89,13 @@ std::int64_t build_deferred_indexes(SQLite::Database& db, DeferredTallies tallie
   // its pages are read once, in order.
   const PragmaWhile sort_in_files(db, "temp_store", "FILE");
   const PragmaWhile small_cache(db, "cache_size", "-2048");
+  // The sort on two helper threads: when an import ends, its reading thread has stopped and a
+  // core is free. Building the sessions' twelve indexes of 1,000,000 task sessions in sqlite3
+  // took 9.0 s with none, 8.2 s with one, 7.0 s with two. Their buffers come from malloc arenas
+  // of their own: the writer's page cache, which the smaller cache_size above just freed, goes
+  // back to the system first, else they would add to what it left resident.
+  malloc_trim(0);
+  const PragmaWhile sort_on_threads(db, "threads", "2");
   // Each index is built and committed on its own. In one transaction, every page of every index
   // went into the WAL before the first checkpoint, and the WAL's index in shared memory (some 8
   // bytes a page), which counts in the process's memory, with it: importing 1,000,000 task
