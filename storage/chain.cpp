@@ -114,8 +114,8 @@ Sha256 entry_digest(const std::optional<Sha256>& previous, const ChainEntryField
 ChainWriter::ChainWriter(SQLite::Database& db)
     : head_(db, "SELECT id, digest FROM chain ORDER BY id DESC LIMIT 1"),
       insert_(db,
-              "INSERT INTO chain (id, run_id, created_at, revisions, digest) "
-              "VALUES (?, ?, ?, ?, ?)") {}
+              "INSERT INTO chain (id, run_id, created_at, revisions, digest, records) "
+              "VALUES (?, ?, ?, ?, ?, ?)") {}
 
 void ChainWriter::begin() {
   entry_.reset();
@@ -137,7 +137,7 @@ void ChainWriter::add(std::int64_t record_id, const std::string& uid, Form form,
   pending_.push_back(Pending{record_id, uid, form_id(form), revision, sha256});
 }
 
-void ChainWriter::append(std::int64_t run_id, std::string_view created_at) {
+void ChainWriter::append(std::int64_t run_id, std::string_view created_at, std::int64_t records) {
   if (pending_.empty()) return;
   // A store writes records in the document's order; the digest takes them in the order `verify`
   // reads them back, which a script can reproduce with ORDER BY.
@@ -156,6 +156,7 @@ void ChainWriter::append(std::int64_t run_id, std::string_view created_at) {
   s->bind(3, fields.created_at);
   s->bind(4, fields.revisions);
   s->bind(5, digest.data(), static_cast<int>(digest.size()));
+  s->bind(6, records);
   s->exec();
   pending_.clear();
 }
@@ -196,9 +197,7 @@ void seal_genesis(SQLite::Database& db) {
 ChainHead read_head(SQLite::Database& db) {
   SQLite::Statement s(db,
                       "SELECT id, run_id, created_at, digest, "
-                      "(SELECT count(*) FROM records r "
-                      "WHERE EXISTS (SELECT 1 FROM representations p WHERE p.record_id = r.id)), "
-                      "(SELECT count(*) FROM revisions) "
+                      "(SELECT sum(records) FROM chain), (SELECT sum(revisions) FROM chain) "
                       "FROM chain ORDER BY id DESC LIMIT 1");
   if (!s.executeStep()) throw ArchiveFailure(ErrorCode::corrupt, "the chain has no entry");
   ChainHead head;

@@ -66,8 +66,9 @@ class ChainWriter {
   std::int64_t entry();
   void add(std::int64_t record_id, const std::string& uid, Form form, std::int64_t revision,
            const Sha256& sha256);
-  // Appends the entry, when anything was added; `created_at` is the revisions' observed_at.
-  void append(std::int64_t run_id, std::string_view created_at);
+  // Appends the entry, when anything was added; `created_at` is the revisions' observed_at,
+  // `records` how many records had no revision before this transaction.
+  void append(std::int64_t run_id, std::string_view created_at, std::int64_t records);
 
  private:
   struct Pending {
@@ -90,7 +91,8 @@ class ChainWriter {
 // entry follows it), in its own write transaction. Throws SQLite::Exception.
 void seal_genesis(SQLite::Database& db);
 
-// The newest entry, with the archive's record and revision counts; in the caller's read
+// The newest entry, with the archive's record and revision counts as the chain keeps them (the
+// sums of its entries' `records` and `revisions`, which `verify` checks); in the caller's read
 // transaction. Throws SQLite::Exception, or ArchiveFailure (corrupt) for a chain without entries
 // or a head without a digest.
 ChainHead read_head(SQLite::Database& db);

@@ -175,7 +175,8 @@ Expected<std::vector<StoreOutcome>> RecordWriter::store(std::span<const Record> 
     }
     current = nullptr;
     if (advance) advance_bookmark(batch, *advance);
-    chain_.append(batch.run_id, batch.observed_at);
+    chain_.append(batch.run_id, batch.observed_at,
+                  std::count(outcomes.begin(), outcomes.end(), StoreOutcome::New));
     transaction.commit();
     return outcomes;
   } catch (const std::exception& e) {

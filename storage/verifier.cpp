@@ -67,6 +67,7 @@ class Verifier {
     check_tallies();
     check_representations();
     check_revisions_and_chain();
+    check_chain_records();
     if (expect_ && !report_.expected_head_entry) {
       problem({}, {}, 0,
               "no entry of the chain recomputed from the revisions as they are now has the "
@@ -291,6 +292,26 @@ class Verifier {
     }
     if (report_.chain_entries == 0) problem({}, {}, 0, "the chain has no entry");
     consume_unchained_before(std::numeric_limits<std::int64_t>::max(), total);
+  }
+
+  // Each entry's count of the records it archived for the first time, whose sums the head
+  // reports (chain_head()): a record is first archived in the entry of its earliest revision, as
+  // migrations/016_chain_records.sql counted the entries before it.
+  void check_chain_records() {
+    SQLite::Statement differing(
+        db_,
+        "SELECT c.id, c.records, coalesce(f.n, 0) FROM chain c LEFT JOIN "
+        "(SELECT entry, count(*) AS n FROM "
+        "(SELECT min(chain_entry) AS entry FROM revisions GROUP BY record_id) GROUP BY entry) f "
+        "ON f.entry = c.id WHERE c.records <> coalesce(f.n, 0) ORDER BY c.id");
+    while (differing.executeStep()) {
+      problem({}, {}, 0,
+              "chain entry " + differing.getColumn(0).getString() + " says it archived " +
+                  differing.getColumn(1).getString() +
+                  " records for the first time, its "
+                  "revisions make " +
+                  differing.getColumn(2).getString() + ": the record count of the head is wrong");
+    }
   }
 
   // Revisions chained in no entry the chain has (no entry number, or one the chain lacks) that

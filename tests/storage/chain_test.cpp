@@ -133,6 +133,10 @@ TEST_F(ChainTest, EachStoreThatWritesRevisionsAppendsOneEntryAsDocumented) {
   {
     SQLite::Database db = sql();
     EXPECT_EQ(db.execAndGet("SELECT revisions FROM chain WHERE id = 2").getInt(), 6);
+    // The head's counts are the entries' sums: three records archived first in entry 2, none
+    // in entry 3, which changed one.
+    EXPECT_EQ(db.execAndGet("SELECT records FROM chain WHERE id = 2").getInt(), 3);
+    EXPECT_EQ(db.execAndGet("SELECT records FROM chain WHERE id = 3").getInt(), 0);
     EXPECT_EQ(recompute_chain(db), stored_chain(db));
   }
   // Nothing new: no entry.
@@ -257,6 +261,7 @@ INSTANTIATE_TEST_SUITE_P(
         Edit{"ChainRow", "UPDATE chain SET created_at = '2020-01-01T00:00:00Z' WHERE id = 2",
              "chain entry"},
         Edit{"DeletedChainRow", "DELETE FROM chain WHERE id = 3", kTaskUid},
+        Edit{"ChainRecordCount", "UPDATE chain SET records = 1 WHERE id = 3", "chain entry 3 "},
         // The kept counts of sessions, which no revision covers: a count of them must agree.
         Edit{"SessionTally", "UPDATE session_tallies SET n = n + 1", "table session_tallies "},
         Edit{"DeletedServerTally", "DELETE FROM session_server_tallies",
@@ -401,6 +406,7 @@ TEST_F(ChainTest, AVersion4ArchiveIsMigratedWithAGenesisEntryOverWhatItHolds) {
   const ChainHead h = head();
   EXPECT_EQ(h.entry, 1);
   EXPECT_EQ(h.revisions, 7);
+  EXPECT_EQ(h.records, 3);
   {
     SQLite::Database db = sql();
     EXPECT_EQ(db.execAndGet("SELECT revisions FROM chain WHERE id = 1").getInt(), 7);
@@ -411,6 +417,28 @@ TEST_F(ChainTest, AVersion4ArchiveIsMigratedWithAGenesisEntryOverWhatItHolds) {
   store({full_record(Kind::BackupTaskSession, kJobSessionGuid)});
   EXPECT_EQ(head().entry, 2);
   EXPECT_TRUE(verify(h.digest).ok());
+}
+
+// An archive at version 15 has no count of records in its entries: migrating counts each
+// entry's from the revisions, and the head reports the same as before.
+TEST_F(ChainTest, MigratingToVersion16CountsTheRecordsEachEntryArchivedFirst) {
+  store_history();
+  store({full_record(Kind::BackupTaskSession, kJobSessionGuid)}, kLater);
+  const ChainHead before = head();
+  reopen_from_version(15, undo_migration_16);
+  ASSERT_TRUE(archive_);
+  {
+    SQLite::Database db = sql();
+    SQLite::Statement counts(db, "SELECT id, records FROM chain ORDER BY id");
+    std::vector<std::pair<int, int>> found;
+    while (counts.executeStep()) found.emplace_back(counts.getColumn(0), counts.getColumn(1));
+    EXPECT_EQ(found, (std::vector<std::pair<int, int>>{{1, 0}, {2, 3}, {3, 0}, {4, 1}}));
+  }
+  const ChainHead after = head();
+  EXPECT_EQ(after.records, 4);
+  EXPECT_EQ(after.revisions, before.revisions);
+  EXPECT_EQ(after.digest, before.digest);
+  EXPECT_TRUE(verify(before.digest).ok());
 }
 
 }  // namespace
