@@ -235,6 +235,11 @@ inline void set_field(Record& record, std::string_view element, std::optional<st
   ADD_FAILURE() << "no field " << element;
 }
 
+// What the query `sql`, a count, answers.
+inline std::int64_t count(SQLite::Database& db, const std::string& sql) {
+  return db.execAndGet(sql).getInt64();
+}
+
 inline EmTime at(std::string_view text) {
   return *parse_em_time(text);
 }

@@ -32,10 +32,6 @@ std::map<std::string, std::string> query_indexes(SQLite::Database& db) {
   return indexes;
 }
 
-std::int64_t count(SQLite::Database& db, const std::string& sql) {
-  return db.execAndGet(sql).getInt64();
-}
-
 // A task session for each GUID: enough rows that every sessions index has entries.
 std::vector<Record> task_sessions(int n) {
   std::vector<Record> records;

@@ -27,10 +27,6 @@ constexpr std::string_view kGuids[] = {"11111111-1111-4111-8111-111111111111",
                                        "22222222-2222-4222-8222-222222222222",
                                        "33333333-3333-4333-8333-333333333333"};
 
-std::int64_t count(SQLite::Database& db, const std::string& sql) {
-  return db.execAndGet(sql).getInt64();
-}
-
 TEST_F(ArchiveTest, LinksToTheRecordItselfShareOneDerivedRowAndComeBackExactly) {
   std::vector<Record> records = {self_linked(kGuids[0], "vm-a@2025-06-05 01:00:00"),
                                  self_linked(kGuids[1], "vm-b & <c>@2025-06-05 02:00:00"),

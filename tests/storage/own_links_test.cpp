@@ -6,10 +6,6 @@
 namespace emarchive::storage::fixture {
 namespace {
 
-std::int64_t count(SQLite::Database& db, const std::string& sql) {
-  return db.execAndGet(sql).getInt64();
-}
-
 // full_record()'s job session, whose entity links Up to its backup server and job, and to a
 // restore point, its task list and its Stop action, the same in every record (the restore
 // point's Href included), so that only the rule decides what is shared.
