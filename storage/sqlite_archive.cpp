@@ -123,7 +123,7 @@ class SqliteArchive final : public Archive {
   }
 
   // Copies what the WAL holds into the database and truncates it to nothing. The WAL grows to
-  // about 64 MB while a writer runs (wal_autocheckpoint, sqlite_open.cpp); SQLite keeps that
+  // about 256 MB while a writer runs (wal_autocheckpoint, sqlite_open.cpp); SQLite keeps that
   // space when another connection is open, or when the disk filled up, so that every later run
   // would fail for want of it. Best effort: a reader in the middle of a read keeps it from
   // finishing, and a read-only connection cannot do it.

@@ -36,11 +36,11 @@ ErrorCode error_code_of(const std::exception& e) {
 
 Error sqlite_error(std::string_view path, std::string_view what, const std::exception& e) {
   std::string message = std::string(path) + ": " + std::string(what) + ": " + e.what();
-  // A writer's WAL grows to about 64 MB before it is copied into the database
+  // A writer's WAL grows to about 256 MB before it is copied into the database
   // (wal_autocheckpoint in sqlite_open.cpp), and the database grows by what is written. A write
   // refused for a file size limit or quota (EFBIG, EDQUOT) comes as a write error, not as full.
   const std::string room =
-      "free at least 64 MB plus the size of what is being written on the "
+      "free at least 256 MB plus the size of what is being written on the "
       "disk that holds " +
       std::string(path) + ", then run again";
   if (const auto* sqlite = dynamic_cast<const SQLite::Exception*>(&e)) {
