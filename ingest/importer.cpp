@@ -26,8 +26,8 @@ struct Step {
   };
   What what = What::Document;
   std::string message;
-  std::string name;   // Document: the file's path
-  Document document;  // Document: what it holds
+  std::string name;                  // Document: the file's path
+  storage::DigestedRecords records;  // Document: its records
 };
 
 // Parsed documents waiting to be stored. One lets the reader parse the next document while the
@@ -94,7 +94,10 @@ class Reader {
     if (!read_text(path, text)) return reject(name + ": cannot read file: " + std::strerror(errno));
     Expected<Document> document = parse_document(text, name);
     if (!document) return reject(document.error().message);
-    return queue_.push(Step{Step::What::Document, {}, name, std::move(*document)});
+    // The records' digests here too, on this thread: rendering and hashing each record's forms
+    // took a tenth of the storing thread's time (docs/BENCHMARKS.md).
+    return queue_.push(Step{
+        Step::What::Document, {}, name, storage::DigestedRecords(std::move(document->records))});
   }
 
   bool reject(std::string message) {
@@ -159,7 +162,7 @@ class Writer {
         break;
     }
     ++counts_.documents;
-    auto outcomes = archive_.store(step.document.records, run_id_, options_.now());
+    auto outcomes = archive_.store(step.records, run_id_, options_.now());
     if (!outcomes) {
       fatal_ = step.name + ": not stored: " + outcomes.error().message;
       return false;
@@ -219,8 +222,9 @@ std::uint64_t input_bytes(std::span<const std::string> paths) {
 void store_all(storage::Archive& archive, std::span<const std::string> paths,
                const ImportOptions& options, std::int64_t run_id, ImportResult& result,
                std::string& errors) {
-  // Reading and parsing on a thread of their own, storing on this one: reading and parsing are
-  // 16% of an import's CPU time (perf, docs/BENCHMARKS.md), which a second core now takes.
+  // Reading, parsing and hashing on a thread of their own, storing on this one: reading and
+  // parsing were 16% of an import's CPU time (perf, docs/BENCHMARKS.md), which a second core now
+  // takes.
   BoundedQueue<Step> queue(kDocumentsAhead);
   std::string reading_error;  // what stopped the reading thread (out of memory), if anything
   std::thread reading([&] {
@@ -265,9 +269,12 @@ ImportResult import_paths(storage::Archive& archive, std::span<const std::string
     result.fatal_error = deferred.error().message;
   } else {
     if (*deferred > 0) {
-      options.log("the input is over twice the archive's size: its query indexes and session "
-                  "counts (" + std::to_string(*deferred) + " indexes and triggers) are built "
-                  "after the load");
+      options.log(
+          "the input is over twice the archive's size: its query indexes and session "
+          "counts (" +
+          std::to_string(*deferred) +
+          " indexes and triggers) are built "
+          "after the load");
     }
     store_all(archive, paths, options, *run_id, result, errors);
     if (*deferred > 0) {

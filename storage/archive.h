@@ -23,6 +23,7 @@
 #include "model/em_time.h"
 #include "model/expected.h"
 #include "model/record.h"
+#include "storage/canonical_documents.h"
 #include "storage/record_query.h"
 
 namespace emarchive::storage {
@@ -126,6 +127,10 @@ class Archive {
   // UID field or by Link) are created as stubs when not yet archived. Returns one outcome per
   // record, in order.
   virtual Expected<std::vector<StoreOutcome>> store(std::span<const Record> records,
+                                                    std::int64_t run_id,
+                                                    std::string_view observed_at) = 0;
+  // As store(records.records(), ...), with the digests `records` computed already.
+  virtual Expected<std::vector<StoreOutcome>> store(const DigestedRecords& records,
                                                     std::int64_t run_id,
                                                     std::string_view observed_at) = 0;
 

@@ -4,7 +4,6 @@
 #include <charconv>
 #include <utility>
 
-#include "model/codec.h"
 #include "model/em_time.h"
 #include "model/href.h"
 #include "storage/sha256.h"
@@ -75,10 +74,6 @@ std::int64_t parse_time(const FieldSpec& field, const std::string& text) {
     throw ArchiveFailure(ErrorCode::invalid_input,
                          "field " + std::string(field.element) + ": " + time.error().message);
   return *time;
-}
-
-std::string render_form(const Record& record, Form form) {
-  return form == Form::Entity ? render_entity(record, "") : render_entity_ref(record, "");
 }
 
 // The last parameters of the typed row's statements: record_id, and for an insert into
@@ -159,7 +154,8 @@ RecordWriter::~RecordWriter() = default;
 Expected<std::vector<StoreOutcome>> RecordWriter::store(std::span<const Record> records,
                                                         std::int64_t run_id,
                                                         std::string_view observed_at,
-                                                        const Bookmark* advance) {
+                                                        const Bookmark* advance,
+                                                        const DigestedRecords* digested) {
   const Record* current = nullptr;
   batch_records_.clear();
   link_values_.forget();
@@ -169,9 +165,9 @@ Expected<std::vector<StoreOutcome>> RecordWriter::store(std::span<const Record> 
     Batch batch{run_id, std::string(observed_at), {}};
     std::vector<StoreOutcome> outcomes;
     outcomes.reserve(records.size());
-    for (const Record& record : records) {
-      current = &record;
-      outcomes.push_back(store_record(batch, record));
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      current = &records[i];
+      outcomes.push_back(store_record(batch, records[i], digested, i));
     }
     current = nullptr;
     if (advance) advance_bookmark(batch, *advance);
@@ -248,7 +244,8 @@ std::optional<std::int64_t> RecordWriter::ensure_target(const std::optional<Link
   return ensure_record(target->kind, target->uid, target->name, source);
 }
 
-StoreOutcome RecordWriter::store_record(Batch& batch, const Record& record) {
+StoreOutcome RecordWriter::store_record(Batch& batch, const Record& record,
+                                        const DigestedRecords* digested, std::size_t index) {
   if (!record.reference && !record.entity) {
     throw ArchiveFailure(ErrorCode::invalid_input, "the record has no representation to store");
   }
@@ -271,7 +268,9 @@ StoreOutcome RecordWriter::store_record(Batch& batch, const Record& record) {
   }
   bool changed = false;
   for (Form form : kForms) {
-    if (record.form(form)) changed |= store_form(batch, record, id, form, source, created);
+    if (!record.form(form)) continue;
+    const Sha256 digest = digested ? digested->digest(index, form) : canonical_digest(record, form);
+    changed |= store_form(batch, record, id, form, digest, source, created);
   }
   if (!changed) return StoreOutcome::Unchanged;
   store_typed_columns(record, id, source, created);
@@ -284,12 +283,10 @@ StoreOutcome RecordWriter::store_record(Batch& batch, const Record& record) {
   return had_documents ? StoreOutcome::Updated : StoreOutcome::New;
 }
 
-// Stores one form as a new revision unless its canonical document is the archived one.
-// Returns whether it did.
+// Stores one form as a new revision unless its canonical document, whose digest is `digest`,
+// is the archived one. Returns whether it did.
 bool RecordWriter::store_form(Batch& batch, const Record& record, std::int64_t id, Form form,
-                              std::int64_t source, bool created) {
-  const std::string document = render_form(record, form);
-  const Sha256 digest = sha256(document);
+                              const Sha256& digest, std::int64_t source, bool created) {
   std::int64_t revision = 0;
   if (!created) {
     Use s(current_revision_);
@@ -330,7 +327,7 @@ void RecordWriter::supersede(const Record& record, std::int64_t id, Form form,
   previous.form(form) = std::move(reader_.load(std::vector<std::int64_t>{id}).at(0).form(form));
   {
     Use s(keep_document_);
-    s->bind(1, render_form(previous, form));
+    s->bind(1, canonical_document(previous, form));
     s->bind(2, id);
     s->bind(3, form_id(form));
     s->bind(4, revision);

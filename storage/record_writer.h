@@ -18,6 +18,7 @@
 #include "model/expected.h"
 #include "model/record.h"
 #include "storage/archive.h"
+#include "storage/canonical_documents.h"
 #include "storage/chain.h"
 #include "storage/link_values.h"
 #include "storage/record_reader.h"
@@ -40,8 +41,10 @@ class RecordWriter {
 
   // Archive::store(), and with `advance` Archive::store_page(): one BEGIN IMMEDIATE
   // transaction, all or nothing. Errors name the database and the record that failed.
+  // `digested`, if given, holds `records` with their digests, which are then not computed again.
   Expected<std::vector<StoreOutcome>> store(std::span<const Record> records, std::int64_t run_id,
-                                            std::string_view observed_at, const Bookmark* advance);
+                                            std::string_view observed_at, const Bookmark* advance,
+                                            const DigestedRecords* digested = nullptr);
 
  private:
   struct Batch;
@@ -54,9 +57,11 @@ class RecordWriter {
   std::int64_t insert_record(Kind kind, const std::string& uid, std::int64_t source);
   std::optional<std::int64_t> ensure_target(const std::optional<LinkTarget>& target,
                                             std::int64_t source);
-  StoreOutcome store_record(Batch& batch, const Record& record);
+  // The record's digests are `digested`'s `index`th, if given, else computed here.
+  StoreOutcome store_record(Batch& batch, const Record& record, const DigestedRecords* digested,
+                            std::size_t index);
   bool store_form(Batch& batch, const Record& record, std::int64_t id, Form form,
-                  std::int64_t source, bool created);
+                  const Sha256& digest, std::int64_t source, bool created);
   void supersede(const Record& record, std::int64_t id, Form form, std::int64_t revision);
   void write_representation(const Record& record, Form form, std::int64_t id,
                             const Representation& representation, std::int64_t revision);

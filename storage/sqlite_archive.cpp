@@ -176,6 +176,12 @@ class SqliteArchive final : public Archive {
     return released_on_failure(writer_.store(records, run_id, observed_at, nullptr));
   }
 
+  Expected<std::vector<StoreOutcome>> store(const DigestedRecords& records, std::int64_t run_id,
+                                            std::string_view observed_at) override {
+    return released_on_failure(
+        writer_.store(records.records(), run_id, observed_at, nullptr, &records));
+  }
+
   Expected<std::vector<StoreOutcome>> store_page(std::span<const Record> records,
                                                  std::int64_t run_id, std::string_view observed_at,
                                                  const Bookmark& advance) override {

@@ -9,7 +9,7 @@
 #include <memory>
 #include <utility>
 
-#include "model/codec.h"
+#include "storage/canonical_documents.h"
 #include "storage/chain.h"
 #include "storage/record_reader.h"
 #include "storage/session_tallies.h"
@@ -211,9 +211,7 @@ class Verifier {
       if (it == records.end()) continue;
       const Form form = c.form == form_id(Form::Entity) ? Form::Entity : Form::Reference;
       if (!it->second.form(form)) continue;
-      const std::string document =
-          form == Form::Entity ? render_entity(it->second, "") : render_entity_ref(it->second, "");
-      const Sha256 rendered = sha256(document);
+      const Sha256 rendered = canonical_digest(it->second, form);
       if (!c.revision_exists) {
         problem(c.uid, form_name(c.form), c.revision,
                 "the current revision " + std::to_string(c.revision) + " has no revision row");

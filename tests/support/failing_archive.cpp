@@ -37,6 +37,12 @@ Expected<std::vector<storage::StoreOutcome>> FailingArchive::store(std::span<con
   return inner_->store(records, run_id, observed_at);
 }
 
+Expected<std::vector<storage::StoreOutcome>> FailingArchive::store(
+    const storage::DigestedRecords& records, std::int64_t run_id, std::string_view observed_at) {
+  if (auto error = fail(ArchiveCall::Store)) return *error;
+  return inner_->store(records, run_id, observed_at);
+}
+
 Expected<std::vector<storage::StoreOutcome>> FailingArchive::store_page(
     std::span<const Record> records, std::int64_t run_id, std::string_view observed_at,
     const storage::Bookmark& advance) {

@@ -62,6 +62,9 @@ class FailingArchive final : public storage::Archive {
   Expected<std::vector<storage::StoreOutcome>> store(std::span<const Record> records,
                                                      std::int64_t run_id,
                                                      std::string_view observed_at) override;
+  Expected<std::vector<storage::StoreOutcome>> store(const storage::DigestedRecords& records,
+                                                     std::int64_t run_id,
+                                                     std::string_view observed_at) override;
   Expected<std::vector<storage::StoreOutcome>> store_page(
       std::span<const Record> records, std::int64_t run_id, std::string_view observed_at,
       const storage::Bookmark& advance) override;
