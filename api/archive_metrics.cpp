@@ -181,7 +181,9 @@ ArchiveReader archive_reader(std::string db, std::shared_ptr<ArchivePool> pool) 
     auto archive = pool->acquire();
     if (!archive) return archive.error();
     for (const KindInfo& kind : all_kinds()) {
-      auto count = storage::count_matches(**archive, storage::RecordQuery{.kind = kind.kind});
+      storage::RecordQuery every;
+      every.kind = kind.kind;
+      auto count = storage::count_matches(**archive, every);
       if (!count) return count.error();
       reading.records.emplace_back(std::string(kind.name), *count);
     }
