@@ -1,6 +1,7 @@
 #include "ingest/importer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <sstream>
 #include <system_error>
 #include <thread>
+#include <variant>
 
 #include "ingest/bounded_queue.h"
 #include "model/codec.h"
@@ -26,8 +28,20 @@ struct Step {
   };
   What what = What::Document;
   std::string message;
-  std::string name;                  // Document: the file's path
-  storage::DigestedRecords records;  // Document: its records
+  std::string name;  // Document: the file's path
+  // Document: its records, with their digests when the reading thread computed them.
+  std::variant<std::vector<Record>, storage::DigestedRecords> records;
+};
+
+// Which thread renders and hashes the records' canonical documents: the reading thread's
+// DigestedRecords or the Archive's store. Storing a new record costs more than parsing it, and
+// rendering and hashing took a tenth of the storing thread's time (perf, docs/BENCHMARKS.md), so
+// the reading thread takes them. A document stored unchanged costs the storing thread less than
+// parsing costs the reading thread: a re-import of a million unchanged task sessions with the
+// reading thread hashing took 17.4 s instead of 13.5. So the storing thread says after each
+// document whether it stored any record, and the reading thread hashes the next one only if so.
+struct HashingSide {
+  std::atomic<bool> reader{true};
 };
 
 // Parsed documents waiting to be stored. One lets the reader parse the next document while the
@@ -40,7 +54,8 @@ constexpr std::size_t kDocumentsAhead = 1;
 // The reading thread: walks the paths, reads and parses each file, and queues what it found.
 class Reader {
  public:
-  explicit Reader(BoundedQueue<Step>& queue) : queue_(queue) {}
+  Reader(BoundedQueue<Step>& queue, const HashingSide& hashing)
+      : queue_(queue), hashing_(hashing) {}
 
   // Returns false when the queue was closed: the writer stopped.
   bool read_path(const fs::path& path) {
@@ -94,10 +109,12 @@ class Reader {
     if (!read_text(path, text)) return reject(name + ": cannot read file: " + std::strerror(errno));
     Expected<Document> document = parse_document(text, name);
     if (!document) return reject(document.error().message);
-    // The records' digests here too, on this thread: rendering and hashing each record's forms
-    // took a tenth of the storing thread's time (docs/BENCHMARKS.md).
-    return queue_.push(Step{
-        Step::What::Document, {}, name, storage::DigestedRecords(std::move(document->records))});
+    Step step{Step::What::Document, {}, name, std::move(document->records)};
+    if (hashing_.reader.load(std::memory_order_relaxed)) {
+      step.records =
+          storage::DigestedRecords(std::get<std::vector<Record>>(std::move(step.records)));
+    }
+    return queue_.push(std::move(step));
   }
 
   bool reject(std::string message) {
@@ -140,14 +157,16 @@ class Reader {
   }
 
   BoundedQueue<Step>& queue_;
+  const HashingSide& hashing_;
 };
 
 // The storing thread's side: each document in its own transaction, counted and logged in input
 // order.
 class Writer {
  public:
-  Writer(storage::Archive& archive, const ImportOptions& options, std::int64_t run_id)
-      : archive_(archive), options_(options), run_id_(run_id) {}
+  Writer(storage::Archive& archive, const ImportOptions& options, std::int64_t run_id,
+         HashingSide& hashing)
+      : archive_(archive), options_(options), run_id_(run_id), hashing_(hashing) {}
 
   // Returns false when the archive failed and the import must stop.
   bool take(Step& step) {
@@ -162,11 +181,18 @@ class Writer {
         break;
     }
     ++counts_.documents;
-    auto outcomes = archive_.store(step.records, run_id_, options_.now());
+    auto outcomes = std::visit(
+        [&](const auto& records) { return archive_.store(records, run_id_, options_.now()); },
+        step.records);
     if (!outcomes) {
       fatal_ = step.name + ": not stored: " + outcomes.error().message;
       return false;
     }
+    hashing_.reader.store(std::any_of(outcomes->begin(), outcomes->end(),
+                                      [](storage::StoreOutcome outcome) {
+                                        return outcome != storage::StoreOutcome::Unchanged;
+                                      }),
+                          std::memory_order_relaxed);
     storage::count_outcomes(counts_, *outcomes);
     if (options_.progress) options_.progress(counts_);
     return true;
@@ -189,6 +215,7 @@ class Writer {
   storage::Archive& archive_;
   const ImportOptions& options_;
   std::int64_t run_id_;
+  HashingSide& hashing_;
   storage::RunCounts counts_;
   std::string errors_;
   std::string fatal_;
@@ -222,14 +249,15 @@ std::uint64_t input_bytes(std::span<const std::string> paths) {
 void store_all(storage::Archive& archive, std::span<const std::string> paths,
                const ImportOptions& options, std::int64_t run_id, ImportResult& result,
                std::string& errors) {
-  // Reading, parsing and hashing on a thread of their own, storing on this one: reading and
-  // parsing were 16% of an import's CPU time (perf, docs/BENCHMARKS.md), which a second core now
-  // takes.
+  // Reading and parsing (and hashing, see HashingSide) on a thread of their own, storing on this
+  // one: reading and parsing were 16% of an import's CPU time (perf, docs/BENCHMARKS.md), which a
+  // second core now takes.
   BoundedQueue<Step> queue(kDocumentsAhead);
+  HashingSide hashing;
   std::string reading_error;  // what stopped the reading thread (out of memory), if anything
   std::thread reading([&] {
     try {
-      Reader reader(queue);
+      Reader reader(queue, hashing);
       for (const std::string& p : paths) {
         if (!reader.read_path(p)) break;
       }
@@ -238,7 +266,7 @@ void store_all(storage::Archive& archive, std::span<const std::string> paths,
     }
     queue.finish();
   });
-  Writer writer(archive, options, run_id);
+  Writer writer(archive, options, run_id, hashing);
   while (std::optional<Step> step = queue.pop()) {
     if (!writer.take(*step)) break;
   }

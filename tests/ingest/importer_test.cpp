@@ -20,6 +20,7 @@
 #include "model/em_time.h"
 #include "model/xml_compare.h"
 #include "sim/history.h"
+#include "storage/verifier.h"
 #include "tests/support/failing_archive.h"
 #include "tests/support/test_data.h"
 
@@ -145,6 +146,32 @@ TEST_F(ImporterTest, ReimportChangesNothingAndAChangedDocumentBecomesARevision) 
   ASSERT_TRUE(loaded && loaded->has_value());
   EXPECT_EQ((*loaded)->field("State"), "Completed");
   EXPECT_EQ((*loaded)->field("EndTimeUTC"), "2024-03-02T04:17:55.183Z");
+}
+
+// The reading thread hashes a document's records only while the documents before it stored
+// something (ingest/importer.cpp, HashingSide); either way each revision keeps its form's digest.
+TEST_F(ImporterTest, DocumentsStoredUnchangedChangedAndNewAreEachStoredWithTheirDigests) {
+  const std::string kept = "5a1b6e99-6f52-4baa-8283-b0dfb7b6fe56";
+  const std::string changed = "6b2c7faa-7063-4cbb-9394-c1e0c8c70f67";
+  const std::string added = "7c3d80bb-8174-4dcc-a4a5-d2f1d9d81078";
+  write(dir_ / "first/a.xml", task_entity(kept, "2024-03-02T04:05:11Z"));
+  write(dir_ / "first/b.xml", task_entity(changed, "2024-03-02T04:06:11Z", "InProgress", ""));
+  EXPECT_EQ(import({(dir_ / "first").string()}).counts.records_new, 2);
+
+  write(dir_ / "second/a.xml", task_entity(kept, "2024-03-02T04:05:11Z"));
+  write(dir_ / "second/b.xml", task_entity(changed, "2024-03-02T04:06:11Z"));
+  write(dir_ / "second/c.xml", task_entity(added, "2024-03-02T04:07:11Z"));
+  const auto result = import({(dir_ / "second").string()});
+  EXPECT_EQ(result.fatal_error, "");
+  EXPECT_EQ(result.counts.records_unchanged, 1);
+  EXPECT_EQ(result.counts.records_updated, 1);
+  EXPECT_EQ(result.counts.records_new, 1);
+  EXPECT_EQ(*archive_->revision_count("urn:veeam:BackupTaskSession:" + changed, Form::Entity), 2);
+
+  archive_.reset();
+  auto report = storage::verify_archive((dir_ / "archive.db").string(), storage::VerifyOptions{});
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_TRUE(report->ok());
 }
 
 TEST_F(ImporterTest, ABadDocumentIsRejectedWithItsPathAndTheRestGoesIn) {
@@ -318,8 +345,8 @@ std::uintmax_t write_history(const fs::path& dir, int vms, int days) {
     for (Record& record : batch) by_kind[record.kind].push_back(std::move(record));
     for (const auto& [kind, records] : by_kind) {
       for (std::size_t first = 0; first < records.size(); first += 1000) {
-        write_page(kind, std::span(records).subspan(first, std::min<std::size_t>(
-                                                                1000, records.size() - first)));
+        write_page(kind, std::span(records).subspan(
+                             first, std::min<std::size_t>(1000, records.size() - first)));
       }
     }
   });
@@ -365,7 +392,8 @@ TEST_F(ImporterTest, ALoadLargerThanTheArchiveBuildsItsIndexesAfterAndStoresTheS
   EXPECT_EQ(bulk.fatal_error, "");
   EXPECT_EQ(bulk.counts.rejected, 0);
   ASSERT_GE(log_.size(), 2u);
-  EXPECT_NE(log_[0].find("indexes and triggers) are built after the load"), std::string::npos) << log_[0];
+  EXPECT_NE(log_[0].find("indexes and triggers) are built after the load"), std::string::npos)
+      << log_[0];
   EXPECT_EQ(log_.back(), "building the query indexes and counting the sessions");
   archive_.reset();
 
