@@ -297,12 +297,9 @@ ImportResult import_paths(storage::Archive& archive, std::span<const std::string
     result.fatal_error = deferred.error().message;
   } else {
     if (*deferred > 0) {
-      options.log(
-          "the input is over twice the archive's size: its query indexes and session "
-          "counts (" +
-          std::to_string(*deferred) +
-          " indexes and triggers) are built "
-          "after the load");
+      options.log("the input is over twice the archive's size: its query indexes and session "
+                  "counts (" + std::to_string(*deferred) + " indexes and triggers) are built "
+                  "after the load");
     }
     store_all(archive, paths, options, *run_id, result, errors);
     if (*deferred > 0) {

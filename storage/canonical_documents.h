@@ -20,9 +20,9 @@ std::string canonical_document(const Record& record, Form form);
 Sha256 canonical_digest(const Record& record, Form form);
 
 // Records with the digest of each form they have, computed here from the records themselves, so
-// that no digest can disagree with its record. Archive::store takes them as it takes records:
-// import's reading thread computes them, which took a tenth of the storing thread's time
-// (docs/BENCHMARKS.md).
+// that no digest can disagree with its record. Archive::store takes them as it takes records.
+// import's reading thread computes them while the documents it reads store new records, which
+// spares the storing thread a tenth of its time (ingest/importer.cpp, docs/BENCHMARKS.md).
 class DigestedRecords {
  public:
   DigestedRecords() = default;
