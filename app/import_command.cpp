@@ -31,8 +31,7 @@ int run_import(const ImportConfig& config) {
   ingest::ImportOptions options;
   options.now = utc_now;
   options.log = [&](std::string_view line) {
-    progress.clear();
-    std::cerr << line << "\n";
+    progress.interject([&] { std::cerr << line << "\n"; });
   };
   if (isatty(STDERR_FILENO)) {
     options.progress = [&](const storage::RunCounts& counts) {

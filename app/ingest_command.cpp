@@ -258,8 +258,10 @@ int run_single(const IngestConfig& config, const log::Logger& logger, StopSignal
   ProgressLine progress(isatty(STDERR_FILENO), std::chrono::seconds(10),
                         [&](std::string_view line) { say(log::Level::info, line); });
   options.log = [&](std::string_view line) {
-    progress.clear();
-    say(log::Level::warning, line);
+    progress.interject([&] { say(log::Level::warning, line); });
+  };
+  options.note = [&](std::string_view line) {
+    progress.interject([&] { say(log::Level::info, line); });
   };
   ingest::HttpClientOptions http_options;
   http_options.base_url = config.url;

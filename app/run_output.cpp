@@ -53,6 +53,7 @@ std::optional<std::string> report_head(storage::Archive& archive, const std::str
 }
 
 void ProgressLine::update(std::string_view status) {
+  const std::lock_guard lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   if (terminal_) {
     if (now - last_ < std::chrono::milliseconds(100)) return;
@@ -70,7 +71,8 @@ void ProgressLine::update(std::string_view status) {
 }
 
 void ProgressLine::finish(std::string_view status) {
-  clear();
+  const std::lock_guard lock(mutex_);
+  clear_shown();
   if (terminal_) {
     std::fprintf(stderr, "%.*s\n", static_cast<int>(status.size()), status.data());
   } else {
@@ -88,6 +90,17 @@ void ProgressLine::print_line(std::string_view status) const {
 }
 
 void ProgressLine::clear() {
+  const std::lock_guard lock(mutex_);
+  clear_shown();
+}
+
+void ProgressLine::interject(const std::function<void()>& print) {
+  const std::lock_guard lock(mutex_);
+  clear_shown();
+  print();
+}
+
+void ProgressLine::clear_shown() {
   if (!shown_) return;
   std::fprintf(stderr, "\r\033[K");
   std::fflush(stderr);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -46,12 +47,19 @@ class ProgressLine {
   void finish(std::string_view status);
   // Clears the status line before something else is printed.
   void clear();
+  // Clears the status line and calls `print`, which prints something else, with no status line
+  // drawn in between: for lines from another thread (ingest's retries are logged by the thread
+  // that fetches pages while the storing thread updates the status). `print` must not call
+  // this ProgressLine.
+  void interject(const std::function<void()>& print);
 
  private:
   const bool terminal_;
   const std::chrono::seconds log_every_;
   const std::function<void(std::string_view)> log_line_;
   void print_line(std::string_view status) const;
+  void clear_shown();
+  std::mutex mutex_;  // every member function may be called from any thread
   std::chrono::steady_clock::time_point last_{};
   bool shown_ = false;
 };

@@ -7,7 +7,8 @@
 // and full jitter, so that a flaky EM slows a run down instead of failing it. Certificates are
 // verified by default (against the system store or a given CA file), host name included.
 //
-// Not thread-safe: one HttpClient per thread.
+// Not thread-safe: one thread at a time (ingest hands it to the thread that fetches a walk's
+// pages and takes it back after). The options' sleep, log and observe are called on that thread.
 
 #include <chrono>
 #include <cstdint>

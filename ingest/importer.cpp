@@ -1,7 +1,6 @@
 #include "ingest/importer.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -9,9 +8,9 @@
 #include <sstream>
 #include <system_error>
 #include <thread>
-#include <variant>
 
 #include "ingest/bounded_queue.h"
+#include "ingest/parsed_records.h"
 #include "model/codec.h"
 
 namespace emarchive::ingest {
@@ -28,20 +27,8 @@ struct Step {
   };
   What what = What::Document;
   std::string message;
-  std::string name;  // Document: the file's path
-  // Document: its records, with their digests when the reading thread computed them.
-  std::variant<std::vector<Record>, storage::DigestedRecords> records;
-};
-
-// Which thread renders and hashes the records' canonical documents: the reading thread's
-// DigestedRecords or the Archive's store. Storing a new record costs more than parsing it, and
-// rendering and hashing took a tenth of the storing thread's time (perf, docs/BENCHMARKS.md), so
-// the reading thread takes them. A document stored unchanged costs the storing thread less than
-// parsing costs the reading thread: a re-import of a million unchanged task sessions with the
-// reading thread hashing took 17.4 s instead of 13.5. So the storing thread says after each
-// document whether it stored any record, and the reading thread hashes the next one only if so.
-struct HashingSide {
-  std::atomic<bool> reader{true};
+  std::string name;       // Document: the file's path
+  ParsedRecords records;  // Document: its records
 };
 
 // Parsed documents waiting to be stored. One lets the reader parse the next document while the
@@ -54,7 +41,7 @@ constexpr std::size_t kDocumentsAhead = 1;
 // The reading thread: walks the paths, reads and parses each file, and queues what it found.
 class Reader {
  public:
-  Reader(BoundedQueue<Step>& queue, const HashingSide& hashing)
+  Reader(BoundedQueue<Step>& queue, const ReaderHashing& hashing)
       : queue_(queue), hashing_(hashing) {}
 
   // Returns false when the queue was closed: the writer stopped.
@@ -109,12 +96,8 @@ class Reader {
     if (!read_text(path, text)) return reject(name + ": cannot read file: " + std::strerror(errno));
     Expected<Document> document = parse_document(text, name);
     if (!document) return reject(document.error().message);
-    Step step{Step::What::Document, {}, name, std::move(document->records)};
-    if (hashing_.reader.load(std::memory_order_relaxed)) {
-      step.records =
-          storage::DigestedRecords(std::get<std::vector<Record>>(std::move(step.records)));
-    }
-    return queue_.push(std::move(step));
+    return queue_.push(
+        Step{Step::What::Document, {}, name, hashing_.prepare(std::move(document->records))});
   }
 
   bool reject(std::string message) {
@@ -157,7 +140,7 @@ class Reader {
   }
 
   BoundedQueue<Step>& queue_;
-  const HashingSide& hashing_;
+  const ReaderHashing& hashing_;
 };
 
 // The storing thread's side: each document in its own transaction, counted and logged in input
@@ -165,7 +148,7 @@ class Reader {
 class Writer {
  public:
   Writer(storage::Archive& archive, const ImportOptions& options, std::int64_t run_id,
-         HashingSide& hashing)
+         ReaderHashing& hashing)
       : archive_(archive), options_(options), run_id_(run_id), hashing_(hashing) {}
 
   // Returns false when the archive failed and the import must stop.
@@ -181,18 +164,12 @@ class Writer {
         break;
     }
     ++counts_.documents;
-    auto outcomes = std::visit(
-        [&](const auto& records) { return archive_.store(records, run_id_, options_.now()); },
-        step.records);
+    auto outcomes = store_parsed(archive_, step.records, run_id_, options_.now(), nullptr);
     if (!outcomes) {
       fatal_ = step.name + ": not stored: " + outcomes.error().message;
       return false;
     }
-    hashing_.reader.store(std::any_of(outcomes->begin(), outcomes->end(),
-                                      [](storage::StoreOutcome outcome) {
-                                        return outcome != storage::StoreOutcome::Unchanged;
-                                      }),
-                          std::memory_order_relaxed);
+    hashing_.stored(*outcomes);
     storage::count_outcomes(counts_, *outcomes);
     if (options_.progress) options_.progress(counts_);
     return true;
@@ -215,7 +192,7 @@ class Writer {
   storage::Archive& archive_;
   const ImportOptions& options_;
   std::int64_t run_id_;
-  HashingSide& hashing_;
+  ReaderHashing& hashing_;
   storage::RunCounts counts_;
   std::string errors_;
   std::string fatal_;
@@ -249,11 +226,11 @@ std::uint64_t input_bytes(std::span<const std::string> paths) {
 void store_all(storage::Archive& archive, std::span<const std::string> paths,
                const ImportOptions& options, std::int64_t run_id, ImportResult& result,
                std::string& errors) {
-  // Reading and parsing (and hashing, see HashingSide) on a thread of their own, storing on this
+  // Reading and parsing (and hashing, see ReaderHashing) on a thread of their own, storing on this
   // one: reading and parsing were 16% of an import's CPU time (perf, docs/BENCHMARKS.md), which a
   // second core now takes.
   BoundedQueue<Step> queue(kDocumentsAhead);
-  HashingSide hashing;
+  ReaderHashing hashing;
   std::string reading_error;  // what stopped the reading thread (out of memory), if anything
   std::thread reading([&] {
     try {

@@ -1,13 +1,13 @@
 #include "ingest/ingester.h"
 
 #include <algorithm>
-#include <limits>
+#include <exception>
+#include <thread>
 #include <utility>
 
-#include <boost/beast/http/status.hpp>
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
-
+#include "ingest/bounded_queue.h"
+#include "ingest/page_walk.h"
+#include "ingest/parsed_records.h"
 #include "model/ascii.h"
 #include "model/codec.h"
 #include "model/em_time.h"
@@ -18,63 +18,10 @@
 namespace emarchive::ingest {
 namespace {
 
-constexpr std::string_view kCreationTimeField = "CreationTime";
-
-bool has_creation_time(const QueryType& type) {
-  return find_query_field(type, kCreationTimeField) != nullptr;
-}
-
-std::string status_text(const HttpResponse& response) {
-  const auto reason =
-      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(response.status));
-  return std::to_string(response.status) + " " + std::string(reason);
-}
-
-// The creation time of the newest record in `records`, if any has one that parses.
-std::optional<EmTime> newest_creation_time(std::span<const Record> records) {
-  std::optional<EmTime> newest;
-  for (const Record& record : records) {
-    const std::optional<std::string> text = record.field("CreationTimeUTC");
-    if (!text) continue;
-    if (Expected<EmTime> time = parse_em_time(*text); time) {
-      newest = newest ? std::max(*newest, *time) : *time;
-    }
-  }
-  return newest;
-}
-
-// Whole seconds, rounded down: a lower bound only widens, and EM's parser needs no fraction.
-EmTime floor_seconds(EmTime time) {
-  return time - ((time % kSecond) + kSecond) % kSecond;
-}
-
-// Page `page` of a query-service walk over `type`, oldest first, of the records created at or
-// after `from` when given. Job and BackupServer have no creation time: they are listed whole, by
-// UID so that the order is total and pages do not overlap.
-std::string page_target(const QueryType& type, int page_size, std::optional<EmTime> from,
-                        std::int64_t page) {
-  std::string target = "/api/query?type=" + std::string(type.name) + "&format=Entities&sortAsc=";
-  target += has_creation_time(type) ? kCreationTimeField : "UID";
-  target += "&pageSize=" + std::to_string(page_size) + "&page=" + std::to_string(page);
-  if (from) {
-    const std::string filter =
-        std::string(kCreationTimeField) + ">=\"" + format_em_time(floor_seconds(*from)) + "\"";
-    target += "&filter=" + boost::urls::encode(filter, boost::urls::unreserved_chars);
-  }
-  return target;
-}
-
-// Whether a QueryResult's PagingInfo links to a next page.
-// The fatal error of a run that options.stop stopped.
-Error stopped() {
-  return Error{"stopped before the end of the run", ErrorCode::stopped};
-}
-
-bool has_next_page(const Document& document) {
-  if (!document.paging) return false;
-  return std::any_of(document.paging->links.begin(), document.paging->links.end(),
-                     [](const Link& link) { return link.rel && iequals(*link.rel, "Next"); });
-}
+// Pages fetched and parsed ahead of the page being stored. One lets the fetching thread fetch
+// the next page while the storing thread stores one; as it fetches a page only when the queue has
+// room for it, two pages are in memory at most.
+constexpr std::size_t kPagesAhead = 1;
 
 class Run {
  public:
@@ -91,6 +38,15 @@ class Run {
     return observe_resources();
   }
 
+  // Builds the query indexes a large walk set aside (begin_bulk_load), whether or not the run
+  // went well.
+  Status end_bulk_load() {
+    if (deferred_ == 0) return Ok{};
+    note("building the query indexes and counting the sessions");
+    if (Expected<std::int64_t> built = archive_.end_bulk_load(); !built) return built.error();
+    return Ok{};
+  }
+
   const storage::RunCounts& counts() const { return counts_; }
   std::vector<std::string>& errors() { return errors_; }
 
@@ -105,50 +61,7 @@ class Run {
           std::chrono::duration_cast<std::chrono::nanoseconds>(options_.overlap).count();
       lower = *bookmark ? std::optional<EmTime>(**bookmark - overlap) : options_.since;
     }
-    // The walk. Each page after the first is asked for from an anchor, the creation time of the
-    // newest record so far (whole seconds), starting again at page 1: unlike page numbers, an
-    // anchor does not shift when EM deletes older sessions meanwhile (its retention), so none
-    // can slip past unseen. The records of the anchor's second come twice (the second time
-    // unchanged). Pages whose records all fall in the anchor's second, and the pages of jobs and
-    // backup servers, which have no creation time, follow each other by number.
-    std::optional<EmTime> anchor = lower;
-    std::int64_t page = 1;
-    // After a page that does not parse, its records are unknown: the bookmark stays before them
-    // for the rest of the walk, so that the next run asks for them again (and reports them
-    // again if EM still sends them so), and the walk goes on with the next page. Two such pages
-    // in a row end it: the rest of the type waits for the next run.
-    bool bookmark_held = false;
-    int rejected_in_a_row = 0;
-    while (true) {
-      if (options_.stop && options_.stop()) return stopped();
-      const std::string target = page_target(type, options_.page_size, anchor, page);
-      auto document = fetch(target, "a query-service page of " + std::string(type.name));
-      if (!document) return document.error();
-      if (!*document) {
-        bookmark_held = true;
-        if (++rejected_in_a_row == 2) break;
-        ++page;
-        continue;
-      }
-      rejected_in_a_row = 0;
-      std::vector<Record>& records = (*document)->records;
-      for (Record& record : records) record.origin = em_.origin();
-      const std::optional<EmTime> newest = newest_creation_time(records);
-      Expected<std::vector<storage::StoreOutcome>> outcomes =
-          store_records(type, records, bookmark_held ? std::nullopt : newest);
-      if (!outcomes) return outcomes.error();
-      ++progress.pages;
-      account(progress, *outcomes);
-      // An empty page ends the walk even if it links further, so that a server whose Next links
-      // never end cannot keep a run going.
-      if (records.empty() || !has_next_page(**document)) break;
-      if (newest && (!anchor || floor_seconds(*newest) > floor_seconds(*anchor))) {
-        anchor = newest;
-        page = 1;
-      } else {
-        ++page;
-      }
-    }
+    if (auto fatal = walk(type, lower, progress)) return fatal;
     if (has_creation_time(type) && lower) {
       // Sessions created since `lower` came with the pages; older unfinished ones are asked for
       // one by one until EM reports them final.
@@ -161,6 +74,79 @@ class Run {
     }
     progress.done = true;
     report(progress);
+    return std::nullopt;
+  }
+
+  // The query-service walk over `type` (page_walk.h): fetched, parsed and hashed on a thread of
+  // its own while this one stores the page before.
+  std::optional<Error> walk(const QueryType& type, std::optional<EmTime> lower,
+                            TypeProgress& progress) {
+    BoundedQueue<WalkStep> queue(kPagesAhead);
+    ReaderHashing hashing;
+    std::optional<Error> fetching_error;  // what stopped the fetching thread (out of memory)
+    std::thread fetching([&] {
+      try {
+        walk_pages(em_, type, lower, options_, hashing, queue);
+      } catch (const std::exception& e) {
+        fetching_error = Error{
+            std::string("cannot fetch the pages of ") + std::string(type.name) + ": " + e.what(),
+            ErrorCode::internal};
+      }
+      queue.finish();
+    });
+    std::optional<Error> fatal;
+    while (std::optional<WalkStep> step = queue.pop()) {
+      if ((fatal = take(type, *step, hashing, progress))) break;
+    }
+    queue.close();
+    fetching.join();
+    return fatal ? fatal : fetching_error;
+  }
+
+  // One step of the walk, in the order the pages came. Returns the fatal error, if any.
+  std::optional<Error> take(const QueryType& type, WalkStep& step, ReaderHashing& hashing,
+                            TypeProgress& progress) {
+    switch (step.what) {
+      case WalkStep::What::Failed:
+        return std::move(step.error);
+      case WalkStep::What::Rejected:
+        ++counts_.documents;
+        ++counts_.rejected;
+        error(std::move(step.message));
+        return std::nullopt;
+      case WalkStep::What::Page:
+        break;
+    }
+    ++counts_.documents;
+    if (step.expected_bytes > 0) {
+      if (auto fatal = begin_bulk_load(type, step.expected_bytes)) return fatal;
+    }
+    std::optional<storage::Bookmark> advance;
+    if (step.advance) {
+      advance = storage::Bookmark{em_.origin(), std::string(type.name), *step.advance};
+    }
+    Expected<std::vector<storage::StoreOutcome>> outcomes = store_parsed(
+        archive_, step.records, run_id_, options_.now(), advance ? &*advance : nullptr);
+    if (!outcomes) return outcomes.error();
+    hashing.stored(*outcomes);
+    ++progress.pages;
+    account(progress, *outcomes);
+    return std::nullopt;
+  }
+
+  // A walk about to fetch far more than the archive holds (a first run against a large EM) sets
+  // the query indexes aside until the end of the run, as import does (Archive::begin_bulk_load);
+  // once set aside, they stay so for the rest of the run.
+  std::optional<Error> begin_bulk_load(const QueryType& type, std::uint64_t expected_bytes) {
+    if (deferred_ > 0) return std::nullopt;
+    Expected<std::int64_t> deferred = archive_.begin_bulk_load(expected_bytes);
+    if (!deferred) return deferred.error();
+    deferred_ = *deferred;
+    if (deferred_ > 0) {
+      note(std::string(type.name) + ": about " + std::to_string(expected_bytes >> 20) +
+           " MiB to fetch, over twice the archive's size: its query indexes and session counts (" +
+           std::to_string(deferred_) + " indexes and triggers) are built at the end of the run");
+    }
     return std::nullopt;
   }
 
@@ -236,55 +222,29 @@ class Run {
            "...); left as it is");
       return std::nullopt;
     }
-    auto document = fetch(default_href(kind, uid, Form::Entity), uid, &uid);
-    if (!document) return document.error();
-    if (!*document) return std::nullopt;
-    std::vector<Record>& records = (*document)->records;
+    Expected<FetchedDocument> fetched =
+        fetch_document(em_, default_href(kind, uid, Form::Entity), uid, true);
+    if (!fetched) return fetched.error();
+    if (fetched->gone) {
+      warn(em_.origin() + default_href(kind, uid, Form::Entity) + ": 404 Not Found: " + uid +
+           " is no longer on EM; its last archived state stays");
+      if (Status marked = archive_.mark_gone(uid, run_id_, options_.now()); !marked) {
+        return marked.error();
+      }
+      return std::nullopt;
+    }
+    ++counts_.documents;
+    if (!fetched->document) {
+      ++counts_.rejected;
+      error(std::move(fetched->rejected));
+      return std::nullopt;
+    }
+    std::vector<Record>& records = fetched->document->records;
     for (Record& record : records) record.origin = em_.origin();
     auto outcomes = archive_.store(records, run_id_, options_.now());
     if (!outcomes) return outcomes.error();
     account(progress, *outcomes);
     return std::nullopt;
-  }
-
-  // GETs and parses one document, `what` saying what it is for messages. nullopt inside:
-  // rejected, or EM answered 404 for the record `gone_uid` (when given), now marked gone. An
-  // Error: the run cannot go on.
-  Expected<std::optional<Document>> fetch(const std::string& target, const std::string& what,
-                                          const std::string* gone_uid = nullptr) {
-    const std::string url = em_.origin() + target;
-    Expected<HttpResponse> response = em_.get(target);
-    if (!response) return response.error();
-    if (gone_uid && response->status == 404) {
-      warn(url + ": 404 Not Found: " + what + " is no longer on EM; its last archived state stays");
-      if (Status marked = archive_.mark_gone(*gone_uid, run_id_, options_.now()); !marked) {
-        return marked.error();
-      }
-      return std::optional<Document>();
-    }
-    if (response->status != 200) {
-      std::string message = "GET " + url + ": " + status_text(*response) + " (for " + what + ")";
-      if (!gone_uid && (response->status == 400 || response->status == 404)) {
-        message += "; if this EM does not know the type, leave it out with --types";
-      }
-      return Error{message, ErrorCode::network};
-    }
-    ++counts_.documents;
-    Expected<Document> document = parse_document(response->body, url);
-    if (!document) {
-      ++counts_.rejected;
-      error(document.error().message);
-      return std::optional<Document>();
-    }
-    return std::optional<Document>(std::move(*document));
-  }
-
-  Expected<std::vector<storage::StoreOutcome>> store_records(const QueryType& type,
-                                                             std::span<const Record> records,
-                                                             std::optional<EmTime> newest) {
-    if (!newest) return archive_.store(records, run_id_, options_.now());
-    return archive_.store_page(records, run_id_, options_.now(),
-                               storage::Bookmark{em_.origin(), std::string(type.name), *newest});
   }
 
   void account(TypeProgress& progress, std::span<const storage::StoreOutcome> outcomes) {
@@ -307,6 +267,9 @@ class Run {
     if (options_.log) options_.log(message);
     errors_.push_back(std::move(message));
   }
+  void note(const std::string& message) {
+    if (options_.note) options_.note(message);
+  }
 
   storage::Archive& archive_;
   EmClient& em_;
@@ -314,6 +277,7 @@ class Run {
   const std::int64_t run_id_;
   storage::RunCounts counts_;
   std::vector<std::string> errors_;
+  std::int64_t deferred_ = 0;  // the indexes and triggers begin_bulk_load() set aside
 };
 
 // The label a run is counted under (IngestOptions::metrics).
@@ -384,6 +348,11 @@ IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_vi
   if (Status logged_off = em.logoff(); !logged_off && options.log) {
     options.log("warning: " + logged_off.error().message);
   }
+  // After logging off: building the indexes takes some 20 CPU seconds per million task sessions,
+  // for which EM's logon session need not wait.
+  if (Status built = run.end_bulk_load(); !built && !result.fatal_error) {
+    result.fatal_error = built.error();
+  }
   result.counts = run.counts();
   result.errors = std::move(run.errors());
   if (result.fatal_error) result.errors.push_back(result.fatal_error->message);
@@ -393,7 +362,8 @@ IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_vi
     result.fatal_error = finished.error();
   }
   if (options.metrics) {
-    options.metrics->run_finished(metrics_source(options, em), result, std::chrono::steady_clock::now() - started);
+    options.metrics->run_finished(metrics_source(options, em), result,
+                                  std::chrono::steady_clock::now() - started);
   }
   return result;
 }

@@ -10,8 +10,13 @@
 // backup servers whole; fetch the jobs and backup servers that sessions link to but that were
 // not archived yet; GET the resources monitoring tools read (kObservedResources,
 // storage/observation_document.h) and store each as an observation, skipping (with a line in the
-// log) those this EM does not serve; log off, also after a failure. Memory stays bounded by one
-// page.
+// log) those this EM does not serve; log off, also after a failure.
+//
+// A walk's pages are fetched, parsed and hashed on a thread of its own while the calling thread
+// stores the page before (ingest/page_walk.h); memory stays bounded by two pages. A walk whose
+// first page says it will fetch over twice the archive's size (a first run against a large EM)
+// sets the query indexes aside until the end of the run, as import does
+// (Archive::begin_bulk_load).
 
 #include <chrono>
 #include <cstdint>
@@ -52,6 +57,7 @@ struct TypeProgress {
   bool observations = false;
 };
 
+// The callbacks are called on the thread that called ingest_once, but for `stop`.
 struct IngestOptions {
   std::vector<const QueryType*> types = default_ingest_types();
   int page_size = 500;  // query-service pageSize; >= 1
@@ -66,12 +72,16 @@ struct IngestOptions {
   std::function<std::string()> now;
   // Called after each page and single fetch, and once more when a type is done. May be empty.
   std::function<void(const TypeProgress&)> progress;
-  // Asked before each request; true stops the run there, as a failure with ErrorCode::stopped
-  // (logged off and recorded like any other). May be empty.
+  // Asked before each request, also from the thread that fetches a walk's pages; true stops the
+  // run there, as a failure with ErrorCode::stopped (logged off and recorded like any other).
+  // May be empty.
   std::function<bool()> stop;
   // Called with each warning or error as it happens (a rejected document, a record EM no longer
   // has); one line each. May be empty.
   std::function<void(std::string_view)> log;
+  // Called with what is worth a line in the log but is neither (the query indexes built at the
+  // end of a large first run); one line each. May be empty.
+  std::function<void(std::string_view)> note;
   // Where the run's outcome is counted (ingest/ingest_metrics.h), under source_name, else the EM
   // client's origin; nullptr = nowhere. Must outlive the run.
   IngestMetrics* metrics = nullptr;

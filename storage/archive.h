@@ -140,6 +140,11 @@ class Archive {
                                                          std::int64_t run_id,
                                                          std::string_view observed_at,
                                                          const Bookmark& advance) = 0;
+  // As store_page(records.records(), ...), with the digests `records` computed already.
+  virtual Expected<std::vector<StoreOutcome>> store_page(const DigestedRecords& records,
+                                                         std::int64_t run_id,
+                                                         std::string_view observed_at,
+                                                         const Bookmark& advance) = 0;
 
   // Starts a bulk load of about `input_bytes` of EM documents: when that is 16 MiB or more and
   // over twice the archive's file size, drops the indexes that only queries read (of sessions,

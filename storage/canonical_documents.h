@@ -21,8 +21,9 @@ Sha256 canonical_digest(const Record& record, Form form);
 
 // Records with the digest of each form they have, computed here from the records themselves, so
 // that no digest can disagree with its record. Archive::store takes them as it takes records.
-// import's reading thread computes them while the documents it reads store new records, which
-// spares the storing thread a tenth of its time (ingest/importer.cpp, docs/BENCHMARKS.md).
+// The thread that reads and parses for import and ingest computes them while the documents it
+// reads store new records, which spares the storing thread a tenth of its time
+// (ingest/parsed_records.h, docs/BENCHMARKS.md).
 class DigestedRecords {
  public:
   DigestedRecords() = default;

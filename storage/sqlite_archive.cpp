@@ -188,6 +188,13 @@ class SqliteArchive final : public Archive {
     return released_on_failure(writer_.store(records, run_id, observed_at, &advance));
   }
 
+  Expected<std::vector<StoreOutcome>> store_page(const DigestedRecords& records,
+                                                 std::int64_t run_id, std::string_view observed_at,
+                                                 const Bookmark& advance) override {
+    return released_on_failure(
+        writer_.store(records.records(), run_id, observed_at, &advance, &records));
+  }
+
   Expected<std::int64_t> begin_bulk_load(std::uint64_t input_bytes) override {
     try {
       // Building the indexes again reads the whole archive, about 20 CPU s per million task

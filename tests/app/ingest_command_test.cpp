@@ -7,6 +7,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -61,6 +62,22 @@ class IngestCommandTest : public ::testing::Test {
 
   std::string db(const std::string& name) const { return (dir_ / name).string(); }
 
+  // The sessions (not stubs) `archive` holds.
+  static int sessions(SQLite::Database& archive) {
+    return archive.execAndGet("SELECT count(*) FROM sessions WHERE creation_time IS NOT NULL")
+        .getInt();
+  }
+  // Waits up to 20 s for the archive at `path` to hold `n` sessions; false if it never did.
+  static bool sessions_become(const std::string& path, int n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      SQLite::Database archive(path, SQLite::OPEN_READONLY);
+      if (sessions(archive) == n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
   TempDir dir_;
   const std::filesystem::path password_file_ = dir_ / "password";
   FakeHistory history_;
@@ -85,7 +102,8 @@ TEST_F(IngestCommandTest, AKilledRunResumesToTheArchiveOfAnUninterruptedOne) {
   FakeEm em(logon_.wrap([this](const FakeRequest& r) { return history_.answer(r); }));
   ASSERT_EQ(run_cli(shell_text(args(em.base_url(), db("clean.db")))).exit_code, 0);
 
-  // Page 3 of the job sessions never comes; the process is killed while it waits for it.
+  // Page 3 of the job sessions never comes; the process is killed while it waits for it, once
+  // pages 1 and 2 are stored (page 3 is asked for while page 2 is being stored).
   std::atomic<bool> stall{true};
   std::atomic<int> job_session_requests{0};
   history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
@@ -100,13 +118,12 @@ TEST_F(IngestCommandTest, AKilledRunResumesToTheArchiveOfAnUninterruptedOne) {
     CliProcess killed(args(em.base_url(), db("resumed.db")));
     // Logon, pages 1, 2 and 3.
     ASSERT_TRUE(em.wait_for_requests(before + 4, std::chrono::seconds(20))) << killed.output();
+    EXPECT_TRUE(sessions_become(db("resumed.db"), 3)) << killed.output();
     killed.stop(SIGKILL);
   }
   {
     SQLite::Database archive(db("resumed.db"), SQLite::OPEN_READONLY);
-    EXPECT_EQ(archive.execAndGet("SELECT count(*) FROM sessions WHERE creation_time IS NOT NULL")
-                  .getInt(),
-              3);
+    EXPECT_EQ(sessions(archive), 3);
     EXPECT_TRUE(archive.execAndGet("SELECT finished_at FROM runs").isNull());
   }
   stall = false;

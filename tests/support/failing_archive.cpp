@@ -50,6 +50,13 @@ Expected<std::vector<storage::StoreOutcome>> FailingArchive::store_page(
   return inner_->store_page(records, run_id, observed_at, advance);
 }
 
+Expected<std::vector<storage::StoreOutcome>> FailingArchive::store_page(
+    const storage::DigestedRecords& records, std::int64_t run_id, std::string_view observed_at,
+    const storage::Bookmark& advance) {
+  if (auto error = fail(ArchiveCall::StorePage)) return *error;
+  return inner_->store_page(records, run_id, observed_at, advance);
+}
+
 Expected<std::int64_t> FailingArchive::begin_bulk_load(std::uint64_t input_bytes) {
   if (auto error = fail(ArchiveCall::BeginBulkLoad)) return *error;
   return inner_->begin_bulk_load(input_bytes);

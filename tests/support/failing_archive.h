@@ -68,6 +68,9 @@ class FailingArchive final : public storage::Archive {
   Expected<std::vector<storage::StoreOutcome>> store_page(
       std::span<const Record> records, std::int64_t run_id, std::string_view observed_at,
       const storage::Bookmark& advance) override;
+  Expected<std::vector<storage::StoreOutcome>> store_page(
+      const storage::DigestedRecords& records, std::int64_t run_id, std::string_view observed_at,
+      const storage::Bookmark& advance) override;
   Expected<std::int64_t> begin_bulk_load(std::uint64_t input_bytes) override;
   Expected<std::int64_t> end_bulk_load() override;
   Expected<std::optional<EmTime>> bookmark(std::string_view origin,
