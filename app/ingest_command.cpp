@@ -260,9 +260,6 @@ int run_single(const IngestConfig& config, const log::Logger& logger, StopSignal
   options.log = [&](std::string_view line) {
     progress.interject([&] { say(log::Level::warning, line); });
   };
-  options.note = [&](std::string_view line) {
-    progress.interject([&] { say(log::Level::info, line); });
-  };
   ingest::HttpClientOptions http_options;
   http_options.base_url = config.url;
   http_options.ca_file = config.ca_file;

@@ -127,7 +127,6 @@ void Follower::follow(Source& source) {
   options.metrics = options_.metrics;
   options.source_name = name;
   options.log = [&](std::string_view line) { logger.write(log::Level::warning, name, line); };
-  options.note = [&](std::string_view line) { logger.write(log::Level::info, name, line); };
   options.progress = [&](const TypeProgress& p) {
     if (!p.done) return;
     logger.write(log::Level::info, name, describe(p),

@@ -39,7 +39,7 @@ struct FollowedSource {
   // ends a backoff) and `log` (the source's log lines).
   HttpClientOptions http;
   Credentials credentials;
-  // types, since, page_size, overlap. The follower sets now, log, note, progress and stop.
+  // types, since, page_size, overlap. The follower sets now, log, progress and stop.
   IngestOptions ingest;
   // From the start of one run to the start of the next; a run that takes longer is followed at
   // once.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -23,6 +24,18 @@ namespace {
 // room for it, two pages are in memory at most.
 constexpr std::size_t kPagesAhead = 1;
 
+// Stops the fetching thread of a walk when the storing side leaves it: closes the queue, which
+// ends the walk at its next push or wait for room (a request under way is finished first), and
+// joins it.
+struct FetchingThread {
+  BoundedQueue<WalkStep>& queue;
+  std::thread& thread;
+  ~FetchingThread() {
+    queue.close();
+    thread.join();
+  }
+};
+
 class Run {
  public:
   Run(storage::Archive& archive, EmClient& em, const IngestOptions& options, std::int64_t run_id)
@@ -36,15 +49,6 @@ class Run {
     }
     if (auto fatal = fetch_linked_stubs()) return fatal;
     return observe_resources();
-  }
-
-  // Builds the query indexes a large walk set aside (begin_bulk_load), whether or not the run
-  // went well.
-  Status end_bulk_load() {
-    if (deferred_ == 0) return Ok{};
-    note("building the query indexes and counting the sessions");
-    if (Expected<std::int64_t> built = archive_.end_bulk_load(); !built) return built.error();
-    return Ok{};
   }
 
   const storage::RunCounts& counts() const { return counts_; }
@@ -84,22 +88,31 @@ class Run {
     BoundedQueue<WalkStep> queue(kPagesAhead);
     ReaderHashing hashing;
     std::optional<Error> fetching_error;  // what stopped the fetching thread (out of memory)
-    std::thread fetching([&] {
-      try {
-        walk_pages(em_, type, lower, options_, hashing, queue);
-      } catch (const std::exception& e) {
-        fetching_error = Error{
-            std::string("cannot fetch the pages of ") + std::string(type.name) + ": " + e.what(),
-            ErrorCode::internal};
-      }
-      queue.finish();
-    });
-    std::optional<Error> fatal;
-    while (std::optional<WalkStep> step = queue.pop()) {
-      if ((fatal = take(type, *step, hashing, progress))) break;
+    std::thread fetching;
+    try {
+      fetching = std::thread([&] {
+        try {
+          walk_pages(em_, type, lower, options_, hashing, queue);
+        } catch (const std::exception& e) {
+          fetching_error = Error{"cannot fetch the pages of " + std::string(type.name) + ": " +
+                                     e.what(),
+                                 ErrorCode::internal};
+        }
+        queue.finish();
+      });
+    } catch (const std::system_error& e) {
+      return Error{"cannot start a thread to fetch " + std::string(type.name) + ": " + e.what(),
+                   ErrorCode::internal};
     }
-    queue.close();
-    fetching.join();
+    std::optional<Error> fatal;
+    {
+      // Closed and joined however this block is left, an exception included: a thread left
+      // joinable would end the process.
+      const FetchingThread joined{queue, fetching};
+      while (std::optional<WalkStep> step = queue.pop()) {
+        if ((fatal = take(type, *step, hashing, progress))) break;
+      }
+    }
     return fatal ? fatal : fetching_error;
   }
 
@@ -118,9 +131,6 @@ class Run {
         break;
     }
     ++counts_.documents;
-    if (step.expected_bytes > 0) {
-      if (auto fatal = begin_bulk_load(type, step.expected_bytes)) return fatal;
-    }
     std::optional<storage::Bookmark> advance;
     if (step.advance) {
       advance = storage::Bookmark{em_.origin(), std::string(type.name), *step.advance};
@@ -131,22 +141,6 @@ class Run {
     hashing.stored(*outcomes);
     ++progress.pages;
     account(progress, *outcomes);
-    return std::nullopt;
-  }
-
-  // A walk about to fetch far more than the archive holds (a first run against a large EM) sets
-  // the query indexes aside until the end of the run, as import does (Archive::begin_bulk_load);
-  // once set aside, they stay so for the rest of the run.
-  std::optional<Error> begin_bulk_load(const QueryType& type, std::uint64_t expected_bytes) {
-    if (deferred_ > 0) return std::nullopt;
-    Expected<std::int64_t> deferred = archive_.begin_bulk_load(expected_bytes);
-    if (!deferred) return deferred.error();
-    deferred_ = *deferred;
-    if (deferred_ > 0) {
-      note(std::string(type.name) + ": about " + std::to_string(expected_bytes >> 20) +
-           " MiB to fetch, over twice the archive's size: its query indexes and session counts (" +
-           std::to_string(deferred_) + " indexes and triggers) are built at the end of the run");
-    }
     return std::nullopt;
   }
 
@@ -267,9 +261,6 @@ class Run {
     if (options_.log) options_.log(message);
     errors_.push_back(std::move(message));
   }
-  void note(const std::string& message) {
-    if (options_.note) options_.note(message);
-  }
 
   storage::Archive& archive_;
   EmClient& em_;
@@ -277,7 +268,6 @@ class Run {
   const std::int64_t run_id_;
   storage::RunCounts counts_;
   std::vector<std::string> errors_;
-  std::int64_t deferred_ = 0;  // the indexes and triggers begin_bulk_load() set aside
 };
 
 // The label a run is counted under (IngestOptions::metrics).
@@ -347,11 +337,6 @@ IngestResult ingest_once(storage::Archive& archive, EmClient& em, std::string_vi
   result.fatal_error = run.run();
   if (Status logged_off = em.logoff(); !logged_off && options.log) {
     options.log("warning: " + logged_off.error().message);
-  }
-  // After logging off: building the indexes takes some 20 CPU seconds per million task sessions,
-  // for which EM's logon session need not wait.
-  if (Status built = run.end_bulk_load(); !built && !result.fatal_error) {
-    result.fatal_error = built.error();
   }
   result.counts = run.counts();
   result.errors = std::move(run.errors());

@@ -13,10 +13,7 @@
 // log) those this EM does not serve; log off, also after a failure.
 //
 // A walk's pages are fetched, parsed and hashed on a thread of its own while the calling thread
-// stores the page before (ingest/page_walk.h); memory stays bounded by two pages. A walk whose
-// first page says it will fetch over twice the archive's size (a first run against a large EM)
-// sets the query indexes aside until the end of the run, as import does
-// (Archive::begin_bulk_load).
+// stores the page before (ingest/page_walk.h); memory stays bounded by two pages.
 
 #include <chrono>
 #include <cstdint>
@@ -79,9 +76,6 @@ struct IngestOptions {
   // Called with each warning or error as it happens (a rejected document, a record EM no longer
   // has); one line each. May be empty.
   std::function<void(std::string_view)> log;
-  // Called with what is worth a line in the log but is neither (the query indexes built at the
-  // end of a large first run); one line each. May be empty.
-  std::function<void(std::string_view)> note;
   // Where the run's outcome is counted (ingest/ingest_metrics.h), under source_name, else the EM
   // client's origin; nullptr = nowhere. Must outlive the run.
   IngestMetrics* metrics = nullptr;

@@ -1,7 +1,6 @@
 #include "ingest/page_walk.h"
 
 #include <algorithm>
-#include <limits>
 #include <span>
 #include <utility>
 
@@ -57,17 +56,6 @@ bool has_next_page(const Document& document) {
                      [](const Link& link) { return link.rel && iequals(*link.rel, "Next"); });
 }
 
-// About how many bytes a walk whose first page is `document` of `bytes` will fetch: as many
-// pages of that size as its PagesCount says, however large a number EM sends.
-std::uint64_t expected_walk_bytes(const Document& document, std::size_t bytes) {
-  const std::uint64_t pages =
-      document.paging
-          ? static_cast<std::uint64_t>(std::max<std::int64_t>(document.paging->pages_count, 1))
-          : 1;
-  const std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
-  return bytes > 0 && pages > most / bytes ? most : pages * bytes;
-}
-
 WalkStep failed(Error error) {
   WalkStep step;
   step.what = WalkStep::What::Failed;
@@ -108,7 +96,6 @@ Expected<FetchedDocument> fetch_document(EmClient& em, const std::string& target
     }
     return Error{message, ErrorCode::network};
   }
-  fetched.bytes = response->body.size();
   Expected<Document> document = parse_document(response->body, url);
   if (document) {
     fetched.document = std::move(*document);
@@ -136,7 +123,6 @@ void walk_pages(EmClient& em, const QueryType& type, std::optional<EmTime> lower
   // end it: the rest of the type waits for the next run.
   bool bookmark_held = false;
   int rejected_in_a_row = 0;
-  bool first = true;
   // Waiting for room first: the page fetched next waits for nothing but the page being stored.
   while (queue.wait_for_room()) {
     if (options.stop && options.stop()) {
@@ -167,8 +153,6 @@ void walk_pages(EmClient& em, const QueryType& type, std::optional<EmTime> lower
     const bool last = document.records.empty() || !has_next_page(document);
     WalkStep step;
     step.advance = bookmark_held ? std::nullopt : newest;
-    if (first) step.expected_bytes = expected_walk_bytes(document, fetched->bytes);
-    first = false;
     step.records = hashing.prepare(std::move(document.records));
     if (!queue.push(std::move(step)) || last) return;
     if (newest && (!anchor || floor_seconds(*newest) > floor_seconds(*anchor))) {

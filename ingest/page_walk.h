@@ -33,7 +33,6 @@ struct FetchedDocument {
   std::optional<Document> document;  // nullopt: it did not parse (`rejected`), or it is `gone`
   std::string rejected;              // why it did not parse, starting with its URL
   bool gone = false;                 // 404 for a record asked for by itself
-  std::size_t bytes = 0;             // the size of EM's answer
 };
 
 // GETs `target` from EM and parses the answer. A 404 is `gone` when `single_record` (a record
@@ -54,9 +53,6 @@ struct WalkStep {
   // Page: the creation time to move the bookmark to with it (its newest record's); nullopt: none,
   // as after a page that did not parse.
   std::optional<EmTime> advance;
-  // Page: on the walk's first page, about how many bytes the walk will fetch (the page's size
-  // times its PagesCount); 0 on the others.
-  std::uint64_t expected_bytes = 0;
   std::string message;
   std::optional<Error> error;
 };

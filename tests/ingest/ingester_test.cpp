@@ -85,7 +85,6 @@ class Ingestion {
     options.page_size = 2;
     options.now = [] { return std::string("2026-11-27T12:00:00Z"); };
     options.log = [this](std::string_view line) { log_.emplace_back(line); };
-    options.note = [this](std::string_view line) { notes_.emplace_back(line); };
     if (adjust) adjust(options);
     return ingest_once(*archive_, em, "fake EM", options);
   }
@@ -142,7 +141,6 @@ class Ingestion {
   FakeEm em_;
   std::vector<std::chrono::milliseconds> delays_;
   std::vector<std::string> log_;
-  std::vector<std::string> notes_;
 };
 
 class IngesterTest : public ::testing::Test, protected Ingestion {};
@@ -512,59 +510,6 @@ TEST_F(IngesterTest, TheNextPageIsFetchedWhileAPageIsStored) {
   ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
   EXPECT_FALSE(lock);
   EXPECT_EQ(result.counts.records_new, 11);
-}
-
-// The first page of a walk that says it will fetch over twice the archive's size sets the query
-// indexes aside until the end of the run (Archive::begin_bulk_load): the run says so, and leaves
-// the same archive as a run that kept them up, with every index and the session counts built.
-TEST_F(IngesterTest, AWalkLargerThanTheArchiveBuildsTheIndexesAtTheEnd) {
-  Ingestion kept_up;
-  ASSERT_FALSE(kept_up.ingest().fatal_error);
-  EXPECT_TRUE(kept_up.notes_.empty());
-
-  // EM says the job sessions fill 100,000 pages of 2: some 200 MB to fetch.
-  FakeHistory plain;
-  RequestCounter job_sessions("type=BackupJobSession");
-  history_.fault = [&](const FakeRequest& request) -> std::optional<FakeResponse> {
-    if (job_sessions.count(request) != 1) return std::nullopt;
-    FakeResponse response = plain.answer(request);
-    const std::size_t at = response.body.find("PagesCount=\"");
-    EXPECT_NE(at, std::string::npos) << response.body;
-    if (at == std::string::npos) return response;
-    const std::size_t from = at + std::string_view("PagesCount=\"").size();
-    response.body.replace(from, response.body.find('"', from) - from, "100000");
-    return response;
-  };
-  const IngestResult result = ingest();
-  ASSERT_FALSE(result.fatal_error) << result.fatal_error->message;
-  ASSERT_EQ(notes_.size(), 2u);
-  EXPECT_NE(notes_[0].find("BackupJobSession: about "), std::string::npos) << notes_[0];
-  EXPECT_NE(notes_[0].find("are built at the end of the run"), std::string::npos) << notes_[0];
-  EXPECT_EQ(notes_[1], "building the query indexes and counting the sessions");
-
-  EXPECT_EQ(testing::archive_digest(path_), testing::archive_digest(kept_up.path_));
-  archive_.reset();
-  const auto schema_and_counts = [](const std::string& path) {
-    SQLite::Database db(path, SQLite::OPEN_READONLY);
-    std::string out;
-    for (const char* sql :
-         {"SELECT type, name, sql FROM sqlite_master ORDER BY type, name",
-          "SELECT * FROM deferred_indexes",
-          "SELECT * FROM session_tallies ORDER BY 1, 2, 3, 4",
-          "SELECT * FROM session_server_tallies ORDER BY 1, 2, 3, 4, 5",
-          "SELECT * FROM session_job_tallies ORDER BY 1, 2, 3, 4, 5"}) {
-      SQLite::Statement s(db, sql);
-      while (s.executeStep()) {
-        for (int i = 0; i < s.getColumnCount(); ++i) out += s.getColumn(i).getString() + '|';
-        out += '\n';
-      }
-      out += "--\n";
-    }
-    return out;
-  };
-  const std::string bulk = schema_and_counts(path_);
-  EXPECT_NE(bulk.find("CREATE INDEX"), std::string::npos);
-  EXPECT_EQ(bulk, schema_and_counts(kept_up.path_));
 }
 
 TEST_F(IngesterTest, AStoppedRunEndsWithTheStoppedCode) {
