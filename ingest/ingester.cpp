@@ -94,9 +94,9 @@ class Run {
         try {
           walk_pages(em_, type, lower, options_, hashing, queue);
         } catch (const std::exception& e) {
-          fetching_error = Error{"cannot fetch the pages of " + std::string(type.name) + ": " +
-                                     e.what(),
-                                 ErrorCode::internal};
+          fetching_error =
+              Error{"cannot fetch the pages of " + std::string(type.name) + ": " + e.what(),
+                    ErrorCode::internal};
         }
         queue.finish();
       });
