@@ -24,7 +24,10 @@ bool wants_entity(const ApiRequest& request) {
 // case-insensitively); "" for none.
 std::string_view observed_path(std::span<const std::string_view> parts) {
   std::string path = "/api";
-  for (std::string_view part : parts) path += "/" + std::string(part);
+  for (std::string_view part : parts) {
+    path += '/';
+    path += part;
+  }
   for (std::string_view resource : storage::kObservedResources) {
     const std::string_view resource_path = resource.substr(0, resource.find('?'));
     if (iequals(resource_path, path)) return resource_path;
