@@ -1,14 +1,18 @@
 #pragma once
 // A first-in first-out queue between one producing and one consuming thread that holds at most
 // a fixed number of items: the producer waits while it is full, so that a fast producer cannot
-// fill memory ahead of a slow consumer (ingest/importer.cpp parses the next documents while the
-// current one is stored).
+// fill memory ahead of a slow consumer (import and ingest parse the next document while the
+// current one is stored, through run_pipeline below).
 
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 namespace emarchive::ingest {
@@ -74,5 +78,45 @@ class BoundedQueue {
   bool finished_ = false;
   bool closed_ = false;
 };
+
+// Runs produce(queue) on a thread of its own and consume(item) on the calling thread for each
+// item, in order, through a BoundedQueue of `capacity`, until the producer is done or consume()
+// returns false. Then the queue is closed, which ends the producer at its next push or wait for
+// room, and the thread is joined, however this returns (an exception from consume() included: a
+// thread left joinable would end the process). Returns why the producing side stopped early, if
+// it did: what it threw (out of memory), or that its thread could not be started.
+template <class T, class Produce, class Consume>
+std::optional<std::string> run_pipeline(std::size_t capacity, Produce produce, Consume consume) {
+  BoundedQueue<T> queue(capacity);
+  std::optional<std::string> producer_error;
+  std::thread producer;
+  try {
+    producer = std::thread([&] {
+      try {
+        produce(queue);
+      } catch (const std::exception& e) {
+        producer_error = e.what();
+      }
+      queue.finish();
+    });
+  } catch (const std::system_error& e) {
+    return std::string("cannot start a thread: ") + e.what();
+  }
+  struct Joined {
+    BoundedQueue<T>& queue;
+    std::thread& thread;
+    ~Joined() {
+      queue.close();
+      thread.join();
+    }
+  };
+  {
+    const Joined joined{queue, producer};
+    while (std::optional<T> item = queue.pop()) {
+      if (!consume(*item)) break;
+    }
+  }
+  return producer_error;  // read after the join: the producer may have been still at work
+}
 
 }  // namespace emarchive::ingest

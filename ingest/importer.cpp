@@ -7,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
-#include <thread>
 
 #include "ingest/bounded_queue.h"
 #include "ingest/parsed_records.h"
@@ -229,28 +228,21 @@ void store_all(storage::Archive& archive, std::span<const std::string> paths,
   // Reading and parsing (and hashing, see ReaderHashing) on a thread of their own, storing on this
   // one: reading and parsing were 16% of an import's CPU time (perf, docs/BENCHMARKS.md), which a
   // second core now takes.
-  BoundedQueue<Step> queue(kDocumentsAhead);
   ReaderHashing hashing;
-  std::string reading_error;  // what stopped the reading thread (out of memory), if anything
-  std::thread reading([&] {
-    try {
-      Reader reader(queue, hashing);
-      for (const std::string& p : paths) {
-        if (!reader.read_path(p)) break;
-      }
-    } catch (const std::exception& e) {
-      reading_error = std::string("cannot read the input: ") + e.what();
-    }
-    queue.finish();
-  });
   Writer writer(archive, options, run_id, hashing);
-  while (std::optional<Step> step = queue.pop()) {
-    if (!writer.take(*step)) break;
-  }
-  queue.close();
-  reading.join();
+  const std::optional<std::string> reading_error = run_pipeline<Step>(
+      kDocumentsAhead,
+      [&](BoundedQueue<Step>& queue) {
+        Reader reader(queue, hashing);
+        for (const std::string& p : paths) {
+          if (!reader.read_path(p)) break;
+        }
+      },
+      [&](Step& step) { return writer.take(step); });
   result.counts = writer.counts();
-  result.fatal_error = writer.fatal_error().empty() ? reading_error : writer.fatal_error();
+  result.fatal_error = !writer.fatal_error().empty() ? writer.fatal_error()
+                       : reading_error               ? "cannot read the input: " + *reading_error
+                                                     : "";
   errors = writer.errors();
 }
 

@@ -1,9 +1,6 @@
 #include "ingest/ingester.h"
 
 #include <algorithm>
-#include <exception>
-#include <system_error>
-#include <thread>
 #include <utility>
 
 #include "ingest/bounded_queue.h"
@@ -23,18 +20,6 @@ namespace {
 // the next page while the storing thread stores one; as it fetches a page only when the queue has
 // room for it, two pages are in memory at most.
 constexpr std::size_t kPagesAhead = 1;
-
-// Stops the fetching thread of a walk when the storing side leaves it: closes the queue, which
-// ends the walk at its next push or wait for room (a request under way is finished first), and
-// joins it.
-struct FetchingThread {
-  BoundedQueue<WalkStep>& queue;
-  std::thread& thread;
-  ~FetchingThread() {
-    queue.close();
-    thread.join();
-  }
-};
 
 class Run {
  public:
@@ -85,35 +70,20 @@ class Run {
   // its own while this one stores the page before.
   std::optional<Error> walk(const QueryType& type, std::optional<EmTime> lower,
                             TypeProgress& progress) {
-    BoundedQueue<WalkStep> queue(kPagesAhead);
     ReaderHashing hashing;
-    std::optional<Error> fetching_error;  // what stopped the fetching thread (out of memory)
-    std::thread fetching;
-    try {
-      fetching = std::thread([&] {
-        try {
+    std::optional<Error> fatal;
+    const std::optional<std::string> fetching_error = run_pipeline<WalkStep>(
+        kPagesAhead,
+        [&](BoundedQueue<WalkStep>& queue) {
           walk_pages(em_, type, lower, options_, hashing, queue);
-        } catch (const std::exception& e) {
-          fetching_error =
-              Error{"cannot fetch the pages of " + std::string(type.name) + ": " + e.what(),
-                    ErrorCode::internal};
-        }
-        queue.finish();
-      });
-    } catch (const std::system_error& e) {
-      return Error{"cannot start a thread to fetch " + std::string(type.name) + ": " + e.what(),
+        },
+        [&](WalkStep& step) { return !(fatal = take(type, step, hashing, progress)); });
+    if (fatal) return fatal;
+    if (fetching_error) {
+      return Error{"cannot fetch the pages of " + std::string(type.name) + ": " + *fetching_error,
                    ErrorCode::internal};
     }
-    std::optional<Error> fatal;
-    {
-      // Closed and joined however this block is left, an exception included: a thread left
-      // joinable would end the process.
-      const FetchingThread joined{queue, fetching};
-      while (std::optional<WalkStep> step = queue.pop()) {
-        if ((fatal = take(type, *step, hashing, progress))) break;
-      }
-    }
-    return fatal ? fatal : fetching_error;
+    return std::nullopt;
   }
 
   // One step of the walk, in the order the pages came. Returns the fatal error, if any.
