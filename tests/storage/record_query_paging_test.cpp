@@ -205,5 +205,37 @@ TEST_F(RecordQueryPaging, MigrationFourteenHoldsAJobsSessionsInCreationOrder) {
   EXPECT_EQ(page(listed).first, in_order);
 }
 
+// Archives of schema version 16 have no index of Reason or TotalSize; migration 17 adds them,
+// and filters and sorts on those fields answer the same from them.
+TEST_F(RecordQueryPaging, MigrationSeventeenIndexesReasonAndTotalSize) {
+  std::vector<Record> tasks;
+  for (int i = 0; i < 4; ++i) {
+    Record task = full_record(Kind::BackupTaskSession, guid(60 + i));
+    set_field(task, "CreationTimeUTC", "2025-06-0" + std::to_string(8 - i) + "T22:00:00Z");
+    set_field(task, "Reason", i % 2 ? "Disk full" : "");
+    set_field(task, "TotalSize", std::to_string((i + 1) * 1000));
+    tasks.push_back(std::move(task));
+  }
+  store(tasks);
+  reopen_from_version(16, undo_migration_17);
+  ASSERT_TRUE(archive_);
+
+  SQLite::Database db = sql();
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sqlite_master WHERE name IN "
+                          "('sessions_kind_reason_creation', 'sessions_kind_size_creation')")
+                .getInt(),
+            2);
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "Reason==\"DISK FULL\""),
+            (std::vector{tasks[3].uid, tasks[1].uid}));
+  EXPECT_EQ(uids(Kind::BackupTaskSession, "TotalSize>1500"),
+            (std::vector{tasks[3].uid, tasks[2].uid, tasks[1].uid}));
+  RecordQuery by_size;
+  by_size.kind = Kind::BackupTaskSession;
+  by_size.filter = compiled_filter(Kind::BackupTaskSession, "TotalSize<3500");
+  by_size.sort.field = find_query_field(*find_query_type("BackupTaskSession"), "TotalSize");
+  by_size.sort.descending = true;
+  EXPECT_EQ(page(by_size).first, (std::vector{tasks[2].uid, tasks[1].uid, tasks[0].uid}));
+}
+
 }  // namespace
 }  // namespace emarchive::storage

@@ -21,8 +21,8 @@ namespace emarchive::storage {
 namespace {
 
 // 3 backup servers, 20 jobs, 100 days of one job session a job and day, 10 VMs a job with one
-// task session each a run: 2,000 job sessions and 20,000 task sessions, mostly successful.
-// Times are whole hours from 2025-01-01; the archive holds each session's entity.
+// task session each a run: 2,000 job sessions and 20,000 task sessions, mostly successful, of
+// 0 to 999 GB. Times are whole hours from 2025-01-01; the archive holds each session's entity.
 constexpr const char* kPopulate = R"sql(
 CREATE TEMP TABLE n AS
   WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999) SELECT i FROM n;
@@ -47,14 +47,14 @@ INSERT INTO sessions (record_id, kind_id, name, backup_server_id, job_id, job_na
 INSERT INTO records (id, kind_id, uid)
   SELECT 100000 + i, 2, 'urn:veeam:BackupTaskSession:' || i FROM n;
 INSERT INTO sessions (record_id, kind_id, name, vm_display_name, vm_uid, backup_server_id,
-                      parent_id, creation_time_ns, end_time_ns, state, result, reason)
+                      parent_id, creation_time_ns, end_time_ns, state, result, reason, total_size)
   SELECT 100000 + i, 2, 'vm-' || ((i / 10) % 20 * 10 + i % 10), 'vm-' || ((i / 10) % 20 * 10 + i % 10),
          'vm-uid-' || ((i / 10) % 20 * 10 + i % 10), 1 + (i / 10) % 20 % 3, 1000 + i / 10,
          (1735689600 + (i / 200) * 86400 + ((i / 10) % 20) * 600 + i % 10) * 1000000000,
          (1735689600 + (i / 200) * 86400 + ((i / 10) % 20) * 600 + i % 10 + 900) * 1000000000,
          'Completed',
          CASE WHEN i % 97 = 0 THEN 'Failed' WHEN i % 13 = 0 THEN 'Warning' ELSE 'Success' END,
-         CASE WHEN i % 97 = 0 THEN 'Disk full' END
+         CASE WHEN i % 97 = 0 THEN 'Disk full' END, (i * 7919 % 1000) * 1000000000
   FROM n;
 INSERT INTO representations (record_id, form, derived, has_links, revision)
   SELECT record_id, 1, 3, 0, 1 FROM sessions;
@@ -234,6 +234,10 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_vm_uid_creation_result", "sessions_kind_vm_uid_creation_result"},
         PlanCase{"TasksByName", kTask, "Name==\"vm-42\"", "", "sessions_kind_name_creation",
                  "sessions_kind_name_creation"},
+        PlanCase{"TasksByReason", kTask, "Reason==\"disk full\"", "",
+                 "sessions_kind_reason_creation", "sessions_kind_reason_creation"},
+        PlanCase{"TasksLargerThanSortedBySize", kTask, "TotalSize>990000000000", "TotalSize",
+                 "sessions_kind_size_creation", "sessions_kind_size_creation"},
         PlanCase{"TasksByUid", kTask, "UID==\"urn:veeam:BackupTaskSession:123\"", "", "PRIMARY KEY",
                  "PRIMARY KEY"},
         PlanCase{"TasksPerJobSession", kTask, "JobSessionUid==\"urn:veeam:BackupJobSession:7\"", "",
