@@ -220,8 +220,8 @@ std::optional<ApiResponse> take_as_of_prefix(ApiRequest& api, EmTime now) {
 }
 
 RoutedResponse to_http(ApiResponse api, const http::request<http::string_body>& request) {
-  RoutedResponse routed{{api.status, request.version()}, std::move(api.stream)};
-  routed.shared_body = std::move(api.shared_body);
+  RoutedResponse routed{
+      {api.status, request.version()}, std::move(api.stream), false, std::move(api.shared_body)};
   http::response<http::string_body>& response = routed.message;
   if (!api.body.empty() || routed.stream || routed.shared_body) {
     response.set(http::field::content_type, api.content_type);
