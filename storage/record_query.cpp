@@ -9,6 +9,7 @@
 #include "model/ascii.h"
 #include "model/kind.h"
 #include "storage/as_of.h"
+#include "storage/end_time_range.h"
 #include "storage/session_tallies.h"
 #include "storage/table_names.h"
 
@@ -381,6 +382,25 @@ bool add_tally_alternatives(const QueryType& type, const FilterNode& node, Tally
   return true;
 }
 
+// Narrows [from, until) to the instants that a comparison with `t` by `op` holds for; false for
+// one that is no half-open range: !=, or a bound past the last instant there is.
+bool narrow_range(CompareOp op, EmTime t, std::optional<EmTime>& from,
+                  std::optional<EmTime>& until) {
+  if (op == CompareOp::NotEqual) return false;
+  const bool inclusive_upper = op == CompareOp::LessEqual || op == CompareOp::Equal;
+  const bool exclusive_lower = op == CompareOp::Greater;
+  if ((inclusive_upper || exclusive_lower) && t == std::numeric_limits<EmTime>::max()) return false;
+  if (op != CompareOp::Less && op != CompareOp::LessEqual) {
+    const EmTime lower = exclusive_lower ? t + 1 : t;
+    from = from ? std::max(*from, lower) : lower;
+  }
+  if (op != CompareOp::Greater && op != CompareOp::GreaterEqual) {
+    const EmTime upper = inclusive_upper ? t + 1 : t;
+    until = until ? std::min(*until, upper) : upper;
+  }
+  return true;
+}
+
 // Adds what `node` asks to `terms`; false if it asks anything the tallies do not count. Called
 // on a compiled filter (every field and value is valid).
 bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now, TallyTerms& terms) {
@@ -410,21 +430,21 @@ bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now, 
     terms.server = TallyTerms::Server{by_name, by_name ? node.value : canonical_uid(node.value)};
     return true;
   }
-  if (!is_column(type.kind, field, "creation_time") || node.op == CompareOp::NotEqual) return false;
-  const EmTime t = *filter_time_value(node.value, now);
-  // As half-open [from, until): a bound past the last instant there is cannot be one.
-  const bool inclusive_upper = node.op == CompareOp::LessEqual || node.op == CompareOp::Equal;
-  const bool exclusive_lower = node.op == CompareOp::Greater;
-  if ((inclusive_upper || exclusive_lower) && t == std::numeric_limits<EmTime>::max()) return false;
-  if (node.op != CompareOp::Less && node.op != CompareOp::LessEqual) {
-    const EmTime from = exclusive_lower ? t + 1 : t;
-    terms.from = terms.from ? std::max(*terms.from, from) : from;
+  return is_column(type.kind, field, "creation_time") &&
+         narrow_range(node.op, *filter_time_value(node.value, now), terms.from, terms.until);
+}
+
+// Narrows `range` to what `node` asks; false if it asks anything but bounds on the EndTime.
+// Called on a compiled filter.
+bool add_end_bounds(const QueryType& type, const FilterNode& node, EmTime now, TimeRange& range) {
+  if (node.type == FilterNode::Type::And) {
+    return std::all_of(node.children.begin(), node.children.end(), [&](const FilterNode& child) {
+      return add_end_bounds(type, child, now, range);
+    });
   }
-  if (node.op != CompareOp::Greater && node.op != CompareOp::GreaterEqual) {
-    const EmTime until = inclusive_upper ? t + 1 : t;
-    terms.until = terms.until ? std::min(*terms.until, until) : until;
-  }
-  return true;
+  return node.type == FilterNode::Type::Compare &&
+         is_column(type.kind, *find_query_field(type, node.field), "end_time") &&
+         narrow_range(node.op, *filter_time_value(node.value, now), range.from, range.until);
 }
 
 // The text terms of TallyTerms, with the column each compares (in the sessions and the tallies).
@@ -529,12 +549,6 @@ TallyTerms query_tally_terms(const RecordQuery& query) {
   return terms;
 }
 
-// The first tally bucket that starts at or after `t`.
-EmTime first_bucket_from(EmTime t) {
-  constexpr EmTime bucket_mask = (EmTime{1} << kTallyBucketShift) - 1;
-  return (t >> kTallyBucketShift) + ((t & bucket_mask) != 0 ? 1 : 0);
-}
-
 // The count of a session query the tallies can answer: the tallies of the buckets wholly
 // inside [from, until), plus the matches in the partial buckets at either end, counted from the
 // index (without bounds: the matches of `where` without a creation time, which no tally holds).
@@ -547,14 +561,10 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
                         const std::string& where, const std::vector<SqlValue>& params,
                         std::vector<SqlValue>& count_params) {
   constexpr int shift = kTallyBucketShift;
-  // Buckets [first_full, end_full): the first whose start is at or after `from`, the first whose
-  // end is after `until`.
-  std::optional<EmTime> first_full;
-  std::optional<EmTime> end_full;
-  if (terms.from) first_full = first_bucket_from(*terms.from);
-  if (terms.until) end_full = *terms.until >> shift;
-  if (first_full && end_full && *first_full >= *end_full) return {};
-  if (first_full && *first_full > (std::numeric_limits<EmTime>::max() >> shift)) return {};
+  const std::optional<WholeBuckets> whole = whole_buckets(terms.from, terms.until);
+  if (!whole) return {};
+  const std::optional<EmTime>& first_full = whole->first;
+  const std::optional<EmTime>& end_full = whole->end;
 
   std::string sum;
   std::vector<SqlValue> tally_params;
@@ -675,6 +685,10 @@ Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode&
         countable(terms)) {
       compiled->tally = std::move(terms);
     }
+    TimeRange ended;
+    if (info(type.kind).table == Table::Sessions && add_end_bounds(type, filter, now, ended)) {
+      compiled->end_range = ended;
+    }
   }
   return compiled;
 }
@@ -757,26 +771,47 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
       out.params.emplace_back(static_cast<std::int64_t>(*upper));
     }
   }
+  // Bounds an EndTime range puts on the creation time, with a resumption's made one a side (as
+  // the deep page's edge above).
+  std::optional<TimeRange> within = query.created_within;
+  if (within) assert(end_ranged(query) && ordered_by_creation(query));
   if (query.resume) {
     assert(ordered_by_creation(query));
-    if (!query.resume->creation_time) {
+    const std::optional<EmTime>& at = query.resume->creation_time;
+    if (!at) {
       term("t.creation_time_ns IS NULL");
+    } else if (within && !query.sort.descending) {
+      within->from = within->from ? std::max(*within->from, *at) : *at;
+    } else if (within && *at < std::numeric_limits<EmTime>::max()) {
+      within->until = within->until ? std::min(*within->until, *at + 1) : *at + 1;
     } else {
       term(std::string("t.creation_time_ns ") + (query.sort.descending ? "<=" : ">=") + " ?");
-      out.params.emplace_back(static_cast<std::int64_t>(*query.resume->creation_time));
+      out.params.emplace_back(static_cast<std::int64_t>(*at));
     }
+  }
+  if (within && within->from) {
+    term("t.creation_time_ns >= ?");
+    out.params.emplace_back(static_cast<std::int64_t>(*within->from));
+  }
+  if (within && within->until) {
+    term("t.creation_time_ns < ?");
+    out.params.emplace_back(static_cast<std::int64_t>(*within->until));
   }
 
   if (query.filter) {
     std::string filter = query.filter->sql;
-    if (own_bounds) {
-      // A filter the tallies hold compares no other expression of the creation time.
-      constexpr std::string_view column = "t.creation_time_ns";
+    // Comparisons tested on each entry of the range, not a range of their own: a filter the
+    // tallies hold compares no other expression of the creation time, and an EndTime range
+    // between creation bounds is read from the creation index (SQLite would otherwise read it
+    // from the end index and sort it).
+    const auto test_each = [&filter](std::string_view column) {
       for (std::size_t at = filter.find(column); at != std::string::npos;
            at = filter.find(column, at + column.size() + 1)) {
         filter.insert(at, 1, '+');
       }
-    }
+    };
+    if (own_bounds) test_each("t.creation_time_ns");
+    if (query.created_within) test_each("t.end_time_ns");
     term(filter);
     out.params.insert(out.params.end(), query.filter->params.begin(), query.filter->params.end());
   }
@@ -808,6 +843,14 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     out.undated_count = "SELECT CASE WHEN " + tallies_set_aside_sql() +
                         " THEN NULL ELSE (SELECT count(*)" + from + " WHERE " + where +
                         " AND t.creation_time_ns IS NULL) END";
+  } else if (end_ranged(query) && !query.resume) {
+    std::vector<SqlValue> count_params;
+    std::string count = end_tally_count(query.kind, *query.filter->end_range, out.count,
+                                        out.count_params, count_params);
+    if (!count.empty()) {
+      out.count = std::move(count);
+      out.count_params = std::move(count_params);
+    }
   }
   const std::string select = "SELECT t.record_id" + from + " WHERE " + where + " ORDER BY ";
   out.select_ids = select + order + " LIMIT ? OFFSET ?";
@@ -815,10 +858,23 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   return out;
 }
 
-bool tallied(const RecordQuery& query) {
+namespace {
+
+// Whether `query` asks for sessions as they are now, with no collection's restriction.
+bool current_sessions(const RecordQuery& query) {
   return info(query.kind).table == Table::Sessions && !query.as_of && !query.parent_uid &&
-         !query.job_uid && query.job_types.empty() && !query.created_since && !query.resume &&
-         (!query.past || query.past->ascending) && (!query.filter || query.filter->tally);
+         !query.job_uid && query.job_types.empty() && !query.created_since;
+}
+
+}  // namespace
+
+bool tallied(const RecordQuery& query) {
+  return current_sessions(query) && !query.resume && (!query.past || query.past->ascending) &&
+         (!query.filter || query.filter->tally);
+}
+
+bool end_ranged(const RecordQuery& query) {
+  return current_sessions(query) && !query.past && query.filter && query.filter->end_range;
 }
 
 BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {

@@ -41,6 +41,12 @@ struct TallyTerms {
   std::optional<EmTime> until;  // creation_time_ns < until
 };
 
+// A range of instants, [from, until); a side without a bound is open.
+struct TimeRange {
+  std::optional<EmTime> from;
+  std::optional<EmTime> until;
+};
+
 // A WHERE clause over the alias of RecordQuery's SQL (t = the kind's table), with its
 // parameters in order.
 struct CompiledFilter {
@@ -57,6 +63,9 @@ struct CompiledFilter {
   std::vector<const QueryField*> pinned;
   // Set when the session tallies can count the filter's matches of a session kind.
   std::optional<TallyTerms> tally;
+  // Set when the filter is nothing but bounds on a session's EndTime: the range its matches
+  // ended in, which the end tallies count and bound (storage/end_time_range.h).
+  std::optional<TimeRange> end_range;
 };
 
 // Resolves field names (case-insensitively) against `type` and checks every value against the
@@ -111,6 +120,10 @@ struct RecordQuery {
     bool ascending = true;
   };
   std::optional<Past> past;
+  // Bounds on the creation time that every match of an EndTime range has (end_ranged() queries,
+  // storage/end_time_range.h): read in creation order, the page walks the creation index between
+  // them instead of sorting every match. They leave every answer as it is.
+  std::optional<TimeRange> created_within;
   // false: the matches are not counted (RecordPage::total is -1) and the page is read forward
   // from `offset`; for the batches of an answer whose count is already known.
   bool count = true;
@@ -143,6 +156,12 @@ RecordQuerySql record_query_sql(const RecordQuery& query);
 // Whether the session tallies count the matches of `query` (storage/session_tallies.h): a
 // session kind, filtered (if at all) by what they count, and no collection's restriction.
 bool tallied(const RecordQuery& query);
+
+// Whether `query` asks for sessions by an EndTime range alone (CompiledFilter::end_range), as
+// they are now, with no collection's restriction: the end tallies may bound its matches'
+// creation times, resumed or not, and count its matches, unless it is resumed
+// (storage/end_time_range.h).
+bool end_ranged(const RecordQuery& query);
 
 // The tallies of the matches of `query` by bucket of creation time: rows (bucket, n), several a
 // bucket and in no order (grouped and sorted by the caller: the tallies' keys start with the

@@ -1,10 +1,30 @@
 #include "storage/session_tallies.h"
 
+#include <limits>
 #include <string>
 
 namespace emarchive::storage {
 
-std::array<TallyCount, 3> session_tally_counts() {
+std::int64_t first_bucket_from(std::int64_t t) {
+  constexpr std::int64_t bucket_mask = (std::int64_t{1} << kTallyBucketShift) - 1;
+  return (t >> kTallyBucketShift) + ((t & bucket_mask) != 0 ? 1 : 0);
+}
+
+std::optional<WholeBuckets> whole_buckets(std::optional<std::int64_t> from,
+                                          std::optional<std::int64_t> until) {
+  WholeBuckets buckets;
+  if (from) buckets.first = first_bucket_from(*from);
+  if (until) buckets.end = *until >> kTallyBucketShift;
+  if (buckets.first && buckets.end && *buckets.first >= *buckets.end) return std::nullopt;
+  // A first bucket whose start is past the last instant there is.
+  if (buckets.first &&
+      *buckets.first > (std::numeric_limits<std::int64_t>::max() >> kTallyBucketShift)) {
+    return std::nullopt;
+  }
+  return buckets;
+}
+
+std::array<TallyCount, 4> session_tally_counts() {
   const std::string bucket = "creation_time_ns >> " + std::to_string(kTallyBucketShift);
   // Grouped as the tables' keys compare (NOCASE), so that 'Failed' and 'FAILED' share a row, and
   // compared so by `verify`, which sets these beside the tables' rows.
@@ -18,14 +38,33 @@ std::array<TallyCount, 3> session_tally_counts() {
     const std::string values = "kind_id" + (per.empty() ? "" : ", " + grouped) + ", " + result +
                                ", " + bucket + ", " + state;
     return TallyCount{
-        std::move(table), "kind_id" + by + ", result, bucket, state",
+        std::move(table),
+        "kind_id" + by + ", result, bucket, state",
+        "n",
+        "n",
+        "",
         "SELECT " + values + ", count(*) FROM sessions WHERE creation_time_ns IS NOT NULL" +
             (per.empty() ? "" : " AND " + per + " IS NOT NULL") + " GROUP BY " + values};
   };
+  // By end time, every session that has one (an entity: only an entity writes it). A duration
+  // that overflows 64 bits becomes a REAL, which compares as the number it is.
+  const std::string duration = "end_time_ns - creation_time_ns";
+  const std::string end_bucket = "end_time_ns >> " + std::to_string(kTallyBucketShift);
+  TallyCount ends{
+      "session_end_tallies",
+      "kind_id, bucket",
+      "n, undated, shortest, longest",
+      "n, undated",
+      "c.shortest IS NOT NULL AND (k.shortest IS NULL OR k.shortest > c.shortest OR "
+      "k.longest < c.longest)",
+      "SELECT kind_id, " + end_bucket + ", count(*), count(*) - count(creation_time_ns), min(" +
+          duration + "), max(" + duration +
+          ") FROM sessions WHERE end_time_ns IS NOT NULL GROUP BY kind_id, " + end_bucket};
   return {{
       tally("session_tallies", "", ""),
       tally("session_server_tallies", "backup_server_id", "backup_server_id"),
       tally("session_job_tallies", "job_name", "job_name COLLATE NOCASE"),
+      std::move(ends),
   }};
 }
 
@@ -37,7 +76,8 @@ std::string tallies_set_aside_sql() {
 void recount_session_tallies(SQLite::Database& db) {
   for (const TallyCount& tally : session_tally_counts()) {
     db.exec("DELETE FROM " + tally.table);
-    db.exec("INSERT INTO " + tally.table + " (" + tally.key + ", n) " + tally.count);
+    db.exec("INSERT INTO " + tally.table + " (" + tally.key + ", " + tally.columns + ") " +
+            tally.count);
   }
 }
 

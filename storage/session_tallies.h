@@ -2,14 +2,17 @@
 // Kept counts of sessions (tables session_tallies, session_server_tallies and
 // session_job_tallies, migrations/012_session_tallies.sql and 013): how many sessions of a kind
 // with a Result and a State, and the same of each backup server and of each job, were created in
-// each bucket of time. storage/record_query.cpp counts the common filters from them instead of
-// reading every matching index entry, and `verify` (storage/verifier.h) holds them to a count of
-// the sessions.
+// each bucket of time; and (session_end_tallies, migration 18) how many of a kind ended in each
+// bucket of time, with the shortest and longest of their durations. storage/record_query.cpp
+// counts the common filters and EndTime ranges from them instead of reading every matching index
+// entry, storage/end_time_range.h bounds an EndTime range's creation times by them, and `verify`
+// (storage/verifier.h) holds them to a count of the sessions.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,26 +22,47 @@ namespace emarchive::storage {
 // buckets make the partial ones at a range's ends cheaper to count and the sum longer.
 inline constexpr int kTallyBucketShift = 46;
 
+// The first bucket that starts at or after `t`.
+std::int64_t first_bucket_from(std::int64_t t);
+
+// The buckets wholly inside the instants [from, until) (a side without a bound is open): from
+// the first whose start is at or after `from` to before the first whose end is after `until`.
+struct WholeBuckets {
+  std::optional<std::int64_t> first;
+  std::optional<std::int64_t> end;
+};
+// nullopt when no bucket lies wholly inside.
+std::optional<WholeBuckets> whole_buckets(std::optional<std::int64_t> from,
+                                          std::optional<std::int64_t> until);
+
 // The triggers that keep the tallies. A bulk load drops them, with the query indexes, and the
 // tallies are counted again when it ends; while one of them waits in deferred_indexes the
 // tallies are not current, and counts read the index.
-inline constexpr std::array<std::string_view, 4> kTallyTriggers = {
-    "sessions_tally_insert", "sessions_tally_delete", "sessions_tally_update",
-    "sessions_job_tally_update"};
+inline constexpr std::array<std::string_view, 7> kTallyTriggers = {
+    "sessions_tally_insert",     "sessions_tally_delete",     "sessions_tally_update",
+    "sessions_job_tally_update", "sessions_end_tally_insert", "sessions_end_tally_delete",
+    "sessions_end_tally_update"};
 
 // An SQL expression, true while the tallies are not current: a bulk load (or migration 12) has
 // set their triggers aside in deferred_indexes, and counts read the index instead. The triggers
 // leave and come back together (storage/deferred_indexes.cpp): one tells.
 std::string tallies_set_aside_sql();
 
-// A tally table, its key's columns and the SELECT that counts its rows afresh from the
-// sessions: the key's columns in order, then n.
+// A tally table, its key's columns, the columns after them, and the SELECT that counts its rows
+// afresh from the sessions: the key's columns in order, then those.
 struct TallyCount {
   std::string table;
   std::string key;
+  std::string columns;
+  // Those of `columns` a count afresh gives exactly ("n", the counts); the others are bounds
+  // that the triggers only ever widen (session_end_tallies' shortest and longest).
+  std::string exact;
+  // For a table with bounds: an SQL condition on a kept row `k` and the row counted afresh `c`
+  // of the same key, true when k's bounds do not hold c's. Empty for the others.
+  std::string narrower;
   std::string count;
 };
-std::array<TallyCount, 3> session_tally_counts();
+std::array<TallyCount, 4> session_tally_counts();
 
 // Counts every session into the tallies afresh, replacing what they held. Call inside a write
 // transaction, with the tally triggers absent, and create them before it commits.

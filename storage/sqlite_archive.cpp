@@ -16,6 +16,7 @@
 #include "storage/commit_watch.h"
 #include "storage/deep_page.h"
 #include "storage/deferred_indexes.h"
+#include "storage/end_time_range.h"
 #include "storage/observation_store.h"
 #include "storage/record_reader.h"
 #include "storage/record_writer.h"
@@ -319,11 +320,19 @@ class SqliteArchive final : public Archive {
     }
   }
 
-  Expected<RecordPage> query(const RecordQuery& query) override {
+  Expected<RecordPage> query(const RecordQuery& asked) override {
     try {
-      const RecordQuerySql sql = record_query_sql(query);
       // The count and the page from the same committed state, so that they agree.
       ReadTransaction transaction(read_transaction_);
+      // An EndTime range in creation order walks the creation index between bounds that the
+      // tallies put on its matches' creation times, read in the same state.
+      std::optional<RecordQuery> bounded;
+      if (std::optional<TimeRange> within = creation_bounds(*db_, asked)) {
+        bounded = asked;
+        bounded->created_within = within;
+      }
+      const RecordQuery& query = bounded ? *bounded : asked;
+      const RecordQuerySql sql = record_query_sql(query);
       if (query.as_of) as_of_.prepare(*query.as_of);
       RecordPage page;
       PageWindow window{false, query.offset, query.limit};
@@ -348,7 +357,7 @@ class SqliteArchive final : public Archive {
       return page;
     } catch (const std::exception& e) {
       as_of_.forget();
-      return sqlite_error(path_, "cannot query " + std::string(info(query.kind).name), e);
+      return sqlite_error(path_, "cannot query " + std::string(info(asked.kind).name), e);
     }
   }
 

@@ -203,6 +203,8 @@ constexpr const char* kJobSession = "BackupJobSession";
 constexpr const char* kTallies = "session_tallies";
 constexpr const char* kJobTallies = "session_job_tallies";
 constexpr const char* kServerTallies = "session_server_tallies";
+constexpr const char* kEndTallies = "session_end_tallies";
+constexpr const char* kEnded = R"(EndTime>="2025-02-01";EndTime<"2025-02-15")";
 
 INSTANTIATE_TEST_SUITE_P(
     CommonFilters, RecordQueryPlan,
@@ -238,6 +240,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_reason_creation", "sessions_kind_reason_creation"},
         PlanCase{"TasksLargerThanSortedBySize", kTask, "TotalSize>990000000000", "TotalSize",
                  "sessions_kind_size_creation", "sessions_kind_size_creation"},
+        PlanCase{"TasksEndedInARangeSortedByEnd", kTask, kEnded, "EndTime", "sessions_kind_end",
+                 "sessions_kind_end", false, kEndTallies},
         PlanCase{"TasksByUid", kTask, "UID==\"urn:veeam:BackupTaskSession:123\"", "", "PRIMARY KEY",
                  "PRIMARY KEY"},
         PlanCase{"TasksPerJobSession", kTask, "JobSessionUid==\"urn:veeam:BackupJobSession:7\"", "",
@@ -289,6 +293,26 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_result_creation", "sessions_kind_result_creation", false,
                  kTallies}),
     case_name);
+
+// An EndTime range in creation order, the default, between the creation bounds that the end
+// tallies give (storage/end_time_range.h): the page walks the creation index, testing the end
+// time on each entry, and sorts nothing; the count sums the end tallies. Without the bounds the
+// page sorts the matches from the end index.
+TEST_F(RecordQueryPlan, AnEndTimeRangeInCreationOrderWalksTheCreationIndexBetweenItsBounds) {
+  auto request =
+      api::parse_query_request({{"type", kTask}, {"format", "Entities"}, {"filter", kEnded}},
+                               *parse_em_time("2025-03-01T00:00:00Z"));
+  ASSERT_TRUE(request) << request.error().message;
+  RecordQuery query = request->query;
+  const RecordQuerySql sorted = record_query_sql(query);
+  expect_plan(plan(sorted.select_ids, sorted.params, true), "sessions_kind_end", true);
+  query.created_within =
+      TimeRange{*parse_em_time("2025-01-31T23:00:00Z"), *parse_em_time("2025-02-14T23:45:00Z")};
+  const RecordQuerySql sql = record_query_sql(query);
+  expect_plan(plan(sql.select_ids, sql.params, true), "sessions_kind_creation", false);
+  expect_plan(plan(sql.select_ids_reversed, sql.params, true), "sessions_kind_creation", false);
+  expect_count_plan(plan(sql.count, sql.count_params, false), "sessions_kind_end", kEndTallies);
+}
 
 }  // namespace
 }  // namespace emarchive::storage

@@ -1,0 +1,102 @@
+#include "storage/end_time_range.h"
+
+#include <cstdint>
+#include <limits>
+
+#include "storage/session_tallies.h"
+#include "storage/sqlite_support.h"
+
+namespace emarchive::storage {
+namespace {
+
+constexpr int kShift = kTallyBucketShift;
+constexpr EmTime kMax = std::numeric_limits<EmTime>::max();
+constexpr EmTime kMin = std::numeric_limits<EmTime>::min();
+
+}  // namespace
+
+std::string end_tally_count(Kind kind, const TimeRange& range, const std::string& plain,
+                            const std::vector<SqlValue>& plain_params,
+                            std::vector<SqlValue>& params) {
+  const std::optional<WholeBuckets> whole = whole_buckets(range.from, range.until);
+  if (!whole) return {};
+  const std::optional<EmTime>& first_full = whole->first;
+  const std::optional<EmTime>& end_full = whole->end;
+
+  params = plain_params;
+  std::string sum = "(SELECT coalesce(sum(n), 0) FROM session_end_tallies WHERE kind_id = ?";
+  params.emplace_back(std::int64_t{kind_id(kind)});
+  if (first_full) {
+    sum += " AND bucket >= ?";
+    params.emplace_back(*first_full);
+  }
+  if (end_full) {
+    sum += " AND bucket < ?";
+    params.emplace_back(*end_full);
+  }
+  sum += ")";
+  // Every session with an end time is an archived entity: no stub test.
+  const auto count_between = [&](EmTime lower, EmTime upper) {
+    sum +=
+        " + (SELECT count(*) FROM sessions t WHERE t.kind_id = ? AND t.end_time_ns >= ? AND "
+        "t.end_time_ns < ?)";
+    params.emplace_back(std::int64_t{kind_id(kind)});
+    params.emplace_back(lower);
+    params.emplace_back(upper);
+  };
+  if (first_full) count_between(*range.from, *first_full << kShift);
+  if (end_full) count_between(*end_full << kShift, *range.until);
+  return "SELECT CASE WHEN " + tallies_set_aside_sql() + " THEN (" + plain + ") ELSE " + sum +
+         " END";
+}
+
+std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery& query) {
+  if (!end_ranged(query) || !ordered_by_creation(query)) return std::nullopt;
+  const TimeRange& range = *query.filter->end_range;
+  if (range.until && *range.until == kMin) return std::nullopt;  // nothing ends before it
+  // The buckets the range touches, the partial ones at its ends included: their bounds hold
+  // those of the matches in them.
+  std::string sql = "SELECT " + tallies_set_aside_sql() +
+                    ", sum(undated), min(shortest), max(longest), min(bucket), max(bucket) "
+                    "FROM session_end_tallies WHERE kind_id = ? AND n > 0";
+  std::vector<SqlValue> params{std::int64_t{kind_id(query.kind)}};
+  if (range.from) {
+    sql += " AND bucket >= ?";
+    params.emplace_back(*range.from >> kShift);
+  }
+  if (range.until) {
+    sql += " AND bucket <= ?";
+    params.emplace_back((*range.until - 1) >> kShift);
+  }
+  SQLite::Statement tallies(db, sql);
+  bind_all(tallies, params);
+  tallies.executeStep();
+  if (tallies.getColumn(0).getInt() != 0 || tallies.getColumn(4).isNull()) return std::nullopt;
+  if (tallies.getColumn(1).getInt64() != 0) return std::nullopt;
+  // A duration past 64 bits is held as a REAL (the subtraction overflowed).
+  if (!tallies.getColumn(2).isInteger() || !tallies.getColumn(3).isInteger()) return std::nullopt;
+  const EmTime shortest = tallies.getColumn(2).getInt64();
+  const EmTime longest = tallies.getColumn(3).getInt64();
+  // The span the matches ended in, [start, end): the range, narrowed to the buckets that have
+  // sessions. Without `end`, it reaches past the last instant there is.
+  const EmTime first_bucket = tallies.getColumn(4).getInt64();
+  const EmTime last_bucket = tallies.getColumn(5).getInt64();
+  EmTime start = first_bucket << kShift;
+  if (range.from && *range.from > start) start = *range.from;
+  std::optional<EmTime> end;
+  if (last_bucket < (kMax >> kShift)) end = (last_bucket + 1) << kShift;
+  if (range.until && (!end || *range.until < *end)) end = *range.until;
+  EmTime margin = 0;
+  EmTime span = 0;
+  if (__builtin_sub_overflow(longest, shortest, &margin)) return std::nullopt;
+  if (__builtin_sub_overflow(end.value_or(kMax), start, &span)) span = kMax;
+  if (margin > span) return std::nullopt;
+  // A bound past the instants there are is left out: that side is open.
+  TimeRange bounds;
+  EmTime bound = 0;
+  if (!__builtin_sub_overflow(start, longest, &bound)) bounds.from = bound;
+  if (end && !__builtin_sub_overflow(*end, shortest, &bound)) bounds.until = bound;
+  return bounds;
+}
+
+}  // namespace emarchive::storage
