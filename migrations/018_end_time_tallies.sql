@@ -2,9 +2,9 @@
 -- their durations. A filter of EndTime bounds was counted by reading each match's entry in
 -- sessions_kind_end (163 ms for half of ten million task sessions), and its page in creation
 -- order, the default, sorted every match, as that index is in end-time order (2.8 s a page;
--- docs/BENCHMARKS.md). A row per kind and bucket of end time (end_time_ns >> 46, 19.5 hours, as
--- the buckets of migration 12) holds how many sessions ended in it (n), how many of those have no
--- creation time (undated), and the least and the most of end_time_ns - creation_time_ns among
+-- docs/BENCHMARKS-10M.md). A row per kind and bucket of end time (end_time_ns >> 46, 19.5 hours,
+-- as the buckets of migration 12) holds how many sessions ended in it (n), how many of those have
+-- no creation time (undated), and the least and the most of end_time_ns - creation_time_ns among
 -- the others (shortest, longest). storage/record_query.cpp counts such a filter from n, as it
 -- counts from session_tallies; storage/end_time_range.cpp bounds the creation time of its
 -- matches by the durations of the buckets in its range, so that a page in creation order walks

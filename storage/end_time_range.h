@@ -31,9 +31,10 @@ std::string end_tally_count(Kind kind, const TimeRange& range, const std::string
 // tallies have sessions in, so it was created between that span's start less the longest
 // duration there and its end less the shortest. nullopt where the bounds would not make the page
 // quicker or would not be exact: another query; tallies not current (a bulk load set them aside);
-// sessions in range without a creation time (the bounds leave them out); or durations that vary
-// by more than the span itself, since the walk then reads more sessions created around the
-// span's ends than the sort reads matches. Call in the read transaction that reads the page.
+// sessions without a creation time in the buckets the range touches (the bounds leave them
+// out); or durations that vary by more than the span itself, since the walk then reads more
+// sessions created around the span's ends than the sort reads matches. Call in the read
+// transaction that reads the page.
 std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery& query);
 
 }  // namespace emarchive::storage

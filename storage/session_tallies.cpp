@@ -55,8 +55,8 @@ std::array<TallyCount, 4> session_tally_counts() {
       "kind_id, bucket",
       "n, undated, shortest, longest",
       "n, undated",
-      "c.shortest IS NOT NULL AND (k.shortest IS NULL OR k.shortest > c.shortest OR "
-      "k.longest < c.longest)",
+      "c.shortest IS NOT NULL AND (k.shortest IS NULL OR k.longest IS NULL OR "
+      "k.shortest > c.shortest OR k.longest < c.longest)",
       "SELECT kind_id, " + end_bucket + ", count(*), count(*) - count(creation_time_ns), min(" +
           duration + "), max(" + duration +
           ") FROM sessions WHERE end_time_ns IS NOT NULL GROUP BY kind_id, " + end_bucket};

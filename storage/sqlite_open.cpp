@@ -170,7 +170,7 @@ Expected<OpenedDatabase> open_database(const std::string& path, const OpenOption
       build_deferred_indexes(*db, DeferredTallies::leave);
       // Migrations are transactions, so repeating them (after another process's) is safe.
       if (Status migrated = migrate(*db, list, path); !migrated) return migrated.error();
-      // The tallies, and what a migration set aside for this (migrations/012 and 013).
+      // The tallies, and what a migration set aside for this (migrations/012, 013 and 018).
       build_deferred_indexes(*db);
       // What migration 005 cannot do in SQL; also after a crash between the two.
       seal_genesis(*db);

@@ -105,37 +105,35 @@ class Verifier {
     progress("session tallies", done, std::ssize(tallies));
     for (const TallyCount& tally : tallies) {
       // The keys whose row differs either way: kept with other counts, kept where nothing
-      // counts, counted but not kept. A key whose sessions all moved elsewhere keeps its row at 0.
-      const std::string with =
-          "WITH counted (" + tally.key + ", " + tally.columns + ") AS (" + tally.count + "), ";
+      // counts, counted but not kept. A key whose sessions all moved elsewhere keeps its row at
+      // 0. Bounds that the triggers only widen must still hold what a count gives: narrower,
+      // they would leave matches out of a page. The sessions are counted once for both.
       const std::string exact = tally.key + ", " + tally.exact;
-      const std::int64_t keys =
-          db_.execAndGet(with + "kept AS (SELECT " + exact + " FROM " + tally.table +
-                         " WHERE n <> 0), fresh AS (SELECT " + exact +
-                         " FROM counted) SELECT count(*) FROM (SELECT " + tally.key +
-                         " FROM (SELECT * FROM kept EXCEPT SELECT * FROM fresh) UNION SELECT " +
-                         tally.key + " FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept))")
-              .getInt64();
-      if (keys > 0) {
+      const std::string narrowed = tally.narrower.empty()
+                                       ? "0"
+                                       : "(SELECT count(*) FROM " + tally.table +
+                                             " k JOIN counted c USING (" + tally.key + ") WHERE " +
+                                             tally.narrower + ")";
+      SQLite::Statement check(
+          db_, "WITH counted (" + tally.key + ", " + tally.columns + ") AS MATERIALIZED (" +
+                   tally.count + "), kept AS (SELECT " + exact + " FROM " + tally.table +
+                   " WHERE n <> 0), fresh AS (SELECT " + exact +
+                   " FROM counted) SELECT (SELECT count(*) FROM (SELECT " + tally.key +
+                   " FROM (SELECT * FROM kept EXCEPT SELECT * FROM fresh) UNION SELECT " +
+                   tally.key + " FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept))), " +
+                   narrowed);
+      check.executeStep();
+      if (const std::int64_t keys = check.getColumn(0).getInt64(); keys > 0) {
         problem({}, {}, 0,
                 "table " + tally.table + " differs from a count of the sessions for " +
                     std::to_string(keys) + (keys == 1 ? " key" : " keys") +
                     ": the query service's counts are wrong");
       }
-      // Bounds the triggers only widen must still hold what a count gives: narrower, they
-      // would leave matches out of a page.
-      if (!tally.narrower.empty()) {
-        const std::int64_t narrower =
-            db_.execAndGet(with + "kept AS (SELECT * FROM " + tally.table +
-                           ") SELECT count(*) FROM kept k JOIN counted c USING (" + tally.key +
-                           ") WHERE " + tally.narrower)
-                .getInt64();
-        if (narrower > 0) {
-          problem({}, {}, 0,
-                  "table " + tally.table + " holds bounds narrower than the sessions' for " +
-                      std::to_string(narrower) + (narrower == 1 ? " key" : " keys") +
-                      ": the query service's pages are wrong");
-        }
+      if (const std::int64_t keys = check.getColumn(1).getInt64(); keys > 0) {
+        problem({}, {}, 0,
+                "table " + tally.table + " holds bounds narrower than the sessions' for " +
+                    std::to_string(keys) + (keys == 1 ? " key" : " keys") +
+                    ": the query service's pages are wrong");
       }
       progress("session tallies", ++done, std::ssize(tallies));
     }

@@ -268,7 +268,11 @@ INSTANTIATE_TEST_SUITE_P(
              "table session_server_tallies "},
         Edit{"AddedJobTally",
              "INSERT INTO session_job_tallies VALUES (2, 'Ghost', 'Failed', 7, 'Completed', 3)",
-             "table session_job_tallies "}),
+             "table session_job_tallies "},
+        Edit{"EndTally", "UPDATE session_end_tallies SET n = n + 1",
+             "table session_end_tallies differs"},
+        Edit{"NarrowedEndTallyBound", "UPDATE session_end_tallies SET longest = shortest - 1",
+             "table session_end_tallies holds bounds narrower"}),
     [](const ::testing::TestParamInfo<Edit>& info) { return info.param.name; });
 
 // What someone who can write the file does to hide an edit: the row, its revision's SHA-256 and

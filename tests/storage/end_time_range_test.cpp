@@ -319,8 +319,9 @@ TEST_F(EndTimeRange, DurationsLongerThanTheRangeTurnTheBoundsOff) {
 }
 
 // Sessions that finish, end at another time (into another bucket), begin at another time (a
-// longer duration, a more negative one: both outside the bounds before), or become undated, and
-// one removed: the tallies follow, the bounds widen only, and every answer stays right.
+// longer duration, a more negative one: both outside the bounds before), or become undated, one
+// removed and one moved to another kind: the tallies follow, the bounds widen only, and every
+// answer stays right.
 TEST_F(EndTimeRange, AnswersStayRightAsSessionsChange) {
   store_history();
   const EmTime start = at("2025-06-01T00:00:00Z");
@@ -336,6 +337,10 @@ TEST_F(EndTimeRange, AnswersStayRightAsSessionsChange) {
     SQLite::Database db = sql();
     db.exec("DELETE FROM sessions WHERE record_id = (SELECT id FROM records WHERE uid = '" +
             uid(Kind::BackupTaskSession, guid(40)) + "')");
+    // No writer changes a session's kind; the triggers follow it all the same.
+    db.exec(
+        "UPDATE sessions SET kind_id = 1 WHERE record_id = (SELECT id FROM records WHERE uid = '" +
+        uid(Kind::BackupTaskSession, guid(41)) + "')");
   }
   expect_answers_match_sessions();
   expect_end_tallies_current();
