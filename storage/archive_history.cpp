@@ -25,14 +25,14 @@ int severity(std::string_view result) {
 // The columns every HistoryEntry query selects, in the order entry_from reads them.
 constexpr const char* kEntryColumns =
     "r.uid, s.kind_id, s.result, s.state, s.creation_time_ns, s.end_time_ns, "
-    "COALESCE(s.vm_display_name, s.name), ju.uid, COALESCE(j.name, p.job_name, s.job_name), "
+    "COALESCE(s.vm_display_name, s.name), ju.uid, COALESCE(j.name, s.job_name), "
     "COALESCE(s.reason, s.failure_message), s.vm_uid, ";
-// The joins those columns need: the session's record, its parent job session, the job.
+// The joins those columns need: the session's record and its job (a task session's is its job
+// session's, as its job name: migrations/019_task_jobs.sql).
 constexpr const char* kEntryJoins =
     " JOIN records r ON r.id = s.record_id "
-    "LEFT JOIN sessions p ON p.record_id = s.parent_id "
-    "LEFT JOIN records ju ON ju.id = COALESCE(s.job_id, p.job_id) "
-    "LEFT JOIN jobs j ON j.record_id = COALESCE(s.job_id, p.job_id) ";
+    "LEFT JOIN records ju ON ju.id = s.job_id "
+    "LEFT JOIN jobs j ON j.record_id = s.job_id ";
 
 HistoryEntry entry_from(SQLite::Statement& row) {
   HistoryEntry entry;
@@ -74,13 +74,14 @@ class SqliteArchiveHistory final : public ArchiveHistory {
               "AND s.creation_time_ns < ?2"),
         // A job session's size is its tasks' (sessions_parent).
         job_runs_(*db_,
-                  std::string("SELECT ") + kEntryColumns +
-                      "(SELECT sum(t.total_size) FROM sessions t WHERE t.parent_id = s.record_id) "
-                      "FROM sessions s" +
-                      kEntryJoins +
-                      "WHERE s.job_id = (SELECT id FROM records WHERE uid = ?1) "
-                      "AND s.kind_id IN (?2, ?3) "
-                      "ORDER BY s.creation_time_ns DESC, s.record_id DESC LIMIT ?4"),
+                  job_runs_newest_first(std::string("SELECT ") + kEntryColumns +
+                                            "(SELECT sum(t.total_size) FROM sessions t "
+                                            "WHERE t.parent_id = s.record_id), "
+                                            "s.creation_time_ns AS created, s.record_id AS id "
+                                            "FROM sessions s" +
+                                            kEntryJoins,
+                                        "(SELECT id FROM records WHERE uid = ?1)") +
+                      " LIMIT ?2"),
         // By name first (sessions_vm_display_name, sessions_name), then by the key.
         vm_tasks_(*db_,
                   std::string("SELECT ") + kEntryColumns + "s.total_size FROM sessions s" +
@@ -140,8 +141,7 @@ class SqliteArchiveHistory final : public ArchiveHistory {
     return read("the runs of " + std::string(job_uid), [&] {
       Use use(job_runs_);
       use->bind(1, std::string(job_uid));
-      bind_job_kinds(*use, 2);
-      use->bind(4, limit);
+      use->bind(2, limit);
       return entries(*use);
     });
   }

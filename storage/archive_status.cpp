@@ -33,12 +33,12 @@ class SqliteArchiveStatus final : public ArchiveStatus {
               "JOIN records r ON r.id = j.record_id "
               "LEFT JOIN records bu ON bu.id = j.backup_server_id "
               "LEFT JOIN backup_servers b ON b.record_id = j.backup_server_id"),
-        // Newest first, for the latest run and the failures in a row before it; read backwards
-        // down sessions_job_creation, only as far as add_runs() needs.
-        job_runs_(*db_,
-                  "SELECT s.record_id, s.kind_id, s.result, s.state, s.creation_time_ns, "
-                  "s.end_time_ns FROM sessions s WHERE s.job_id = ? AND s.kind_id IN (?, ?) "
-                  "ORDER BY s.creation_time_ns DESC, s.record_id DESC"),
+        // Newest first, for the latest run and the failures in a row before it; read only as
+        // far as add_runs() needs.
+        job_runs_(*db_, job_runs_newest_first(
+                            "SELECT s.record_id AS id, s.kind_id, s.result, s.state, "
+                            "s.creation_time_ns AS created, s.end_time_ns FROM sessions s",
+                            "?1")),
         uid_(*db_, "SELECT uid FROM records WHERE id = ?"),
         task_rows_after_(*db_, std::string(kTaskColumns) + "WHERE record_id > ?1 AND kind_id = ?2"),
         task_row_(*db_, std::string(kTaskColumns) + "WHERE record_id = ?1"),
@@ -118,8 +118,6 @@ class SqliteArchiveStatus final : public ArchiveStatus {
     {
       Use use(job_runs_);
       use->bind(1, job_record_id);
-      use->bind(2, kind_id(Kind::BackupJobSession));
-      use->bind(3, kind_id(Kind::ReplicaJobSession));
       while (use->executeStep()) {
         SessionSummary run = session_from(*use, 1, "");
         if (!latest_id) {

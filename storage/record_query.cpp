@@ -31,10 +31,6 @@ std::int64_t kind_id(Kind kind) {
   return static_cast<std::int64_t>(kind) + 1;
 }
 
-bool is_task_kind(Kind kind) {
-  return kind == Kind::BackupTaskSession || kind == Kind::ReplicaTaskSession;
-}
-
 const FieldSpec* field_spec(Kind kind, std::string_view element) {
   for (const FieldSpec& spec : info(kind).fields) {
     if (spec.element == element) return &spec;
@@ -60,14 +56,10 @@ std::string value_expr(Kind kind, const QueryField& field) {
       return column;
     }
     case QuerySource::JobUid:
-      if (is_task_kind(kind)) {
-        return "(SELECT jr.uid FROM sessions p JOIN records jr ON jr.id = p.job_id "
-               "WHERE p.record_id = t.parent_id)";
-      }
+      // A task session's job, as its job name, is its job session's, which the schema copies
+      // onto it (migrations/009_task_job_names.sql, 019_task_jobs.sql).
       return "(SELECT uid FROM records WHERE id = t.job_id)";
     case QuerySource::JobName:
-      // A task session's is its job session's, which the schema copies onto it
-      // (migrations/009_task_job_names.sql).
       return "t.job_name";
     case QuerySource::JobSessionUid:
       return "(SELECT uid FROM records WHERE id = t.parent_id)";
@@ -79,11 +71,6 @@ std::string value_expr(Kind kind, const QueryField& field) {
       return "((t.end_time_ns - t.creation_time_ns) / 1000000000)";
   }
   return "NULL";
-}
-
-// The kind of a task session's parent (its JobSessionUid field's).
-Kind parent_kind(Kind task_kind) {
-  return *field_spec(task_kind, "JobSessionUid")->target;
 }
 
 // An enum field's position in its documented order (EM compares and orders enums so), NULL for
@@ -99,12 +86,11 @@ std::string enum_rank(const QueryField& field, const std::string& expr) {
 }
 
 // For UID fields held as a record id in t: the id column, so that equality uses its index.
-std::optional<std::string> id_column(Kind kind, const QueryField& field) {
+std::optional<std::string> id_column(const QueryField& field) {
   switch (field.source) {
     case QuerySource::Uid:
       return "t.record_id";
     case QuerySource::JobUid:
-      if (is_task_kind(kind)) return std::nullopt;
       return "t.job_id";
     case QuerySource::JobSessionUid:
       return "t.parent_id";
@@ -208,7 +194,7 @@ class Compiler {
         return true;
       case QueryValueType::Uid: {
         std::string uid = canonical_uid(node.value);
-        const auto id = id_column(type_.kind, *field);
+        const auto id = id_column(*field);
         if (id && (node.op == CompareOp::Equal || node.op == CompareOp::NotEqual)) {
           const std::string target(kIdOfUid);
           if (node.op == CompareOp::Equal) {
@@ -218,13 +204,6 @@ class Compiler {
             // with every other comparison.
             out.sql += "(" + *id + " IS NOT NULL AND " + *id + " IS NOT " + target + ")";
           }
-        } else if (node.op == CompareOp::Equal && field->source == QuerySource::JobUid) {
-          // A task session's job is its job session's: as JobName above.
-          out.sql +=
-              "t.parent_id IN (SELECT j.record_id FROM sessions j WHERE j.kind_id = ? AND "
-              "j.job_id = " +
-              std::string(kIdOfUid) + ")";
-          out.params.emplace_back(kind_id(parent_kind(type_.kind)));
         } else {
           out.sql += expr + " " + std::string(op) + " ?";
         }

@@ -36,6 +36,21 @@ inline bool is_failed(const SessionSummary& session) {
   return iequals(session.result, "Failed");
 }
 
+// The sessions of one job of both kinds of job session, newest first: `select` (a SELECT over
+// sessions s up to its WHERE clause, with result columns `created`, s.creation_time_ns, and `id`,
+// s.record_id) once per kind, each reading its own range of sessions_job_kind_creation backwards
+// (migrations/019_task_jobs.sql), which SQLite merges as it steps. `job` is SQL for the job's
+// record id. In one range of both kinds, every session of the job would be sorted first.
+inline std::string job_runs_newest_first(std::string_view select, std::string_view job) {
+  std::string sql;
+  for (const Kind kind : {Kind::BackupJobSession, Kind::ReplicaJobSession}) {
+    if (!sql.empty()) sql += " UNION ALL ";
+    sql += std::string(select) + " WHERE s.job_id = " + std::string(job) +
+           " AND s.kind_id = " + std::to_string(kind_id(kind));
+  }
+  return sql + " ORDER BY created DESC, id DESC";
+}
+
 // Opens the archive at `path` read-only (it must exist and have this binary's schema), as a
 // connection that scans (OpenOptions::scans), and makes a Reader over it. Errors name the file.
 template <class Interface, class Reader>

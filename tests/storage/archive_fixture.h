@@ -203,9 +203,9 @@ class ArchiveTest : public ::testing::Test {
   // A separate plain connection, as a sqlite3 user would have.
   SQLite::Database sql() { return SQLite::Database(path_, SQLite::OPEN_READWRITE); }
 
-  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_18, _17, _16,
-  // _15, _14, undo_migrations_to_version_12, _11 or _8, below) and opens it again, which migrates
-  // it.
+  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_19, _18, _17,
+  // _16, _15, _14, undo_migrations_to_version_12, _11 or _8, below) and opens it again, which
+  // migrates it.
   void reopen_from_version(int version, void (*undo)(SQLite::Database&)) {
     archive_.reset();
     {
@@ -258,9 +258,30 @@ inline std::optional<CompiledFilter> compiled_filter(Kind kind, std::string_view
   return std::move(*compiled);
 }
 
-// Migration 18's tallies by end time gone, with their triggers (in place, or set aside by a bulk
-// load), as in version 17.
+// Migration 19's job on task sessions gone: version 18's index of a job's sessions and
+// migration 9's triggers, which copied the job name alone.
+inline void undo_migration_19(SQLite::Database& db) {
+  db.exec(
+      "DROP TRIGGER sessions_task_job_insert; DROP TRIGGER sessions_task_job_update; "
+      "DROP TRIGGER sessions_job_to_tasks; DROP INDEX sessions_job_kind_creation; "
+      "UPDATE sessions SET job_id = NULL WHERE kind_id IN (2, 5); "
+      "CREATE INDEX sessions_job_creation "
+      "ON sessions (job_id, creation_time_ns, kind_id) WHERE job_id IS NOT NULL");
+  for (const migrations::Migration& m : migrations::all()) {
+    if (m.version != 9) continue;
+    // Its triggers, without its other statements (which the archive has been through).
+    const std::string sql(m.sql);
+    for (auto at = sql.find("CREATE TRIGGER"); at != std::string::npos;
+         at = sql.find("CREATE TRIGGER", at + 1)) {
+      db.exec(sql.substr(at, sql.find("END;", at) + 4 - at));
+    }
+  }
+}
+
+// Migrations 18 and 19 undone, newest first: the tallies by end time gone too, with their
+// triggers (in place, or set aside by a bulk load), as in version 17.
 inline void undo_migration_18(SQLite::Database& db) {
+  undo_migration_19(db);
   db.exec(
       "DROP TRIGGER IF EXISTS sessions_end_tally_insert; "
       "DROP TRIGGER IF EXISTS sessions_end_tally_delete; "
@@ -269,21 +290,21 @@ inline void undo_migration_18(SQLite::Database& db) {
       "DROP TABLE session_end_tallies");
 }
 
-// What migrations 17 and 18 changed, newest first: the indexes of Reason and TotalSize gone too,
+// What migrations 17 to 19 changed, newest first: the indexes of Reason and TotalSize gone too,
 // as in version 16.
 inline void undo_migration_17(SQLite::Database& db) {
   undo_migration_18(db);
   db.exec("DROP INDEX sessions_kind_reason_creation; DROP INDEX sessions_kind_size_creation");
 }
 
-// What migrations 16 to 18 changed, newest first: the count of the records each chain entry
+// What migrations 16 to 19 changed, newest first: the count of the records each chain entry
 // archived first gone too, as in version 15.
 inline void undo_migration_16(SQLite::Database& db) {
   undo_migration_17(db);
   db.exec("ALTER TABLE chain DROP COLUMN records");
 }
 
-// What migrations 15 to 18 changed, newest first: back to version 14's index of every Link's
+// What migrations 15 to 19 changed, newest first: back to version 14's index of every Link's
 // hash.
 inline void undo_migration_15(SQLite::Database& db) {
   undo_migration_16(db);
@@ -292,7 +313,7 @@ inline void undo_migration_15(SQLite::Database& db) {
       "CREATE INDEX link_values_hash ON link_values (hash)");
 }
 
-// What migrations 14 to 18 changed, newest first: back to version 13's index of a job's
+// What migrations 14 to 19 changed, newest first: back to version 13's index of a job's
 // sessions.
 inline void undo_migration_14(SQLite::Database& db) {
   undo_migration_15(db);
@@ -301,7 +322,7 @@ inline void undo_migration_14(SQLite::Database& db) {
       "CREATE INDEX sessions_job ON sessions (job_id) WHERE job_id IS NOT NULL");
 }
 
-// What migrations 12 to 18 added, newest first: those, and the session tallies and their
+// What migrations 12 to 19 added, newest first: those, and the session tallies and their
 // triggers, which are in place in an archive opened for writing since it was made.
 inline void undo_migrations_to_version_11(SQLite::Database& db) {
   undo_migration_14(db);
@@ -332,7 +353,7 @@ inline void undo_migrations_to_version_12(SQLite::Database& db) {
   db.exec("DELETE FROM deferred_indexes");
 }
 
-// Takes an archive of the current schema back to version 8's (migrations 018 to 009 undone,
+// Takes an archive of the current schema back to version 8's (migrations 019 to 009 undone,
 // newest first), as an older emarchive left it; the caller sets user_version.
 inline void undo_migrations_to_version_8(SQLite::Database& db) {
   undo_migrations_to_version_11(db);

@@ -234,6 +234,14 @@ TEST_F(ArchiveTest, TypedColumnsAreQueryable) {
   EXPECT_EQ(row.getColumn(7).getString(), "Nightly VMs@2025-06-05 03:04:05");
   EXPECT_EQ(row.getColumn(8).getString(), "vm-01");
   EXPECT_FALSE(row.executeStep());
+
+  // Its job and job name are its job session's, once that is archived.
+  EXPECT_TRUE(db.execAndGet("SELECT job_uid FROM task_sessions_v").isNull());
+  store({full_record(Kind::BackupJobSession, kJobSessionGuid)});
+  SQLite::Statement job(db, "SELECT job_name, job_uid FROM task_sessions_v");
+  ASSERT_TRUE(job.executeStep());
+  EXPECT_EQ(job.getColumn(0).getString(), "Nightly VMs");
+  EXPECT_EQ(job.getColumn(1).getString(), uid(Kind::Job, kJobGuid));
 }
 
 TEST_F(ArchiveTest, CreatesStubsForWhatRecordsPointToAndFillsThemLater) {

@@ -1,7 +1,8 @@
 // Query pages and the columns that make them fast (docs/SCHEMA.md, "Query plans"): a page past
 // the middle is read from the other end (storage/record_query.h, page_window) and must hold what
-// paging forward holds; a task session's job name is its job session's, whenever either arrives
-// or changes (migrations/009_task_job_names.sql); stubs are never listed.
+// paging forward holds; a task session's job and job name are its job session's, whenever either
+// arrives or changes (migrations/009_task_job_names.sql, 019_task_jobs.sql); stubs are never
+// listed.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -44,6 +45,18 @@ TEST(PageWindow, ReadsPagesPastTheMiddleFromTheOtherEnd) {
 class RecordQueryPaging : public ArchiveTest {
  protected:
   static std::string guid(int i) { return numbered_guid(i); }
+
+  // `n` records of `kind` (guids first, first + 1, ...) created a day apart, newest first, so
+  // that archive order is not creation order.
+  static std::vector<Record> created_newest_first(Kind kind, int first, int n) {
+    std::vector<Record> records;
+    for (int i = 0; i < n; ++i) {
+      Record record = full_record(kind, guid(first + i));
+      set_field(record, "CreationTimeUTC", "2025-06-0" + std::to_string(8 - i) + "T22:00:00Z");
+      records.push_back(std::move(record));
+    }
+    return records;
+  }
 
   std::vector<std::string> uids(Kind kind, const std::string& filter) {
     RecordQuery query;
@@ -160,6 +173,81 @@ TEST_F(RecordQueryPaging, TaskSessionsFollowTheirJobSessionsJobName) {
             0);
 }
 
+// The job of a task session is its job session's, as its job name: EM filters task sessions on
+// JobUid, which they do not carry.
+TEST_F(RecordQueryPaging, TaskSessionsFollowTheirJobSessionsJob) {
+  const std::string job = std::string(uid(Kind::Job, kJobGuid));
+  const std::string other_job = std::string(uid(Kind::Job, guid(70)));
+  const auto per_job = [&](const std::string& uid, const std::string& more = "") {
+    return uids(Kind::BackupTaskSession, "JobUid==\"" + uid + "\"" + more);
+  };
+  Record first = full_record(Kind::BackupTaskSession, guid(1));
+  store({first});  // its job session is a stub: no job yet
+  EXPECT_EQ(per_job(job), std::vector<std::string>{});
+
+  Record job_session = full_record(Kind::BackupJobSession, kJobSessionGuid);
+  store({job_session});
+  Record second = full_record(Kind::BackupTaskSession, guid(2));
+  set_field(second, "Result", "Failed");
+  store({second});  // after its job session
+  EXPECT_EQ(per_job(job), (std::vector{first.uid, second.uid}));
+  EXPECT_EQ(per_job(job, ";Result==failed"), std::vector{second.uid});
+  EXPECT_EQ(per_job(job, ";Result!=Failed"), std::vector{first.uid});
+
+  // The job session moves to another job (a new revision of it says so).
+  set_field(job_session, "JobUid", other_job);
+  store({job_session});
+  EXPECT_EQ(per_job(job), std::vector<std::string>{});
+  EXPECT_EQ(per_job(other_job), (std::vector{first.uid, second.uid}));
+
+  // A task session moves to another job session, of the first job.
+  const std::string other_guid = guid(50);
+  store({full_record(Kind::BackupJobSession, other_guid)});
+  set_field(second, "JobSessionUid", uid(Kind::BackupJobSession, other_guid));
+  store({second});
+  EXPECT_EQ(per_job(job), std::vector{second.uid});
+  EXPECT_EQ(per_job(other_job), std::vector{first.uid});
+  // A job's sessions are listed without its task sessions (GET /api/jobs/{id}/backupSessions).
+  RecordQuery listed;
+  listed.kind = Kind::BackupJobSession;
+  listed.job_uid = job;
+  EXPECT_EQ(page(listed).first, std::vector{std::string(uid(Kind::BackupJobSession, other_guid))});
+
+  SQLite::Database db = sql();
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sessions t LEFT JOIN sessions p "
+                          "ON p.record_id = t.parent_id "
+                          "WHERE t.kind_id = 2 AND t.job_id IS NOT p.job_id")
+                .getInt(),
+            0);
+}
+
+// Archives of schema version 18 hold no job on task sessions: migration 19 copies it, and the
+// job's task sessions are one range of an index in creation order.
+TEST_F(RecordQueryPaging, MigrationNineteenCopiesJobsOntoTaskSessions) {
+  std::vector<Record> records = created_newest_first(Kind::BackupTaskSession, 80, 3);
+  records.insert(records.begin(), full_record(Kind::BackupJobSession, kJobSessionGuid));
+  store(records);
+  reopen_from_version(18, undo_migration_19);
+  ASSERT_TRUE(archive_);
+
+  SQLite::Database db = sql();
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sessions WHERE kind_id = 2 AND job_id = "
+                          "(SELECT id FROM records WHERE uid = '" +
+                          std::string(uid(Kind::Job, kJobGuid)) + "')")
+                .getInt(),
+            3);
+  EXPECT_EQ(
+      uids(Kind::BackupTaskSession, "JobUid==\"" + std::string(uid(Kind::Job, kJobGuid)) + "\""),
+      (std::vector{records[3].uid, records[2].uid, records[1].uid}));
+  // A later job session's job still reaches its task sessions: the triggers are version 19's.
+  Record job_session = records[0];
+  set_field(job_session, "JobUid", std::string(uid(Kind::Job, guid(70))));
+  store({job_session});
+  EXPECT_EQ(
+      uids(Kind::BackupTaskSession, "JobUid==\"" + std::string(uid(Kind::Job, guid(70))) + "\""),
+      (std::vector{records[3].uid, records[2].uid, records[1].uid}));
+}
+
 // Archives of schema version 8 hold no job name on task sessions: migration 9 copies it.
 TEST_F(RecordQueryPaging, MigrationNineCopiesJobNamesOntoTaskSessions) {
   Record job_session = full_record(Kind::BackupJobSession, kJobSessionGuid);
@@ -174,13 +262,7 @@ TEST_F(RecordQueryPaging, MigrationNineCopiesJobNamesOntoTaskSessions) {
 // Archives of schema version 13 find a job's sessions through sessions_job (job_id) and sort
 // them; migration 14 replaces it by an index that holds them in creation order.
 TEST_F(RecordQueryPaging, MigrationFourteenHoldsAJobsSessionsInCreationOrder) {
-  // Stored newest first, so that archive order is not creation order.
-  std::vector<Record> sessions;
-  for (int i = 0; i < 4; ++i) {
-    Record session = full_record(Kind::BackupJobSession, guid(40 + i));
-    set_field(session, "CreationTimeUTC", "2025-06-0" + std::to_string(8 - i) + "T22:00:00Z");
-    sessions.push_back(std::move(session));
-  }
+  const std::vector<Record> sessions = created_newest_first(Kind::BackupJobSession, 40, 4);
   store(sessions);
   reopen_from_version(13, undo_migration_14);
   ASSERT_TRUE(archive_);
@@ -188,12 +270,14 @@ TEST_F(RecordQueryPaging, MigrationFourteenHoldsAJobsSessionsInCreationOrder) {
   SQLite::Database db = sql();
   EXPECT_EQ(
       db.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'sessions_job'").getInt(), 0);
+  // Migration 19's index of a job's sessions by kind has replaced migration 14's since.
   SQLite::Statement explain(db,
                             "EXPLAIN QUERY PLAN SELECT record_id FROM sessions WHERE job_id = 1 "
-                            "AND kind_id IN (1, 4) ORDER BY creation_time_ns DESC LIMIT 1");
+                            "AND kind_id = 1 ORDER BY creation_time_ns DESC LIMIT 1");
   std::string plan;
   while (explain.executeStep()) plan += explain.getColumn(3).getString() + "\n";
-  EXPECT_NE(plan.find("sessions_job_creation"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("sessions_job_kind_creation"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 
   const std::string job = std::string(uid(Kind::Job, kJobGuid));
   const std::vector<std::string> in_order = {sessions[3].uid, sessions[2].uid, sessions[1].uid,
@@ -208,13 +292,10 @@ TEST_F(RecordQueryPaging, MigrationFourteenHoldsAJobsSessionsInCreationOrder) {
 // Archives of schema version 16 have no index of Reason or TotalSize; migration 17 adds them,
 // and filters and sorts on those fields answer the same from them.
 TEST_F(RecordQueryPaging, MigrationSeventeenIndexesReasonAndTotalSize) {
-  std::vector<Record> tasks;
+  std::vector<Record> tasks = created_newest_first(Kind::BackupTaskSession, 60, 4);
   for (int i = 0; i < 4; ++i) {
-    Record task = full_record(Kind::BackupTaskSession, guid(60 + i));
-    set_field(task, "CreationTimeUTC", "2025-06-0" + std::to_string(8 - i) + "T22:00:00Z");
-    set_field(task, "Reason", i % 2 ? "Disk full" : "");
-    set_field(task, "TotalSize", std::to_string((i + 1) * 1000));
-    tasks.push_back(std::move(task));
+    set_field(tasks[i], "Reason", i % 2 ? "Disk full" : "");
+    set_field(tasks[i], "TotalSize", std::to_string((i + 1) * 1000));
   }
   store(tasks);
   reopen_from_version(16, undo_migration_17);

@@ -43,7 +43,7 @@ INSERT INTO sessions (record_id, kind_id, name, backup_server_id, job_id, job_na
          CASE WHEN i % 31 = 0 THEN 'Failed' WHEN i % 11 = 0 THEN 'Warning' ELSE 'Success' END
   FROM n WHERE i < 2000;
 -- Task session i: job session i / 10, VM (job * 10 + i % 10); the schema's triggers copy its
--- job session's job name onto it (migrations/009_task_job_names.sql).
+-- job session's job and job name onto it (migrations/019_task_jobs.sql).
 INSERT INTO records (id, kind_id, uid)
   SELECT 100000 + i, 2, 'urn:veeam:BackupTaskSession:' || i FROM n;
 INSERT INTO sessions (record_id, kind_id, name, vm_display_name, vm_uid, backup_server_id,
@@ -257,8 +257,9 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_job_name_creation_result", "sessions_kind_job_name_creation_result",
                  false, kJobTallies},
         PlanCase{"TasksPerJobUid", kTask, "JobUid==\"urn:veeam:Job:7\"", "",
-                 "sessions_kind_parent_result_creation", "sessions_kind_parent_result_creation",
-                 true},
+                 "sessions_job_kind_creation", "sessions_job_kind_creation"},
+        PlanCase{"TasksPerJobUidAndResult", kTask, "JobUid==\"urn:veeam:Job:7\";Result==Warning",
+                 "", "sessions_kind_job_result_creation", "sessions_kind_job_result_creation"},
         PlanCase{"TasksPerServer", kTask, "BackupServerUid==\"urn:veeam:BackupServer:1\"", "",
                  "sessions_kind_server_creation", "sessions_kind_server_creation", false,
                  kServerTallies},
@@ -277,7 +278,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_job_name_creation_result", "sessions_kind_job_name_creation_result",
                  false, kJobTallies},
         PlanCase{"JobSessionsPerJobUid", kJobSession, "JobUid==\"urn:veeam:Job:7\"", "",
-                 "sessions_job_creation", "sessions_kind_job_result_creation"},
+                 "sessions_job_kind_creation", "sessions_job_kind_creation"},
         PlanCase{"JobSessionsPerJobUidAndResult", kJobSession,
                  "JobUid==\"urn:veeam:Job:7\";Result==Failed", "",
                  "sessions_kind_job_result_creation", "sessions_kind_job_result_creation"},
