@@ -163,5 +163,24 @@ TEST(Migrator, AMigrationThatBreaksAForeignKeyIsRolledBack) {
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM c").getInt(), 0);
 }
 
+// Migrations sort in temporary files with a small page cache, whose runs are as large as the
+// cache (storage/migrator.cpp), and leave the connection's own settings as they found them.
+TEST(Migrator, MigrationsRunWithASmallCacheAndLeaveTheConnectionsOwn) {
+  const std::vector<Migration> seeing = {
+      {1, "001.sql",
+       "CREATE TABLE seen AS SELECT (SELECT cache_size FROM pragma_cache_size()) AS cache, "
+       "(SELECT temp_store FROM pragma_temp_store()) AS temp"},
+  };
+  testing::TempDir dir;
+  const std::string path = (dir / "a.db").string();
+  SQLite::Database db = open_db(path);
+  db.exec("PRAGMA cache_size = -24576; PRAGMA temp_store = MEMORY");
+  ASSERT_TRUE(migrate(db, seeing, path));
+  EXPECT_EQ(db.execAndGet("SELECT cache FROM seen").getInt(), -8192);
+  EXPECT_EQ(db.execAndGet("SELECT temp FROM seen").getInt(), 1);  // FILE
+  EXPECT_EQ(db.execAndGet("PRAGMA cache_size").getInt(), -24576);
+  EXPECT_EQ(db.execAndGet("PRAGMA temp_store").getInt(), 2);  // MEMORY
+}
+
 }  // namespace
 }  // namespace emarchive::storage
