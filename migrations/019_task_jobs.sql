@@ -10,14 +10,21 @@
 DROP TRIGGER sessions_task_job_name_insert;
 DROP TRIGGER sessions_task_job_name_update;
 DROP TRIGGER sessions_job_name_to_tasks;
+-- The indexes of job_id are dropped before the update and built after it, rather than updated
+-- entry by entry: 8.1 and 9.9 s against 9.5 and 11.7 s over a million task sessions. Every task
+-- session takes its job session's job, NULL without one, as the triggers below give it (before,
+-- one without a parent kept any job its own Links named).
+DROP INDEX sessions_job_creation;
+DROP INDEX sessions_kind_job_result_creation;
 UPDATE sessions
   SET job_id = (SELECT p.job_id FROM sessions p WHERE p.record_id = sessions.parent_id)
-  WHERE kind_id IN (2, 5) AND parent_id IS NOT NULL;
+  WHERE kind_id IN (2, 5);
+CREATE INDEX sessions_kind_job_result_creation
+  ON sessions (kind_id, job_id, result COLLATE NOCASE, creation_time_ns);
 -- A job's sessions of one kind in creation order. It replaces sessions_job_creation (job_id,
 -- creation_time_ns, kind_id) of migration 14, which the task sessions would now fill with a
 -- hundred entries for each job session among them: the dashboard's readers of a job's latest
 -- runs take each kind of job session in its own range and merge them (storage/archive_status.cpp).
-DROP INDEX sessions_job_creation;
 CREATE INDEX sessions_job_kind_creation
   ON sessions (job_id, kind_id, creation_time_ns) WHERE job_id IS NOT NULL;
 -- Kinds 2 and 5 (BackupTaskSession, ReplicaTaskSession) are the task sessions of 1 and 4

@@ -25,14 +25,14 @@ int severity(std::string_view result) {
 // The columns every HistoryEntry query selects, in the order entry_from reads them.
 constexpr const char* kEntryColumns =
     "r.uid, s.kind_id, s.result, s.state, s.creation_time_ns, s.end_time_ns, "
-    "COALESCE(s.vm_display_name, s.name), ju.uid, COALESCE(j.name, s.job_name), "
+    "COALESCE(s.vm_display_name, s.name), ju.uid, COALESCE(j.name, p.job_name, s.job_name), "
     "COALESCE(s.reason, s.failure_message), s.vm_uid, ";
-// The joins those columns need: the session's record and its job (a task session's is its job
-// session's, as its job name: migrations/019_task_jobs.sql).
+// The joins those columns need: the session's record, its parent job session, the job.
 constexpr const char* kEntryJoins =
     " JOIN records r ON r.id = s.record_id "
-    "LEFT JOIN records ju ON ju.id = s.job_id "
-    "LEFT JOIN jobs j ON j.record_id = s.job_id ";
+    "LEFT JOIN sessions p ON p.record_id = s.parent_id "
+    "LEFT JOIN records ju ON ju.id = COALESCE(s.job_id, p.job_id) "
+    "LEFT JOIN jobs j ON j.record_id = COALESCE(s.job_id, p.job_id) ";
 
 HistoryEntry entry_from(SQLite::Statement& row) {
   HistoryEntry entry;

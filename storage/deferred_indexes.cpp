@@ -48,7 +48,7 @@ std::int64_t defer_query_indexes(SQLite::Database& db) {
   const PragmaWhile keep_freed_pages(db, "secure_delete", "0");
   SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
   // sql is NULL for the indexes SQLite makes for PRIMARY KEY and UNIQUE constraints.
-  // sessions_parent stays: trigger sessions_job_name_to_tasks (migrations/009_task_job_names.sql)
+  // sessions_parent stays: trigger sessions_job_to_tasks (migrations/019_task_jobs.sql)
   // finds a job session's task sessions through it whenever one is stored; without it, each
   // would read the whole table.
   // The tallies' triggers go too: each stored session costs two upserts, and the tallies are
@@ -63,7 +63,7 @@ std::int64_t defer_query_indexes(SQLite::Database& db) {
   while (objects.executeStep()) {
     std::string name = objects.getColumn(0).getString();
     std::string type = objects.getColumn(2).getString();
-    if (type == "trigger" && !is_tally_trigger(name)) continue;  // migration 9's stay
+    if (type == "trigger" && !is_tally_trigger(name)) continue;  // migration 19's stay
     found.push_back({{std::move(name), objects.getColumn(1).getString()}, std::move(type)});
   }
   SQLite::Statement remember(db, "INSERT INTO deferred_indexes (name, sql) VALUES (?, ?)");

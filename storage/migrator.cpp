@@ -50,9 +50,9 @@ Status migrate(SQLite::Database& db, std::span<const migrations::Migration> list
   // 11 took 1.2 GB over 10,000,000 task sessions (docs/BENCHMARKS.md). The pages freed hold
   // index entries and old row versions whose values the tables still hold. The sort also keeps
   // runs as large as the page cache in memory before it writes them out: beside the writer's full
-  // 24 MB cache, migration 19 peaked at 68 MB over 10,000,000 task sessions, and at 64 MB over
-  // 1,000,000, where an 8 MB cache took it to 44 MB in the same time (a 2 MB one: 38 MB, but 50%
-  // longer, as the UPDATE of every task session reads its job session's row).
+  // 24 MB cache, a first form of migration 19 peaked at 68 MB over 10,000,000 task sessions, and
+  // at 64 MB over 1,000,000, where an 8 MB cache took it to 44 MB in the same time (a 2 MB one:
+  // 38 MB, but 50% longer, as the UPDATE of every task session reads its job session's row).
   std::optional<PragmaWhile> sort_in_files;
   std::optional<PragmaWhile> keep_freed_pages;
   std::optional<PragmaWhile> small_cache;

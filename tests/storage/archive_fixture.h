@@ -258,24 +258,34 @@ inline std::optional<CompiledFilter> compiled_filter(Kind kind, std::string_view
   return std::move(*compiled);
 }
 
-// Migration 19's job on task sessions gone: version 18's index of a job's sessions and
-// migration 9's triggers, which copied the job name alone.
+// The statements of migration `version` that begin with `head`, each through its `end`.
+inline std::vector<std::string> migration_statements(int version, std::string_view head,
+                                                     std::string_view end) {
+  std::vector<std::string> found;
+  for (const migrations::Migration& m : migrations::all()) {
+    if (m.version != version) continue;
+    const std::string sql(m.sql);
+    for (auto at = sql.find(head); at != std::string::npos; at = sql.find(head, at + 1)) {
+      found.push_back(sql.substr(at, sql.find(end, at) + end.size() - at));
+    }
+  }
+  return found;
+}
+
+// Migration 19's job on task sessions gone: version 18's index of a job's sessions, migration
+// 9's triggers, which copied the job name alone, and migration 1's view of task sessions.
 inline void undo_migration_19(SQLite::Database& db) {
   db.exec(
       "DROP TRIGGER sessions_task_job_insert; DROP TRIGGER sessions_task_job_update; "
       "DROP TRIGGER sessions_job_to_tasks; DROP INDEX sessions_job_kind_creation; "
       "UPDATE sessions SET job_id = NULL WHERE kind_id IN (2, 5); "
       "CREATE INDEX sessions_job_creation "
-      "ON sessions (job_id, creation_time_ns, kind_id) WHERE job_id IS NOT NULL");
-  for (const migrations::Migration& m : migrations::all()) {
-    if (m.version != 9) continue;
-    // Its triggers, without its other statements (which the archive has been through).
-    const std::string sql(m.sql);
-    for (auto at = sql.find("CREATE TRIGGER"); at != std::string::npos;
-         at = sql.find("CREATE TRIGGER", at + 1)) {
-      db.exec(sql.substr(at, sql.find("END;", at) + 4 - at));
-    }
+      "ON sessions (job_id, creation_time_ns, kind_id) WHERE job_id IS NOT NULL; "
+      "DROP VIEW task_sessions_v");
+  for (const std::string& trigger : migration_statements(9, "CREATE TRIGGER", "END;")) {
+    db.exec(trigger);
   }
+  db.exec(migration_statements(1, "CREATE VIEW task_sessions_v", ";").at(0));
 }
 
 // Migrations 18 and 19 undone, newest first: the tallies by end time gone too, with their

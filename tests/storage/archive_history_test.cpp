@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "storage/archive_history.h"
 #include "tests/storage/status_fixture.h"
@@ -58,6 +59,27 @@ TEST_F(ArchiveHistoryTest, AJobsRunsComeNewestFirstWithTheirTasksSizes) {
   EXPECT_EQ((*runs)[1].session.result, "Failed");
   EXPECT_EQ((*runs)[0].job_name, "Nightly");
   EXPECT_FALSE((*runs)[0].total_size);  // the fixture's tasks give no TotalSize
+}
+
+// A job's runs of both kinds of job session come merged, newest first; of two created at the
+// same instant, the one archived last comes first.
+TEST_F(ArchiveHistoryTest, AJobsRunsOfBothKindsComeMergedNewestFirst) {
+  const std::string_view replica_guids[] = {"00000000-0000-0000-0000-00000000e001",
+                                            "00000000-0000-0000-0000-00000000e002"};
+  store({status_fixture::replica_job_session(replica_guids[0], "2026-03-02T22:10:00Z", "Failed"),
+         status_fixture::replica_job_session(replica_guids[1], "2026-03-03T22:00:00Z", "Success")});
+  auto history = ArchiveHistory::open(path_);
+  ASSERT_TRUE(history) << history.error().message;
+  auto runs = (*history)->job_runs(uid(Kind::Job, kNightly), 4);
+  ASSERT_TRUE(runs) << runs.error().message;
+  std::vector<std::string> order;
+  for (const HistoryEntry& run : *runs) order.push_back(run.session.uid);
+  const auto backup = [](int day) {
+    return uid(Kind::BackupJobSession, "00000000-0000-0000-0000-00000000c00" + std::to_string(day));
+  };
+  EXPECT_EQ(order,
+            (std::vector<std::string>{uid(Kind::ReplicaJobSession, replica_guids[1]), backup(3),
+                                      uid(Kind::ReplicaJobSession, replica_guids[0]), backup(2)}));
 }
 
 TEST_F(ArchiveHistoryTest, AVmsTasksAreFoundByItsKey) {

@@ -21,6 +21,7 @@ using status_fixture::job_session;
 using status_fixture::kEm;
 using status_fixture::kNightly;
 using status_fixture::kServer;
+using status_fixture::replica_job_session;
 using status_fixture::task;
 
 TEST_F(ArchiveStatusTest, JobsHaveTheirLatestRunAndTheFailuresInARowBeforeIt) {
@@ -45,6 +46,24 @@ TEST_F(ArchiveStatusTest, JobsHaveTheirLatestRunAndTheFailuresInARowBeforeIt) {
   EXPECT_FALSE(nightly.last_run->duration());
   // The running one counts neither way; the two failed before it do.
   EXPECT_EQ(nightly.consecutive_failures, 2);
+}
+
+// A job's runs of both kinds of job session are read as one run, newest first; of two created at
+// the same instant, the one archived last is the newer.
+TEST_F(ArchiveStatusTest, AJobsRunsOfBothKindsAreReadTogether) {
+  const std::string_view replica_guids[] = {"00000000-0000-0000-0000-00000000e001",
+                                            "00000000-0000-0000-0000-00000000e002"};
+  store({job_session(1, "Success"), job_session(2, "Failed")});
+  store({replica_job_session(replica_guids[0], "2026-03-02T22:10:00Z", "Failed")});
+  store({job_session(3, "Failed")});
+  store({replica_job_session(replica_guids[1], "2026-03-03T22:00:00Z", "Failed")});
+  const StatusSnapshot status = snapshot();
+  ASSERT_EQ(status.jobs.size(), 2u);
+  const JobStatus& nightly = status.jobs[1];
+  ASSERT_TRUE(nightly.last_run);
+  EXPECT_EQ(nightly.last_run->uid, uid(Kind::ReplicaJobSession, replica_guids[1]));
+  // Both days' runs of both kinds, back to the success of day 1.
+  EXPECT_EQ(nightly.consecutive_failures, 4);
 }
 
 TEST_F(ArchiveStatusTest, ASuccessEndsTheFailuresInARow) {

@@ -72,6 +72,12 @@ TEST_F(DeferredIndexesTest, ALargeLoadDropsTheQueryIndexesAndBuildsTheSameOnesAg
   EXPECT_EQ(
       query_indexes(db),
       (std::map<std::string, std::string>{{"sessions_parent", before.at("sessions_parent")}}));
+  // The triggers that give task sessions their job session's job stay (migration 19).
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                  "('sessions_task_job_insert', 'sessions_task_job_update', "
+                  "'sessions_job_to_tasks')"),
+            3);
   EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), *deferred);
   // The writer needs none of them: records of every kind store as before.
   std::vector<Record> records = task_sessions(50);

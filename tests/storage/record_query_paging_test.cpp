@@ -48,6 +48,20 @@ class RecordQueryPaging : public ArchiveTest {
 
   // `n` records of `kind` (guids first, first + 1, ...) created a day apart, newest first, so
   // that archive order is not creation order.
+  // A task session with no job session (no JobSessionUid, no Link to one) and a Link of its own
+  // to the fixture's job.
+  static Record parentless_task_naming_a_job(const std::string& guid) {
+    Record task = full_record(Kind::BackupTaskSession, guid);
+    set_field(task, "JobSessionUid", std::nullopt);
+    for (Representation* form : {&*task.reference, &*task.entity}) {
+      std::erase_if(form->links,
+                    [](const Link& l) { return l.type == "BackupJobSessionReference"; });
+      form->links.push_back(
+          link("Up", "JobReference", path_of(Kind::Job, kJobGuid), "Nightly VMs"));
+    }
+    return task;
+  }
+
   static std::vector<Record> created_newest_first(Kind kind, int first, int n) {
     std::vector<Record> records;
     for (int i = 0; i < n; ++i) {
@@ -221,16 +235,50 @@ TEST_F(RecordQueryPaging, TaskSessionsFollowTheirJobSessionsJob) {
             0);
 }
 
+// Replica task sessions take their replica job session's job the same way.
+TEST_F(RecordQueryPaging, ReplicaTaskSessionsFollowTheirJobSessionsJob) {
+  const std::string filter = "JobUid==\"" + std::string(uid(Kind::Job, kJobGuid)) + "\"";
+  Record before = full_record(Kind::ReplicaTaskSession, guid(3));
+  set_field(before, "Result", "Failed");
+  store({before});
+  EXPECT_EQ(uids(Kind::ReplicaTaskSession, filter), std::vector<std::string>{});
+  store({full_record(Kind::ReplicaJobSession, kJobSessionGuid)});
+  const Record after = full_record(Kind::ReplicaTaskSession, guid(4));
+  store({after});
+  EXPECT_EQ(uids(Kind::ReplicaTaskSession, filter), (std::vector{before.uid, after.uid}));
+  EXPECT_EQ(uids(Kind::ReplicaTaskSession, filter + ";Result==Failed"), std::vector{before.uid});
+  EXPECT_EQ(uids(Kind::BackupTaskSession, filter), std::vector<std::string>{});
+}
+
+// A task session without a job session has no job, whatever Links of its own name one.
+TEST_F(RecordQueryPaging, ATaskSessionWithoutAJobSessionHasNoJob) {
+  store({parentless_task_naming_a_job(guid(90))});
+  EXPECT_EQ(
+      uids(Kind::BackupTaskSession, "JobUid==\"" + std::string(uid(Kind::Job, kJobGuid)) + "\""),
+      std::vector<std::string>{});
+}
+
 // Archives of schema version 18 hold no job on task sessions: migration 19 copies it, and the
 // job's task sessions are one range of an index in creation order.
 TEST_F(RecordQueryPaging, MigrationNineteenCopiesJobsOntoTaskSessions) {
   std::vector<Record> records = created_newest_first(Kind::BackupTaskSession, 80, 3);
   records.insert(records.begin(), full_record(Kind::BackupJobSession, kJobSessionGuid));
+  // Version 18 kept the job that a task session's own Links named when it had no job session.
+  records.push_back(parentless_task_naming_a_job(guid(90)));
   store(records);
-  reopen_from_version(18, undo_migration_19);
+  reopen_from_version(18, [](SQLite::Database& db) {
+    undo_migration_19(db);
+    db.exec("UPDATE sessions SET job_id = (SELECT id FROM records WHERE uid = '" +
+            uid(Kind::Job, kJobGuid) + "') WHERE parent_id IS NULL AND kind_id = 2");
+  });
   ASSERT_TRUE(archive_);
 
   SQLite::Database db = sql();
+  EXPECT_EQ(db.execAndGet("SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master "
+                          "WHERE type = 'trigger' AND name LIKE 'sessions_%job%' "
+                          "AND name NOT LIKE '%tally%' ORDER BY name)")
+                .getString(),
+            "sessions_job_to_tasks sessions_task_job_insert sessions_task_job_update");
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM sessions WHERE kind_id = 2 AND job_id = "
                           "(SELECT id FROM records WHERE uid = '" +
                           std::string(uid(Kind::Job, kJobGuid)) + "')")

@@ -67,6 +67,20 @@ inline Record job_session(int day, std::string result, bool running = false) {
                 "Nightly@" + date, std::move(fields), {up_to_server()});
 }
 
+// A finished replica job session of the Nightly job (one job with both kinds of job session),
+// created and ended at `created`.
+inline Record replica_job_session(std::string_view guid, const std::string& created,
+                                  std::string result) {
+  return entity(Kind::ReplicaJobSession, guid, "Nightly replica",
+                {{"JobUid", uid(Kind::Job, kNightly)},
+                 {"JobName", "Nightly"},
+                 {"CreationTimeUTC", created},
+                 {"EndTimeUTC", created},
+                 {"State", "Stopped"},
+                 {"Result", std::move(result)}},
+                {up_to_server()});
+}
+
 // A task session of the day's job session for one VM, ended 30 minutes later unless running.
 inline Record task(int day, std::string_view vm_guid_suffix, std::string vm_name,
                    std::optional<std::string> vm_uid, std::string result, bool running = false) {
