@@ -51,8 +51,8 @@ std::int64_t defer_query_indexes(SQLite::Database& db) {
   // sessions_parent stays: trigger sessions_job_to_tasks (migrations/019_task_jobs.sql)
   // finds a job session's task sessions through it whenever one is stored; without it, each
   // would read the whole table.
-  // The tallies' triggers go too: each stored session costs two upserts, and the tallies are
-  // counted afresh at the end in one pass.
+  // The tallies' triggers go too: each stored session costs an upsert per tally, and the
+  // tallies are counted afresh at the end in one pass.
   SQLite::Statement objects(
       db,
       "SELECT name, sql, type FROM sqlite_master WHERE "

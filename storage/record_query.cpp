@@ -409,6 +409,11 @@ bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now, 
     terms.server = TallyTerms::Server{by_name, by_name ? node.value : canonical_uid(node.value)};
     return true;
   }
+  if (field.source == QuerySource::JobUid) {
+    if (node.op != CompareOp::Equal || node.value.empty() || terms.job_uid) return false;
+    terms.job_uid = canonical_uid(node.value);
+    return true;
+  }
   return is_column(type.kind, field, "creation_time") &&
          narrow_range(node.op, *filter_time_value(node.value, now), terms.from, terms.until);
 }
@@ -436,13 +441,14 @@ constexpr std::array<ValuesColumn, 3> kValuesColumns = {{{&TallyTerms::result, "
                                                          {&TallyTerms::job_name, "job_name"}}};
 
 // Whether compile_filter() may hand `terms` to the tallies: each tally holds the Result and the
-// State, and one of the server and the JobName at most; the count subtracts the values of one
-// excluded term.
+// State, and one of the server, the JobName and the JobUid at most; the count subtracts the
+// values of one excluded term.
 bool countable(const TallyTerms& terms) {
   int excluded = 0;
   for (const ValuesColumn& c : kValuesColumns)
     excluded += (terms.*c.term && (terms.*c.term)->excluded);
-  return excluded <= 1 && terms.server.has_value() + terms.job_name.has_value() <= 1;
+  return excluded <= 1 &&
+         terms.server.has_value() + terms.job_name.has_value() + terms.job_uid.has_value() <= 1;
 }
 
 // The column of the term of `terms` that excludes values, if one does (countable() allows one).
@@ -479,6 +485,10 @@ void append_tally_terms(const TallyTerms& t, const std::string& prefix, std::str
            (t.server->by_name ? is_server_named(column) : column + " = " + std::string(kIdOfUid));
     params.emplace_back(t.server->value);
   }
+  if (t.job_uid) {
+    sql += " AND " + prefix + "job_id = " + std::string(kIdOfUid);
+    params.emplace_back(*t.job_uid);
+  }
 }
 
 // FROM and WHERE of the sessions of `kind` that the tallies of `terms` hold but that its term
@@ -513,11 +523,13 @@ std::string bucket_column(const TallyTerms& t) {
   return t.server && t.server->by_name ? "+bucket" : "bucket";
 }
 
-// The tally that holds what `t` asks: per job name, per backup server, or per kind alone.
+// The tally that holds what `t` asks: per job name, per job, per backup server, or per kind
+// alone.
 std::string_view tally_table(const TallyTerms& t) {
-  return t.job_name ? "session_job_tallies"
-         : t.server ? "session_server_tallies"
-                    : "session_tallies";
+  return t.job_name  ? "session_job_tallies"
+         : t.job_uid ? "session_job_id_tallies"
+         : t.server  ? "session_server_tallies"
+                     : "session_tallies";
 }
 
 // The tally terms of `query`: its filter's, narrowed to the side of an instant it is Past

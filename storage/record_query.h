@@ -37,8 +37,9 @@ struct TallyTerms {
   std::optional<Values> state;
   std::optional<Server> server;
   std::optional<Values> job_name;
-  std::optional<EmTime> from;   // creation_time_ns >= from
-  std::optional<EmTime> until;  // creation_time_ns < until
+  std::optional<std::string> job_uid;  // the job's canonical UID
+  std::optional<EmTime> from;          // creation_time_ns >= from
+  std::optional<EmTime> until;         // creation_time_ns < until
 };
 
 // A range of instants, [from, until); a side without a bound is open.

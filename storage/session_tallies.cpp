@@ -24,7 +24,7 @@ std::optional<WholeBuckets> whole_buckets(std::optional<std::int64_t> from,
   return buckets;
 }
 
-std::array<TallyCount, 4> session_tally_counts() {
+std::array<TallyCount, 5> session_tally_counts() {
   const std::string bucket = "creation_time_ns >> " + std::to_string(kTallyBucketShift);
   // Grouped as the tables' keys compare (NOCASE), so that 'Failed' and 'FAILED' share a row, and
   // compared so by `verify`, which sets these beside the tables' rows.
@@ -64,6 +64,7 @@ std::array<TallyCount, 4> session_tally_counts() {
       tally("session_tallies", "", ""),
       tally("session_server_tallies", "backup_server_id", "backup_server_id"),
       tally("session_job_tallies", "job_name", "job_name COLLATE NOCASE"),
+      tally("session_job_id_tallies", "job_id", "job_id"),
       std::move(ends),
   }};
 }

@@ -1,12 +1,13 @@
 #pragma once
 // Kept counts of sessions (tables session_tallies, session_server_tallies and
-// session_job_tallies, migrations/012_session_tallies.sql and 013): how many sessions of a kind
-// with a Result and a State, and the same of each backup server and of each job, were created in
-// each bucket of time; and (session_end_tallies, migration 18) how many of a kind ended in each
-// bucket of time, with the shortest and longest of their durations. storage/record_query.cpp
-// counts the common filters and EndTime ranges from them instead of reading every matching index
-// entry, storage/end_time_range.h bounds an EndTime range's creation times by them, and `verify`
-// (storage/verifier.h) holds them to a count of the sessions.
+// session_job_tallies, migrations/012_session_tallies.sql and 013, and session_job_id_tallies,
+// migration 20): how many sessions of a kind with a Result and a State, and the same of each
+// backup server, of each job name and of each job, were created in each bucket of time; and
+// (session_end_tallies, migration 18) how many of a kind ended in each bucket of time, with the
+// shortest and longest of their durations. storage/record_query.cpp counts the common filters and
+// EndTime ranges from them instead of reading every matching index entry, storage/end_time_range.h
+// bounds an EndTime range's creation times by them, and `verify` (storage/verifier.h) holds them to
+// a count of the sessions.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -62,7 +63,7 @@ struct TallyCount {
   std::string narrower;
   std::string count;
 };
-std::array<TallyCount, 4> session_tally_counts();
+std::array<TallyCount, 5> session_tally_counts();
 
 // Counts every session into the tallies afresh, replacing what they held. Call inside a write
 // transaction, with the tally triggers absent, and create them before it commits.

@@ -203,8 +203,8 @@ class ArchiveTest : public ::testing::Test {
   // A separate plain connection, as a sqlite3 user would have.
   SQLite::Database sql() { return SQLite::Database(path_, SQLite::OPEN_READWRITE); }
 
-  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_19, _18, _17,
-  // _16, _15, _14, undo_migrations_to_version_12, _11 or _8, below) and opens it again, which
+  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_20, _19, _18,
+  // _17, _16, _15, _14, undo_migrations_to_version_12, _11 or _8, below) and opens it again, which
   // migrates it.
   void reopen_from_version(int version, void (*undo)(SQLite::Database&)) {
     archive_.reset();
@@ -272,9 +272,23 @@ inline std::vector<std::string> migration_statements(int version, std::string_vi
   return found;
 }
 
-// Migration 19's job on task sessions gone: version 18's index of a job's sessions, migration
-// 9's triggers, which copied the job name alone, and migration 1's view of task sessions.
+// Migration 20's tallies per job gone: the table, and migration 13's forms of the three tally
+// triggers it changed, which know nothing of it.
+inline void undo_migration_20(SQLite::Database& db) {
+  db.exec(
+      "DROP TRIGGER sessions_tally_insert; DROP TRIGGER sessions_tally_delete; "
+      "DROP TRIGGER sessions_job_tally_update; DROP TABLE session_job_id_tallies");
+  for (const char* name :
+       {"sessions_tally_insert", "sessions_tally_delete", "sessions_job_tally_update"}) {
+    db.exec(migration_statements(13, "CREATE TRIGGER " + std::string(name), "END;").at(0));
+  }
+}
+
+// Migrations 19 and 20 undone, newest first: the job on task sessions gone too, with version
+// 18's index of a job's sessions, migration 9's triggers, which copied the job name alone, and
+// migration 1's view of task sessions.
 inline void undo_migration_19(SQLite::Database& db) {
+  undo_migration_20(db);
   db.exec(
       "DROP TRIGGER sessions_task_job_insert; DROP TRIGGER sessions_task_job_update; "
       "DROP TRIGGER sessions_job_to_tasks; DROP INDEX sessions_job_kind_creation; "
@@ -288,7 +302,7 @@ inline void undo_migration_19(SQLite::Database& db) {
   db.exec(migration_statements(1, "CREATE VIEW task_sessions_v", ";").at(0));
 }
 
-// Migrations 18 and 19 undone, newest first: the tallies by end time gone too, with their
+// Migrations 18 to 20 undone, newest first: the tallies by end time gone too, with their
 // triggers (in place, or set aside by a bulk load), as in version 17.
 inline void undo_migration_18(SQLite::Database& db) {
   undo_migration_19(db);
@@ -300,21 +314,21 @@ inline void undo_migration_18(SQLite::Database& db) {
       "DROP TABLE session_end_tallies");
 }
 
-// What migrations 17 to 19 changed, newest first: the indexes of Reason and TotalSize gone too,
+// What migrations 17 to 20 changed, newest first: the indexes of Reason and TotalSize gone too,
 // as in version 16.
 inline void undo_migration_17(SQLite::Database& db) {
   undo_migration_18(db);
   db.exec("DROP INDEX sessions_kind_reason_creation; DROP INDEX sessions_kind_size_creation");
 }
 
-// What migrations 16 to 19 changed, newest first: the count of the records each chain entry
+// What migrations 16 to 20 changed, newest first: the count of the records each chain entry
 // archived first gone too, as in version 15.
 inline void undo_migration_16(SQLite::Database& db) {
   undo_migration_17(db);
   db.exec("ALTER TABLE chain DROP COLUMN records");
 }
 
-// What migrations 15 to 19 changed, newest first: back to version 14's index of every Link's
+// What migrations 15 to 20 changed, newest first: back to version 14's index of every Link's
 // hash.
 inline void undo_migration_15(SQLite::Database& db) {
   undo_migration_16(db);
@@ -323,7 +337,7 @@ inline void undo_migration_15(SQLite::Database& db) {
       "CREATE INDEX link_values_hash ON link_values (hash)");
 }
 
-// What migrations 14 to 19 changed, newest first: back to version 13's index of a job's
+// What migrations 14 to 20 changed, newest first: back to version 13's index of a job's
 // sessions.
 inline void undo_migration_14(SQLite::Database& db) {
   undo_migration_15(db);
@@ -332,7 +346,7 @@ inline void undo_migration_14(SQLite::Database& db) {
       "CREATE INDEX sessions_job ON sessions (job_id) WHERE job_id IS NOT NULL");
 }
 
-// What migrations 12 to 19 added, newest first: those, and the session tallies and their
+// What migrations 12 to 20 added, newest first: those, and the session tallies and their
 // triggers, which are in place in an archive opened for writing since it was made.
 inline void undo_migrations_to_version_11(SQLite::Database& db) {
   undo_migration_14(db);

@@ -269,6 +269,8 @@ INSTANTIATE_TEST_SUITE_P(
         Edit{"AddedJobTally",
              "INSERT INTO session_job_tallies VALUES (2, 'Ghost', 'Failed', 7, 'Completed', 3)",
              "table session_job_tallies "},
+        Edit{"MovedJobIdTally", "UPDATE session_job_id_tallies SET job_id = job_id + 1000",
+             "table session_job_id_tallies "},
         Edit{"EndTally", "UPDATE session_end_tallies SET n = n + 1",
              "table session_end_tallies differs"},
         Edit{"NarrowedEndTallyBound", "UPDATE session_end_tallies SET longest = shortest - 1",

@@ -203,6 +203,7 @@ constexpr const char* kJobSession = "BackupJobSession";
 constexpr const char* kTallies = "session_tallies";
 constexpr const char* kJobTallies = "session_job_tallies";
 constexpr const char* kServerTallies = "session_server_tallies";
+constexpr const char* kJobIdTallies = "session_job_id_tallies";
 constexpr const char* kEndTallies = "session_end_tallies";
 constexpr const char* kEnded = R"(EndTime>="2025-02-01";EndTime<"2025-02-15")";
 
@@ -257,9 +258,15 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_job_name_creation_result", "sessions_kind_job_name_creation_result",
                  false, kJobTallies},
         PlanCase{"TasksPerJobUid", kTask, "JobUid==\"urn:veeam:Job:7\"", "",
-                 "sessions_job_kind_creation", "sessions_job_kind_creation"},
+                 "sessions_job_kind_creation", "sessions_job_kind_creation", false, kJobIdTallies},
         PlanCase{"TasksPerJobUidAndResult", kTask, "JobUid==\"urn:veeam:Job:7\";Result==Warning",
-                 "", "sessions_kind_job_result_creation", "sessions_kind_job_result_creation"},
+                 "", "sessions_kind_job_result_creation", "sessions_kind_job_result_creation",
+                 false, kJobIdTallies},
+        PlanCase{"TasksPerJobUidInATimeRange", kTask,
+                 "JobUid==\"urn:veeam:Job:7\";CreationTime>=\"2025-02-01\";"
+                 "CreationTime<\"2025-02-08\"",
+                 "", "sessions_job_kind_creation", "sessions_job_kind_creation", false,
+                 kJobIdTallies},
         PlanCase{"TasksPerServer", kTask, "BackupServerUid==\"urn:veeam:BackupServer:1\"", "",
                  "sessions_kind_server_creation", "sessions_kind_server_creation", false,
                  kServerTallies},
@@ -278,10 +285,11 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_job_name_creation_result", "sessions_kind_job_name_creation_result",
                  false, kJobTallies},
         PlanCase{"JobSessionsPerJobUid", kJobSession, "JobUid==\"urn:veeam:Job:7\"", "",
-                 "sessions_job_kind_creation", "sessions_job_kind_creation"},
+                 "sessions_job_kind_creation", "sessions_job_kind_creation", false, kJobIdTallies},
         PlanCase{"JobSessionsPerJobUidAndResult", kJobSession,
                  "JobUid==\"urn:veeam:Job:7\";Result==Failed", "",
-                 "sessions_kind_job_result_creation", "sessions_kind_job_result_creation"},
+                 "sessions_kind_job_result_creation", "sessions_kind_job_result_creation", false,
+                 kJobIdTallies},
         PlanCase{"TasksWithoutAResult", kTask, "Result!=Success", "", "sessions_kind_creation",
                  "sessions_kind_result_creation,sessions_kind_creation", false, kTallies},
         PlanCase{"TasksByResults", kTask, "Result==Failed,Result==Warning", "",

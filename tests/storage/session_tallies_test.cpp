@@ -1,12 +1,14 @@
-// Counts from the session tallies (storage/session_tallies.h, migrations 012 and 013)
+// Counts from the session tallies (storage/session_tallies.h, migrations 012, 013 and 020)
 // are the counts of what a query lists, however the sessions arrive and change: task sessions
-// before their job session, a job renamed, a Result or a creation time changed, sessions
-// before 1970 and on a bucket's edge, stubs and sessions known by reference only. The tallies the
-// triggers keep equal the tallies counted afresh; a bulk load and the migrations count them afresh.
+// before their job session, a job session renamed or moved to another job, a Result or a creation
+// time changed, sessions before 1970 and on a bucket's edge, stubs and sessions known by reference
+// only. The tallies the triggers keep equal the tallies counted afresh; a bulk load and the
+// migrations count them afresh.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdint>
 #include <string>
 #include <tuple>
@@ -36,6 +38,18 @@ std::string server_guid(int server) {
 }
 std::string server_uid(int server) {
   return uid(Kind::BackupServer, server_guid(server));
+}
+
+// Jobs 0 and 1 (the fixture's) have job sessions from the start, job 2 only after a change.
+std::string job_guid(int job) {
+  return job == 1 ? std::string(kJobGuid) : numbered_guid(700 + job);
+}
+std::string job_uid(int job) {
+  return uid(Kind::Job, job_guid(job));
+}
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
 }
 
 // Filters the tallies count, and some they do not: all are counted alike, whichever way.
@@ -101,6 +115,15 @@ const std::vector<std::string> kTallied = {
     "JobName==Weekly;State!=Working",
     "BackupServerName==vbr-one;State==Completed",
     "BackupServerUid==\"" + server_uid(0) + "\";State!=Completed;CreationTime>=\"2025-06-03\"",
+    "JobUid==\"" + job_uid(1) + "\"",
+    "JobUid==\"" + job_uid(0) + "\";Result==Failed",
+    "JobUid==\"" + job_uid(1) + "\";State==Completed;CreationTime>=\"2025-06-03\"",
+    "JobUid==\"" + job_uid(0) + "\";Result!=Success",
+    "JobUid==\"" + job_uid(1) + "\";(Result==Failed,Result==Warning);CreationTime<\"" +
+        kBucketEdge + "\"",
+    "JobUid==\"" + job_uid(2) + "\";State!=Working",
+    "JobUid==\"URN:VEEAM:JOB:" + upper(job_guid(0)) + "\"",
+    "JobUid==\"" + job_uid(3) + "\"",
 };
 const std::vector<std::string> kNotTallied = {
     // Bounds that leave no bucket wholly inside, an empty value, two excluding terms, two
@@ -115,6 +138,10 @@ const std::vector<std::string> kNotTallied = {
     "Result==Failed;Result!=Warning",
     "JobName==Weekly;BackupServerName==vbr-two",
     "BackupServerName!=vbr-one",
+    "JobUid!=\"" + job_uid(1) + "\"",
+    "JobUid==\"" + job_uid(1) + "\",JobUid==\"" + job_uid(0) + "\"",
+    "JobUid==\"" + job_uid(0) + "\";JobName==Weekly",
+    "JobUid==\"" + job_uid(1) + "\";BackupServerName==vbr-one",
 };
 
 class SessionTallies : public ArchiveTest {
@@ -122,9 +149,11 @@ class SessionTallies : public ArchiveTest {
   static std::string guid(int i) { return numbered_guid(i); }
 
   static Record job_session(int i, const std::string& job, const std::string& created,
-                            const std::string& result, const std::string& state = "Stopped") {
+                            const std::string& result, const std::string& state = "Stopped",
+                            int job_record = 1) {
     Record r = full_record(Kind::BackupJobSession, guid(i));
     set_field(r, "JobName", job);
+    set_field(r, "JobUid", job_uid(job_record));
     set_field(r, "CreationTimeUTC", created);
     set_field(r, "Result", result);
     set_field(r, "State", state);
@@ -191,8 +220,8 @@ class SessionTallies : public ArchiveTest {
     EXPECT_EQ(page->total, static_cast<std::int64_t>(page->records.size())) << what;
   }
 
-  // The tallies as (table, kind, server or job, state, result, in lower case, bucket, n), leaving
-  // out those at 0.
+  // The tallies as (table, kind, server, job name or job, state, result, in lower case, bucket, n),
+  // leaving out those at 0.
   using Tally = std::tuple<std::string, int, std::string, std::string, std::string, std::int64_t,
                            std::int64_t>;
   std::vector<Tally> tallies(SQLite::Database& db) {
@@ -202,7 +231,9 @@ class SessionTallies : public ArchiveTest {
                         "backup_server_id, lower(state), lower(result), bucket, n "
                         "FROM session_server_tallies WHERE n <> 0 UNION ALL SELECT 'job', kind_id, "
                         "lower(job_name), lower(state), lower(result), bucket, n "
-                        "FROM session_job_tallies WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6");
+                        "FROM session_job_tallies WHERE n <> 0 UNION ALL SELECT 'job id', "
+                        "kind_id, job_id, lower(state), lower(result), bucket, n "
+                        "FROM session_job_id_tallies WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6");
     std::vector<Tally> out;
     while (s.executeStep()) {
       out.emplace_back(s.getColumn(0).getString(), s.getColumn(1).getInt(),
@@ -235,7 +266,8 @@ class SessionTallies : public ArchiveTest {
     EXPECT_EQ(tallies(db), kept);
   }
 
-  // Job sessions of two jobs (one named in two cases), and task sessions over ten days in June
+  // Job sessions of two jobs (one named in two cases; the second job's sessions are of jobs 0
+  // and 1), and task sessions over ten days in June
   // 2025, around a bucket's edge and before 1970, with every Result and State, none, and an empty
   // one. Some task sessions come before their job session, one by reference only, and one job
   // session is a stub.
@@ -263,7 +295,7 @@ class SessionTallies : public ArchiveTest {
     store({server(0, "vbr-one"), server(1, "VBR-One"), server(2, "vbr-two")});
     store({job_session(900, "Nightly VMs", "2025-06-01T00:00:00Z", "Failed"),
            job_session(901, "NIGHTLY VMS", "2025-06-02T00:00:00Z", "Success"),
-           job_session(902, "Weekly", "1969-12-31T22:00:00Z", "Warning", "Working")});
+           job_session(902, "Weekly", "1969-12-31T22:00:00Z", "Warning", "Working", 0)});
     store(std::vector<Record>(tasks.begin() + 30, tasks.end()));
   }
 };
@@ -273,10 +305,10 @@ TEST_F(SessionTallies, CountsEqualWhatTheQueryListsAsSessionsArriveAndChange) {
   expect_counts_match_lists();
   expect_tallies_current();
 
-  // Changes: a job renamed and finished (its task sessions follow), Results, States, servers and
-  // creation times changed (across a bucket's edge), a task session moved to another job, a
-  // server renamed.
-  store({job_session(902, "Nightly VMs", "1969-12-31T22:00:00Z", "Failed", "Stopped"),
+  // Changes: a job session renamed, moved to another job and finished (its task sessions
+  // follow), Results, States, servers and creation times changed (across a bucket's edge), a task
+  // session moved to another job, a server renamed.
+  store({job_session(902, "Nightly VMs", "1969-12-31T22:00:00Z", "Failed", "Stopped", 2),
          server(2, "vbr-one")});
   store({task(3, 900, "2025-06-01T03:30:00Z", "Success"), task(60, 900, kBeforeEdge, "Warning"),
          task(61, 902, kBucketEdge, std::nullopt, std::nullopt),
@@ -329,6 +361,42 @@ TEST_F(SessionTallies, TheMigrationTo13CountsTheStateOfEachServerAndJob) {
                   .execAndGet("SELECT count(*) FROM session_job_tallies WHERE state = 'Working'")
                   .getInt(),
               0);
+    expect_counts_match_lists();
+    expect_tallies_current();
+    expect_verified();
+  }
+}
+
+// Version 19 as a bulk load that stopped early leaves it: every tally trigger set aside in
+// deferred_indexes, migration 13's forms among them, and the tallies out of date.
+void undo_migration_20_load_stopped(SQLite::Database& db) {
+  undo_migration_20(db);
+  for (std::string_view trigger : kTallyTriggers) {
+    const std::string name(trigger);
+    db.exec(
+        "INSERT INTO deferred_indexes (name, sql) SELECT name, sql FROM sqlite_master "
+        "WHERE type = 'trigger' AND name = '" +
+        name + "'");
+    db.exec("DROP TRIGGER " + name);
+  }
+  db.exec("UPDATE session_job_tallies SET n = n + 1");
+}
+
+// Version 19 has no tallies per job: opened for writing, the archive gets them, with the tally
+// triggers that keep them, and counts every tally afresh, whether migration 13's triggers were
+// in place or a bulk load that stopped early had left them in deferred_indexes.
+TEST_F(SessionTallies, TheMigrationTo20CountsEachJobsSessionsAndKeepsThemCounted) {
+  for (void (*undo)(SQLite::Database&) : {undo_migration_20, undo_migration_20_load_stopped}) {
+    store_history();
+    reopen_from_version(19, undo);
+    ASSERT_TRUE(archive_);
+    EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM deferred_indexes").getInt(), 0);
+    EXPECT_GT(sql().execAndGet("SELECT count(*) FROM session_job_id_tallies").getInt(), 0);
+    expect_counts_match_lists();
+    expect_tallies_current();
+    // The triggers in place keep the new table: a job session moved to another job takes its
+    // task sessions' tallies along.
+    store({job_session(902, "Weekly", "1969-12-31T22:00:00Z", "Failed", "Stopped", 2)});
     expect_counts_match_lists();
     expect_tallies_current();
     expect_verified();
