@@ -32,14 +32,18 @@ using namespace emarchive::storage::fixture;
 // Bucket 25000 of 2^46 ns starts at this instant.
 constexpr const char* kBucketEdge = "2025-09-30T07:50:04.4416Z";
 constexpr int kTasks = 2600;
+// The job of the job sessions named "Nightly VMs", by UID: two thirds of the task sessions.
+const std::string kNightlyJob = "JobUid==\"" + uid(Kind::Job, kJobGuid) + "\"";
 
 class DeepPage : public ArchiveTest {
  protected:
   static std::string guid(int i) { return numbered_guid(i); }
 
+  // The job session of `job` by name, of the fixture's job but "Weekly", which has one of its own.
   static Record job_session(int i, const std::string& job) {
     Record r = full_record(Kind::BackupJobSession, guid(i));
     set_field(r, "JobName", job);
+    if (job == "Weekly") set_field(r, "JobUid", uid(Kind::Job, numbered_guid(700)));
     set_field(r, "CreationTimeUTC", "2025-09-01T00:00:00Z");
     return r;
   }
@@ -119,6 +123,8 @@ class DeepPage : public ArchiveTest {
         "JobName==\"Nightly VMs\"",
         "JobName!=Weekly",
         "JobName!=\"nightly vms\";Result==Warning",
+        kNightlyJob,
+        kNightlyJob + ";Result!=Warning",
         "CreationTime>=\"2025-09-03T05:00:00Z\";CreationTime<\"2025-09-29T13:00:00Z\"",
         std::string("CreationTime>\"") + kBucketEdge + "\";Result==Success",
         "CreationTime<\"2025-09-20T00:00:00Z\"",
@@ -200,8 +206,11 @@ TEST_F(DeepPage, TalliesOfAFilterThatExcludesValuesAreItsMatchesInEachBucket) {
   SQLite::Database db = sql();
   // A bound on the creation time at a bucket's start cuts through no bucket.
   const std::vector<std::string> filters = {
-      "JobName!=Weekly", "JobName!=\"nightly vms\";Result==Warning", "Result!=Failed",
+      "JobName!=Weekly",
+      "JobName!=\"nightly vms\";Result==Warning",
+      "Result!=Failed",
       "State==Completed;Result!=Warning",
+      kNightlyJob + ";Result!=Success",
       std::string("Result!=Success;CreationTime>=\"") + kBucketEdge + "\""};
   for (const std::string& filter : filters) {
     const RecordQuery query = query_of(filter, true, false, true);

@@ -322,6 +322,22 @@ TEST_F(SessionTallies, CountsEqualWhatTheQueryListsAsSessionsArriveAndChange) {
   expect_verified();
 }
 
+// emarchive never deletes a session, but sqlite3 may: a task session and a job session deleted
+// leave every tally equal to a count afresh, the per-job ones too.
+TEST_F(SessionTallies, ASessionDeletedLeavesItsTallies) {
+  store_history();
+  sql().exec("DELETE FROM sessions WHERE record_id IN (SELECT id FROM records WHERE uid IN ('" +
+             uid(Kind::BackupTaskSession, guid(5)) + "', '" +
+             uid(Kind::BackupJobSession, guid(902)) + "'))");
+  expect_tallies_current();
+  EXPECT_EQ(sql()
+                .execAndGet("SELECT coalesce(sum(n), 0) FROM session_job_id_tallies WHERE kind_id "
+                            "= 1 AND job_id = (SELECT id FROM records WHERE uid = '" +
+                            job_uid(0) + "')")
+                .getInt(),
+            0);
+}
+
 TEST_F(SessionTallies, ABulkLoadCountsThemAfreshAndCountsReadTheIndexMeanwhile) {
   auto deferred = archive_->begin_bulk_load(std::uint64_t{1} << 40);
   ASSERT_TRUE(deferred) << deferred.error().message;
