@@ -17,6 +17,7 @@
 #include "model/query_filter.h"
 #include "model/query_type.h"
 #include "storage/archive.h"
+#include "storage/deferred_indexes.h"
 #include "storage/record_query.h"
 #include "storage/session_tallies.h"
 #include "storage/verifier.h"
@@ -266,11 +267,10 @@ class SessionTallies : public ArchiveTest {
     EXPECT_EQ(tallies(db), kept);
   }
 
-  // Job sessions of two jobs (one named in two cases; the second job's sessions are of jobs 0
-  // and 1), and task sessions over ten days in June
-  // 2025, around a bucket's edge and before 1970, with every Result and State, none, and an empty
-  // one. Some task sessions come before their job session, one by reference only, and one job
-  // session is a stub.
+  // Job sessions of two job names (one written in two cases), the first's of job 1, the
+  // second's of job 0, and task sessions over ten days in June 2025, around a bucket's edge and
+  // before 1970, with every Result and State, none, and an empty one. Some task sessions come
+  // before their job session, one by reference only, and one job session is a stub.
   void store_history() {
     std::vector<Record> tasks;
     const std::vector<std::optional<std::string>> results = {
@@ -383,18 +383,12 @@ TEST_F(SessionTallies, TheMigrationTo13CountsTheStateOfEachServerAndJob) {
   }
 }
 
-// Version 19 as a bulk load that stopped early leaves it: every tally trigger set aside in
-// deferred_indexes, migration 13's forms among them, and the tallies out of date.
+// Version 19 as a bulk load that stopped early leaves it: the query indexes and every tally
+// trigger set aside in deferred_indexes by the load's own step, migration 13's forms among them,
+// and the tallies out of date.
 void undo_migration_20_load_stopped(SQLite::Database& db) {
   undo_migration_20(db);
-  for (std::string_view trigger : kTallyTriggers) {
-    const std::string name(trigger);
-    db.exec(
-        "INSERT INTO deferred_indexes (name, sql) SELECT name, sql FROM sqlite_master "
-        "WHERE type = 'trigger' AND name = '" +
-        name + "'");
-    db.exec("DROP TRIGGER " + name);
-  }
+  defer_query_indexes(db);
   db.exec("UPDATE session_job_tallies SET n = n + 1");
 }
 
