@@ -4,6 +4,7 @@
 #include <limits>
 #include <utility>
 
+#include "storage/end_time_range.h"
 #include "storage/session_tallies.h"
 #include "storage/sqlite_support.h"
 
@@ -139,29 +140,37 @@ std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
                                                         const RecordQuerySql& sql,
                                                         std::int64_t total,
                                                         const PageWindow& window) {
-  if (window.offset < kSeekFrom || window.limit <= 0 || !tallied(query) ||
-      !ordered_by_creation(query)) {
-    return std::nullopt;
-  }
+  if (window.offset < kSeekFrom || window.limit <= 0) return std::nullopt;
   // The order the window reads in: the query's, or backwards for a page read from the end.
   const bool ascending = query.sort.descending == window.reversed;
-  const std::optional<BucketEdge> edge = bucket_edge(db, query, ascending, window.offset);
-  if (!edge) return std::nullopt;
-  // The tallies estimate; their exact sum, or else a count, decides.
-  std::optional<std::int64_t> before = tallied_before(db, sql, total, *edge, ascending);
-  if (!before) before = counted_before(db, query, total, *edge, ascending);
-  if (*before <= 0 || *before > window.offset) return std::nullopt;
-
   RecordQuery rest = query;
-  rest.past = RecordQuery::Past{edge->at, ascending};
   rest.count = false;
+  std::int64_t before = 0;
+  if (tallied(query) && ordered_by_creation(query)) {
+    const std::optional<BucketEdge> edge = bucket_edge(db, query, ascending, window.offset);
+    if (!edge) return std::nullopt;
+    // The tallies estimate; their exact sum, or else a count, decides.
+    std::optional<std::int64_t> counted = tallied_before(db, sql, total, *edge, ascending);
+    before = counted ? *counted : counted_before(db, query, total, *edge, ascending);
+    rest.past = RecordQuery::Past{edge->at, ascending};
+  } else if (end_ranged(query) && ordered_by_end(query)) {
+    const std::optional<EndEdge> edge = end_bucket_edge(db, query, ascending, window.offset);
+    if (!edge) return std::nullopt;
+    before = edge->before;
+    rest.past = RecordQuery::Past{edge->at, ascending, true};
+  } else {
+    return std::nullopt;
+  }
+  if (before <= 0 || before > window.offset) return std::nullopt;
+
   const RecordQuerySql rest_sql = record_query_sql(rest);
   std::vector<std::int64_t> ids =
       select_ids(db, window.reversed ? rest_sql.select_ids_reversed : rest_sql.select_ids,
-                 rest_sql.params, window.limit, window.offset - *before);
-  // Reading backwards, the matches without a creation time come after the rest, and `rest`
-  // leaves them out: a page that reaches them is read from the first match instead. Pages that
-  // far are read forwards from the other end (page_window()), so this is rare.
+                 rest_sql.params, window.limit, window.offset - before);
+  // Reading backwards in creation order, the matches without a creation time come after the
+  // rest, and `rest` leaves them out: a page that reaches them is read from the first match
+  // instead. Pages that far are read forwards from the other end (page_window()), so this is
+  // rare. Every match of an EndTime range has an end time.
   if (!ascending && static_cast<std::int64_t>(ids.size()) < window.limit) return std::nullopt;
   return ids;
 }

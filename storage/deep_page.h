@@ -5,7 +5,8 @@
 // (storage/record_query.h, tallied()), in creation order, the page's walk starts instead at the
 // edge of the tally bucket (19.5 hours) it falls in: the tallies say which bucket that is and
 // how many matches come before its edge (where they may hold more than the matches, one count
-// says), and the walk skips only the matches of that bucket before the page.
+// says), and the walk skips only the matches of that bucket before the page. An EndTime range
+// sorted by EndTime starts at the edge of an end-tally bucket alike (storage/end_time_range.h).
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -27,8 +28,9 @@ std::vector<std::int64_t> read_page(SQLite::Database& db, const RecordQuery& que
 
 // The ids of the page `window` of `query` (`sql` its record_query_sql(); page_window() of its
 // `total` matches), in the order the window reads them, or nullopt where an OFFSET from the
-// first match is as quick (a page near the start, a query the tallies do not count, or tallies
-// that put the page nowhere). Call in the read transaction that counted `total`.
+// first match is as quick (a page near the start, a query the tallies do not count in its
+// order, or tallies that put the page nowhere). Call in the read transaction that counted
+// `total`.
 std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
                                                         const RecordQuery& query,
                                                         const RecordQuerySql& sql,

@@ -503,14 +503,7 @@ std::string dated_without(Kind kind, const TallyTerms& terms, const ValuesColumn
   TallyTerms others = terms;
   (others.*column.term).reset();
   append_tally_terms(others, "t.", sql, params);
-  if (terms.from) {
-    sql += " AND t.creation_time_ns >= ?";
-    params.emplace_back(*terms.from);
-  }
-  if (terms.until) {
-    sql += " AND t.creation_time_ns < ?";
-    params.emplace_back(*terms.until);
-  }
+  append_time_range("t.creation_time_ns", TimeRange{terms.from, terms.until}, sql, params);
   if (!terms.from && !terms.until) sql += " AND t.creation_time_ns IS NOT NULL";
   return sql;
 }
@@ -658,10 +651,28 @@ const QueryField* effective_sort_field(const RecordQuery& query) {
 
 }  // namespace
 
+void append_time_range(std::string_view column, const TimeRange& range, std::string& sql,
+                       std::vector<SqlValue>& params) {
+  if (range.from) {
+    sql += " AND " + std::string(column) + " >= ?";
+    params.emplace_back(*range.from);
+  }
+  if (range.until) {
+    sql += " AND " + std::string(column) + " < ?";
+    params.emplace_back(*range.until);
+  }
+}
+
 bool ordered_by_creation(const RecordQuery& query) {
   if (info(query.kind).table != Table::Sessions) return false;
   const QueryField* field = effective_sort_field(query);
   return !field || (field->source == QuerySource::Field && field->element == "CreationTimeUTC");
+}
+
+bool ordered_by_end(const RecordQuery& query) {
+  if (info(query.kind).table != Table::Sessions) return false;
+  const QueryField* field = effective_sort_field(query);
+  return field && is_column(query.kind, *field, "end_time");
 }
 
 Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter,
@@ -738,28 +749,33 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   // deep page's edge after a server by name's time range took 150 ms, before it 2 ms, at ten
   // million task sessions, and the other way round with a Result. So the bounds of a filter the
   // tallies hold (exactly their `from` and `until`) meet the edge here, the tighter of each side
-  // alone bounds the range, and the filter's own comparisons are tested on each entry (`+`).
-  const bool own_bounds = query.past && query.filter && query.filter->tally;
-  if (query.past) {
-    assert(ordered_by_creation(query));
-    std::optional<EmTime> lower;
-    std::optional<EmTime> upper;
-    if (own_bounds) {
-      lower = query.filter->tally->from;
-      upper = query.filter->tally->until;
+  // alone bounds the range, and the filter's own comparisons are tested on each entry (`+`). The
+  // edge of a page in end-time order meets the bounds of its EndTime range alike.
+  const bool by_end = query.past && query.past->by_end;
+  const char* const past_column = by_end ? "t.end_time_ns" : "t.creation_time_ns";
+  std::optional<TimeRange> own_bounds;
+  if (query.past && query.filter) {
+    if (by_end) {
+      own_bounds = query.filter->end_range;
+    } else if (query.filter->tally) {
+      own_bounds = TimeRange{query.filter->tally->from, query.filter->tally->until};
     }
-    std::optional<EmTime>& side = query.past->ascending ? lower : upper;
+  }
+  if (query.past) {
+    assert(by_end ? ordered_by_end(query) && own_bounds : ordered_by_creation(query));
+    TimeRange bounds = own_bounds.value_or(TimeRange{});
+    std::optional<EmTime>& side = query.past->ascending ? bounds.from : bounds.until;
     side = !side                   ? query.past->at
            : query.past->ascending ? std::max(*side, query.past->at)
                                    : std::min(*side, query.past->at);
     // Not "OR t.creation_time_ns IS NULL" beside "<": SQLite would then walk the whole index.
-    if (lower) {
-      term("t.creation_time_ns >= ?");
-      out.params.emplace_back(static_cast<std::int64_t>(*lower));
+    if (bounds.from) {
+      term(std::string(past_column) + " >= ?");
+      out.params.emplace_back(static_cast<std::int64_t>(*bounds.from));
     }
-    if (upper) {
-      term("t.creation_time_ns < ?");
-      out.params.emplace_back(static_cast<std::int64_t>(*upper));
+    if (bounds.until) {
+      term(std::string(past_column) + " < ?");
+      out.params.emplace_back(static_cast<std::int64_t>(*bounds.until));
     }
   }
   // Bounds an EndTime range puts on the creation time, with a resumption's made one a side (as
@@ -801,7 +817,7 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
         filter.insert(at, 1, '+');
       }
     };
-    if (own_bounds) test_each("t.creation_time_ns");
+    if (own_bounds) test_each(past_column);
     if (query.created_within) test_each("t.end_time_ns");
     term(filter);
     out.params.insert(out.params.end(), query.filter->params.begin(), query.filter->params.end());

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -47,6 +48,11 @@ struct TimeRange {
   std::optional<EmTime> from;
   std::optional<EmTime> until;
 };
+
+// Appends " AND <column> >= ?" and " AND <column> < ?" to `sql` for each side of `range` that has
+// a bound, and the bounds to `params`.
+void append_time_range(std::string_view column, const TimeRange& range, std::string& sql,
+                       std::vector<SqlValue>& params);
 
 // A WHERE clause over the alias of RecordQuery's SQL (t = the kind's table), with its
 // parameters in order.
@@ -115,10 +121,12 @@ struct RecordQuery {
   // come after every other (the matches without a creation time come first); else those created
   // before `at`, which in descending order come after those created at or after it and before
   // the matches without a creation time, which are left out. The tallies count the first as
-  // they count a CreationTime bound.
+  // they count a CreationTime bound. `by_end`: past an instant in end-time order instead, for an
+  // EndTime range sorted by EndTime (ordered_by_end()), whose matches all have an end time.
   struct Past {
     EmTime at = 0;
     bool ascending = true;
+    bool by_end = false;
   };
   std::optional<Past> past;
   // Bounds on the creation time that every match of an EndTime range has (end_ranged() queries,
@@ -133,6 +141,9 @@ struct RecordQuery {
 // Whether `query` lists sessions in creation order (the default order, or sorted by
 // CreationTime, or by a field its filter pins), so that it can be resumed (RecordQuery::resume).
 bool ordered_by_creation(const RecordQuery& query);
+
+// Whether `query` lists sessions sorted by EndTime (and then in archive order).
+bool ordered_by_end(const RecordQuery& query);
 
 struct RecordPage {
   std::vector<Record> records;

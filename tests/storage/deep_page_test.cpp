@@ -2,7 +2,8 @@
 // deep_page.h) and must hold what paging forward holds: in either creation order, read forward
 // or from the end, with sessions created in the same instant, on a bucket's edge, before 1970 and
 // not at all (known by reference only), with filters that exclude values or bound the creation
-// time inside a bucket, and while a bulk load has left the tallies behind.
+// time inside a bucket, and while a bulk load has left the tallies behind. EndTime ranges sorted
+// by EndTime start at the edge of an end-tally bucket alike.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -49,13 +50,20 @@ class DeepPage : public ArchiveTest {
   }
 
   // Task session i: every 17 minutes from 2025-09-01 (so about 70 a bucket, over 31 days), two
-  // or three at a time every tenth, with a Result, a State and a job session that vary with i.
+  // or three at a time every tenth, with a Result, a State and a job session that vary with i;
+  // running (no end time) if in progress, else ended 0 to 30 hours later, two at a time every
+  // tenth.
   static Record task(int i) {
     Record r = full_record(Kind::BackupTaskSession, guid(i));
     const EmTime start = *parse_em_time("2025-09-01T00:00:00Z");
     const EmTime minute = 60'000'000'000;
     const int step = i % 10 == 1 ? i - 1 : i;  // ties: i and i + 1 share an instant
     set_field(r, "CreationTimeUTC", format_em_time(start + step * 17 * minute));
+    const int end_step = i % 10 == 5 ? i - 1 : i;
+    set_field(r, "EndTimeUTC",
+              i % 7 == 0 ? std::nullopt
+                         : std::optional(format_em_time(start + end_step * 17 * minute +
+                                                        (end_step * 37 % 31) * 60 * minute)));
     const std::vector<std::optional<std::string>> results = {"Success", "Warning",    "Success",
                                                              "Failed",  std::nullopt, "Success"};
     set_field(r, "Result", results[i % results.size()]);
@@ -64,14 +72,15 @@ class DeepPage : public ArchiveTest {
     return r;
   }
 
-  // kTasks task sessions, and: four on a bucket's edge, three before 1970, three known by
-  // reference only (no creation time), in batches as an import stores them.
+  // kTasks task sessions, and: four created and ended on a bucket's edge, three before 1970,
+  // three known by reference only (no creation time), in batches as an import stores them.
   std::vector<Record> history() {
     std::vector<Record> records;
     for (int i = 0; i < kTasks; ++i) records.push_back(task(i));
     for (int i = 0; i < 4; ++i) {
       Record r = task(kTasks + i);
       set_field(r, "CreationTimeUTC", kBucketEdge);
+      set_field(r, "EndTimeUTC", kBucketEdge);
       records.push_back(r);
     }
     for (int i = 0; i < 3; ++i) {
@@ -97,24 +106,33 @@ class DeepPage : public ArchiveTest {
     }
   }
 
-  static RecordQuery query_of(const std::string& filter, bool by_creation_time, bool descending,
+  // `sort_field` nullptr: the default order.
+  static RecordQuery query_of(const std::string& filter, const char* sort_field, bool descending,
                               bool entities_only) {
     RecordQuery query;
     query.kind = Kind::BackupTaskSession;
     query.filter = compiled_filter(query.kind, filter);
-    if (by_creation_time) {
-      query.sort.field = find_query_field(*find_query_type("BackupTaskSession"), "CreationTime");
+    if (sort_field) {
+      query.sort.field = find_query_field(*find_query_type("BackupTaskSession"), sort_field);
     }
     query.sort.descending = descending;
     query.entities_only = entities_only;
     return query;
   }
 
-  // Every filter in both creation orders (and the default), each page at offsets around the
-  // seek's threshold, the middle and the end, against the whole answer read at once. Returns
-  // how many of the pages read_deep_page() read: about a tenth of them (those whose window
-  // starts 1,000 matches or more into the order it reads in, of a query the tallies count).
-  int expect_deep_pages_hold_what_paging_forward_holds() {
+  // A filter in the orders (sort field, descending) it is read in.
+  struct Ordered {
+    std::vector<std::string> filters;
+    std::vector<std::pair<const char*, bool>> orders;
+  };
+
+  // Every filter the creation tallies count in both creation orders (and the default), and
+  // EndTime ranges in both end orders, each page at offsets around the seek's threshold, the
+  // middle and the end, against the whole answer read at once. Returns how many of the pages
+  // read_deep_page() read, of the creation orders and of the end orders: about a tenth of them
+  // (those whose window starts 1,000 matches or more into the order it reads in).
+  std::vector<int> expect_deep_pages_hold_what_paging_forward_holds() {
+    const std::string edge = std::string("\"") + kBucketEdge + "\"";
     const std::vector<std::string> filters = {
         "",
         "Result==Success",
@@ -129,34 +147,43 @@ class DeepPage : public ArchiveTest {
         std::string("CreationTime>\"") + kBucketEdge + "\";Result==Success",
         "CreationTime<\"2025-09-20T00:00:00Z\"",
     };
+    const std::vector<Ordered> all_ordered = {
+        {filters, {{nullptr, false}, {"CreationTime", false}, {"CreationTime", true}}},
+        {{"EndTime>=\"2025-09-01T06:00:00Z\";EndTime<\"2025-10-02T13:00:00Z\"",
+          "EndTime>\"2025-09-02\"", "EndTime<=" + edge, "EndTime>=" + edge,
+          "EndTime>" + edge + ";EndTime<\"2025-10-02\"", "EndTime<\"2025-09-20T00:00:00Z\""},
+         {{"EndTime", false}, {"EndTime", true}}},
+    };
     SQLite::Database db = sql();
-    int deep = 0;
-    for (const std::string& filter : filters) {
-      for (const bool entities_only : {false, true}) {
-        for (const auto& [by_creation_time, descending] :
-             {std::pair{false, false}, {true, false}, {true, true}}) {
-          RecordQuery query = query_of(filter, by_creation_time, descending, entities_only);
-          const auto [all, total] = page(query);
-          const auto n = static_cast<std::int64_t>(all.size());
-          EXPECT_EQ(n, total) << filter;
-          for (const std::int64_t offset :
-               {std::int64_t{999}, std::int64_t{1000}, std::int64_t{1001}, std::int64_t{1234},
-                n / 2 - 50, n / 2, n - 1300, n - 1001, n - 1000, n - 101, n - 100, n - 3, n}) {
-            if (offset < 0) continue;
-            for (const std::int64_t limit : {1, 100}) {
-              query.offset = offset;
-              query.limit = limit;
-              const auto [uids, count] = page(query);
-              EXPECT_EQ(count, total);
-              const auto first = std::min(offset, n);
-              const auto end = std::min(offset + limit, n);
-              EXPECT_EQ(uids, std::vector<std::string>(all.begin() + first, all.begin() + end))
-                  << filter << (by_creation_time ? " by CreationTime" : " default order")
-                  << (descending ? " desc" : "") << (entities_only ? " entities" : "") << " offset "
-                  << offset << " limit " << limit;
-              deep += read_deep_page(db, query, record_query_sql(query), total,
-                                     page_window(total, offset, limit))
-                          .has_value();
+    std::vector<int> deep;
+    for (const Ordered& ordered : all_ordered) {
+      deep.push_back(0);
+      for (const std::string& filter : ordered.filters) {
+        for (const bool entities_only : {false, true}) {
+          for (const auto& [sort_field, descending] : ordered.orders) {
+            RecordQuery query = query_of(filter, sort_field, descending, entities_only);
+            const auto [all, total] = page(query);
+            const auto n = static_cast<std::int64_t>(all.size());
+            EXPECT_EQ(n, total) << filter;
+            for (const std::int64_t offset :
+                 {std::int64_t{999}, std::int64_t{1000}, std::int64_t{1001}, std::int64_t{1234},
+                  n / 2 - 50, n / 2, n - 1300, n - 1001, n - 1000, n - 101, n - 100, n - 3, n}) {
+              if (offset < 0) continue;
+              for (const std::int64_t limit : {1, 100}) {
+                query.offset = offset;
+                query.limit = limit;
+                const auto [uids, count] = page(query);
+                EXPECT_EQ(count, total);
+                const auto first = std::min(offset, n);
+                const auto end = std::min(offset + limit, n);
+                EXPECT_EQ(uids, std::vector<std::string>(all.begin() + first, all.begin() + end))
+                    << filter << " by " << (sort_field ? sort_field : "default order")
+                    << (descending ? " desc" : "") << (entities_only ? " entities" : "")
+                    << " offset " << offset << " limit " << limit;
+                deep.back() += read_deep_page(db, query, record_query_sql(query), total,
+                                              page_window(total, offset, limit))
+                                   .has_value();
+              }
             }
           }
         }
@@ -168,7 +195,9 @@ class DeepPage : public ArchiveTest {
 
 TEST_F(DeepPage, HoldsWhatPagingForwardHolds) {
   store_in_batches(history());
-  EXPECT_GT(expect_deep_pages_hold_what_paging_forward_holds(), 100);
+  const std::vector<int> deep = expect_deep_pages_hold_what_paging_forward_holds();
+  EXPECT_GT(deep[0], 100);
+  EXPECT_GT(deep[1], 20);
 }
 
 TEST_F(DeepPage, ReadsFromTheBucketTheTalliesPutThePageIn) {
@@ -176,7 +205,7 @@ TEST_F(DeepPage, ReadsFromTheBucketTheTalliesPutThePageIn) {
   SQLite::Database db = sql();
   // The middle of every task session by creation time, read forward and descending: the walk
   // starts at the edge of the page's bucket, so the page is read, not left to an OFFSET.
-  RecordQuery query = query_of("", true, true, true);
+  RecordQuery query = query_of("", "CreationTime", true, true);
   const std::int64_t total = kTasks + 4 + 3;
   const PageWindow window = page_window(total, total / 2 - 100, 100);
   ASSERT_FALSE(window.reversed);
@@ -186,16 +215,56 @@ TEST_F(DeepPage, ReadsFromTheBucketTheTalliesPutThePageIn) {
   // Near the start the OFFSET is as quick, and queries the tallies do not count are left to it.
   EXPECT_FALSE(
       read_deep_page(db, query, record_query_sql(query), total, page_window(total, 500, 100)));
-  RecordQuery per_vm = query_of("VmDisplayName==vm-01", true, true, true);
+  RecordQuery per_vm = query_of("VmDisplayName==vm-01", "CreationTime", true, true);
   EXPECT_FALSE(read_deep_page(db, per_vm, record_query_sql(per_vm), total, window));
   // A window read forward (not one page_window() makes) that reaches the sessions without a
   // creation time, last in descending order: left to the OFFSET, which lists them.
-  RecordQuery any_form = query_of("", true, true, false);
+  RecordQuery any_form = query_of("", "CreationTime", true, false);
   const std::int64_t with_undated = total + 3;
   EXPECT_FALSE(read_deep_page(db, any_form, record_query_sql(any_form), with_undated,
                               PageWindow{false, with_undated - 50, 100}));
   EXPECT_TRUE(read_deep_page(db, any_form, record_query_sql(any_form), with_undated,
                              PageWindow{false, with_undated - 150, 100}));
+}
+
+TEST_F(DeepPage, AnEndTimeRangeSortedByItReadsFromAnEndBucket) {
+  // The history and 800 task sessions more, created from 2025-10-02 on: some 2,900 end in range.
+  std::vector<Record> records = history();
+  for (int i = 0; i < 800; ++i) records.push_back(task(kTasks + 100 + i));
+  store_in_batches(records);
+  SQLite::Database db = sql();
+  const std::string range = R"(EndTime>="2025-09-01T06:00:00Z";EndTime<"2025-10-20")";
+  for (const bool descending : {false, true}) {
+    RecordQuery query = query_of(range, "EndTime", descending, true);
+    const RecordQuerySql sql = record_query_sql(query);
+    const auto [all, total] = page(query);
+    ASSERT_GT(total, 2600);
+    // The middle page, read forward, and one past it, read from the end, start at an edge; a
+    // page near the start is left to the OFFSET.
+    for (const std::int64_t offset : {total / 2 - 100, total - 1200}) {
+      const PageWindow window = page_window(total, offset, 100);
+      std::optional<std::vector<std::int64_t>> ids = read_deep_page(db, query, sql, total, window);
+      ASSERT_TRUE(ids) << offset << (descending ? " descending" : "");
+      EXPECT_EQ(ids->size(), 100u);
+      query.offset = offset;
+      query.limit = 100;
+      EXPECT_EQ(page(query).first,
+                std::vector<std::string>(all.begin() + offset, all.begin() + offset + 100));
+    }
+    EXPECT_FALSE(read_deep_page(db, query, sql, total, page_window(total, 500, 100)));
+    // The same range in creation order is in no order the end tallies keep.
+    RecordQuery by_creation = query_of(range, "CreationTime", descending, true);
+    EXPECT_FALSE(read_deep_page(db, by_creation, record_query_sql(by_creation), total,
+                                page_window(total, total / 2 - 100, 100)));
+  }
+  // A bulk load sets the tallies aside: the page is read from the first match.
+  auto deferred = archive_->begin_bulk_load(std::uint64_t{1} << 40);
+  ASSERT_TRUE(deferred) << deferred.error().message;
+  const RecordQuery query = query_of(range, "EndTime", false, true);
+  const std::int64_t total = page(query).second;
+  EXPECT_FALSE(read_deep_page(db, query, record_query_sql(query), total,
+                              page_window(total, total / 2 - 100, 100)));
+  ASSERT_TRUE(archive_->end_bulk_load());
 }
 
 TEST_F(DeepPage, TalliesOfAFilterThatExcludesValuesAreItsMatchesInEachBucket) {
@@ -213,7 +282,7 @@ TEST_F(DeepPage, TalliesOfAFilterThatExcludesValuesAreItsMatchesInEachBucket) {
       kNightlyJob + ";Result!=Success",
       std::string("Result!=Success;CreationTime>=\"") + kBucketEdge + "\""};
   for (const std::string& filter : filters) {
-    const RecordQuery query = query_of(filter, true, false, true);
+    const RecordQuery query = query_of(filter, "CreationTime", false, true);
     const BucketTalliesSql tallies = bucket_tallies_sql(query);
     SQLite::Statement estimate(db, tallies.sql);
     bind_all(estimate, tallies.params);
@@ -248,7 +317,9 @@ TEST_F(DeepPage, PagesStayRightWhileABulkLoadLeavesTheTalliesBehind) {
   store_in_batches(std::vector<Record>(records.begin() + half, records.end()));
   expect_deep_pages_hold_what_paging_forward_holds();
   ASSERT_TRUE(archive_->end_bulk_load());
-  EXPECT_GT(expect_deep_pages_hold_what_paging_forward_holds(), 100);
+  const std::vector<int> deep = expect_deep_pages_hold_what_paging_forward_holds();
+  EXPECT_GT(deep[0], 100);
+  EXPECT_GT(deep[1], 20);
 }
 
 }  // namespace

@@ -323,5 +323,27 @@ TEST_F(RecordQueryPlan, AnEndTimeRangeInCreationOrderWalksTheCreationIndexBetwee
   expect_count_plan(plan(sql.count, sql.count_params, false), "sessions_kind_end", kEndTallies);
 }
 
+// A page deep into an EndTime range sorted by EndTime walks the end index from the edge of an
+// end-tally bucket (storage/deep_page.h), both ways: the edge and the range's other end bound the
+// index's range, and the filter's own bounds are tested on each entry.
+TEST_F(RecordQueryPlan, ADeepPageOfAnEndTimeRangeWalksTheEndIndexFromAnEdge) {
+  auto request = api::parse_query_request(
+      {{"type", kTask}, {"format", "Entities"}, {"filter", kEnded}, {"sortDesc", "EndTime"}},
+      *parse_em_time("2025-03-01T00:00:00Z"));
+  ASSERT_TRUE(request) << request.error().message;
+  for (const bool ascending : {false, true}) {
+    RecordQuery query = request->query;
+    query.past = RecordQuery::Past{*parse_em_time("2025-02-07T00:00:00Z"), ascending, true};
+    query.count = false;
+    const RecordQuerySql sql = record_query_sql(query);
+    for (const std::string* select : {&sql.select_ids, &sql.select_ids_reversed}) {
+      const std::vector<std::string> lines = plan(*select, sql.params, true);
+      expect_plan(lines, "sessions_kind_end", false);
+      EXPECT_NE(lines.front().find("end_time_ns>? AND end_time_ns<?"), std::string::npos)
+          << joined(lines);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace emarchive::storage
