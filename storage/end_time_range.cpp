@@ -31,6 +31,22 @@ SQLite::Statement count_ended(SQLite::Database& db, Kind kind, const TimeRange& 
   return statement;
 }
 
+// Narrows `sql`, a query of session_end_tallies, to the buckets `range` touches, the partial
+// ones at its ends included. Not for a range that ends at the first instant (nothing ends before
+// it, and its last bucket would be before the first).
+void append_touched_buckets(const TimeRange& range, std::string& sql,
+                            std::vector<SqlValue>& params) {
+  assert(!range.until || *range.until != kMin);
+  if (range.from) {
+    sql += " AND bucket >= ?";
+    params.emplace_back(*range.from >> kShift);
+  }
+  if (range.until) {
+    sql += " AND bucket <= ?";
+    params.emplace_back((*range.until - 1) >> kShift);
+  }
+}
+
 }  // namespace
 
 std::string end_tally_count(Kind kind, const TimeRange& range, const std::string& plain,
@@ -78,14 +94,7 @@ std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery
                     ", sum(undated), min(shortest), max(longest), min(bucket), max(bucket) "
                     "FROM session_end_tallies WHERE kind_id = ? AND n > 0";
   std::vector<SqlValue> params{std::int64_t{kind_id(query.kind)}};
-  if (range.from) {
-    sql += " AND bucket >= ?";
-    params.emplace_back(*range.from >> kShift);
-  }
-  if (range.until) {
-    sql += " AND bucket <= ?";
-    params.emplace_back((*range.until - 1) >> kShift);
-  }
+  append_touched_buckets(range, sql, params);
   SQLite::Statement tallies(db, sql);
   bind_all(tallies, params);
   tallies.executeStep();
@@ -121,21 +130,14 @@ std::optional<EndEdge> end_bucket_edge(SQLite::Database& db, const RecordQuery& 
                                        bool ascending, std::int64_t offset) {
   assert(end_ranged(query) && ordered_by_end(query));
   const TimeRange& range = *query.filter->end_range;
+  if (range.until && *range.until == kMin) return std::nullopt;  // nothing ends before it
   SQLite::Statement set_aside(db, "SELECT " + tallies_set_aside_sql());
   set_aside.executeStep();
   if (set_aside.getColumn(0).getInt() != 0) return std::nullopt;
   // The buckets the range touches, in reading order (the table's key gives either).
   std::string sql = "SELECT bucket, n FROM session_end_tallies WHERE kind_id = ? AND n > 0";
   std::vector<SqlValue> params{std::int64_t{kind_id(query.kind)}};
-  if (range.from) {
-    sql += " AND bucket >= ?";
-    params.emplace_back(*range.from >> kShift);
-  }
-  if (range.until) {
-    if (*range.until == kMin) return std::nullopt;  // nothing ends before it
-    sql += " AND bucket <= ?";
-    params.emplace_back((*range.until - 1) >> kShift);
-  }
+  append_touched_buckets(range, sql, params);
   sql += ascending ? " ORDER BY bucket" : " ORDER BY bucket DESC";
   SQLite::Statement buckets(db, sql);
   bind_all(buckets, params);

@@ -769,14 +769,8 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
            : query.past->ascending ? std::max(*side, query.past->at)
                                    : std::min(*side, query.past->at);
     // Not "OR t.creation_time_ns IS NULL" beside "<": SQLite would then walk the whole index.
-    if (bounds.from) {
-      term(std::string(past_column) + " >= ?");
-      out.params.emplace_back(static_cast<std::int64_t>(*bounds.from));
-    }
-    if (bounds.until) {
-      term(std::string(past_column) + " < ?");
-      out.params.emplace_back(static_cast<std::int64_t>(*bounds.until));
-    }
+    // `where` already holds the kind's term.
+    append_time_range(past_column, bounds, where, out.params);
   }
   // Bounds an EndTime range puts on the creation time, with a resumption's made one a side (as
   // the deep page's edge above).
@@ -796,14 +790,7 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
       out.params.emplace_back(static_cast<std::int64_t>(*at));
     }
   }
-  if (within && within->from) {
-    term("t.creation_time_ns >= ?");
-    out.params.emplace_back(static_cast<std::int64_t>(*within->from));
-  }
-  if (within && within->until) {
-    term("t.creation_time_ns < ?");
-    out.params.emplace_back(static_cast<std::int64_t>(*within->until));
-  }
+  if (within) append_time_range("t.creation_time_ns", *within, where, out.params);
 
   if (query.filter) {
     std::string filter = query.filter->sql;
