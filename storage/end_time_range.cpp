@@ -6,6 +6,7 @@
 
 #include "storage/session_tallies.h"
 #include "storage/sqlite_support.h"
+#include "storage/tallied_range.h"
 
 namespace emarchive::storage {
 namespace {
@@ -19,7 +20,7 @@ constexpr EmTime kMin = std::numeric_limits<EmTime>::min();
 SQLite::Statement count_ended(SQLite::Database& db, Kind kind, const TimeRange& range) {
   std::string plain = "SELECT count(*) FROM sessions t WHERE t.kind_id = ?";
   std::vector<SqlValue> plain_params{std::int64_t{kind_id(kind)}};
-  append_time_range("t.end_time_ns", range, plain, plain_params);
+  append_range("t.end_time_ns", range, plain, plain_params);
   std::vector<SqlValue> params;
   std::string sql = end_tally_count(kind, range, plain, plain_params, params);
   if (sql.empty()) {
@@ -54,34 +55,11 @@ std::string end_tally_count(Kind kind, const TimeRange& range, const std::string
                             std::vector<SqlValue>& params) {
   const std::optional<WholeBuckets> whole = whole_buckets(range.from, range.until);
   if (!whole) return {};
-  const std::optional<EmTime>& first_full = whole->first;
-  const std::optional<EmTime>& end_full = whole->end;
-
-  params = plain_params;
-  std::string sum = "(SELECT coalesce(sum(n), 0) FROM session_end_tallies WHERE kind_id = ?";
-  params.emplace_back(std::int64_t{kind_id(kind)});
-  if (first_full) {
-    sum += " AND bucket >= ?";
-    params.emplace_back(*first_full);
-  }
-  if (end_full) {
-    sum += " AND bucket < ?";
-    params.emplace_back(*end_full);
-  }
-  sum += ")";
-  // Every session with an end time is an archived entity: no stub test.
-  const auto count_between = [&](EmTime lower, EmTime upper) {
-    sum +=
-        " + (SELECT count(*) FROM sessions t WHERE t.kind_id = ? AND t.end_time_ns >= ? AND "
-        "t.end_time_ns < ?)";
-    params.emplace_back(std::int64_t{kind_id(kind)});
-    params.emplace_back(lower);
-    params.emplace_back(upper);
-  };
-  if (first_full) count_between(*range.from, *first_full << kShift);
-  if (end_full) count_between(*end_full << kShift, *range.until);
-  return "SELECT CASE WHEN " + tallies_set_aside_sql() + " THEN (" + plain + ") ELSE " + sum +
-         " END";
+  WholeBucketRange buckets{{whole->first, whole->end}, {}};
+  if (whole->first) buckets.values.from = *whole->first << kShift;
+  if (whole->end) buckets.values.until = *whole->end << kShift;
+  return tallied_range_count("session_end_tallies", "end_time_ns", kind, range, buckets, plain,
+                             plain_params, params);
 }
 
 std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery& query) {

@@ -11,6 +11,7 @@
 #include "storage/as_of.h"
 #include "storage/end_time_range.h"
 #include "storage/session_tallies.h"
+#include "storage/size_range.h"
 #include "storage/table_names.h"
 
 namespace emarchive::storage {
@@ -361,20 +362,23 @@ bool add_tally_alternatives(const QueryType& type, const FilterNode& node, Tally
   return true;
 }
 
-// Narrows [from, until) to the instants that a comparison with `t` by `op` holds for; false for
-// one that is no half-open range: !=, or a bound past the last instant there is.
-bool narrow_range(CompareOp op, EmTime t, std::optional<EmTime>& from,
-                  std::optional<EmTime>& until) {
+// Narrows [from, until) to the values (instants or sizes) that a comparison with `v` by `op`
+// holds for; false for one that is no half-open range: !=, or a bound past the last value there
+// is.
+bool narrow_range(CompareOp op, std::int64_t v, std::optional<std::int64_t>& from,
+                  std::optional<std::int64_t>& until) {
   if (op == CompareOp::NotEqual) return false;
   const bool inclusive_upper = op == CompareOp::LessEqual || op == CompareOp::Equal;
   const bool exclusive_lower = op == CompareOp::Greater;
-  if ((inclusive_upper || exclusive_lower) && t == std::numeric_limits<EmTime>::max()) return false;
+  if ((inclusive_upper || exclusive_lower) && v == std::numeric_limits<std::int64_t>::max()) {
+    return false;
+  }
   if (op != CompareOp::Less && op != CompareOp::LessEqual) {
-    const EmTime lower = exclusive_lower ? t + 1 : t;
+    const std::int64_t lower = exclusive_lower ? v + 1 : v;
     from = from ? std::max(*from, lower) : lower;
   }
   if (op != CompareOp::Greater && op != CompareOp::GreaterEqual) {
-    const EmTime upper = inclusive_upper ? t + 1 : t;
+    const std::int64_t upper = inclusive_upper ? v + 1 : v;
     until = until ? std::min(*until, upper) : upper;
   }
   return true;
@@ -418,17 +422,25 @@ bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now, 
          narrow_range(node.op, *filter_time_value(node.value, now), terms.from, terms.until);
 }
 
-// Narrows `range` to what `node` asks; false if it asks anything but bounds on the EndTime.
-// Called on a compiled filter.
-bool add_end_bounds(const QueryType& type, const FilterNode& node, EmTime now, TimeRange& range) {
+// Narrows `range` to what `node` asks; false if it asks anything but bounds on `column`, the
+// column of a time or an integer field (end_time, total_size). Called on a compiled filter.
+bool add_bounds(const QueryType& type, const FilterNode& node, EmTime now, std::string_view column,
+                ValueRange& range) {
   if (node.type == FilterNode::Type::And) {
     return std::all_of(node.children.begin(), node.children.end(), [&](const FilterNode& child) {
-      return add_end_bounds(type, child, now, range);
+      return add_bounds(type, child, now, column, range);
     });
   }
-  return node.type == FilterNode::Type::Compare &&
-         is_column(type.kind, *find_query_field(type, node.field), "end_time") &&
-         narrow_range(node.op, *filter_time_value(node.value, now), range.from, range.until);
+  if (node.type != FilterNode::Type::Compare) return false;
+  const QueryField& field = *find_query_field(type, node.field);
+  if (!is_column(type.kind, field, column)) return false;
+  std::int64_t value = 0;
+  if (field.type == QueryValueType::Time) {
+    value = *filter_time_value(node.value, now);
+  } else {
+    std::from_chars(node.value.data(), node.value.data() + node.value.size(), value);
+  }
+  return narrow_range(node.op, value, range.from, range.until);
 }
 
 // The text terms of TallyTerms, with the column each compares (in the sessions and the tallies).
@@ -503,7 +515,7 @@ std::string dated_without(Kind kind, const TallyTerms& terms, const ValuesColumn
   TallyTerms others = terms;
   (others.*column.term).reset();
   append_tally_terms(others, "t.", sql, params);
-  append_time_range("t.creation_time_ns", TimeRange{terms.from, terms.until}, sql, params);
+  append_range("t.creation_time_ns", TimeRange{terms.from, terms.until}, sql, params);
   if (!terms.from && !terms.until) sql += " AND t.creation_time_ns IS NOT NULL";
   return sql;
 }
@@ -651,8 +663,8 @@ const QueryField* effective_sort_field(const RecordQuery& query) {
 
 }  // namespace
 
-void append_time_range(std::string_view column, const TimeRange& range, std::string& sql,
-                       std::vector<SqlValue>& params) {
+void append_range(std::string_view column, const ValueRange& range, std::string& sql,
+                  std::vector<SqlValue>& params) {
   if (range.from) {
     sql += " AND " + std::string(column) + " >= ?";
     params.emplace_back(*range.from);
@@ -687,9 +699,11 @@ Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode&
         countable(terms)) {
       compiled->tally = std::move(terms);
     }
-    TimeRange ended;
-    if (info(type.kind).table == Table::Sessions && add_end_bounds(type, filter, now, ended)) {
-      compiled->end_range = ended;
+    if (info(type.kind).table == Table::Sessions) {
+      TimeRange ended;
+      if (add_bounds(type, filter, now, "end_time", ended)) compiled->end_range = ended;
+      ValueRange sized;
+      if (add_bounds(type, filter, now, "total_size", sized)) compiled->size_range = sized;
     }
   }
   return compiled;
@@ -770,7 +784,7 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
                                    : std::min(*side, query.past->at);
     // Not "OR t.creation_time_ns IS NULL" beside "<": SQLite would then walk the whole index.
     // `where` already holds the kind's term.
-    append_time_range(past_column, bounds, where, out.params);
+    append_range(past_column, bounds, where, out.params);
   }
   // Bounds an EndTime range puts on the creation time, with a resumption's made one a side (as
   // the deep page's edge above).
@@ -790,14 +804,14 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
       out.params.emplace_back(static_cast<std::int64_t>(*at));
     }
   }
-  if (within) append_time_range("t.creation_time_ns", *within, where, out.params);
+  if (within) append_range("t.creation_time_ns", *within, where, out.params);
 
   if (query.filter) {
     std::string filter = query.filter->sql;
     // Comparisons tested on each entry of the range, not a range of their own: a filter the
     // tallies hold compares no other expression of the creation time, and an EndTime range
-    // between creation bounds is read from the creation index (SQLite would otherwise read it
-    // from the end index and sort it).
+    // between creation bounds, or a TotalSize range so marked, is read from the creation index
+    // (SQLite would otherwise read it from the end or size index and sort it).
     const auto test_each = [&filter](std::string_view column) {
       for (std::size_t at = filter.find(column); at != std::string::npos;
            at = filter.find(column, at + column.size() + 1)) {
@@ -806,6 +820,10 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     };
     if (own_bounds) test_each(past_column);
     if (query.created_within) test_each("t.end_time_ns");
+    if (query.sizes_tested_each) {
+      assert(size_ranged(query) && ordered_by_creation(query));
+      test_each("t.total_size");
+    }
     term(filter);
     out.params.insert(out.params.end(), query.filter->params.begin(), query.filter->params.end());
   }
@@ -837,10 +855,17 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     out.undated_count = "SELECT CASE WHEN " + tallies_set_aside_sql() +
                         " THEN NULL ELSE (SELECT count(*)" + from + " WHERE " + where +
                         " AND t.creation_time_ns IS NULL) END";
-  } else if (end_ranged(query) && !query.resume) {
+  } else {
+    // A range of one column that tallies by bucket of it hold (storage/tallied_range.h).
     std::vector<SqlValue> count_params;
-    std::string count = end_tally_count(query.kind, *query.filter->end_range, out.count,
-                                        out.count_params, count_params);
+    std::string count;
+    if (end_ranged(query) && !query.resume) {
+      count = end_tally_count(query.kind, *query.filter->end_range, out.count, out.count_params,
+                              count_params);
+    } else if (size_ranged(query)) {
+      count = size_tally_count(query.kind, *query.filter->size_range, out.count, out.count_params,
+                               count_params);
+    }
     if (!count.empty()) {
       out.count = std::move(count);
       out.count_params = std::move(count_params);
@@ -869,6 +894,11 @@ bool tallied(const RecordQuery& query) {
 
 bool end_ranged(const RecordQuery& query) {
   return current_sessions(query) && !query.past && query.filter && query.filter->end_range;
+}
+
+bool size_ranged(const RecordQuery& query) {
+  return current_sessions(query) && !query.past && !query.resume && query.filter &&
+         query.filter->size_range;
 }
 
 BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {

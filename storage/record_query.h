@@ -43,16 +43,18 @@ struct TallyTerms {
   std::optional<EmTime> until;         // creation_time_ns < until
 };
 
-// A range of instants, [from, until); a side without a bound is open.
-struct TimeRange {
-  std::optional<EmTime> from;
-  std::optional<EmTime> until;
+// A range of 64-bit values, [from, until): of instants (a TimeRange) or of sizes in bytes; a side
+// without a bound is open.
+struct ValueRange {
+  std::optional<std::int64_t> from;
+  std::optional<std::int64_t> until;
 };
+using TimeRange = ValueRange;
 
 // Appends " AND <column> >= ?" and " AND <column> < ?" to `sql` for each side of `range` that has
 // a bound, and the bounds to `params`.
-void append_time_range(std::string_view column, const TimeRange& range, std::string& sql,
-                       std::vector<SqlValue>& params);
+void append_range(std::string_view column, const ValueRange& range, std::string& sql,
+                  std::vector<SqlValue>& params);
 
 // A WHERE clause over the alias of RecordQuery's SQL (t = the kind's table), with its
 // parameters in order.
@@ -73,6 +75,9 @@ struct CompiledFilter {
   // Set when the filter is nothing but bounds on a session's EndTime: the range its matches
   // ended in, which the end tallies count and bound (storage/end_time_range.h).
   std::optional<TimeRange> end_range;
+  // Set when the filter is nothing but bounds on a session's TotalSize: the range of its matches'
+  // sizes, which the size tallies count (storage/size_range.h).
+  std::optional<ValueRange> size_range;
 };
 
 // Resolves field names (case-insensitively) against `type` and checks every value against the
@@ -133,6 +138,11 @@ struct RecordQuery {
   // storage/end_time_range.h): read in creation order, the page walks the creation index between
   // them instead of sorting every match. They leave every answer as it is.
   std::optional<TimeRange> created_within;
+  // For a size_ranged() query in creation order: its TotalSize bounds are tested on each session
+  // of the creation index rather than read as a range of the size index, whose matches SQLite
+  // then sorts. Set for a page near either end of many matches (storage/size_range.h); it
+  // leaves every answer as it is.
+  bool sizes_tested_each = false;
   // false: the matches are not counted (RecordPage::total is -1) and the page is read forward
   // from `offset`; for the batches of an answer whose count is already known.
   bool count = true;
@@ -174,6 +184,11 @@ bool tallied(const RecordQuery& query);
 // creation times, resumed or not, and count its matches, unless it is resumed
 // (storage/end_time_range.h).
 bool end_ranged(const RecordQuery& query);
+
+// Whether `query` asks for sessions by a TotalSize range alone (CompiledFilter::size_range), as
+// they are now, with no collection's restriction, and is not resumed: the size tallies may count
+// its matches (storage/size_range.h).
+bool size_ranged(const RecordQuery& query);
 
 // The tallies of the matches of `query` by bucket of creation time: rows (bucket, n), several a
 // bucket and in no order (grouped and sorted by the caller: the tallies' keys start with the

@@ -24,7 +24,19 @@ std::optional<WholeBuckets> whole_buckets(std::optional<std::int64_t> from,
   return buckets;
 }
 
-std::array<TallyCount, 5> session_tally_counts() {
+std::int64_t size_bucket(std::int64_t size) {
+  if (size < 0) return 0;
+  const std::string digits = std::to_string(size);
+  return static_cast<std::int64_t>(digits.size()) * 10000 + std::stoll(digits.substr(0, 4));
+}
+
+std::string size_bucket_sql(std::string_view column) {
+  const std::string c(column);
+  return "CASE WHEN " + c + " < 0 THEN 0 ELSE length(" + c + ") * 10000 + CAST(substr(" + c +
+         ", 1, 4) AS INTEGER) END";
+}
+
+std::array<TallyCount, 6> session_tally_counts() {
   const std::string bucket = "creation_time_ns >> " + std::to_string(kTallyBucketShift);
   // Grouped as the tables' keys compare (NOCASE), so that 'Failed' and 'FAILED' share a row, and
   // compared so by `verify`, which sets these beside the tables' rows.
@@ -60,12 +72,23 @@ std::array<TallyCount, 5> session_tally_counts() {
       "SELECT kind_id, " + end_bucket + ", count(*), count(*) - count(creation_time_ns), min(" +
           duration + "), max(" + duration +
           ") FROM sessions WHERE end_time_ns IS NOT NULL GROUP BY kind_id, " + end_bucket};
+  // By size, every session that has one (an entity, as for the end time).
+  const std::string size_bucket = size_bucket_sql("total_size");
+  TallyCount sizes{"session_size_tallies",
+                   "kind_id, bucket",
+                   "n",
+                   "n",
+                   "",
+                   "SELECT kind_id, " + size_bucket +
+                       ", count(*) FROM sessions WHERE total_size IS NOT NULL GROUP BY kind_id, " +
+                       size_bucket};
   return {{
       tally("session_tallies", "", ""),
       tally("session_server_tallies", "backup_server_id", "backup_server_id"),
       tally("session_job_tallies", "job_name", "job_name COLLATE NOCASE"),
       tally("session_job_id_tallies", "job_id", "job_id"),
       std::move(ends),
+      std::move(sizes),
   }};
 }
 

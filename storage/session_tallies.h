@@ -4,10 +4,11 @@
 // migration 20): how many sessions of a kind with a Result and a State, and the same of each
 // backup server, of each job name and of each job, were created in each bucket of time; and
 // (session_end_tallies, migration 18) how many of a kind ended in each bucket of time, with the
-// shortest and longest of their durations. storage/record_query.cpp counts the common filters and
-// EndTime ranges from them instead of reading every matching index entry, storage/end_time_range.h
-// bounds an EndTime range's creation times by them, and `verify` (storage/verifier.h) holds them to
-// a count of the sessions.
+// shortest and longest of their durations; and (session_size_tallies, migration 21) how many of a
+// kind have a TotalSize in each bucket of size. storage/record_query.cpp counts the common filters,
+// EndTime ranges and TotalSize ranges from them instead of reading every matching index entry,
+// storage/end_time_range.h bounds an EndTime range's creation times by them, and `verify`
+// (storage/verifier.h) holds them to a count of the sessions.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -36,13 +37,21 @@ struct WholeBuckets {
 std::optional<WholeBuckets> whole_buckets(std::optional<std::int64_t> from,
                                           std::optional<std::int64_t> until);
 
+// A TotalSize's bucket (session_size_tallies): its number of decimal digits times 10,000 plus its
+// first four digits, which keeps the sizes' order; 0 for every negative size. A bucket holds the
+// sizes that share their first four digits and number of digits: one size apiece below 10,000.
+std::int64_t size_bucket(std::int64_t size);
+// The same in SQL, of the integer column `column`.
+std::string size_bucket_sql(std::string_view column);
+
 // The triggers that keep the tallies. A bulk load drops them, with the query indexes, and the
 // tallies are counted again when it ends; while one of them waits in deferred_indexes the
 // tallies are not current, and counts read the index.
-inline constexpr std::array<std::string_view, 7> kTallyTriggers = {
-    "sessions_tally_insert",     "sessions_tally_delete",     "sessions_tally_update",
-    "sessions_job_tally_update", "sessions_end_tally_insert", "sessions_end_tally_delete",
-    "sessions_end_tally_update"};
+inline constexpr std::array<std::string_view, 10> kTallyTriggers = {
+    "sessions_tally_insert",     "sessions_tally_delete",      "sessions_tally_update",
+    "sessions_job_tally_update", "sessions_end_tally_insert",  "sessions_end_tally_delete",
+    "sessions_end_tally_update", "sessions_size_tally_insert", "sessions_size_tally_delete",
+    "sessions_size_tally_update"};
 
 // An SQL expression, true while the tallies are not current: a bulk load (or migration 12) has
 // set their triggers aside in deferred_indexes, and counts read the index instead. The triggers
@@ -63,7 +72,7 @@ struct TallyCount {
   std::string narrower;
   std::string count;
 };
-std::array<TallyCount, 5> session_tally_counts();
+std::array<TallyCount, 6> session_tally_counts();
 
 // Counts every session into the tallies afresh, replacing what they held. Call inside a write
 // transaction, with the tally triggers absent, and create them before it commits.

@@ -20,6 +20,7 @@
 #include "storage/observation_store.h"
 #include "storage/record_reader.h"
 #include "storage/record_writer.h"
+#include "storage/size_range.h"
 #include "storage/sqlite_open.h"
 #include "storage/sqlite_support.h"
 
@@ -349,7 +350,13 @@ class SqliteArchive final : public Archive {
       std::vector<std::int64_t> ids;
       // A page at or past the end of the matches is empty: not read, as finding that no row
       // matches can take a walk of the whole kind's index.
-      if (window.limit != 0) ids = read_page(*db_, query, sql, page.total, window);
+      if (window.limit != 0 && walk_for_sizes(*db_, query, page.total, window)) {
+        RecordQuery walking = query;
+        walking.sizes_tested_each = true;
+        ids = read_page(*db_, walking, record_query_sql(walking), page.total, window);
+      } else if (window.limit != 0) {
+        ids = read_page(*db_, query, sql, page.total, window);
+      }
       // The query selects archived records only, so none is left out as a stub.
       page.records = reader_.load(ids);
       if (query.as_of) as_of_.substitute(ids, page.records);

@@ -203,7 +203,7 @@ class ArchiveTest : public ::testing::Test {
   // A separate plain connection, as a sqlite3 user would have.
   SQLite::Database sql() { return SQLite::Database(path_, SQLite::OPEN_READWRITE); }
 
-  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_20, _19, _18,
+  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_21, _20, _19, _18,
   // _17, _16, _15, _14, undo_migrations_to_version_12, _11 or _8, below) and opens it again, which
   // migrates it.
   void reopen_from_version(int version, void (*undo)(SQLite::Database&)) {
@@ -272,9 +272,21 @@ inline std::vector<std::string> migration_statements(int version, std::string_vi
   return found;
 }
 
-// Migration 20's tallies per job gone: the table, and migration 13's forms of the three tally
-// triggers it changed, which know nothing of it.
+// Migration 21's tallies by size gone: the table and its triggers, in place or set aside by a
+// bulk load.
+inline void undo_migration_21(SQLite::Database& db) {
+  db.exec(
+      "DROP TRIGGER IF EXISTS sessions_size_tally_insert; "
+      "DROP TRIGGER IF EXISTS sessions_size_tally_delete; "
+      "DROP TRIGGER IF EXISTS sessions_size_tally_update; "
+      "DELETE FROM deferred_indexes WHERE name LIKE 'sessions_size_tally_%'; "
+      "DROP TABLE session_size_tallies");
+}
+
+// Migrations 20 and 21 undone, newest first: the tallies per job gone too, the table, and
+// migration 13's forms of the three tally triggers migration 20 changed, which know nothing of it.
 inline void undo_migration_20(SQLite::Database& db) {
+  undo_migration_21(db);
   db.exec(
       "DROP TRIGGER sessions_tally_insert; DROP TRIGGER sessions_tally_delete; "
       "DROP TRIGGER sessions_job_tally_update; DROP TABLE session_job_id_tallies");
@@ -284,7 +296,7 @@ inline void undo_migration_20(SQLite::Database& db) {
   }
 }
 
-// Migrations 19 and 20 undone, newest first: the job on task sessions gone too, with version
+// Migrations 19 to 21 undone, newest first: the job on task sessions gone too, with version
 // 18's index of a job's sessions, migration 9's triggers, which copied the job name alone, and
 // migration 1's view of task sessions.
 inline void undo_migration_19(SQLite::Database& db) {
@@ -302,7 +314,7 @@ inline void undo_migration_19(SQLite::Database& db) {
   db.exec(migration_statements(1, "CREATE VIEW task_sessions_v", ";").at(0));
 }
 
-// Migrations 18 to 20 undone, newest first: the tallies by end time gone too, with their
+// Migrations 18 to 21 undone, newest first: the tallies by end time gone too, with their
 // triggers (in place, or set aside by a bulk load), as in version 17.
 inline void undo_migration_18(SQLite::Database& db) {
   undo_migration_19(db);
@@ -314,21 +326,21 @@ inline void undo_migration_18(SQLite::Database& db) {
       "DROP TABLE session_end_tallies");
 }
 
-// What migrations 17 to 20 changed, newest first: the indexes of Reason and TotalSize gone too,
+// What migrations 17 to 21 changed, newest first: the indexes of Reason and TotalSize gone too,
 // as in version 16.
 inline void undo_migration_17(SQLite::Database& db) {
   undo_migration_18(db);
   db.exec("DROP INDEX sessions_kind_reason_creation; DROP INDEX sessions_kind_size_creation");
 }
 
-// What migrations 16 to 20 changed, newest first: the count of the records each chain entry
+// What migrations 16 to 21 changed, newest first: the count of the records each chain entry
 // archived first gone too, as in version 15.
 inline void undo_migration_16(SQLite::Database& db) {
   undo_migration_17(db);
   db.exec("ALTER TABLE chain DROP COLUMN records");
 }
 
-// What migrations 15 to 20 changed, newest first: back to version 14's index of every Link's
+// What migrations 15 to 21 changed, newest first: back to version 14's index of every Link's
 // hash.
 inline void undo_migration_15(SQLite::Database& db) {
   undo_migration_16(db);
@@ -337,7 +349,7 @@ inline void undo_migration_15(SQLite::Database& db) {
       "CREATE INDEX link_values_hash ON link_values (hash)");
 }
 
-// What migrations 14 to 20 changed, newest first: back to version 13's index of a job's
+// What migrations 14 to 21 changed, newest first: back to version 13's index of a job's
 // sessions.
 inline void undo_migration_14(SQLite::Database& db) {
   undo_migration_15(db);
@@ -346,7 +358,7 @@ inline void undo_migration_14(SQLite::Database& db) {
       "CREATE INDEX sessions_job ON sessions (job_id) WHERE job_id IS NOT NULL");
 }
 
-// What migrations 12 to 20 added, newest first: those, and the session tallies and their
+// What migrations 12 to 21 added, newest first: those, and the session tallies and their
 // triggers, which are in place in an archive opened for writing since it was made.
 inline void undo_migrations_to_version_11(SQLite::Database& db) {
   undo_migration_14(db);

@@ -205,6 +205,7 @@ constexpr const char* kJobTallies = "session_job_tallies";
 constexpr const char* kServerTallies = "session_server_tallies";
 constexpr const char* kJobIdTallies = "session_job_id_tallies";
 constexpr const char* kEndTallies = "session_end_tallies";
+constexpr const char* kSizeTallies = "session_size_tallies";
 constexpr const char* kEnded = R"(EndTime>="2025-02-01";EndTime<"2025-02-15")";
 
 INSTANTIATE_TEST_SUITE_P(
@@ -240,7 +241,10 @@ INSTANTIATE_TEST_SUITE_P(
         PlanCase{"TasksByReason", kTask, "Reason==\"disk full\"", "",
                  "sessions_kind_reason_creation", "sessions_kind_reason_creation"},
         PlanCase{"TasksLargerThanSortedBySize", kTask, "TotalSize>990000000000", "TotalSize",
-                 "sessions_kind_size_creation", "sessions_kind_size_creation"},
+                 "sessions_kind_size_creation", "sessions_kind_size_creation", false, kSizeTallies},
+        PlanCase{"TasksInASizeRangeSortedBySize", kTask,
+                 "TotalSize>=123456;TotalSize<=990000012345", "TotalSize",
+                 "sessions_kind_size_creation", "sessions_kind_size_creation", false, kSizeTallies},
         PlanCase{"TasksEndedInARangeSortedByEnd", kTask, kEnded, "EndTime", "sessions_kind_end",
                  "sessions_kind_end", false, kEndTallies},
         PlanCase{"TasksByUid", kTask, "UID==\"urn:veeam:BackupTaskSession:123\"", "", "PRIMARY KEY",

@@ -1,0 +1,408 @@
+// A filter of TotalSize bounds alone (storage/size_range.h, migrations/021_size_tallies.sql) is
+// counted from the size tallies where a bucket lies wholly inside its range: the count and every
+// page are what the sessions say, for ranges on and inside a bucket's edges, across the sizes
+// below 10,000 (a bucket each), zero, negative sizes and the largest ones, however the sessions
+// arrive and change; a bulk load sets the tallies aside and counts them afresh; `verify` holds them
+// to a count; an archive of schema version 20 gets them.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "model/em_time.h"
+#include "model/query_type.h"
+#include "storage/archive.h"
+#include "storage/deferred_indexes.h"
+#include "storage/record_query.h"
+#include "storage/session_tallies.h"
+#include "storage/size_range.h"
+#include "storage/sqlite_support.h"
+#include "storage/verifier.h"
+#include "tests/storage/archive_fixture.h"
+
+namespace emarchive::storage {
+namespace {
+
+using namespace emarchive::storage::fixture;
+
+constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+
+// A filter of sizes and what it matches.
+struct Case {
+  std::string filter;
+  std::optional<std::int64_t> from;   // size >= from
+  std::optional<std::int64_t> until;  // size < until
+  bool tallied;                       // some bucket lies wholly inside
+};
+
+std::vector<Case> cases() {
+  return {
+      {"TotalSize>=1234000000", 1234000000, std::nullopt, true},
+      {"TotalSize>1234000000", 1234000001, std::nullopt, true},
+      {"TotalSize>=1234000001;TotalSize<1235000000", 1234000001, 1235000000, false},
+      {"TotalSize>=1233999999;TotalSize<=1235000000", 1233999999, 1235000001, true},
+      {"TotalSize==1234000000", 1234000000, 1234000001, false},
+      {"TotalSize==1234000007", 1234000007, 1234000008, false},
+      {"TotalSize<=0", std::nullopt, 1, true},
+      {"TotalSize<0", std::nullopt, 0, false},
+      {"TotalSize>=-5000000;TotalSize<100", -5000000, 100, true},
+      {"TotalSize>-1", 0, std::nullopt, true},
+      {"TotalSize>=5000;TotalSize<12000", 5000, 12000, true},
+      {"TotalSize>9998;TotalSize<=10001", 9999, 10002, true},
+      {"TotalSize>=123456;TotalSize<=990000012345", 123456, 990000012346, true},
+      {"TotalSize>=9223372036854775000", 9223372036854775000, std::nullopt, false},
+      {"TotalSize>9223372036854775806", kMax, std::nullopt, false},
+      {"TotalSize<9223372036854775807", std::nullopt, kMax, true},
+      {"TotalSize>=1;TotalSize<1", 1, 1, false},
+  };
+}
+
+class SizeRange : public ArchiveTest {
+ protected:
+  static Record task(Kind kind, int i, std::optional<std::int64_t> size) {
+    Record r = full_record(kind, numbered_guid(i));
+    set_field(r, "CreationTimeUTC",
+              format_em_time(at("2025-06-01T00:00:00Z") + std::int64_t{i} * 60'000'000'000));
+    set_field(r, "TotalSize", size ? std::optional(std::to_string(*size)) : std::nullopt);
+    return r;
+  }
+
+  // Sizes on and beside buckets' edges, below and above 10,000, zero, negative and the largest;
+  // several of each; a task session without one, one known by reference only, and replica task
+  // sessions, which no backup task session query counts.
+  static std::vector<std::int64_t> sizes() {
+    return {0,
+            0,
+            1,
+            9,
+            99,
+            5000,
+            9998,
+            9999,
+            10000,
+            10001,
+            10009,
+            11999,
+            12000,
+            123456,
+            123499,
+            123500,
+            1233999999,
+            1234000000,
+            1234000000,
+            1234000001,
+            1234000007,
+            1234999999,
+            1235000000,
+            1235000001,
+            99999999,
+            100000000,
+            -1,
+            -5000000,
+            -5000001,
+            kMin,
+            kMax,
+            kMax - 1,
+            9223372036854775000,
+            990000012345,
+            990000012346};
+  }
+
+  void store_history() {
+    std::vector<Record> tasks;
+    const std::vector<std::int64_t> all = sizes();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      tasks.push_back(task(Kind::BackupTaskSession, static_cast<int>(i), all[i]));
+    }
+    tasks.push_back(task(Kind::BackupTaskSession, 100, std::nullopt));
+    Record by_reference = task(Kind::BackupTaskSession, 101, 5);
+    by_reference.entity.reset();
+    tasks.push_back(by_reference);
+    store(std::vector<Record>(tasks.begin(), tasks.begin() + 20));
+    store({task(Kind::ReplicaTaskSession, 900, 1234000000), task(Kind::ReplicaTaskSession, 901, -1),
+           task(Kind::ReplicaTaskSession, 902, 10000)});
+    store(std::vector<Record>(tasks.begin() + 20, tasks.end()));
+  }
+
+  RecordQuery query(const std::string& filter, const char* sort_field) const {
+    RecordQuery q;
+    q.kind = Kind::BackupTaskSession;
+    q.filter = compiled_filter(q.kind, filter);
+    if (sort_field) {
+      q.sort.field = find_query_field(*find_query_type(info(q.kind).name), sort_field);
+    }
+    return q;
+  }
+
+  // The backup task sessions as (size, creation time, UID), in creation order.
+  using Row = std::tuple<std::optional<std::int64_t>, std::int64_t, std::string>;
+  std::vector<Row> task_rows() {
+    SQLite::Database db = sql();
+    SQLite::Statement s(db,
+                        "SELECT s.total_size, s.creation_time_ns, r.uid FROM sessions s JOIN "
+                        "records r ON r.id = s.record_id WHERE s.kind_id = ? AND "
+                        "s.creation_time_ns IS NOT NULL ORDER BY s.creation_time_ns, s.record_id");
+    s.bind(1, kind_id(Kind::BackupTaskSession));
+    std::vector<Row> rows;
+    while (s.executeStep()) {
+      const SQLite::Column size = s.getColumn(0);
+      rows.emplace_back(size.isNull() ? std::nullopt : std::optional(size.getInt64()),
+                        s.getColumn(1).getInt64(), s.getColumn(2).getString());
+    }
+    return rows;
+  }
+
+  // Each case's count, and its matches in creation order, are those of the sessions' rows.
+  void expect_answers_match_sessions() {
+    const std::vector<Row> rows = task_rows();
+    for (const Case& c : cases()) {
+      std::vector<std::string> expected;
+      for (const auto& [size, created, uid] : rows) {
+        if (size && (!c.from || *size >= *c.from) && (!c.until || *size < *c.until)) {
+          expected.push_back(uid);
+        }
+      }
+      const auto [listed, total] = page(query(c.filter, nullptr));
+      EXPECT_EQ(total, std::ssize(expected)) << c.filter;
+      EXPECT_EQ(listed, expected) << c.filter;
+      // Pages of 3 at the start, the middle and the end, both ways, whether the archive walks
+      // the creation index for them or sorts.
+      for (const bool descending : {false, true}) {
+        std::vector<std::string> order = expected;
+        if (descending) std::reverse(order.begin(), order.end());
+        for (const std::int64_t offset : {std::int64_t{0}, std::ssize(order) / 2,
+                                          std::max<std::int64_t>(std::ssize(order) - 2, 0)}) {
+          RecordQuery q = query(c.filter, "CreationTime");
+          q.sort.descending = descending;
+          q.offset = offset;
+          q.limit = 3;
+          const auto from = order.begin() + std::min<std::int64_t>(offset, std::ssize(order));
+          const auto to = order.begin() + std::min<std::int64_t>(offset + 3, std::ssize(order));
+          EXPECT_EQ(page(q).first, std::vector<std::string>(from, to))
+              << c.filter << (descending ? " descending" : "") << " at " << offset;
+        }
+      }
+      RecordQuery sorted = query(c.filter, "TotalSize");
+      EXPECT_EQ(page(sorted).second, std::ssize(expected)) << c.filter << " sorted by size";
+    }
+  }
+
+  // What the triggers kept equals a count afresh.
+  void expect_size_tallies_current() {
+    SQLite::Database db = sql();
+    const auto tallies = [&] {
+      std::vector<std::tuple<int, std::int64_t, std::int64_t>> out;
+      SQLite::Statement s(db,
+                          "SELECT kind_id, bucket, n FROM session_size_tallies WHERE n <> 0 "
+                          "ORDER BY 1, 2");
+      while (s.executeStep()) {
+        out.emplace_back(s.getColumn(0).getInt(), s.getColumn(1).getInt64(),
+                         s.getColumn(2).getInt64());
+      }
+      return out;
+    };
+    const auto kept = tallies();
+    EXPECT_FALSE(kept.empty());
+    SQLite::Transaction transaction(db);
+    for (std::string_view trigger : kTallyTriggers) {
+      db.exec("DROP TRIGGER " + std::string(trigger));  // rolled back below
+    }
+    recount_session_tallies(db);
+    EXPECT_EQ(tallies(), kept);
+  }
+
+  std::vector<std::string> verify_problems() {
+    auto report = verify_archive(path_, {});
+    EXPECT_TRUE(report) << report.error().message;
+    std::vector<std::string> out;
+    if (report) {
+      for (const VerifyProblem& p : report->problems) out.push_back(p.what);
+    }
+    return out;
+  }
+};
+
+// The bucket in C++ and in SQL agree, and keep the sizes' order.
+TEST_F(SizeRange, TheBucketIsTheSameInSqlAndKeepsTheOrder) {
+  SQLite::Database db = sql();
+  SQLite::Statement s(db, "SELECT " + size_bucket_sql("?1"));
+  std::vector<std::int64_t> values = sizes();
+  for (std::int64_t v : {std::int64_t{10}, std::int64_t{100}, std::int64_t{1000},
+                         std::int64_t{99999}, std::int64_t{100000}, std::int64_t{999999999999}}) {
+    values.push_back(v);
+  }
+  std::sort(values.begin(), values.end());
+  std::int64_t last = -1;
+  for (std::int64_t v : values) {
+    s.reset();
+    s.bind(1, v);
+    ASSERT_TRUE(s.executeStep());
+    EXPECT_EQ(s.getColumn(0).getInt64(), size_bucket(v)) << v;
+    EXPECT_GE(size_bucket(v), last) << v;
+    last = size_bucket(v);
+  }
+  EXPECT_EQ(size_bucket(-1), 0);
+  EXPECT_EQ(size_bucket(9999), 49999);
+  EXPECT_EQ(size_bucket(10000), 51000);
+  EXPECT_EQ(size_bucket(10009), 51000);
+  EXPECT_EQ(size_bucket(10010), 51001);
+}
+
+TEST_F(SizeRange, CountsAndPagesAreWhatTheSessionsSay) {
+  store_history();
+  expect_answers_match_sessions();
+  for (const Case& c : cases()) {
+    const bool tallied =
+        record_query_sql(query(c.filter, nullptr)).count.find("session_size_tallies") !=
+        std::string::npos;
+    EXPECT_EQ(tallied, c.tallied) << c.filter;
+  }
+  // Other queries are counted as before: another field beside it, a size excluded.
+  for (const char* other : {"TotalSize>=1234000000;Result==Success", "TotalSize!=0",
+                            "TotalSize>=1234000000,TotalSize<0"}) {
+    EXPECT_EQ(record_query_sql(query(other, nullptr)).count.find("session_size_tallies"),
+              std::string::npos)
+        << other;
+  }
+  expect_size_tallies_current();
+  EXPECT_EQ(verify_problems(), std::vector<std::string>{});
+}
+
+// The ids `query` selects for its first `limit` matches, read with its SQL in a connection of
+// its own.
+std::vector<std::int64_t> selected(SQLite::Database& db, const RecordQuery& query,
+                                   std::int64_t limit) {
+  const RecordQuerySql q = record_query_sql(query);
+  SQLite::Statement s(db, q.select_ids);
+  std::vector<SqlValue> params = q.params;
+  params.emplace_back(limit);
+  params.emplace_back(std::int64_t{0});
+  bind_all(s, params);
+  std::vector<std::int64_t> ids;
+  while (s.executeStep()) ids.push_back(s.getColumn(0).getInt64());
+  return ids;
+}
+
+// A page near either end of many matches walks the creation index, testing each size; a page
+// deep into them, a few matches, another order or tallies set aside leave it to SQLite, which
+// reads a range with two bounds from the size index and sorts it. Both read the same ids.
+TEST_F(SizeRange, APageNearAnEndOfManyMatchesWalksTheCreationIndex) {
+  store_history();
+  std::vector<Record> more;
+  for (int i = 1000; i < 3000; ++i) more.push_back(task(Kind::BackupTaskSession, i, i * 1000 + 7));
+  store(more);
+  SQLite::Database db = sql();
+  const char* many = "TotalSize>=1;TotalSize<9223372036854775000";
+  RecordQuery q = query(many, nullptr);
+  const std::int64_t total = page(q).second;
+  EXPECT_EQ(total, 2026);
+  EXPECT_TRUE(walk_for_sizes(db, q, total, {false, 0, 3}));
+  EXPECT_TRUE(walk_for_sizes(db, q, total, {true, 0, 3}));
+  EXPECT_FALSE(walk_for_sizes(db, q, total, {false, total / 2, 3}));
+  EXPECT_FALSE(walk_for_sizes(db, q, total, {false, 0, 0}));
+  EXPECT_FALSE(walk_for_sizes(db, query("TotalSize>=1234000000;TotalSize<1235000000", nullptr), 3,
+                              {false, 0, 3}));
+  EXPECT_FALSE(walk_for_sizes(db, query(many, "TotalSize"), total, {false, 0, 3}));
+  EXPECT_FALSE(walk_for_sizes(db, query(std::string(many) + ";Result==Success", nullptr), total,
+                              {false, 0, 3}));
+  for (const bool descending : {false, true}) {
+    q.sort.descending = descending;
+    RecordQuery walking = q;
+    walking.sizes_tested_each = true;
+    const std::string sql = record_query_sql(walking).select_ids;
+    EXPECT_NE(sql.find("+t.total_size"), std::string::npos) << sql;
+    EXPECT_EQ(selected(db, walking, 100), selected(db, q, 100));
+    EXPECT_EQ(selected(db, walking, 3000).size(), static_cast<std::size_t>(total));
+  }
+  {
+    SQLite::Transaction transaction(db);
+    db.exec("INSERT INTO deferred_indexes (name, sql) VALUES ('" +
+            std::string(kTallyTriggers.front()) + "', '')");  // rolled back below
+    EXPECT_FALSE(walk_for_sizes(db, q, total, {false, 0, 3}));
+  }
+}
+
+// Sessions that change size (into another bucket, to none, from none), one removed and one moved
+// to another kind: the tallies follow and every count stays right.
+TEST_F(SizeRange, CountsStayRightAsSessionsChange) {
+  store_history();
+  store({task(Kind::BackupTaskSession, 17, 5000), task(Kind::BackupTaskSession, 18, std::nullopt),
+         task(Kind::BackupTaskSession, 100, 1234000000)});
+  expect_answers_match_sessions();
+  expect_size_tallies_current();
+  {
+    SQLite::Database db = sql();
+    db.exec("DELETE FROM sessions WHERE record_id = (SELECT id FROM records WHERE uid = '" +
+            uid(Kind::BackupTaskSession, numbered_guid(19)) + "')");
+    // No writer changes a session's kind; the triggers follow it all the same.
+    db.exec("UPDATE sessions SET kind_id = " + std::to_string(kind_id(Kind::ReplicaTaskSession)) +
+            " WHERE record_id = (SELECT id FROM records WHERE uid = '" +
+            uid(Kind::BackupTaskSession, numbered_guid(16)) + "')");
+  }
+  expect_answers_match_sessions();
+  expect_size_tallies_current();
+}
+
+// A bulk load sets the tallies aside: counts read the index, and its end counts them afresh.
+TEST_F(SizeRange, ABulkLoadCountsThemAfresh) {
+  auto deferred = archive_->begin_bulk_load(std::uint64_t{1} << 40);
+  ASSERT_TRUE(deferred) << deferred.error().message;
+  store_history();
+  SQLite::Database db = sql();
+  EXPECT_EQ(count(db, "SELECT count(*) FROM session_size_tallies"), 0);
+  expect_answers_match_sessions();
+  ASSERT_TRUE(archive_->end_bulk_load());
+  expect_answers_match_sessions();
+  expect_size_tallies_current();
+  EXPECT_EQ(verify_problems(), std::vector<std::string>{});
+}
+
+// `verify` finds a count changed.
+TEST_F(SizeRange, VerifyHoldsThemToACount) {
+  store_history();
+  sql().exec("UPDATE session_size_tallies SET n = n + 1 WHERE kind_id = " +
+             std::to_string(kind_id(Kind::BackupTaskSession)) +
+             " AND bucket = " + std::to_string(size_bucket(1234000000)));
+  const std::vector<std::string> problems = verify_problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("session_size_tallies differs from a count"), std::string::npos)
+      << problems[0];
+}
+
+// Version 20 as a bulk load that stopped early leaves it: the query indexes and every tally
+// trigger set aside in deferred_indexes, and the tallies out of date.
+void undo_migration_21_load_stopped(SQLite::Database& db) {
+  undo_migration_21(db);
+  defer_query_indexes(db);
+  db.exec("UPDATE session_tallies SET n = n + 1");
+}
+
+// An archive of schema version 20 has no size tallies: opened for writing, it counts them, and
+// keeps them from there on, whether the other tallies were current or a bulk load that stopped
+// early had set them aside (then every tally is counted afresh).
+TEST_F(SizeRange, TheMigrationTo21CountsTheSizes) {
+  for (void (*undo)(SQLite::Database&) : {undo_migration_21, undo_migration_21_load_stopped}) {
+    store_history();
+    reopen_from_version(20, undo);
+    ASSERT_TRUE(archive_);
+    SQLite::Database db = sql();
+    EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), 0);
+    expect_answers_match_sessions();
+    expect_size_tallies_current();
+    EXPECT_EQ(verify_problems(), std::vector<std::string>{});
+    store({task(Kind::BackupTaskSession, 3, 1234000000)});
+    expect_answers_match_sessions();
+    expect_size_tallies_current();
+  }
+}
+
+}  // namespace
+}  // namespace emarchive::storage
