@@ -70,7 +70,7 @@ bool walk_for_sizes(SQLite::Database& db, const RecordQuery& query, std::int64_t
   sized.bind(1, kind_id(query.kind));
   sized.executeStep();
   if (sized.getColumn(0).isNull()) return false;
-  constexpr double kWalkedPerSorted = 25;
+  constexpr double kWalkedPerSorted = 5;
   const double walked = static_cast<double>(window.offset + window.limit) *
                         static_cast<double>(sized.getColumn(0).getInt64()) /
                         static_cast<double>(total);
