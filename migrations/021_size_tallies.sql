@@ -57,7 +57,8 @@ BEGIN
 END;
 
 -- The archive's sessions are counted into the new table here, in one pass over the size index (5 s
--- over ten million task sessions): the other tallies, and their triggers, stay as they are. Where
+-- in sqlite3 over ten million task sessions in the page cache; docs/BENCHMARKS.md has the first
+-- open for writing of a copy just made): the other tallies, and their triggers, stay. Where
 -- a bulk load that stopped early set those triggers aside, the open for writing that runs this
 -- migration counts every tally afresh, this one with them (storage/deferred_indexes.cpp).
 INSERT INTO session_size_tallies

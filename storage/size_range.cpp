@@ -12,7 +12,7 @@ namespace emarchive::storage {
 namespace {
 
 // How far apart the sizes at the start of neighbouring buckets are around `size` (0 or more):
-// 1 below 10,000, where each size is a bucket; else the unit of the fifth digit from the left.
+// 1 below 10,000, where each size is a bucket; else the unit of the fourth digit from the left.
 std::int64_t bucket_unit(std::int64_t size) {
   std::int64_t unit = 1;
   for (std::int64_t rest = size; rest >= 10000; rest /= 10) unit *= 10;
@@ -64,17 +64,28 @@ bool walk_for_sizes(SQLite::Database& db, const RecordQuery& query, std::int64_t
   if (!size_ranged(query) || !ordered_by_creation(query) || total <= 0 || window.limit <= 0) {
     return false;
   }
+  // One size (==) is read from the size index in creation order already.
+  const ValueRange& range = *query.filter->size_range;
+  if (range.from && range.until && *range.from != std::numeric_limits<std::int64_t>::max() &&
+      *range.from + 1 == *range.until) {
+    return false;
+  }
   SQLite::Statement sized(db, "SELECT CASE WHEN " + tallies_set_aside_sql() +
                                   " THEN NULL ELSE (SELECT coalesce(sum(n), 0) FROM "
                                   "session_size_tallies WHERE kind_id = ?) END");
   sized.bind(1, kind_id(query.kind));
   sized.executeStep();
   if (sized.getColumn(0).isNull()) return false;
-  constexpr double kWalkedPerSorted = 5;
-  const double walked = static_cast<double>(window.offset + window.limit) *
+  // Costs in matches read from the size index.
+  constexpr double kWalkedCost = 5;
+  constexpr double kKeptCost = 15;
+  constexpr std::int64_t kMostKept = 300'000;
+  const std::int64_t kept = window.offset + window.limit;
+  if (kept > kMostKept) return true;
+  const double walked = static_cast<double>(kept) *
                         static_cast<double>(sized.getColumn(0).getInt64()) /
                         static_cast<double>(total);
-  return walked * kWalkedPerSorted < static_cast<double>(total);
+  return walked * kWalkedCost < static_cast<double>(total) + static_cast<double>(kept) * kKeptCost;
 }
 
 }  // namespace emarchive::storage

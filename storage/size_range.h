@@ -3,9 +3,10 @@
 // from the size tallies (table session_size_tallies, migrations/021_size_tallies.sql) where a
 // bucket of size lies wholly inside its range, and from sessions_kind_size_creation in the partial
 // buckets at its ends. Each match's index entry was read instead: 0.5 s for every task session
-// with a size among ten million. In creation order, a page is read either from the size index,
-// every match sorted, or by walking the creation index and testing each session's size;
-// walk_for_sizes() chooses by the count.
+// with a size among ten million. In creation order, a page of a range is read either from the
+// size index, every match sorted, or by walking the creation index and testing each session's
+// size; walk_for_sizes() chooses by the count. One size (==) is read from the size index in
+// creation order.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -30,15 +31,17 @@ std::string size_tally_count(Kind kind, const ValueRange& range, const std::stri
 // Whether the page `window` of `query`, a size_ranged() query in creation order with `total`
 // matches, is found sooner by walking the creation index from the nearer end and testing each
 // session's size (RecordQuery::sizes_tested_each) than by reading the matches from the size index
-// and sorting them all. SQLite chooses the walk for a range with one bound and the sort for one
-// with two, as it guesses they match a quarter and 1/64 of the sessions; the count says how many
-// do, and the size tallies how many sessions of the kind have a size: a walk reads some
-// (offset + limit) * sessions / total of them, each costing some 5 times a match sorted (over ten
-// million task sessions, in sqlite3: the 100 newest of the largest hundredth took 4 ms walked,
-// 0.4 us a session, and 8 ms sorted, 80 ns a match). A page deep into many matches is left to
-// SQLite: sorted, it keeps offset + limit matches, which spill to temporary files (the middle
-// page of every task session with a size took 67 s so, 3 to 4.5 s walked). false while the
-// tallies are set aside. Call in the read transaction that reads the page.
+// and sorting them. SQLite chooses the walk for a range with one bound and the sort for one with
+// two, as it guesses they match a quarter and 1/64 of the sessions; the count says how many do,
+// and the size tallies how many sessions of the kind have a size. A walk reads some
+// (offset + limit) * sessions / total of them, each costing some 5 times a match read from the
+// size index (over ten million task sessions, in sqlite3: the 100 newest of the largest hundredth
+// took 4 ms walked, 0.4 us a session, and 8 ms sorted, 80 ns a match). The sort reads every match
+// and keeps the offset + limit first, each costing some 15 more (the middle page of the twentieth
+// below the median size, 250,050 kept, 0.3 to 0.8 s sorted, some 2 s walked); and those it keeps
+// take memory: the middle page of every task session with a size kept 5,000,050 in 42 s, at a peak
+// RSS of 140 MB, so beyond 300,000 (some 8 MB) it walks (3 to 4.5 s). false while the tallies are
+// set aside, and for one size. Call in the read transaction that reads the page.
 bool walk_for_sizes(SQLite::Database& db, const RecordQuery& query, std::int64_t total,
                     const PageWindow& window);
 

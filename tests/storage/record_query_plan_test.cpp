@@ -242,6 +242,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "sessions_kind_reason_creation", "sessions_kind_reason_creation"},
         PlanCase{"TasksLargerThanSortedBySize", kTask, "TotalSize>990000000000", "TotalSize",
                  "sessions_kind_size_creation", "sessions_kind_size_creation", false, kSizeTallies},
+        PlanCase{"TasksOfOneSize", kTask, "TotalSize==990000000000", "",
+                 "sessions_kind_size_creation", "sessions_kind_size_creation"},
         PlanCase{"TasksInASizeRangeSortedBySize", kTask,
                  "TotalSize>=123456;TotalSize<=990000012345", "TotalSize",
                  "sessions_kind_size_creation", "sessions_kind_size_creation", false, kSizeTallies},

@@ -306,8 +306,19 @@ TEST_F(SizeRange, APageNearAnEndOfManyMatchesWalksTheCreationIndex) {
   EXPECT_EQ(total, 2026);
   EXPECT_TRUE(walk_for_sizes(db, q, total, {false, 0, 3}));
   EXPECT_TRUE(walk_for_sizes(db, q, total, {true, 0, 3}));
-  EXPECT_FALSE(walk_for_sizes(db, q, total, {false, total / 2, 3}));
+  // Where nearly every session matches, a walk reads few more than the page, however deep.
+  EXPECT_TRUE(walk_for_sizes(db, q, total, {false, total / 2, 3}));
   EXPECT_FALSE(walk_for_sizes(db, q, total, {false, 0, 0}));
+  // 300 matches of 2,035 sessions: the first page is walked, the middle one sorted, as a walk
+  // would read some 7 sessions for each of the 153 the sort keeps.
+  const RecordQuery some = query("TotalSize>=1000000;TotalSize<1300000", nullptr);
+  EXPECT_EQ(page(some).second, 300);
+  EXPECT_TRUE(walk_for_sizes(db, some, 300, {false, 0, 3}));
+  EXPECT_FALSE(walk_for_sizes(db, some, 300, {false, 150, 3}));
+  // Beyond 300,000 kept the sort would take too much memory.
+  EXPECT_TRUE(walk_for_sizes(db, some, 300, {false, 300'000, 3}));
+  // One size is read in creation order from the size index.
+  EXPECT_FALSE(walk_for_sizes(db, query("TotalSize==1234000000", nullptr), 2, {false, 0, 3}));
   EXPECT_FALSE(walk_for_sizes(db, query("TotalSize>=1234000000;TotalSize<1235000000", nullptr), 3,
                               {false, 0, 3}));
   EXPECT_FALSE(walk_for_sizes(db, query(many, "TotalSize"), total, {false, 0, 3}));
@@ -319,6 +330,15 @@ TEST_F(SizeRange, APageNearAnEndOfManyMatchesWalksTheCreationIndex) {
     walking.sizes_tested_each = true;
     const std::string sql = record_query_sql(walking).select_ids;
     EXPECT_NE(sql.find("+t.total_size"), std::string::npos) << sql;
+    SQLite::Statement plan(db, "EXPLAIN QUERY PLAN " + sql);
+    std::vector<SqlValue> params = record_query_sql(walking).params;
+    params.emplace_back(std::int64_t{100});
+    params.emplace_back(std::int64_t{0});
+    bind_all(plan, params);
+    std::string lines;
+    while (plan.executeStep()) lines += plan.getColumn(3).getString() + "\n";
+    EXPECT_NE(lines.find("INDEX sessions_kind_creation ("), std::string::npos) << lines;
+    EXPECT_EQ(lines.find("TEMP B-TREE FOR ORDER BY"), std::string::npos) << lines;
     EXPECT_EQ(selected(db, walking, 100), selected(db, q, 100));
     EXPECT_EQ(selected(db, walking, 3000).size(), static_cast<std::size_t>(total));
   }
