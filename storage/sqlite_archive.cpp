@@ -350,12 +350,14 @@ class SqliteArchive final : public Archive {
       std::vector<std::int64_t> ids;
       // A page at or past the end of the matches is empty: not read, as finding that no row
       // matches can take a walk of the whole kind's index.
-      if (window.limit != 0 && walk_for_sizes(*db_, query, page.total, window)) {
-        RecordQuery walking = query;
-        walking.sizes_tested_each = true;
-        ids = read_page(*db_, walking, record_query_sql(walking), page.total, window);
-      } else if (window.limit != 0) {
-        ids = read_page(*db_, query, sql, page.total, window);
+      if (window.limit != 0) {
+        if (walk_for_sizes(*db_, query, page.total, window)) {
+          RecordQuery walking = query;
+          walking.sizes_tested_each = true;
+          ids = read_page(*db_, walking, record_query_sql(walking), page.total, window);
+        } else {
+          ids = read_page(*db_, query, sql, page.total, window);
+        }
       }
       // The query selects archived records only, so none is left out as a stub.
       page.records = reader_.load(ids);

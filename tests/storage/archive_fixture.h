@@ -18,6 +18,7 @@
 #include "model/query_filter.h"
 #include "model/query_type.h"
 #include "storage/archive.h"
+#include "storage/verifier.h"
 #include "tests/support/test_data.h"
 
 namespace emarchive::storage::fixture {
@@ -203,9 +204,20 @@ class ArchiveTest : public ::testing::Test {
   // A separate plain connection, as a sqlite3 user would have.
   SQLite::Database sql() { return SQLite::Database(path_, SQLite::OPEN_READWRITE); }
 
-  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_21, _20, _19, _18,
-  // _17, _16, _15, _14, undo_migrations_to_version_12, _11 or _8, below) and opens it again, which
-  // migrates it.
+  // The problems `verify` reports.
+  std::vector<std::string> verify_problems() {
+    auto report = verify_archive(path_, {});
+    EXPECT_TRUE(report) << report.error().message;
+    std::vector<std::string> out;
+    if (report) {
+      for (const VerifyProblem& p : report->problems) out.push_back(p.what);
+    }
+    return out;
+  }
+
+  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_21, _20, _19,
+  // _18, _17, _16, _15, _14, undo_migrations_to_version_12, _11 or _8, below) and opens it again,
+  // which migrates it.
   void reopen_from_version(int version, void (*undo)(SQLite::Database&)) {
     archive_.reset();
     {

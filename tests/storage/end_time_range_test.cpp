@@ -240,17 +240,6 @@ class EndTimeRange : public ArchiveTest {
     for (const VerifyProblem& p : report->problems) ADD_FAILURE() << p.uid << ": " << p.what;
     EXPECT_EQ(report->tallies_checked, tallies_checked);
   }
-
-  // The problems `verify` reports.
-  std::vector<std::string> verify_problems() {
-    auto report = verify_archive(path_, {});
-    EXPECT_TRUE(report) << report.error().message;
-    std::vector<std::string> out;
-    if (report) {
-      for (const VerifyProblem& p : report->problems) out.push_back(p.what);
-    }
-    return out;
-  }
 };
 
 constexpr const char* kWideRange = R"(EndTime>="2025-06-03";EndTime<"2025-06-09")";

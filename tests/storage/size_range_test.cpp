@@ -218,16 +218,6 @@ class SizeRange : public ArchiveTest {
     recount_session_tallies(db);
     EXPECT_EQ(tallies(), kept);
   }
-
-  std::vector<std::string> verify_problems() {
-    auto report = verify_archive(path_, {});
-    EXPECT_TRUE(report) << report.error().message;
-    std::vector<std::string> out;
-    if (report) {
-      for (const VerifyProblem& p : report->problems) out.push_back(p.what);
-    }
-    return out;
-  }
 };
 
 // The bucket in C++ and in SQL agree, and keep the sizes' order.
