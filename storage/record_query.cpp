@@ -384,6 +384,57 @@ bool narrow_range(CompareOp op, std::int64_t v, std::optional<std::int64_t>& fro
   return true;
 }
 
+// The term of a comparison by != that the tallies can count by complement (TallyTerms::
+// OtherThan): of a field that an index of the sessions holds right after the kind
+// (migrations/), so that the sessions with the value and those without the field are found by
+// seeking; nullopt for another field. The field's value has been checked (a compiled filter).
+std::optional<TallyTerms::OtherThan> other_than_term(const QueryType& type, const QueryField& field,
+                                                     const FilterNode& node, EmTime now) {
+  TallyTerms::OtherThan term;
+  std::string column;  // the column the field is held in, of which NULL means no value
+  if (std::optional<std::string> id = id_column(field)) {
+    column = *id;
+    term.equal = column + " = " + std::string(kIdOfUid);
+    term.params.emplace_back(canonical_uid(node.value));
+    if (field.source == QuerySource::BackupServerUid) {
+      term.server = TallyTerms::Server{false, canonical_uid(node.value)};
+    }
+    if (field.source == QuerySource::JobUid) term.job_uid = canonical_uid(node.value);
+    // A session always has its own id (the key): no part without it, whose count SQLite would
+    // plan as a walk of the creation index.
+    if (field.source == QuerySource::Uid) return term;
+  } else if (field.source == QuerySource::BackupServerName) {
+    // No value: no server, or a server without a name (every record has a row of its table).
+    column = "t.backup_server_id";
+    term.equal = is_server_named(column);
+    term.params.emplace_back(node.value);
+    term.server = TallyTerms::Server{true, node.value};
+    term.absent = {column + " IS NULL",
+                   column + " IN (SELECT b.record_id FROM backup_servers b WHERE b.name IS NULL)"};
+    return term;
+  } else {
+    column = value_expr(type.kind, field);
+    constexpr std::array<std::string_view, 6> kIndexed = {
+        "t.name", "t.vm_display_name", "t.vm_uid", "t.reason", "t.total_size", "t.end_time_ns"};
+    if (std::find(kIndexed.begin(), kIndexed.end(), column) == kIndexed.end()) return std::nullopt;
+    if (field.type == QueryValueType::Text) {
+      term.equal = column + " = ? COLLATE NOCASE";
+      term.params.emplace_back(node.value);
+    } else {
+      term.equal = column + " = ?";
+      std::int64_t value = 0;
+      if (field.type == QueryValueType::Time) {
+        value = *filter_time_value(node.value, now);
+      } else {
+        std::from_chars(node.value.data(), node.value.data() + node.value.size(), value);
+      }
+      term.params.emplace_back(value);
+    }
+  }
+  term.absent = {column + " IS NULL"};
+  return term;
+}
+
 // Adds what `node` asks to `terms`; false if it asks anything the tallies do not count. Called
 // on a compiled filter (every field and value is valid).
 bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now, TallyTerms& terms) {
@@ -406,6 +457,11 @@ bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now, 
     if (!(*term)->excluded) return false;
     (*term)->values.push_back(node.value);
     return true;
+  }
+  if (node.op == CompareOp::NotEqual) {
+    if (terms.other_than) return false;
+    terms.other_than = other_than_term(type, field, node, now);
+    return terms.other_than.has_value();
   }
   const bool by_name = field.source == QuerySource::BackupServerName;
   if (by_name || field.source == QuerySource::BackupServerUid) {
@@ -459,6 +515,7 @@ bool countable(const TallyTerms& terms) {
   int excluded = 0;
   for (const ValuesColumn& c : kValuesColumns)
     excluded += (terms.*c.term && (terms.*c.term)->excluded);
+  excluded += terms.other_than.has_value();
   return excluded <= 1 &&
          terms.server.has_value() + terms.job_name.has_value() + terms.job_uid.has_value() <= 1;
 }
@@ -503,21 +560,62 @@ void append_tally_terms(const TallyTerms& t, const std::string& prefix, std::str
   }
 }
 
-// FROM and WHERE of the sessions of `kind` that the tallies of `terms` hold but that its term
-// excluding values (on `column`) does not match: those with a creation time in range, matched
-// by the other terms, without the field. Few sessions lack a Result, a State or a JobName; the
-// field's index finds them.
+// FROM and WHERE of the sessions of `kind` that `condition` (SQL of the sessions, t, with
+// `condition_params`) and the terms of `others` match, with a creation time in its range.
+std::string dated_where(Kind kind, const TallyTerms& others, const std::string& condition,
+                        const std::vector<SqlValue>& condition_params,
+                        std::vector<SqlValue>& params) {
+  std::string sql = " FROM sessions t WHERE t.kind_id = ? AND " + condition;
+  params.emplace_back(kind_id(kind));
+  params.insert(params.end(), condition_params.begin(), condition_params.end());
+  append_tally_terms(others, "t.", sql, params);
+  append_range("t.creation_time_ns", TimeRange{others.from, others.until}, sql, params);
+  if (!others.from && !others.until) sql += " AND t.creation_time_ns IS NOT NULL";
+  return sql;
+}
+
+// The sessions that the tallies of `terms` hold but that its term excluding values (on
+// `column`) does not match: those the other terms match without the field, as dated_where().
+// Few sessions lack a Result, a State or a JobName; the field's index finds them.
 std::string dated_without(Kind kind, const TallyTerms& terms, const ValuesColumn& column,
                           std::vector<SqlValue>& params) {
-  std::string sql =
-      std::string(" FROM sessions t WHERE t.kind_id = ? AND t.") + column.column + " IS NULL";
-  params.emplace_back(kind_id(kind));
   TallyTerms others = terms;
   (others.*column.term).reset();
-  append_tally_terms(others, "t.", sql, params);
-  append_range("t.creation_time_ns", TimeRange{terms.from, terms.until}, sql, params);
-  if (!terms.from && !terms.until) sql += " AND t.creation_time_ns IS NOT NULL";
-  return sql;
+  return dated_where(kind, others, std::string("t.") + column.column + " IS NULL", {}, params);
+}
+
+// The terms of `terms` but its other_than; and, when the tallies hold the other_than's value
+// (a server or a job) beside them, the terms that match it instead.
+struct OtherThanTerms {
+  TallyTerms others;
+  std::optional<TallyTerms> equal;
+};
+OtherThanTerms other_than_terms(const TallyTerms& terms) {
+  OtherThanTerms out{terms, std::nullopt};
+  out.others.other_than.reset();
+  const TallyTerms::OtherThan& other_than = *terms.other_than;
+  if ((other_than.server || other_than.job_uid) && !out.others.server && !out.others.job_name &&
+      !out.others.job_uid) {
+    out.equal = out.others;
+    out.equal->server = other_than.server;
+    out.equal->job_uid = other_than.job_uid;
+  }
+  return out;
+}
+
+// The sessions that the tallies of `t.others` hold but the other_than of `terms` does not
+// match, which the index finds, as dated_where(): those with the value unless `t.equal` counts
+// them, and those without the field.
+std::vector<std::string> dated_other_than(Kind kind, const TallyTerms& terms,
+                                          const OtherThanTerms& t, std::vector<SqlValue>& params) {
+  const TallyTerms::OtherThan& other_than = *terms.other_than;
+  std::vector<std::string> out;
+  if (!t.equal)
+    out.push_back(dated_where(kind, t.others, other_than.equal, other_than.params, params));
+  for (const std::string& absent : other_than.absent) {
+    out.push_back(dated_where(kind, t.others, absent, {}, params));
+  }
+  return out;
 }
 
 // The tallies' bucket as a bound on it compares it. For a server by name (an IN of a subquery)
@@ -600,7 +698,20 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
   };
 
   const ValuesColumn* excluding = excluded_column(terms);
-  if (!excluding) {
+  if (terms.other_than) {
+    const OtherThanTerms t = other_than_terms(terms);
+    sum += "(";
+    count_created(t.others);
+    sum += ")";
+    if (t.equal) {
+      sum += " - (";
+      count_created(*t.equal);
+      sum += ")";
+    }
+    for (const std::string& from_where : dated_other_than(kind, terms, t, tally_params)) {
+      sum += " - (SELECT count(*)" + from_where + ")";
+    }
+  } else if (!excluding) {
     count_created(terms);
   } else {
     TallyTerms others = terms;
@@ -933,6 +1044,17 @@ BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {
     buckets(others, false);
     out.sql += " UNION ALL ";
     buckets(left_out, true);
+  } else if (terms.other_than) {
+    const OtherThanTerms t = other_than_terms(terms);
+    buckets(t.others, false);
+    if (t.equal) {
+      out.sql += " UNION ALL ";
+      buckets(*t.equal, true);
+    }
+    for (const std::string& from_where : dated_other_than(query.kind, terms, t, out.params)) {
+      out.sql +=
+          " UNION ALL SELECT t.creation_time_ns >> " + std::to_string(shift) + ", -1" + from_where;
+    }
   } else {
     buckets(terms, false);
   }

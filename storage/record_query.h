@@ -24,7 +24,9 @@ using SqlValue = std::variant<std::int64_t, std::string>;
 // CreationTime and at most one term each on Result, State, the backup server and JobName (not
 // both the server and the JobName). A term on Result, State or JobName is one value
 // (==), several (==, joined by OR), or values excluded (!=, joined by AND), on one field at most;
-// a server is one BackupServerUid== or BackupServerName==. No value is empty.
+// a server is one BackupServerUid== or BackupServerName==. No value of those is empty. Instead
+// of a term excluding values, one != of a field the tallies do not hold but an index of the
+// sessions leads with (`other_than`), whose value may be empty.
 struct TallyTerms {
   struct Server {
     bool by_name = false;
@@ -41,6 +43,20 @@ struct TallyTerms {
   std::optional<std::string> job_uid;  // the job's canonical UID
   std::optional<EmTime> from;          // creation_time_ns >= from
   std::optional<EmTime> until;         // creation_time_ns < until
+  // A field with a value it must not have, counted as the sessions the other terms match, less
+  // those with the value and those without the field, which the field's index finds by seeking.
+  struct OtherThan {
+    std::string equal;             // SQL of the sessions (t): the field has the value
+    std::vector<SqlValue> params;  // of `equal`
+    // SQL of the sessions (t), each counted apart: the field has no value (disjoint parts, as
+    // SQLite reads all of an index for an OR of two seeks under count(*)); none for a UID.
+    std::vector<std::string> absent;
+    // A server or a job, which the tallies hold: they count `equal` unless the other terms
+    // name a server, a job name or a job too.
+    std::optional<Server> server;
+    std::optional<std::string> job_uid;
+  };
+  std::optional<OtherThan> other_than;
 };
 
 // A range of 64-bit values, [from, until): of instants (a TimeRange) or of sizes in bytes; a side

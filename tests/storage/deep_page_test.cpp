@@ -69,6 +69,14 @@ class DeepPage : public ArchiveTest {
     set_field(r, "Result", results[i % results.size()]);
     set_field(r, "State", i % 7 == 0 ? "InProgress" : "Completed");
     set_field(r, "JobSessionUid", uid(Kind::BackupJobSession, guid(9000 + i % 3)));
+    // Fields compared by != (counted by complement): one value in two cases, others, an empty
+    // one and none.
+    const std::vector<std::optional<std::string>> reasons = {"Disk full", "", std::nullopt,
+                                                             "DISK FULL", "Timeout"};
+    set_field(r, "Reason", reasons[i % reasons.size()]);
+    set_field(r, "TotalSize", i % 9 == 0 ? std::nullopt : std::optional(std::to_string(i % 4)));
+    r.entity->vm_display_name =
+        i % 11 == 0 ? std::nullopt : std::optional("vm-0" + std::to_string(i % 3));
     return r;
   }
 
@@ -165,6 +173,10 @@ class DeepPage : public ArchiveTest {
         "CreationTime>=\"2025-09-03T05:00:00Z\";CreationTime<\"2025-09-29T13:00:00Z\"",
         std::string("CreationTime>\"") + kBucketEdge + "\";Result==Success",
         "CreationTime<\"2025-09-20T00:00:00Z\"",
+        "VmDisplayName!=vm-01",
+        "Reason!=\"disk full\";Result==Success",
+        "TotalSize!=2;CreationTime<\"2025-09-20T00:00:00Z\"",
+        "JobSessionUid!=\"" + uid(Kind::BackupJobSession, guid(9001)) + "\"",
     };
     const std::vector<Ordered> all_ordered = {
         {filters, {{nullptr, false}, {"CreationTime", false}, {"CreationTime", true}}},
@@ -295,8 +307,9 @@ TEST_F(DeepPage, AnEndTimeRangeSortedByItReadsFromAnEndBucket) {
 
 TEST_F(DeepPage, TalliesOfAFilterThatExcludesValuesAreItsMatchesInEachBucket) {
   // The kind's tallies less a job's, and tallies that exclude a Result, less the sessions
-  // without the field (some have no Result here): each bucket's sum is its matches, so a deep
-  // page needs no count of the matches before its bucket.
+  // without the field (some have no Result here), and the tallies less the sessions with a value
+  // of another field or without it (counted by complement): each bucket's sum is its matches, so
+  // a deep page needs no count of the matches before its bucket.
   store_in_batches(history());
   SQLite::Database db = sql();
   // A bound on the creation time at a bucket's start cuts through no bucket.
@@ -306,7 +319,12 @@ TEST_F(DeepPage, TalliesOfAFilterThatExcludesValuesAreItsMatchesInEachBucket) {
       "Result!=Failed",
       "State==Completed;Result!=Warning",
       kNightlyJob + ";Result!=Success",
-      std::string("Result!=Success;CreationTime>=\"") + kBucketEdge + "\""};
+      std::string("Result!=Success;CreationTime>=\"") + kBucketEdge + "\"",
+      "VmDisplayName!=VM-02",
+      "Reason!=\"\";State==Completed",
+      "TotalSize!=0",
+      std::string("JobSessionUid!=\"") + uid(Kind::BackupJobSession, guid(9000)) +
+          "\";CreationTime<\"" + kBucketEdge + "\""};
   for (const std::string& filter : filters) {
     const RecordQuery query = query_of(filter, "CreationTime", false, true);
     const BucketTalliesSql tallies = bucket_tallies_sql(query);
