@@ -24,9 +24,9 @@ using SqlValue = std::variant<std::int64_t, std::string>;
 // CreationTime and at most one term each on Result, State, the backup server and JobName (not
 // both the server and the JobName). A term on Result, State or JobName is one value
 // (==), several (==, joined by OR), or values excluded (!=, joined by AND), on one field at most;
-// a server is one BackupServerUid== or BackupServerName==. No value of those is empty. Instead
-// of a term excluding values, one != of a field the tallies do not hold but an index of the
-// sessions leads with (`other_than`), whose value may be empty.
+// a server is one BackupServerUid== or BackupServerName==. No value of those is empty. Or,
+// beside CreationTime bounds alone, one != of a field the tallies do not hold but an index of
+// the sessions leads with (`other_than`), whose value may be empty.
 struct TallyTerms {
   struct Server {
     bool by_name = false;
@@ -51,8 +51,7 @@ struct TallyTerms {
     // SQL of the sessions (t), each counted apart: the field has no value (disjoint parts, as
     // SQLite reads all of an index for an OR of two seeks under count(*)); none for a UID.
     std::vector<std::string> absent;
-    // A server or a job, which the tallies hold: they count `equal` unless the other terms
-    // name a server, a job name or a job too.
+    // A server or a job, which the tallies hold: they count `equal`.
     std::optional<Server> server;
     std::optional<std::string> job_uid;
   };

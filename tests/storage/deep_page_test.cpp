@@ -321,7 +321,7 @@ TEST_F(DeepPage, TalliesOfAFilterThatExcludesValuesAreItsMatchesInEachBucket) {
       kNightlyJob + ";Result!=Success",
       std::string("Result!=Success;CreationTime>=\"") + kBucketEdge + "\"",
       "VmDisplayName!=VM-02",
-      "Reason!=\"\";State==Completed",
+      std::string("Reason!=\"\";CreationTime<\"") + kBucketEdge + "\"",
       "TotalSize!=0",
       std::string("JobSessionUid!=\"") + uid(Kind::BackupJobSession, guid(9000)) +
           "\";CreationTime<\"" + kBucketEdge + "\""};

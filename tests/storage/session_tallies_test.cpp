@@ -125,25 +125,25 @@ const std::vector<std::string> kTallied = {
     "JobUid==\"" + job_uid(2) + "\";State!=Working",
     "JobUid==\"URN:VEEAM:JOB:" + upper(job_guid(0)) + "\"",
     "JobUid==\"" + job_uid(3) + "\"",
-    // != of a field the tallies do not hold, or hold for == only: counted by complement.
+    // != of a field the tallies do not hold, or hold for == only, alone or in a time range:
+    // counted by complement.
+    "BackupServerName!=\"VBR-TWO\";CreationTime>=\"2025-06-03\"",
+    "BackupServerUid!=\"" + server_uid(-1) + "\";CreationTime<\"" + kBucketEdge + "\"",
+    "UID!=\"" + uid(Kind::BackupJobSession, numbered_guid(900)) + "\"",
+    "Name!=\"\"",
     "BackupServerName!=vbr-one",
-    "BackupServerName!=\"VBR-TWO\";Result==Failed;CreationTime>=\"2025-06-03\"",
-    "BackupServerName==vbr-one;BackupServerUid!=\"" + server_uid(0) + "\"",
-    "BackupServerUid!=\"" + server_uid(-1) + "\";State==Completed",
     "BackupServerUid!=\"urn:veeam:BackupServer:" + numbered_guid(899) + "\"",
     "JobUid!=\"" + job_uid(1) + "\"",
     "JobUid!=\"" + job_uid(0) + "\";CreationTime<\"" + kBucketEdge + "\"",
-    "JobName==Weekly;JobUid!=\"" + job_uid(2) + "\"",
     "UID!=\"" + uid(Kind::BackupTaskSession, numbered_guid(3)) + "\"",
-    "UID!=\"" + uid(Kind::BackupJobSession, numbered_guid(900)) + "\";Result==Success",
     "Name!=\"Record " + numbered_guid(5).substr(0, 8) + "\"",
-    "Name!=\"\";JobName==\"nightly vms\"",
     "EndTime!=\"2025-06-05T01:04:29.56Z\";CreationTime>=\"2025-06-02\"",
 };
 const std::vector<std::string> kNotTallied = {
     // Bounds that leave no bucket wholly inside, an empty value, two excluding terms, two
     // fields under OR, a field both equal and excluded, an AND under OR, two fields the tallies
-    // do not hold together, two fields they do not hold excluded, a field no index leads with.
+    // do not hold together, two fields they do not hold excluded, a field no index leads with,
+    // a != counted by complement beside terms other than CreationTime bounds.
     "CreationTime>=\"2025-06-04\";CreationTime<\"2025-06-04 06:00:00\"",
     std::string("CreationTime==\"") + kBucketEdge + "\"",
     "Result!=\"\"",
@@ -155,6 +155,12 @@ const std::vector<std::string> kNotTallied = {
     "BackupServerName!=vbr-one;Result!=Success",
     "Name!=x;JobUid!=\"" + job_uid(1) + "\"",
     "Duration!=3600",
+    "BackupServerName!=\"VBR-TWO\";Result==Failed;CreationTime>=\"2025-06-03\"",
+    "BackupServerName==vbr-one;BackupServerUid!=\"" + server_uid(0) + "\"",
+    "BackupServerUid!=\"" + server_uid(-1) + "\";State==Completed",
+    "JobName==Weekly;JobUid!=\"" + job_uid(2) + "\"",
+    "UID!=\"" + uid(Kind::BackupJobSession, numbered_guid(900)) + "\";Result==Success",
+    "Name!=\"\";JobName==\"nightly vms\"",
     "JobUid==\"" + job_uid(1) + "\",JobUid==\"" + job_uid(0) + "\"",
     "JobUid==\"" + job_uid(0) + "\";JobName==Weekly",
     "JobUid==\"" + job_uid(1) + "\";BackupServerName==vbr-one",
