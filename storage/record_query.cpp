@@ -384,10 +384,20 @@ bool narrow_range(CompareOp op, std::int64_t v, std::optional<std::int64_t>& fro
   return true;
 }
 
+// The column of kBlankColumns that `field` of `kind` is held in; nullptr for another field.
+const BlankColumn* blank_column(Kind kind, const QueryField& field) {
+  const std::string column = value_expr(kind, field);
+  for (const BlankColumn& c : kBlankColumns) {
+    if (column == "t." + std::string(c.column)) return &c;
+  }
+  return nullptr;
+}
+
 // The term of a comparison by != that the tallies can count by complement (TallyTerms::
 // OtherThan): of a field that an index of the sessions holds right after the kind
-// (migrations/), so that the sessions with the value and those without the field are found by
-// seeking; nullopt for another field. The field's value has been checked (a compiled filter).
+// (migrations/), so that the sessions with the value are found by seeking, and those without the
+// field too unless the blank tallies count them; nullopt for another field. The field's value has
+// been checked (a compiled filter).
 std::optional<TallyTerms::OtherThan> other_than_term(const QueryType& type, const QueryField& field,
                                                      const FilterNode& node, EmTime now) {
   TallyTerms::OtherThan term;
@@ -413,10 +423,16 @@ std::optional<TallyTerms::OtherThan> other_than_term(const QueryType& type, cons
                    column + " IN (SELECT b.record_id FROM backup_servers b WHERE b.name IS NULL)"};
     return term;
   } else {
-    column = value_expr(type.kind, field);
-    constexpr std::array<std::string_view, 6> kIndexed = {
-        "t.name", "t.vm_display_name", "t.vm_uid", "t.reason", "t.total_size", "t.end_time_ns"};
-    if (std::find(kIndexed.begin(), kIndexed.end(), column) == kIndexed.end()) return std::nullopt;
+    const BlankColumn* blank = blank_column(type.kind, field);
+    if (!blank) return std::nullopt;
+    column = "t." + std::string(blank->column);
+    // The sessions without a value, and with an empty one where that is the value, from the
+    // blank tallies; a NULL is never the value.
+    term.blanks = {{blank->column, false}};
+    if (node.value.empty()) {
+      term.blanks.push_back({blank->column, true});
+      return term;
+    }
     if (field.type == QueryValueType::Text) {
       term.equal = column + " = ? COLLATE NOCASE";
       term.params.emplace_back(node.value);
@@ -430,6 +446,7 @@ std::optional<TallyTerms::OtherThan> other_than_term(const QueryType& type, cons
       }
       term.params.emplace_back(value);
     }
+    return term;
   }
   term.absent = {column + " IS NULL"};
   return term;
@@ -462,6 +479,12 @@ bool add_tally_terms(const QueryType& type, const FilterNode& node, EmTime now, 
     if (terms.other_than) return false;
     terms.other_than = other_than_term(type, field, node, now);
     return terms.other_than.has_value();
+  }
+  if (node.op == CompareOp::Equal && node.value.empty()) {
+    const BlankColumn* blank = blank_column(type.kind, field);
+    if (terms.blank || !blank || !blank->text) return false;
+    terms.blank = TallyTerms::Blank{blank->column, true};
+    return true;
   }
   const bool by_name = field.source == QuerySource::BackupServerName;
   if (by_name || field.source == QuerySource::BackupServerUid) {
@@ -511,6 +534,7 @@ constexpr std::array<ValuesColumn, 3> kValuesColumns = {{{&TallyTerms::result, "
 // Whether compile_filter() may hand `terms` to the tallies: each tally holds the Result and the
 // State, and one of the server, the JobName and the JobUid at most; the count subtracts the
 // values of one excluded term, or the parts of an other_than beside CreationTime bounds alone.
+// The blank tallies hold nothing else: a blank term goes beside CreationTime bounds alone.
 bool countable(const TallyTerms& terms) {
   int excluded = 0;
   for (const ValuesColumn& c : kValuesColumns)
@@ -518,10 +542,9 @@ bool countable(const TallyTerms& terms) {
   // Beside other terms, SQLite may seek the parts of an other_than through their index instead
   // of the field's, each part then reading as many entries as the plain count or more (at ten
   // million task sessions, `Reason!="";JobName==` a job took 4.4 s against 0.39).
-  if (terms.other_than &&
-      (terms.result || terms.state || terms.server || terms.job_name || terms.job_uid)) {
-    return false;
-  }
+  const bool held = terms.result || terms.state || terms.server || terms.job_name || terms.job_uid;
+  if ((terms.other_than || terms.blank) && held) return false;
+  if (terms.other_than && terms.blank) return false;
   return excluded <= 1 &&
          terms.server.has_value() + terms.job_name.has_value() + terms.job_uid.has_value() <= 1;
 }
@@ -564,6 +587,12 @@ void append_tally_terms(const TallyTerms& t, const std::string& prefix, std::str
     sql += " AND " + prefix + "job_id = " + std::string(kIdOfUid);
     params.emplace_back(*t.job_uid);
   }
+  // The blank tallies' rows hold every blank column; the sessions', the one blank, as the
+  // column's index compares it.
+  if (t.blank && !prefix.empty()) {
+    sql += " AND " + prefix + std::string(t.blank->column) +
+           (t.blank->empty ? " = '' COLLATE NOCASE" : " IS NULL");
+  }
 }
 
 // FROM and WHERE of the sessions of `kind` that `condition` (SQL of the sessions, t, with
@@ -591,14 +620,15 @@ std::string dated_without(Kind kind, const TallyTerms& terms, const ValuesColumn
 }
 
 // The terms of `terms` but its other_than (its CreationTime bounds, countable() allows no
-// other); and, when the tallies hold the other_than's value (a server or a job), the terms that
-// match it instead.
+// other); when the tallies hold the other_than's value (a server or a job), the terms that
+// match it instead; and the terms of the blank values the blank tallies count.
 struct OtherThanTerms {
   TallyTerms others;
   std::optional<TallyTerms> equal;
+  std::vector<TallyTerms> blanks;
 };
 OtherThanTerms other_than_terms(const TallyTerms& terms) {
-  OtherThanTerms out{terms, std::nullopt};
+  OtherThanTerms out{terms, std::nullopt, {}};
   out.others.other_than.reset();
   const TallyTerms::OtherThan& other_than = *terms.other_than;
   if (other_than.server || other_than.job_uid) {
@@ -606,17 +636,21 @@ OtherThanTerms other_than_terms(const TallyTerms& terms) {
     out.equal->server = other_than.server;
     out.equal->job_uid = other_than.job_uid;
   }
+  for (const TallyTerms::Blank& blank : other_than.blanks) {
+    out.blanks.push_back(out.others);
+    out.blanks.back().blank = blank;
+  }
   return out;
 }
 
 // The sessions that the tallies of `t.others` hold but the other_than of `terms` does not
-// match, which the index finds, as dated_where(): those with the value unless `t.equal` counts
-// them, and those without the field.
+// match, which the index finds, as dated_where(): those with the value and those without the
+// field, where no tally counts them (`t.equal`, `t.blanks`).
 std::vector<std::string> dated_other_than(Kind kind, const TallyTerms& terms,
                                           const OtherThanTerms& t, std::vector<SqlValue>& params) {
   const TallyTerms::OtherThan& other_than = *terms.other_than;
   std::vector<std::string> out;
-  if (!t.equal)
+  if (!t.equal && !other_than.equal.empty())
     out.push_back(dated_where(kind, t.others, other_than.equal, other_than.params, params));
   for (const std::string& absent : other_than.absent) {
     out.push_back(dated_where(kind, t.others, absent, {}, params));
@@ -632,13 +666,20 @@ std::string bucket_column(const TallyTerms& t) {
   return t.server && t.server->by_name ? "+bucket" : "bucket";
 }
 
-// The tally that holds what `t` asks: per job name, per job, per backup server, or per kind
-// alone.
+// The tally that holds what `t` asks: per job name, per job, per backup server, blank values, or
+// per kind alone.
 std::string_view tally_table(const TallyTerms& t) {
   return t.job_name  ? "session_job_tallies"
          : t.job_uid ? "session_job_id_tallies"
          : t.server  ? "session_server_tallies"
+         : t.blank   ? "session_blank_tallies"
                      : "session_tallies";
+}
+
+// The column of that tally that counts what `t` asks.
+std::string tally_column(const TallyTerms& t) {
+  if (!t.blank) return "n";
+  return std::string(t.blank->column) + (t.blank->empty ? "_empty" : "_null");
 }
 
 // The tally terms of `query`: its filter's, narrowed to the side of an instant it is Past
@@ -654,7 +695,8 @@ TallyTerms query_tally_terms(const RecordQuery& query) {
 // index (without bounds: the matches of `where` without a creation time, which no tally holds).
 // A term that excludes values is counted as all the sessions the other terms match, less those
 // with one of the values, less those without the field (which the tallies hold under "", and
-// which no comparison matches). Empty when no bucket lies wholly inside, or the tallies are not
+// which no comparison matches); an other_than, as the sessions the other terms match less its
+// parts. Empty when no bucket lies wholly inside, or the tallies are not
 // current (a bulk load or a migration left their triggers in deferred_indexes): then `plain`
 // counts, as with other filters.
 std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& plain,
@@ -673,7 +715,7 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
   };
   // The sessions with a creation time in range that `t` (no term excluding) matches.
   const auto count_created = [&](const TallyTerms& t) {
-    sum += "(SELECT coalesce(sum(n), 0) FROM ";
+    sum += "(SELECT coalesce(sum(" + tally_column(t) + "), 0) FROM ";
     sum += tally_table(t);
     sum += " WHERE kind_id = ?";
     tally_params.emplace_back(kind_id(kind));
@@ -712,6 +754,11 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
     if (t.equal) {
       sum += " - (";
       count_created(*t.equal);
+      sum += ")";
+    }
+    for (const TallyTerms& blank : t.blanks) {
+      sum += " - (";
+      count_created(blank);
       sum += ")";
     }
     for (const std::string& from_where : dated_other_than(kind, terms, t, tally_params)) {
@@ -1025,7 +1072,7 @@ BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {
   constexpr int shift = kTallyBucketShift;
   // The rows (bucket, n) of the tally that holds `t`, n negated if `subtract`.
   const auto buckets = [&](const TallyTerms& t, bool subtract) {
-    out.sql += std::string("SELECT bucket, ") + (subtract ? "-n" : "n") + " FROM " +
+    out.sql += "SELECT bucket, " + std::string(subtract ? "-" : "") + tally_column(t) + " FROM " +
                std::string(tally_table(t)) + " WHERE kind_id = ?";
     out.params.emplace_back(kind_id(query.kind));
     append_tally_terms(t, "", out.sql, out.params);
@@ -1056,6 +1103,10 @@ BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {
     if (t.equal) {
       out.sql += " UNION ALL ";
       buckets(*t.equal, true);
+    }
+    for (const TallyTerms& blank : t.blanks) {
+      out.sql += " UNION ALL ";
+      buckets(blank, true);
     }
     for (const std::string& from_where : dated_other_than(query.kind, terms, t, out.params)) {
       out.sql +=

@@ -26,7 +26,8 @@ using SqlValue = std::variant<std::int64_t, std::string>;
 // (==), several (==, joined by OR), or values excluded (!=, joined by AND), on one field at most;
 // a server is one BackupServerUid== or BackupServerName==. No value of those is empty. Or,
 // beside CreationTime bounds alone, one != of a field the tallies do not hold but an index of
-// the sessions leads with (`other_than`), whose value may be empty.
+// the sessions leads with (`other_than`), whose value may be empty; or one =="" of a text field
+// whose blank values the tallies hold (`blank`).
 struct TallyTerms {
   struct Server {
     bool by_name = false;
@@ -43,15 +44,28 @@ struct TallyTerms {
   std::optional<std::string> job_uid;  // the job's canonical UID
   std::optional<EmTime> from;          // creation_time_ns >= from
   std::optional<EmTime> until;         // creation_time_ns < until
+  // The sessions whose column of kBlankColumns is NULL, or '' (`empty`), which
+  // session_blank_tallies counts.
+  struct Blank {
+    std::string_view column;
+    bool empty = false;
+  };
+  std::optional<Blank> blank;
   // A field with a value it must not have, counted as the sessions the other terms match, less
-  // those with the value and those without the field, which the field's index finds by seeking.
+  // those with the value and those without the field, which the field's index finds by seeking
+  // where no tally counts them.
   struct OtherThan {
-    std::string equal;             // SQL of the sessions (t): the field has the value
+    // SQL of the sessions (t): the field has the value; empty for an empty value, which the
+    // blank tallies count.
+    std::string equal;
     std::vector<SqlValue> params;  // of `equal`
     // SQL of the sessions (t), each counted apart: the field has no value (disjoint parts, as
-    // SQLite reads all of an index for an OR of two seeks under count(*)); none for a UID.
+    // SQLite reads all of an index for an OR of two seeks under count(*)); none for a UID, nor
+    // where `blanks` counts them.
     std::vector<std::string> absent;
-    // A server or a job, which the tallies hold: they count `equal`.
+    // The blank values the blank tallies count: the field NULL, and '' where that is the value.
+    std::vector<Blank> blanks;
+    // A server or a job, which the tallies hold: they count those with the value.
     std::optional<Server> server;
     std::optional<std::string> job_uid;
   };

@@ -36,7 +36,7 @@ std::string size_bucket_sql(std::string_view column) {
          ", 1, 4) AS INTEGER) END";
 }
 
-std::array<TallyCount, 6> session_tally_counts() {
+std::array<TallyCount, 7> session_tally_counts() {
   const std::string bucket = "creation_time_ns >> " + std::to_string(kTallyBucketShift);
   // Grouped as the tables' keys compare (NOCASE), so that 'Failed' and 'FAILED' share a row, and
   // compared so by `verify`, which sets these beside the tables' rows.
@@ -82,6 +82,30 @@ std::array<TallyCount, 6> session_tally_counts() {
                    "SELECT kind_id, " + size_bucket +
                        ", count(*) FROM sessions WHERE total_size IS NOT NULL GROUP BY kind_id, " +
                        size_bucket};
+  // The blank values, every session with a creation time that has one (as the insert trigger of
+  // migration 22 tallies it).
+  std::string blank_columns = "n";
+  std::string blank_counts = "count(*)";
+  std::string any_blank;
+  for (const BlankColumn& c : kBlankColumns) {
+    const std::string column(c.column);
+    blank_columns += ", " + column + "_null";
+    blank_counts += ", sum(" + column + " IS NULL)";
+    any_blank += (any_blank.empty() ? "" : " OR ") +
+                 (c.text ? "coalesce(" + column + ", '') = ''" : column + " IS NULL");
+    if (c.text) {
+      blank_columns += ", " + column + "_empty";
+      blank_counts += ", sum(" + column + " IS '')";
+    }
+  }
+  TallyCount blanks{"session_blank_tallies",
+                    "kind_id, bucket",
+                    blank_columns,
+                    blank_columns,
+                    "",
+                    "SELECT kind_id, " + bucket + ", " + blank_counts +
+                        " FROM sessions WHERE creation_time_ns IS NOT NULL AND (" + any_blank +
+                        ") GROUP BY kind_id, " + bucket};
   return {{
       tally("session_tallies", "", ""),
       tally("session_server_tallies", "backup_server_id", "backup_server_id"),
@@ -89,6 +113,7 @@ std::array<TallyCount, 6> session_tally_counts() {
       tally("session_job_id_tallies", "job_id", "job_id"),
       std::move(ends),
       std::move(sizes),
+      std::move(blanks),
   }};
 }
 

@@ -5,8 +5,10 @@
 // backup server, of each job name and of each job, were created in each bucket of time; and
 // (session_end_tallies, migration 18) how many of a kind ended in each bucket of time, with the
 // shortest and longest of their durations; and (session_size_tallies, migration 21) how many of a
-// kind have a TotalSize in each bucket of size. storage/record_query.cpp counts the common filters,
-// EndTime ranges and TotalSize ranges from them instead of reading every matching index entry,
+// kind have a TotalSize in each bucket of size; and (session_blank_tallies, migration 22) how many
+// of a kind created in each bucket have no value, or an empty one, in each of kBlankColumns.
+// storage/record_query.cpp counts the common filters, EndTime ranges, TotalSize ranges and blank
+// fields from them instead of reading every matching index entry,
 // storage/end_time_range.h bounds an EndTime range's creation times by them, and `verify`
 // (storage/verifier.h) holds them to a count of the sessions.
 
@@ -47,11 +49,28 @@ std::string size_bucket_sql(std::string_view column);
 // The triggers that keep the tallies. A bulk load drops them, with the query indexes, and the
 // tallies are counted again when it ends; while one of them waits in deferred_indexes the
 // tallies are not current, and counts read the index.
-inline constexpr std::array<std::string_view, 10> kTallyTriggers = {
-    "sessions_tally_insert",     "sessions_tally_delete",      "sessions_tally_update",
-    "sessions_job_tally_update", "sessions_end_tally_insert",  "sessions_end_tally_delete",
-    "sessions_end_tally_update", "sessions_size_tally_insert", "sessions_size_tally_delete",
-    "sessions_size_tally_update"};
+inline constexpr std::array<std::string_view, 13> kTallyTriggers = {
+    "sessions_tally_insert",      "sessions_tally_delete",       "sessions_tally_update",
+    "sessions_job_tally_update",  "sessions_end_tally_insert",   "sessions_end_tally_delete",
+    "sessions_end_tally_update",  "sessions_size_tally_insert",  "sessions_size_tally_delete",
+    "sessions_size_tally_update", "sessions_blank_tally_insert", "sessions_blank_tally_delete",
+    "sessions_blank_tally_update"};
+
+// The columns of the sessions that session_blank_tallies counts the blank values of: those of
+// the fields EM's query service filters on that an index leads with right after the kind, so
+// that the partial buckets at a range's ends are counted by seeking. The tally's column
+// `<column>_null` counts the sessions where it is NULL, and for text `<column>_empty` those
+// where it is ''.
+struct BlankColumn {
+  std::string_view column;
+  bool text;
+};
+inline constexpr std::array<BlankColumn, 6> kBlankColumns = {{{"name", true},
+                                                              {"vm_display_name", true},
+                                                              {"vm_uid", true},
+                                                              {"reason", true},
+                                                              {"total_size", false},
+                                                              {"end_time_ns", false}}};
 
 // An SQL expression, true while the tallies are not current: a bulk load (or migration 12) has
 // set their triggers aside in deferred_indexes, and counts read the index instead. The triggers
@@ -72,7 +91,7 @@ struct TallyCount {
   std::string narrower;
   std::string count;
 };
-std::array<TallyCount, 6> session_tally_counts();
+std::array<TallyCount, 7> session_tally_counts();
 
 // Counts every session into the tallies afresh, replacing what they held. Call inside a write
 // transaction, with the tally triggers absent, and create them before it commits.

@@ -18,6 +18,8 @@
 #include "model/query_filter.h"
 #include "model/query_type.h"
 #include "storage/archive.h"
+#include "storage/deferred_indexes.h"
+#include "storage/sqlite_support.h"
 #include "storage/verifier.h"
 #include "tests/support/test_data.h"
 
@@ -204,6 +206,19 @@ class ArchiveTest : public ::testing::Test {
   // A separate plain connection, as a sqlite3 user would have.
   SQLite::Database sql() { return SQLite::Database(path_, SQLite::OPEN_READWRITE); }
 
+  // Deletes the sessions row of the record `removed` (a UID) and moves that of `moved` to `kind`,
+  // which no writer does: the tallies' triggers follow them all the same.
+  void delete_and_move_session_rows(const std::string& removed, const std::string& moved,
+                                    Kind kind) {
+    SQLite::Database db = sql();
+    const auto record = [](const std::string& uid) {
+      return "(SELECT id FROM records WHERE uid = '" + uid + "')";
+    };
+    db.exec("DELETE FROM sessions WHERE record_id = " + record(removed));
+    db.exec("UPDATE sessions SET kind_id = " + std::to_string(kind_id(kind)) +
+            " WHERE record_id = " + record(moved));
+  }
+
   // The problems `verify` reports.
   std::vector<std::string> verify_problems() {
     auto report = verify_archive(path_, {});
@@ -215,9 +230,16 @@ class ArchiveTest : public ::testing::Test {
     return out;
   }
 
-  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_21, _20, _19,
-  // _18, _17, _16, _15, _14, undo_migrations_to_version_12, _11 or _8, below) and opens it again,
-  // which migrates it.
+  // `verify` reports one problem, which says `what`.
+  void expect_one_problem(std::string_view what) {
+    const std::vector<std::string> problems = verify_problems();
+    ASSERT_EQ(problems.size(), 1u) << ::testing::PrintToString(problems);
+    EXPECT_NE(problems[0].find(what), std::string::npos) << problems[0];
+  }
+
+  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_22, _21, _20,
+  // _19, _18, _17, _16, _15, _14, undo_migrations_to_version_12, _11 or _8, below) and opens it
+  // again, which migrates it.
   void reopen_from_version(int version, void (*undo)(SQLite::Database&)) {
     archive_.reset();
     {
@@ -284,9 +306,29 @@ inline std::vector<std::string> migration_statements(int version, std::string_vi
   return found;
 }
 
-// Migration 21's tallies by size gone: the table and its triggers, in place or set aside by a
-// bulk load.
+// Migration 22's tallies of blank values gone: the table, the view its changes go through (with
+// its trigger) and the sessions' triggers, in place or set aside by a bulk load.
+inline void undo_migration_22(SQLite::Database& db) {
+  db.exec(
+      "DROP TRIGGER IF EXISTS sessions_blank_tally_insert; "
+      "DROP TRIGGER IF EXISTS sessions_blank_tally_delete; "
+      "DROP TRIGGER IF EXISTS sessions_blank_tally_update; "
+      "DELETE FROM deferred_indexes WHERE name LIKE 'sessions_blank_tally_%'; "
+      "DROP VIEW session_blank_changes; DROP TABLE session_blank_tallies");
+}
+
+// `undo`, then what a bulk load that stopped early leaves: the query indexes and every tally
+// trigger set aside in deferred_indexes by the load's own step, and the tallies out of date.
+template <void (*undo)(SQLite::Database&)>
+void undo_with_load_stopped(SQLite::Database& db) {
+  undo(db);
+  defer_query_indexes(db);
+  db.exec("UPDATE session_tallies SET n = n + 1");
+}
+
+// Migrations 21 and 22 undone, newest first: the tallies by size gone too.
 inline void undo_migration_21(SQLite::Database& db) {
+  undo_migration_22(db);
   db.exec(
       "DROP TRIGGER IF EXISTS sessions_size_tally_insert; "
       "DROP TRIGGER IF EXISTS sessions_size_tally_delete; "
@@ -295,7 +337,7 @@ inline void undo_migration_21(SQLite::Database& db) {
       "DROP TABLE session_size_tallies");
 }
 
-// Migrations 20 and 21 undone, newest first: the tallies per job gone too, the table, and
+// Migrations 20 to 22 undone, newest first: the tallies per job gone too, the table, and
 // migration 13's forms of the three tally triggers migration 20 changed, which know nothing of it.
 inline void undo_migration_20(SQLite::Database& db) {
   undo_migration_21(db);
@@ -308,7 +350,7 @@ inline void undo_migration_20(SQLite::Database& db) {
   }
 }
 
-// Migrations 19 to 21 undone, newest first: the job on task sessions gone too, with version
+// Migrations 19 to 22 undone, newest first: the job on task sessions gone too, with version
 // 18's index of a job's sessions, migration 9's triggers, which copied the job name alone, and
 // migration 1's view of task sessions.
 inline void undo_migration_19(SQLite::Database& db) {
@@ -326,7 +368,7 @@ inline void undo_migration_19(SQLite::Database& db) {
   db.exec(migration_statements(1, "CREATE VIEW task_sessions_v", ";").at(0));
 }
 
-// Migrations 18 to 21 undone, newest first: the tallies by end time gone too, with their
+// Migrations 18 to 22 undone, newest first: the tallies by end time gone too, with their
 // triggers (in place, or set aside by a bulk load), as in version 17.
 inline void undo_migration_18(SQLite::Database& db) {
   undo_migration_19(db);
@@ -338,21 +380,21 @@ inline void undo_migration_18(SQLite::Database& db) {
       "DROP TABLE session_end_tallies");
 }
 
-// What migrations 17 to 21 changed, newest first: the indexes of Reason and TotalSize gone too,
+// What migrations 17 to 22 changed, newest first: the indexes of Reason and TotalSize gone too,
 // as in version 16.
 inline void undo_migration_17(SQLite::Database& db) {
   undo_migration_18(db);
   db.exec("DROP INDEX sessions_kind_reason_creation; DROP INDEX sessions_kind_size_creation");
 }
 
-// What migrations 16 to 21 changed, newest first: the count of the records each chain entry
+// What migrations 16 to 22 changed, newest first: the count of the records each chain entry
 // archived first gone too, as in version 15.
 inline void undo_migration_16(SQLite::Database& db) {
   undo_migration_17(db);
   db.exec("ALTER TABLE chain DROP COLUMN records");
 }
 
-// What migrations 15 to 21 changed, newest first: back to version 14's index of every Link's
+// What migrations 15 to 22 changed, newest first: back to version 14's index of every Link's
 // hash.
 inline void undo_migration_15(SQLite::Database& db) {
   undo_migration_16(db);
@@ -361,7 +403,7 @@ inline void undo_migration_15(SQLite::Database& db) {
       "CREATE INDEX link_values_hash ON link_values (hash)");
 }
 
-// What migrations 14 to 21 changed, newest first: back to version 13's index of a job's
+// What migrations 14 to 22 changed, newest first: back to version 13's index of a job's
 // sessions.
 inline void undo_migration_14(SQLite::Database& db) {
   undo_migration_15(db);
@@ -370,7 +412,7 @@ inline void undo_migration_14(SQLite::Database& db) {
       "CREATE INDEX sessions_job ON sessions (job_id) WHERE job_id IS NOT NULL");
 }
 
-// What migrations 12 to 21 added, newest first: those, and the session tallies and their
+// What migrations 12 to 22 added, newest first: those, and the session tallies and their
 // triggers, which are in place in an archive opened for writing since it was made.
 inline void undo_migrations_to_version_11(SQLite::Database& db) {
   undo_migration_14(db);

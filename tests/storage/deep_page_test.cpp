@@ -177,6 +177,9 @@ class DeepPage : public ArchiveTest {
         "Reason!=\"disk full\";Result==Success",
         "TotalSize!=2;CreationTime<\"2025-09-20T00:00:00Z\"",
         "JobSessionUid!=\"" + uid(Kind::BackupJobSession, guid(9001)) + "\"",
+        "Reason==\"\"",
+        "Reason==\"\";CreationTime>=\"2025-09-03T05:00:00Z\"",
+        "Reason!=\"\"",
     };
     const std::vector<Ordered> all_ordered = {
         {filters, {{nullptr, false}, {"CreationTime", false}, {"CreationTime", true}}},
@@ -307,9 +310,10 @@ TEST_F(DeepPage, AnEndTimeRangeSortedByItReadsFromAnEndBucket) {
 
 TEST_F(DeepPage, TalliesOfAFilterThatExcludesValuesAreItsMatchesInEachBucket) {
   // The kind's tallies less a job's, and tallies that exclude a Result, less the sessions
-  // without the field (some have no Result here), and the tallies less the sessions with a value
-  // of another field or without it (counted by complement): each bucket's sum is its matches, so
-  // a deep page needs no count of the matches before its bucket.
+  // without the field (some have no Result here), the tallies less the sessions with a value of
+  // another field or without it (counted by complement), and the blank tallies of an empty value:
+  // each bucket's sum is its matches, so a deep page needs no count of the matches before its
+  // bucket.
   store_in_batches(history());
   SQLite::Database db = sql();
   // A bound on the creation time at a bucket's start cuts through no bucket.
@@ -323,6 +327,8 @@ TEST_F(DeepPage, TalliesOfAFilterThatExcludesValuesAreItsMatchesInEachBucket) {
       "VmDisplayName!=VM-02",
       std::string("Reason!=\"\";CreationTime<\"") + kBucketEdge + "\"",
       "TotalSize!=0",
+      "Reason==\"\"",
+      "VmDisplayName!=\"\"",
       std::string("JobSessionUid!=\"") + uid(Kind::BackupJobSession, guid(9000)) +
           "\";CreationTime<\"" + kBucketEdge + "\""};
   for (const std::string& filter : filters) {

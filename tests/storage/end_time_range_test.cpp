@@ -322,15 +322,8 @@ TEST_F(EndTimeRange, AnswersStayRightAsSessionsChange) {
   EXPECT_TRUE(bounds(kWideRange));
   expect_answers_match_sessions();
   expect_end_tallies_current();
-  {
-    SQLite::Database db = sql();
-    db.exec("DELETE FROM sessions WHERE record_id = (SELECT id FROM records WHERE uid = '" +
-            uid(Kind::BackupTaskSession, guid(40)) + "')");
-    // No writer changes a session's kind; the triggers follow it all the same.
-    db.exec(
-        "UPDATE sessions SET kind_id = 1 WHERE record_id = (SELECT id FROM records WHERE uid = '" +
-        uid(Kind::BackupTaskSession, guid(41)) + "')");
-  }
+  delete_and_move_session_rows(uid(Kind::BackupTaskSession, guid(40)),
+                               uid(Kind::BackupTaskSession, guid(41)), Kind::BackupJobSession);
   expect_answers_match_sessions();
   expect_end_tallies_current();
   store({task(50, std::nullopt, at("2025-06-06T06:00:00Z"))});
@@ -364,18 +357,12 @@ TEST_F(EndTimeRange, VerifyHoldsThemToACount) {
   sql().exec("UPDATE session_end_tallies SET shortest = shortest - 1, longest = longest + 1");
   expect_verified();
   sql().exec("UPDATE session_end_tallies SET n = n + 1 WHERE kind_id = 2 AND bucket = " + bucket);
-  std::vector<std::string> problems = verify_problems();
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].find("session_end_tallies differs from a count"), std::string::npos)
-      << problems[0];
+  expect_one_problem("session_end_tallies differs from a count");
   sql().exec(
       "UPDATE session_end_tallies SET n = n - 1, longest = shortest WHERE kind_id = 2 AND "
       "bucket = " +
       bucket);
-  problems = verify_problems();
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].find("session_end_tallies holds bounds narrower"), std::string::npos)
-      << problems[0];
+  expect_one_problem("session_end_tallies holds bounds narrower");
 }
 
 // An archive of schema version 17 has no end tallies: opened for writing, it counts them, and

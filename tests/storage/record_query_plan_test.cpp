@@ -207,6 +207,7 @@ constexpr const char* kServerTallies = "session_server_tallies";
 constexpr const char* kJobIdTallies = "session_job_id_tallies";
 constexpr const char* kEndTallies = "session_end_tallies";
 constexpr const char* kSizeTallies = "session_size_tallies";
+constexpr const char* kBlankTallies = "session_blank_tallies";
 constexpr const char* kEnded = R"(EndTime>="2025-02-01";EndTime<"2025-02-15")";
 
 INSTANTIATE_TEST_SUITE_P(
@@ -305,8 +306,9 @@ INSTANTIATE_TEST_SUITE_P(
         PlanCase{"TasksWithoutAStateInATimeRange", kTask, "State!=Completed;CreationTime>=now-7d",
                  "", "sessions_kind_creation",
                  "sessions_kind_state_creation,sessions_kind_creation", false, kTallies},
-        // != of a field the tallies do not hold: the kind's tallies less the matches of == and
-        // the sessions without the field, each found by seeking the field's index.
+        // != of a field the tallies do not hold: the kind's tallies less the matches of == found
+        // by seeking the field's index, and less the sessions without the field, which the blank
+        // tallies count (but the end of a range, from the index).
         PlanCase{"TasksOfAllVmsButOne", kTask, "VmDisplayName!=\"vm-42\"", "",
                  "sessions_kind_creation",
                  "sessions_kind_vm_creation_result,sessions_kind_creation", false, kTallies},
@@ -316,6 +318,16 @@ INSTANTIATE_TEST_SUITE_P(
         PlanCase{"TasksWithAnotherReason", kTask, "Reason!=\"Disk full\"", "",
                  "sessions_kind_creation", "sessions_kind_reason_creation,sessions_kind_creation",
                  false, kTallies},
+        // An empty value, and the field without one, from the blank tallies.
+        PlanCase{"TasksWithAnEmptyReason", kTask, "Reason==\"\"", "",
+                 "sessions_kind_reason_creation", "sessions_kind_reason_creation", false,
+                 kBlankTallies},
+        PlanCase{"TasksWithAReasonInATimeRange", kTask, "Reason!=\"\";CreationTime>=now-7d", "",
+                 "sessions_kind_creation", "sessions_kind_reason_creation,sessions_kind_creation",
+                 false, kBlankTallies},
+        PlanCase{"TasksWithAVmUid", kTask, "VmUid!=\"\"", "", "sessions_kind_creation",
+                 "sessions_kind_vm_uid_creation_result,sessions_kind_creation", false,
+                 kBlankTallies},
         PlanCase{"TasksOfAnotherSizeInATimeRange", kTask, "TotalSize!=0;CreationTime>=now-7d", "",
                  "sessions_kind_creation", "sessions_kind_size_creation,sessions_kind_creation",
                  false, kTallies},
