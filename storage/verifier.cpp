@@ -106,9 +106,18 @@ class Verifier {
     for (const TallyCount& tally : tallies) {
       // The keys whose row differs either way: kept with other counts, kept where nothing
       // counts, counted but not kept. A key whose sessions all moved elsewhere keeps its row at
-      // 0. Bounds that the triggers only widen must still hold what a count gives: narrower,
-      // they would leave matches out of a page. The sessions are counted once for both.
+      // 0: a kept row is compared where any of its counts is not 0 (each of
+      // session_blank_tallies' columns counts apart from `n`). Bounds that the triggers only
+      // widen must still hold what a count gives: narrower, they would leave matches out of a
+      // page. The sessions are counted once for both.
       const std::string exact = tally.key + ", " + tally.exact;
+      std::string counted;
+      for (std::size_t from = 0; from < tally.exact.size();) {
+        const std::size_t comma = std::min(tally.exact.find(", ", from), tally.exact.size());
+        counted +=
+            (counted.empty() ? "" : " OR ") + tally.exact.substr(from, comma - from) + " <> 0";
+        from = comma + 2;
+      }
       const std::string narrowed = tally.narrower.empty()
                                        ? "0"
                                        : "(SELECT count(*) FROM " + tally.table +
@@ -117,7 +126,7 @@ class Verifier {
       SQLite::Statement check(
           db_, "WITH counted (" + tally.key + ", " + tally.columns + ") AS MATERIALIZED (" +
                    tally.count + "), kept AS (SELECT " + exact + " FROM " + tally.table +
-                   " WHERE n <> 0), fresh AS (SELECT " + exact +
+                   " WHERE " + counted + "), fresh AS (SELECT " + exact +
                    " FROM counted) SELECT (SELECT count(*) FROM (SELECT " + tally.key +
                    " FROM (SELECT * FROM kept EXCEPT SELECT * FROM fresh) UNION SELECT " +
                    tally.key + " FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept))), " +
