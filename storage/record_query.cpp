@@ -404,20 +404,20 @@ std::optional<TallyTerms::OtherThan> other_than_term(const QueryType& type, cons
   std::string column;  // the column the field is held in, of which NULL means no value
   if (std::optional<std::string> id = id_column(field)) {
     column = *id;
-    term.equal = column + " = " + std::string(kIdOfUid);
-    term.params.emplace_back(canonical_uid(node.value));
     if (field.source == QuerySource::BackupServerUid) {
       term.server = TallyTerms::Server{false, canonical_uid(node.value)};
+    } else if (field.source == QuerySource::JobUid) {
+      term.job_uid = canonical_uid(node.value);
+    } else {
+      term.equal = column + " = " + std::string(kIdOfUid);
+      term.params.emplace_back(canonical_uid(node.value));
     }
-    if (field.source == QuerySource::JobUid) term.job_uid = canonical_uid(node.value);
     // A session always has its own id (the key): no part without it, whose count SQLite would
     // plan as a walk of the creation index.
     if (field.source == QuerySource::Uid) return term;
   } else if (field.source == QuerySource::BackupServerName) {
     // No value: no server, or a server without a name (every record has a row of its table).
     column = "t.backup_server_id";
-    term.equal = is_server_named(column);
-    term.params.emplace_back(node.value);
     term.server = TallyTerms::Server{true, node.value};
     term.absent = {column + " IS NULL",
                    column + " IN (SELECT b.record_id FROM backup_servers b WHERE b.name IS NULL)"};
@@ -620,37 +620,36 @@ std::string dated_without(Kind kind, const TallyTerms& terms, const ValuesColumn
 }
 
 // The terms of `terms` but its other_than (its CreationTime bounds, countable() allows no
-// other); when the tallies hold the other_than's value (a server or a job), the terms that
-// match it instead; and the terms of the blank values the blank tallies count.
+// other), and those of the other_than's parts that a tally counts, to subtract: its value, where
+// the tallies hold it (a server or a job), and its blank values.
 struct OtherThanTerms {
   TallyTerms others;
-  std::optional<TallyTerms> equal;
-  std::vector<TallyTerms> blanks;
+  std::vector<TallyTerms> tallied;
 };
 OtherThanTerms other_than_terms(const TallyTerms& terms) {
-  OtherThanTerms out{terms, std::nullopt, {}};
+  OtherThanTerms out{terms, {}};
   out.others.other_than.reset();
   const TallyTerms::OtherThan& other_than = *terms.other_than;
   if (other_than.server || other_than.job_uid) {
-    out.equal = out.others;
-    out.equal->server = other_than.server;
-    out.equal->job_uid = other_than.job_uid;
+    out.tallied.push_back(out.others);
+    out.tallied.back().server = other_than.server;
+    out.tallied.back().job_uid = other_than.job_uid;
   }
   for (const TallyTerms::Blank& blank : other_than.blanks) {
-    out.blanks.push_back(out.others);
-    out.blanks.back().blank = blank;
+    out.tallied.push_back(out.others);
+    out.tallied.back().blank = blank;
   }
   return out;
 }
 
 // The sessions that the tallies of `t.others` hold but the other_than of `terms` does not
 // match, which the index finds, as dated_where(): those with the value and those without the
-// field, where no tally counts them (`t.equal`, `t.blanks`).
+// field, where no tally counts them (`t.tallied`).
 std::vector<std::string> dated_other_than(Kind kind, const TallyTerms& terms,
                                           const OtherThanTerms& t, std::vector<SqlValue>& params) {
   const TallyTerms::OtherThan& other_than = *terms.other_than;
   std::vector<std::string> out;
-  if (!t.equal && !other_than.equal.empty())
+  if (!other_than.equal.empty())
     out.push_back(dated_where(kind, t.others, other_than.equal, other_than.params, params));
   for (const std::string& absent : other_than.absent) {
     out.push_back(dated_where(kind, t.others, absent, {}, params));
@@ -751,14 +750,9 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
     sum += "(";
     count_created(t.others);
     sum += ")";
-    if (t.equal) {
+    for (const TallyTerms& part : t.tallied) {
       sum += " - (";
-      count_created(*t.equal);
-      sum += ")";
-    }
-    for (const TallyTerms& blank : t.blanks) {
-      sum += " - (";
-      count_created(blank);
+      count_created(part);
       sum += ")";
     }
     for (const std::string& from_where : dated_other_than(kind, terms, t, tally_params)) {
@@ -1100,13 +1094,9 @@ BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {
   } else if (terms.other_than) {
     const OtherThanTerms t = other_than_terms(terms);
     buckets(t.others, false);
-    if (t.equal) {
+    for (const TallyTerms& part : t.tallied) {
       out.sql += " UNION ALL ";
-      buckets(*t.equal, true);
-    }
-    for (const TallyTerms& blank : t.blanks) {
-      out.sql += " UNION ALL ";
-      buckets(blank, true);
+      buckets(part, true);
     }
     for (const std::string& from_where : dated_other_than(query.kind, terms, t, out.params)) {
       out.sql +=

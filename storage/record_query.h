@@ -55,8 +55,8 @@ struct TallyTerms {
   // those with the value and those without the field, which the field's index finds by seeking
   // where no tally counts them.
   struct OtherThan {
-    // SQL of the sessions (t): the field has the value; empty for an empty value, which the
-    // blank tallies count.
+    // SQL of the sessions (t): the field has the value; empty where a tally counts them (a
+    // server, a job, an empty value).
     std::string equal;
     std::vector<SqlValue> params;  // of `equal`
     // SQL of the sessions (t), each counted apart: the field has no value (disjoint parts, as
