@@ -978,7 +978,7 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     };
     if (own_bounds) test_each(past_column);
     if (query.created_within) test_each("t.end_time_ns");
-    if (query.sizes_tested_each) {
+    if (query.size_range_read == RecordQuery::SizeRangeRead::walk_creation) {
       assert(size_ranged(query) && ordered_by_creation(query));
       test_each("t.total_size");
     }
@@ -989,8 +989,15 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   // t.record_id is the record's id: records itself is needed only for UIDs, by subquery.
   const std::string from = std::string(" FROM ") + table_name(info(query.kind).table) + " t";
   const QueryField* sort_field = effective_sort_field(query);
-  const std::string order = order_by(query.kind, sort_field, query.sort.descending, false);
-  const std::string reversed = order_by(query.kind, sort_field, query.sort.descending, true);
+  std::string order = order_by(query.kind, sort_field, query.sort.descending, false);
+  std::string reversed = order_by(query.kind, sort_field, query.sort.descending, true);
+  if (query.size_range_read == RecordQuery::SizeRangeRead::sort_matches) {
+    // The creation time's order made one that no index gives, SQLite reads the range from
+    // sessions_kind_size_creation instead of walking the creation index, and sorts.
+    assert(size_ranged(query) && ordered_by_creation(query));
+    order = "+" + order;
+    reversed = "+" + reversed;
+  }
   if (query.as_of) {
     RecordQuerySql forward =
         as_of_query_sql(kind.table, where, order, out.params, query.entities_only);

@@ -167,11 +167,12 @@ struct RecordQuery {
   // storage/end_time_range.h): read in creation order, the page walks the creation index between
   // them instead of sorting every match. They leave every answer as it is.
   std::optional<TimeRange> created_within;
-  // For a size_ranged() query in creation order: its TotalSize bounds are tested on each session
-  // of the creation index rather than read as a range of the size index, whose matches SQLite
-  // then sorts. Set for a page near either end of many matches (storage/size_range.h); it
-  // leaves every answer as it is.
-  bool sizes_tested_each = false;
+  // For a size_ranged() query in creation order, how its page is read (storage/size_range.h
+  // chooses by the count): as SQLite plans it; by walking the creation index and testing each
+  // session's TotalSize on its entry; or by reading the range from the size index and sorting
+  // its matches. It leaves every answer as it is.
+  enum class SizeRangeRead { as_planned, walk_creation, sort_matches };
+  SizeRangeRead size_range_read = SizeRangeRead::as_planned;
   // false: the matches are not counted (RecordPage::total is -1) and the page is read forward
   // from `offset`; for the batches of an answer whose count is already known.
   bool count = true;

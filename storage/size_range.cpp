@@ -59,33 +59,43 @@ std::string size_tally_count(Kind kind, const ValueRange& range, const std::stri
                              plain_params, params);
 }
 
-bool walk_for_sizes(SQLite::Database& db, const RecordQuery& query, std::int64_t total,
-                    const PageWindow& window) {
+RecordQuery::SizeRangeRead size_range_read(SQLite::Database& db, const RecordQuery& query,
+                                           std::int64_t total, const PageWindow& window) {
+  using Read = RecordQuery::SizeRangeRead;
   if (!size_ranged(query) || !ordered_by_creation(query) || total <= 0 || window.limit <= 0) {
-    return false;
+    return Read::as_planned;
   }
-  // One size (==) is read from the size index in creation order already.
   const ValueRange& range = *query.filter->size_range;
   if (range.from && range.until && *range.from != std::numeric_limits<std::int64_t>::max() &&
       *range.from + 1 == *range.until) {
-    return false;
+    return Read::as_planned;
   }
-  SQLite::Statement sized(db, "SELECT CASE WHEN " + tallies_set_aside_sql() +
-                                  " THEN NULL ELSE (SELECT coalesce(sum(n), 0) FROM "
-                                  "session_size_tallies WHERE kind_id = ?) END");
-  sized.bind(1, kind_id(query.kind));
-  sized.executeStep();
-  if (sized.getColumn(0).isNull()) return false;
-  // Costs in matches read from the size index.
-  constexpr double kWalkedCost = 5;
-  constexpr double kKeptCost = 15;
+  // Not while the tallies are set aside: a bulk load's indexes may be missing then.
+  if (db.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0) return Read::as_planned;
+  // Costs in entries walked.
+  constexpr double kSortedCost = 1.6;
+  constexpr double kKeptCost = 25;
   constexpr std::int64_t kMostKept = 300'000;
   const std::int64_t kept = window.offset + window.limit;
-  if (kept > kMostKept) return true;
-  const double walked = static_cast<double>(kept) *
-                        static_cast<double>(sized.getColumn(0).getInt64()) /
-                        static_cast<double>(total);
-  return walked * kWalkedCost < static_cast<double>(total) + static_cast<double>(kept) * kKeptCost;
+  if (kept > kMostKept) return Read::walk_creation;
+  const double sorted =
+      static_cast<double>(total) * kSortedCost + static_cast<double>(kept) * kKeptCost;
+  const auto walked = [&](std::int64_t sessions) {
+    return static_cast<double>(kept) * static_cast<double>(sessions) / static_cast<double>(total);
+  };
+  // The sessions with a size are at most the largest record id of a session, as ids are
+  // distinct: one step down the table, which shows the walk cheaper for a page near either end
+  // of many matches. Else the size tallies count them: 16,785 rows over ten million task
+  // sessions, 1.6 ms.
+  const std::int64_t most =
+      db.execAndGet("SELECT coalesce(max(record_id), 0) FROM sessions").getInt64();
+  if (walked(most) < sorted) return Read::walk_creation;
+  SQLite::Statement sized(db,
+                          "SELECT coalesce(sum(n), 0) FROM session_size_tallies "
+                          "WHERE kind_id = ?");
+  sized.bind(1, kind_id(query.kind));
+  sized.executeStep();
+  return walked(sized.getColumn(0).getInt64()) < sorted ? Read::walk_creation : Read::sort_matches;
 }
 
 }  // namespace emarchive::storage

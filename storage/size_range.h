@@ -5,7 +5,7 @@
 // buckets at its ends. Each match's index entry was read instead: 0.5 s for every task session
 // with a size among ten million. In creation order, a page of a range is read either from the
 // size index, every match sorted, or by walking the creation index and testing each session's
-// size; walk_for_sizes() chooses by the count. One size (==) is read from the size index in
+// size; size_range_read() chooses by the count. One size (==) is read from the size index in
 // creation order.
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -28,21 +28,24 @@ std::string size_tally_count(Kind kind, const ValueRange& range, const std::stri
                              const std::vector<SqlValue>& plain_params,
                              std::vector<SqlValue>& params);
 
-// Whether the page `window` of `query`, a size_ranged() query in creation order with `total`
-// matches, is found sooner by walking the creation index from the nearer end and testing each
-// session's size (RecordQuery::sizes_tested_each) than by reading the matches from the size index
-// and sorting them. SQLite chooses the walk for a range with one bound and the sort for one with
-// two, as it guesses they match a quarter and 1/64 of the sessions; the count says how many do,
+// How the page `window` of `query`, a size_ranged() query in creation order with `total`
+// matches, is found sooner: by walking the creation index from the nearer end and testing each
+// session's size on its entry, or by reading the matches from the size index and sorting them.
+// Left to SQLite, a range with one bound is walked and one with two sorted, as it guesses they
+// match a quarter and 1/64 of the sessions, however deep the page; the count says how many do,
 // and the size tallies how many sessions of the kind have a size. A walk reads some
-// (offset + limit) * sessions / total of them, each costing some 5 times a match read from the
-// size index (over ten million task sessions, in sqlite3: the 100 newest of the largest hundredth
-// took 4 ms walked, 0.4 us a session, and 8 ms sorted, 80 ns a match). The sort reads every match
-// and keeps the offset + limit first, each costing some 15 more (the middle page of the twentieth
-// below the median size, 250,050 kept, 0.3 to 0.8 s sorted, some 2 s walked); and those it keeps
-// take memory: the middle page of every task session with a size kept 5,000,050 in 42 s, at a peak
-// RSS of 140 MB, so beyond 300,000 (some 8 MB) it walks (3 to 4.5 s). false while the tallies are
-// set aside, and for one size. Call in the read transaction that reads the page.
-bool walk_for_sizes(SQLite::Database& db, const RecordQuery& query, std::int64_t total,
-                    const PageWindow& window);
+// (offset + limit) * sessions / total entries; the sort reads every match, each costing some 1.6
+// entries walked, and keeps the offset + limit first, each some 25. Over ten million task
+// sessions, in sqlite3 (schema version 23, the size in the creation index's entries): 90 to 100
+// ns an entry walked, 140 to 190 ns a match sorted and 1.3 to 5 us a match kept; the first page
+// of the largest hundredth (100,001 matches) 1 ms walked and 14 ms sorted, its middle page
+// (50,100 kept) 0.5 s walked and 0.12 s sorted, the middle page of the twentieth below the median
+// size (250,100 kept) 0.5 s walked and 0.9 s sorted. And those it keeps take memory: the middle
+// page of every task session with a size kept 5,000,050 in 42 s, at a peak RSS of 140 MB, so
+// beyond 300,000 (some 8 MB) it walks. As planned while the tallies are set aside, and for one
+// size, which is read from the size index in creation order. Call in the read transaction that
+// reads the page.
+RecordQuery::SizeRangeRead size_range_read(SQLite::Database& db, const RecordQuery& query,
+                                           std::int64_t total, const PageWindow& window);
 
 }  // namespace emarchive::storage

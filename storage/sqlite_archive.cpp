@@ -351,10 +351,11 @@ class SqliteArchive final : public Archive {
       // A page at or past the end of the matches is empty: not read, as finding that no row
       // matches can take a walk of the whole kind's index.
       if (window.limit != 0) {
-        if (walk_for_sizes(*db_, query, page.total, window)) {
-          RecordQuery walking = query;
-          walking.sizes_tested_each = true;
-          ids = read_page(*db_, walking, record_query_sql(walking), page.total, window);
+        const RecordQuery::SizeRangeRead read = size_range_read(*db_, query, page.total, window);
+        if (read != RecordQuery::SizeRangeRead::as_planned) {
+          RecordQuery chosen = query;
+          chosen.size_range_read = read;
+          ids = read_page(*db_, chosen, record_query_sql(chosen), page.total, window);
         } else {
           ids = read_page(*db_, query, sql, page.total, window);
         }

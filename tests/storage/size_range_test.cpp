@@ -281,10 +281,24 @@ std::vector<std::int64_t> selected(SQLite::Database& db, const RecordQuery& quer
   return ids;
 }
 
-// A page near either end of many matches walks the creation index, testing each size; a page
-// deep into them, a few matches, another order or tallies set aside leave it to SQLite, which
-// reads a range with two bounds from the size index and sorts it. Both read the same ids.
-TEST_F(SizeRange, APageNearAnEndOfManyMatchesWalksTheCreationIndex) {
+// The plan's lines for the page `query` selects.
+std::string page_plan(SQLite::Database& db, const RecordQuery& query) {
+  const RecordQuerySql q = record_query_sql(query);
+  SQLite::Statement plan(db, "EXPLAIN QUERY PLAN " + q.select_ids);
+  std::vector<SqlValue> params = q.params;
+  params.emplace_back(std::int64_t{100});
+  params.emplace_back(std::int64_t{0});
+  bind_all(plan, params);
+  std::string lines;
+  while (plan.executeStep()) lines += plan.getColumn(3).getString() + "\n";
+  return lines;
+}
+
+// A page near either end of many matches walks the creation index, testing each size on its
+// entry; a page deep into them, or of few matches, reads the size index and sorts the matches;
+// one size, another order or tallies set aside leave it to SQLite. Each reads the same ids.
+TEST_F(SizeRange, APageIsWalkedOrSortedByWhatItReads) {
+  using Read = RecordQuery::SizeRangeRead;
   store_history();
   std::vector<Record> more;
   for (int i = 1000; i < 3000; ++i) more.push_back(task(Kind::BackupTaskSession, i, i * 1000 + 7));
@@ -294,49 +308,68 @@ TEST_F(SizeRange, APageNearAnEndOfManyMatchesWalksTheCreationIndex) {
   RecordQuery q = query(many, nullptr);
   const std::int64_t total = page(q).second;
   EXPECT_EQ(total, 2026);
-  EXPECT_TRUE(walk_for_sizes(db, q, total, {false, 0, 3}));
-  EXPECT_TRUE(walk_for_sizes(db, q, total, {true, 0, 3}));
+  EXPECT_EQ(size_range_read(db, q, total, {false, 0, 3}), Read::walk_creation);
+  EXPECT_EQ(size_range_read(db, q, total, {true, 0, 3}), Read::walk_creation);
   // Where nearly every session matches, a walk reads few more than the page, however deep.
-  EXPECT_TRUE(walk_for_sizes(db, q, total, {false, total / 2, 3}));
-  EXPECT_FALSE(walk_for_sizes(db, q, total, {false, 0, 0}));
-  // 300 matches of 2,035 sessions: the first page is walked, the middle one sorted, as a walk
-  // would read some 7 sessions for each of the 153 the sort keeps.
+  EXPECT_EQ(size_range_read(db, q, total, {false, total / 2, 3}), Read::walk_creation);
+  EXPECT_EQ(size_range_read(db, q, total, {false, 0, 0}), Read::as_planned);
+  // 30 matches of 2,035 sessions: a walk would read some 68 sessions for each match, the sort
+  // 30 matches, from the first page on.
+  const RecordQuery few = query("TotalSize>=1000000;TotalSize<1030000", nullptr);
+  EXPECT_EQ(page(few).second, 30);
+  EXPECT_EQ(size_range_read(db, few, 30, {false, 0, 3}), Read::sort_matches);
+  EXPECT_EQ(size_range_read(db, few, 30, {false, 15, 3}), Read::sort_matches);
+  // 300 matches: some 7 sessions walked for each match kept, less than the sort's keeping it
+  // costs, however deep the page.
   const RecordQuery some = query("TotalSize>=1000000;TotalSize<1300000", nullptr);
   EXPECT_EQ(page(some).second, 300);
-  EXPECT_TRUE(walk_for_sizes(db, some, 300, {false, 0, 3}));
-  EXPECT_FALSE(walk_for_sizes(db, some, 300, {false, 150, 3}));
+  EXPECT_EQ(size_range_read(db, some, 300, {false, 0, 3}), Read::walk_creation);
+  EXPECT_EQ(size_range_read(db, some, 300, {false, 150, 3}), Read::walk_creation);
+  // One bound, which SQLite alone walks however few match.
+  const RecordQuery one_bound = query("TotalSize>=2970000", nullptr);
+  const std::int64_t largest = page(one_bound).second;
+  EXPECT_LT(largest, 60);
+  EXPECT_EQ(size_range_read(db, one_bound, largest, {false, 20, 3}), Read::sort_matches);
   // Beyond 300,000 kept the sort would take too much memory.
-  EXPECT_TRUE(walk_for_sizes(db, some, 300, {false, 300'000, 3}));
+  EXPECT_EQ(size_range_read(db, few, 30, {false, 300'000, 3}), Read::walk_creation);
   // One size is read in creation order from the size index.
-  EXPECT_FALSE(walk_for_sizes(db, query("TotalSize==1234000000", nullptr), 2, {false, 0, 3}));
-  EXPECT_FALSE(walk_for_sizes(db, query("TotalSize>=1234000000;TotalSize<1235000000", nullptr), 3,
-                              {false, 0, 3}));
-  EXPECT_FALSE(walk_for_sizes(db, query(many, "TotalSize"), total, {false, 0, 3}));
-  EXPECT_FALSE(walk_for_sizes(db, query(std::string(many) + ";Result==Success", nullptr), total,
-                              {false, 0, 3}));
-  for (const bool descending : {false, true}) {
-    q.sort.descending = descending;
-    RecordQuery walking = q;
-    walking.sizes_tested_each = true;
-    const std::string sql = record_query_sql(walking).select_ids;
-    EXPECT_NE(sql.find("+t.total_size"), std::string::npos) << sql;
-    SQLite::Statement plan(db, "EXPLAIN QUERY PLAN " + sql);
-    std::vector<SqlValue> params = record_query_sql(walking).params;
-    params.emplace_back(std::int64_t{100});
-    params.emplace_back(std::int64_t{0});
-    bind_all(plan, params);
-    std::string lines;
-    while (plan.executeStep()) lines += plan.getColumn(3).getString() + "\n";
-    EXPECT_NE(lines.find("INDEX sessions_kind_creation ("), std::string::npos) << lines;
-    EXPECT_EQ(lines.find("TEMP B-TREE FOR ORDER BY"), std::string::npos) << lines;
-    EXPECT_EQ(selected(db, walking, 100), selected(db, q, 100));
-    EXPECT_EQ(selected(db, walking, 3000).size(), static_cast<std::size_t>(total));
+  EXPECT_EQ(size_range_read(db, query("TotalSize==1234000000", nullptr), 2, {false, 0, 3}),
+            Read::as_planned);
+  EXPECT_EQ(size_range_read(db, query(many, "TotalSize"), total, {false, 0, 3}), Read::as_planned);
+  EXPECT_EQ(size_range_read(db, query(std::string(many) + ";Result==Success", nullptr), total,
+                            {false, 0, 3}),
+            Read::as_planned);
+  for (const RecordQuery& asked : {q, few, one_bound}) {
+    for (const bool descending : {false, true}) {
+      RecordQuery planned = asked;
+      planned.sort.descending = descending;
+      const std::vector<std::int64_t> ids = selected(db, planned, 3000);
+      RecordQuery walking = planned;
+      walking.size_range_read = Read::walk_creation;
+      const std::string walked = page_plan(db, walking);
+      EXPECT_NE(record_query_sql(walking).select_ids.find("+t.total_size"), std::string::npos);
+      // The size is read from the creation index's entry: its sessions are not read for it.
+      EXPECT_NE(walked.find("COVERING INDEX sessions_kind_creation ("), std::string::npos)
+          << walked;
+      EXPECT_EQ(walked.find("TEMP B-TREE FOR ORDER BY"), std::string::npos) << walked;
+      RecordQuery sorting = planned;
+      sorting.size_range_read = Read::sort_matches;
+      const std::string sorted = page_plan(db, sorting);
+      EXPECT_NE(sorted.find("INDEX sessions_kind_size_creation ("), std::string::npos) << sorted;
+      EXPECT_NE(sorted.find("TEMP B-TREE FOR ORDER BY"), std::string::npos) << sorted;
+      for (const std::int64_t limit : {std::int64_t{3}, std::int64_t{3000}}) {
+        const auto first = std::vector<std::int64_t>(
+            ids.begin(), ids.begin() + std::min<std::int64_t>(limit, std::ssize(ids)));
+        EXPECT_EQ(selected(db, walking, limit), first) << asked.filter->sql;
+        EXPECT_EQ(selected(db, sorting, limit), first) << asked.filter->sql;
+      }
+    }
   }
   {
     SQLite::Transaction transaction(db);
     db.exec("INSERT INTO deferred_indexes (name, sql) VALUES ('" +
             std::string(kTallyTriggers.front()) + "', '')");  // rolled back below
-    EXPECT_FALSE(walk_for_sizes(db, q, total, {false, 0, 3}));
+    EXPECT_EQ(size_range_read(db, q, total, {false, 0, 3}), Read::as_planned);
   }
 }
 
