@@ -786,8 +786,8 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
 
 // ORDER BY's terms: by the field (or the default), descending or not, then in archive order
 // (record_id), ascending; or, `reversed`, that order backwards (RecordQuerySql::
-// select_ids_reversed). The indexes that end in creation_time_ns give a page in either order,
-// sorting only records created in the same instant.
+// select_ids_reversed). The indexes with creation_time_ns after the filter's columns give a page
+// in either order, sorting only records created in the same instant.
 std::string order_by(Kind kind, const QueryField* sort_field, bool descending, bool reversed) {
   const std::string direction = descending != reversed ? " DESC" : " ASC";
   std::string order;

@@ -65,6 +65,7 @@ RecordQuery::SizeRangeRead size_range_read(SQLite::Database& db, const RecordQue
   if (!size_ranged(query) || !ordered_by_creation(query) || total <= 0 || window.limit <= 0) {
     return Read::as_planned;
   }
+  // One size (==) is read from the size index in creation order already.
   const ValueRange& range = *query.filter->size_range;
   if (range.from && range.until && *range.from != std::numeric_limits<std::int64_t>::max() &&
       *range.from + 1 == *range.until) {

@@ -237,9 +237,9 @@ class ArchiveTest : public ::testing::Test {
     EXPECT_NE(problems[0].find(what), std::string::npos) << problems[0];
   }
 
-  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_22, _21, _20,
-  // _19, _18, _17, _16, _15, _14, undo_migrations_to_version_12, _11 or _8, below) and opens it
-  // again, which migrates it.
+  // Closes the archive, takes it back to schema `version` with `undo` (undo_migration_23, _22,
+  // _21, _20, _19, _18, _17, _16, _15, _14, undo_migrations_to_version_12, _11 or _8, below) and
+  // opens it again, which migrates it.
   void reopen_from_version(int version, void (*undo)(SQLite::Database&)) {
     archive_.reset();
     {
@@ -306,9 +306,18 @@ inline std::vector<std::string> migration_statements(int version, std::string_vi
   return found;
 }
 
+// Migration 23 undone: the creation index without the size, as migration 1 made it.
+inline void undo_migration_23(SQLite::Database& db) {
+  db.exec(
+      "DROP INDEX IF EXISTS sessions_kind_creation; "
+      "DELETE FROM deferred_indexes WHERE name = 'sessions_kind_creation'; "
+      "CREATE INDEX sessions_kind_creation ON sessions (kind_id, creation_time_ns)");
+}
+
 // Migration 22's tallies of blank values gone: the table, the view its changes go through (with
 // its trigger) and the sessions' triggers, in place or set aside by a bulk load.
 inline void undo_migration_22(SQLite::Database& db) {
+  undo_migration_23(db);
   db.exec(
       "DROP TRIGGER IF EXISTS sessions_blank_tally_insert; "
       "DROP TRIGGER IF EXISTS sessions_blank_tally_delete; "

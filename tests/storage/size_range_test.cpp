@@ -3,7 +3,8 @@
 // page are what the sessions say, for ranges on and inside a bucket's edges, across the sizes
 // below 10,000 (a bucket each), zero, negative sizes and the largest ones, however the sessions
 // arrive and change; a bulk load sets the tallies aside and counts them afresh; `verify` holds them
-// to a count; an archive of schema version 20 gets them.
+// to a count; an archive of schema version 20 gets them; one of version 22 gets the size in its
+// creation index.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -428,6 +429,27 @@ TEST_F(SizeRange, TheMigrationTo21CountsTheSizes) {
     store({task(Kind::BackupTaskSession, 3, 1234000000)});
     expect_answers_match_sessions();
     expect_size_tallies_current();
+  }
+}
+
+// An archive of schema version 22 has the creation index without the size: opened for writing,
+// it has the size in its entries, whether the index was in place or a bulk load that stopped
+// early had set it aside, and every answer stays the same.
+TEST_F(SizeRange, TheMigrationTo23PutsTheSizeInTheCreationIndex) {
+  for (void (*undo)(SQLite::Database&) :
+       {undo_migration_23, undo_with_load_stopped<undo_migration_23>}) {
+    store_history();
+    reopen_from_version(22, undo);
+    ASSERT_TRUE(archive_);
+    SQLite::Database db = sql();
+    EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), 0);
+    std::vector<std::string> columns;
+    SQLite::Statement index(db, "SELECT name FROM pragma_index_info('sessions_kind_creation')");
+    while (index.executeStep()) columns.push_back(index.getColumn(0).getString());
+    EXPECT_EQ(columns, (std::vector<std::string>{"kind_id", "creation_time_ns", "total_size"}));
+    expect_answers_match_sessions();
+    expect_size_tallies_current();
+    EXPECT_EQ(verify_problems(), std::vector<std::string>{});
   }
 }
 
