@@ -30,7 +30,8 @@ enum class DeferredTallies {
 // Builds every index deferred_indexes holds, each in a transaction of its own that also removes
 // it from there; then, if it holds the tallies' triggers and `tallies` says so, counts the
 // tallies afresh and creates them, in one more; then refreshes the planner's statistics of each
-// index (ANALYZE). Returns how many indexes and triggers it built: 0 when none was deferred, or
+// index (ANALYZE), or of the whole archive where it has outgrown them
+// (storage/planner_statistics.h). Returns how many indexes and triggers it built: 0 when none was deferred, or
 // when the table does not exist yet (an archive before schema version 10). Sorting spills to
 // temporary files rather than memory, which keeps an import within its memory bound. Call with
 // no transaction open.

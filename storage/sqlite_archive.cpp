@@ -18,6 +18,7 @@
 #include "storage/deferred_indexes.h"
 #include "storage/end_time_range.h"
 #include "storage/observation_store.h"
+#include "storage/planner_statistics.h"
 #include "storage/record_reader.h"
 #include "storage/record_writer.h"
 #include "storage/size_range.h"
@@ -99,25 +100,12 @@ class SqliteArchive final : public Archive {
 
   int schema_version() override { return schema_version_; }
 
-  // The planner picks each query's index by the statistics ANALYZE keeps (docs/SCHEMA.md,
-  // "Query plans"); without them, or with stale ones, JobName=="x" walked a million task
-  // sessions in creation order. PRAGMA optimize, as SQLite advises for long-lived connections,
-  // refreshes only tables this connection queried, and an import queries none; so, besides it,
-  // a whole ANALYZE once the archive holds over twice the records it held when last analyzed:
-  // about a second per million sessions, at most twice the final size's worth in all. Not a
-  // sampled one (analysis_limit): it reads the first entries of each index, all of one kind,
-  // and misleads the planner. Archives under kAnalyzeFrom records do well without.
+  // The planner's statistics kept current as the archive grows (storage/planner_statistics.h):
+  // PRAGMA optimize for what this connection queried, a whole ANALYZE when the archive has
+  // outgrown them.
   void refresh_statistics() {
-    constexpr std::int64_t kAnalyzeFrom = 1000;
     try {
-      const std::int64_t records =
-          db_->execAndGet("SELECT coalesce(max(id), 0) FROM records").getInt64();
-      if (records >= kAnalyzeFrom) {
-        SQLite::Statement stat(
-            *db_, "SELECT stat FROM sqlite_stat1 WHERE idx = 'sqlite_autoindex_records_1'");
-        const std::int64_t analyzed = stat.executeStep() ? stat.getColumn(0).getInt64() : 0;
-        if (records > 2 * analyzed) db_->exec("ANALYZE");
-      }
+      if (statistics_outgrown(*db_)) db_->exec("ANALYZE");
       db_->exec("PRAGMA optimize");
     } catch (const SQLite::Exception&) {
       // A read-only connection cannot write statistics; a writer's close will.
