@@ -31,10 +31,10 @@ enum class DeferredTallies {
 // it from there; then, if it holds the tallies' triggers and `tallies` says so, counts the
 // tallies afresh and creates them, in one more; then refreshes the planner's statistics of each
 // index (ANALYZE), or of the whole archive where it has outgrown them
-// (storage/planner_statistics.h). Returns how many indexes and triggers it built: 0 when none was deferred, or
-// when the table does not exist yet (an archive before schema version 10). Sorting spills to
-// temporary files rather than memory, which keeps an import within its memory bound. Call with
-// no transaction open.
+// (storage/planner_statistics.h). Returns how many indexes and triggers it built: 0 when none was
+// deferred, or when the table does not exist yet (an archive before schema version 10). Sorting
+// spills to temporary files rather than memory, which keeps an import within its memory bound. Call
+// with no transaction open.
 std::int64_t build_deferred_indexes(SQLite::Database& db,
                                     DeferredTallies tallies = DeferredTallies::count);
 
