@@ -5,6 +5,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -158,6 +159,15 @@ inline Record full_record(Kind kind, std::string_view guid) {
   return record;
 }
 
+// `undo`, then what a bulk load that stopped early leaves: the query indexes and every tally
+// trigger set aside in deferred_indexes by the load's own step, and the tallies out of date.
+template <void (*undo)(SQLite::Database&)>
+void undo_with_load_stopped(SQLite::Database& db) {
+  undo(db);
+  defer_query_indexes(db);
+  db.exec("UPDATE session_tallies SET n = n + 1");
+}
+
 class ArchiveTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -251,6 +261,23 @@ class ArchiveTest : public ::testing::Test {
     ASSERT_TRUE(archive_);
   }
 
+  // Migrates the archive from schema `version` twice, each time after `fill` stored what the test
+  // needs: once taken back with `Undo` alone, and once as a bulk load that stopped early would
+  // also have left it. Either way the migrated archive has nothing left deferred, and `expect`
+  // checks the rest.
+  template <void (*Undo)(SQLite::Database&)>
+  void expect_migrated_from(int version, const std::function<void()>& fill,
+                            const std::function<void()>& expect) {
+    for (void (*undo)(SQLite::Database&) : {Undo, undo_with_load_stopped<Undo>}) {
+      SCOPED_TRACE(undo == Undo ? "from the version alone" : "from a bulk load stopped early");
+      fill();
+      reopen_from_version(version, undo);
+      if (!archive_) return;
+      EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM deferred_indexes").getInt(), 0);
+      expect();
+    }
+  }
+
   emarchive::testing::TempDir dir_;
   std::string path_;
   std::unique_ptr<Archive> archive_;
@@ -324,15 +351,6 @@ inline void undo_migration_22(SQLite::Database& db) {
       "DROP TRIGGER IF EXISTS sessions_blank_tally_update; "
       "DELETE FROM deferred_indexes WHERE name LIKE 'sessions_blank_tally_%'; "
       "DROP VIEW session_blank_changes; DROP TABLE session_blank_tallies");
-}
-
-// `undo`, then what a bulk load that stopped early leaves: the query indexes and every tally
-// trigger set aside in deferred_indexes by the load's own step, and the tallies out of date.
-template <void (*undo)(SQLite::Database&)>
-void undo_with_load_stopped(SQLite::Database& db) {
-  undo(db);
-  defer_query_indexes(db);
-  db.exec("UPDATE session_tallies SET n = n + 1");
 }
 
 // Migrations 21 and 22 undone, newest first: the tallies by size gone too.

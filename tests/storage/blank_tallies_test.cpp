@@ -341,19 +341,13 @@ TEST_F(BlankTallies, VerifyHoldsARowWithoutSessionsToACount) {
 // keeps them from there on, whether the other tallies were current or a bulk load that stopped
 // early had set them aside (then every tally is counted afresh).
 TEST_F(BlankTallies, TheMigrationTo22CountsTheBlankValues) {
-  for (void (*undo)(SQLite::Database&) :
-       {undo_migration_22, undo_with_load_stopped<undo_migration_22>}) {
-    store_history();
-    reopen_from_version(21, undo);
-    ASSERT_TRUE(archive_);
-    {
-      SQLite::Database db = sql();
-      EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), 0);
-    }
-    expect_all_right();
-    store({task(7), task(60)});
-    expect_all_right();
-  }
+  expect_migrated_from<undo_migration_22>(
+      21, [&] { store_history(); },
+      [&] {
+        expect_all_right();
+        store({task(7), task(60)});
+        expect_all_right();
+      });
 }
 
 }  // namespace

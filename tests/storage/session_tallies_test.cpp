@@ -408,22 +408,19 @@ TEST_F(SessionTallies, TheMigrationTo13CountsTheStateOfEachServerAndJob) {
 // triggers that keep them, and counts every tally afresh, whether migration 13's triggers were
 // in place or a bulk load that stopped early had left them in deferred_indexes.
 TEST_F(SessionTallies, TheMigrationTo20CountsEachJobsSessionsAndKeepsThemCounted) {
-  for (void (*undo)(SQLite::Database&) :
-       {undo_migration_20, undo_with_load_stopped<undo_migration_20>}) {
-    store_history();
-    reopen_from_version(19, undo);
-    ASSERT_TRUE(archive_);
-    EXPECT_EQ(sql().execAndGet("SELECT count(*) FROM deferred_indexes").getInt(), 0);
-    EXPECT_GT(sql().execAndGet("SELECT count(*) FROM session_job_id_tallies").getInt(), 0);
-    expect_counts_match_lists();
-    expect_tallies_current();
-    // The triggers in place keep the new table: a job session moved to another job takes its
-    // task sessions' tallies along.
-    store({job_session(902, "Weekly", "1969-12-31T22:00:00Z", "Failed", "Stopped", 2)});
-    expect_counts_match_lists();
-    expect_tallies_current();
-    expect_verified();
-  }
+  expect_migrated_from<undo_migration_20>(
+      19, [&] { store_history(); },
+      [&] {
+        EXPECT_GT(sql().execAndGet("SELECT count(*) FROM session_job_id_tallies").getInt(), 0);
+        expect_counts_match_lists();
+        expect_tallies_current();
+        // The triggers in place keep the new table: a job session moved to another job takes its
+        // task sessions' tallies along.
+        store({job_session(902, "Weekly", "1969-12-31T22:00:00Z", "Failed", "Stopped", 2)});
+        expect_counts_match_lists();
+        expect_tallies_current();
+        expect_verified();
+      });
 }
 
 }  // namespace

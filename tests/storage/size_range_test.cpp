@@ -416,41 +416,34 @@ TEST_F(SizeRange, VerifyHoldsThemToACount) {
 // keeps them from there on, whether the other tallies were current or a bulk load that stopped
 // early had set them aside (then every tally is counted afresh).
 TEST_F(SizeRange, TheMigrationTo21CountsTheSizes) {
-  for (void (*undo)(SQLite::Database&) :
-       {undo_migration_21, undo_with_load_stopped<undo_migration_21>}) {
-    store_history();
-    reopen_from_version(20, undo);
-    ASSERT_TRUE(archive_);
-    SQLite::Database db = sql();
-    EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), 0);
-    expect_answers_match_sessions();
-    expect_size_tallies_current();
-    EXPECT_EQ(verify_problems(), std::vector<std::string>{});
-    store({task(Kind::BackupTaskSession, 3, 1234000000)});
-    expect_answers_match_sessions();
-    expect_size_tallies_current();
-  }
+  expect_migrated_from<undo_migration_21>(
+      20, [&] { store_history(); },
+      [&] {
+        expect_answers_match_sessions();
+        expect_size_tallies_current();
+        EXPECT_EQ(verify_problems(), std::vector<std::string>{});
+        store({task(Kind::BackupTaskSession, 3, 1234000000)});
+        expect_answers_match_sessions();
+        expect_size_tallies_current();
+      });
 }
 
 // An archive of schema version 22 has the creation index without the size: opened for writing,
 // it has the size in its entries, whether the index was in place or a bulk load that stopped
 // early had set it aside, and every answer stays the same.
 TEST_F(SizeRange, TheMigrationTo23PutsTheSizeInTheCreationIndex) {
-  for (void (*undo)(SQLite::Database&) :
-       {undo_migration_23, undo_with_load_stopped<undo_migration_23>}) {
-    store_history();
-    reopen_from_version(22, undo);
-    ASSERT_TRUE(archive_);
-    SQLite::Database db = sql();
-    EXPECT_EQ(count(db, "SELECT count(*) FROM deferred_indexes"), 0);
-    std::vector<std::string> columns;
-    SQLite::Statement index(db, "SELECT name FROM pragma_index_info('sessions_kind_creation')");
-    while (index.executeStep()) columns.push_back(index.getColumn(0).getString());
-    EXPECT_EQ(columns, (std::vector<std::string>{"kind_id", "creation_time_ns", "total_size"}));
-    expect_answers_match_sessions();
-    expect_size_tallies_current();
-    EXPECT_EQ(verify_problems(), std::vector<std::string>{});
-  }
+  expect_migrated_from<undo_migration_23>(
+      22, [&] { store_history(); },
+      [&] {
+        std::vector<std::string> columns;
+        SQLite::Database db = sql();
+        SQLite::Statement index(db, "SELECT name FROM pragma_index_info('sessions_kind_creation')");
+        while (index.executeStep()) columns.push_back(index.getColumn(0).getString());
+        EXPECT_EQ(columns, (std::vector<std::string>{"kind_id", "creation_time_ns", "total_size"}));
+        expect_answers_match_sessions();
+        expect_size_tallies_current();
+        EXPECT_EQ(verify_problems(), std::vector<std::string>{});
+      });
 }
 
 }  // namespace
