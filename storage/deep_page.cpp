@@ -6,6 +6,7 @@
 
 #include "storage/end_time_range.h"
 #include "storage/session_tallies.h"
+#include "storage/size_range.h"
 #include "storage/sqlite_support.h"
 
 namespace emarchive::storage {
@@ -154,10 +155,16 @@ std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
     before = counted ? *counted : counted_before(db, query, total, *edge, ascending);
     rest.past = RecordQuery::Past{edge->at, ascending};
   } else if (end_ranged(query) && ordered_by_end(query)) {
-    const std::optional<EndEdge> edge = end_bucket_edge(db, query, ascending, window.offset);
+    const std::optional<RangeEdge> edge = end_bucket_edge(db, query, ascending, window.offset);
     if (!edge) return std::nullopt;
     before = edge->before;
-    rest.past = RecordQuery::Past{edge->at, ascending, true};
+    rest.past = RecordQuery::Past{edge->at, ascending, RecordQuery::Past::Column::end};
+  } else if (size_ordered(query)) {
+    const std::optional<RangeEdge> edge =
+        size_bucket_edge(db, query, total, ascending, window.offset);
+    if (!edge) return std::nullopt;
+    before = edge->before;
+    rest.past = RecordQuery::Past{edge->at, ascending, RecordQuery::Past::Column::size};
   } else {
     return std::nullopt;
   }
@@ -170,7 +177,8 @@ std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
   // Reading backwards in creation order, the matches without a creation time come after the
   // rest, and `rest` leaves them out: a page that reaches them is read from the first match
   // instead. Pages that far are read forwards from the other end (page_window()), so this is
-  // rare. Every match of an EndTime range has an end time.
+  // rare. Every match of an EndTime range has an end time; in size order, the matches without a
+  // size are as those without a creation time.
   if (!ascending && static_cast<std::int64_t>(ids.size()) < window.limit) return std::nullopt;
   return ids;
 }

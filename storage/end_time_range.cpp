@@ -15,37 +15,15 @@ constexpr int kShift = kTallyBucketShift;
 constexpr EmTime kMax = std::numeric_limits<EmTime>::max();
 constexpr EmTime kMin = std::numeric_limits<EmTime>::min();
 
-// The statement that counts the sessions of `kind` that ended in `range`, from the end tallies
-// where a bucket lies wholly inside it, as a query of the range alone is counted.
-SQLite::Statement count_ended(SQLite::Database& db, Kind kind, const TimeRange& range) {
-  std::string plain = "SELECT count(*) FROM sessions t WHERE t.kind_id = ?";
-  std::vector<SqlValue> plain_params{std::int64_t{kind_id(kind)}};
-  append_range("t.end_time_ns", range, plain, plain_params);
-  std::vector<SqlValue> params;
-  std::string sql = end_tally_count(kind, range, plain, plain_params, params);
-  if (sql.empty()) {
-    sql = std::move(plain);
-    params = std::move(plain_params);
-  }
-  SQLite::Statement statement(db, sql);
-  bind_all(statement, params);
-  return statement;
-}
-
-// Narrows `sql`, a query of session_end_tallies, to the buckets `range` touches, the partial
-// ones at its ends included. Not for a range that ends at the first instant (nothing ends before
-// it, and its last bucket would be before the first).
-void append_touched_buckets(const TimeRange& range, std::string& sql,
-                            std::vector<SqlValue>& params) {
+// The keys of the end-tally buckets `range` touches, the partial ones at its ends included. Not
+// for a range that ends at the first instant (nothing ends before it, and its last bucket would
+// be before the first).
+ValueRange touched_buckets(const TimeRange& range) {
   assert(!range.until || *range.until != kMin);
-  if (range.from) {
-    sql += " AND bucket >= ?";
-    params.emplace_back(*range.from >> kShift);
-  }
-  if (range.until) {
-    sql += " AND bucket <= ?";
-    params.emplace_back((*range.until - 1) >> kShift);
-  }
+  ValueRange buckets;
+  if (range.from) buckets.from = *range.from >> kShift;
+  if (range.until) buckets.until = ((*range.until - 1) >> kShift) + 1;
+  return buckets;
 }
 
 }  // namespace
@@ -72,7 +50,7 @@ std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery
                     ", sum(undated), min(shortest), max(longest), min(bucket), max(bucket) "
                     "FROM session_end_tallies WHERE kind_id = ? AND n > 0";
   std::vector<SqlValue> params{std::int64_t{kind_id(query.kind)}};
-  append_touched_buckets(range, sql, params);
+  append_range("bucket", touched_buckets(range), sql, params);
   SQLite::Statement tallies(db, sql);
   bind_all(tallies, params);
   tallies.executeStep();
@@ -104,46 +82,29 @@ std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery
   return bounds;
 }
 
-std::optional<EndEdge> end_bucket_edge(SQLite::Database& db, const RecordQuery& query,
-                                       bool ascending, std::int64_t offset) {
+std::optional<RangeEdge> end_bucket_edge(SQLite::Database& db, const RecordQuery& query,
+                                         bool ascending, std::int64_t offset) {
   assert(end_ranged(query) && ordered_by_end(query));
   const TimeRange& range = *query.filter->end_range;
   if (range.until && *range.until == kMin) return std::nullopt;  // nothing ends before it
-  SQLite::Statement set_aside(db, "SELECT " + tallies_set_aside_sql());
-  set_aside.executeStep();
-  if (set_aside.getColumn(0).getInt() != 0) return std::nullopt;
-  // The buckets the range touches, in reading order (the table's key gives either).
-  std::string sql = "SELECT bucket, n FROM session_end_tallies WHERE kind_id = ? AND n > 0";
-  std::vector<SqlValue> params{std::int64_t{kind_id(query.kind)}};
-  append_touched_buckets(range, sql, params);
-  sql += ascending ? " ORDER BY bucket" : " ORDER BY bucket DESC";
-  SQLite::Statement buckets(db, sql);
-  bind_all(buckets, params);
-  // The partial bucket at the range's start (in reading order) holds sessions outside it as
-  // well: the sum passes `offset` no later than the matches do, and the count below is exact.
-  std::int64_t sum = 0;
-  while (buckets.executeStep()) {
-    sum += buckets.getColumn(1).getInt64();
-    if (sum <= offset) continue;
-    const EmTime bucket = buckets.getColumn(0).getInt64();
-    EndEdge edge;
-    TimeRange before = range;
-    if (ascending) {
-      edge.at = bucket << kShift;
-      if (range.from && *range.from >= edge.at) return std::nullopt;  // the walk starts there
-      before.until = edge.at;
-    } else {
-      if (bucket >= kMax >> kShift) return std::nullopt;
-      edge.at = (bucket + 1) << kShift;
-      if (range.until && *range.until <= edge.at) return std::nullopt;
-      before.from = edge.at;
-    }
-    SQLite::Statement count = count_ended(db, query.kind, before);
-    count.executeStep();
-    edge.before = count.getColumn(0).getInt64();
-    return edge;
+  if (db.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0) return std::nullopt;
+  const std::optional<EmTime> bucket = bucket_passing(db, "session_end_tallies", query.kind,
+                                                      touched_buckets(range), ascending, offset, 0);
+  if (!bucket) return std::nullopt;
+  RangeEdge edge;
+  TimeRange before = range;
+  if (ascending) {
+    edge.at = *bucket << kShift;
+    if (range.from && *range.from >= edge.at) return std::nullopt;  // the walk starts there
+    before.until = edge.at;
+  } else {
+    if (*bucket >= kMax >> kShift) return std::nullopt;
+    edge.at = (*bucket + 1) << kShift;
+    if (range.until && *range.until <= edge.at) return std::nullopt;
+    before.from = edge.at;
   }
-  return std::nullopt;
+  edge.before = count_in_range(db, "end_time_ns", query.kind, before, end_tally_count);
+  return edge;
 }
 
 }  // namespace emarchive::storage

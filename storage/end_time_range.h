@@ -15,6 +15,7 @@
 
 #include "model/kind.h"
 #include "storage/record_query.h"
+#include "storage/tallied_range.h"
 
 namespace emarchive::storage {
 
@@ -50,11 +51,7 @@ std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery
 // put no bucket past `offset` or put the page in the range's first bucket in reading order (the
 // walk from the range's end is as short), or where no edge lies past the bucket (the last
 // instant there is). Call in the read transaction that reads the page.
-struct EndEdge {
-  EmTime at = 0;
-  std::int64_t before = 0;
-};
-std::optional<EndEdge> end_bucket_edge(SQLite::Database& db, const RecordQuery& query,
-                                       bool ascending, std::int64_t offset);
+std::optional<RangeEdge> end_bucket_edge(SQLite::Database& db, const RecordQuery& query,
+                                         bool ascending, std::int64_t offset);
 
 }  // namespace emarchive::storage

@@ -845,6 +845,12 @@ bool ordered_by_end(const RecordQuery& query) {
   return field && is_column(query.kind, *field, "end_time");
 }
 
+bool ordered_by_size(const RecordQuery& query) {
+  if (info(query.kind).table != Table::Sessions) return false;
+  const QueryField* field = effective_sort_field(query);
+  return field && is_column(query.kind, *field, "total_size");
+}
+
 Expected<CompiledFilter> compile_filter(const QueryType& type, const FilterNode& filter,
                                         EmTime now) {
   Expected<CompiledFilter> compiled = Compiler(type, now).compile(filter);
@@ -923,20 +929,28 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
   // tallies hold (exactly their `from` and `until`) meet the edge here, the tighter of each side
   // alone bounds the range, and the filter's own comparisons are tested on each entry (`+`). The
   // edge of a page in end-time order meets the bounds of its EndTime range alike.
-  const bool by_end = query.past && query.past->by_end;
-  const char* const past_column = by_end ? "t.end_time_ns" : "t.creation_time_ns";
-  std::optional<TimeRange> own_bounds;
+  // A page in size order meets the bounds of its TotalSize range alike.
+  using PastColumn = RecordQuery::Past::Column;
+  const PastColumn past_by = query.past ? query.past->column : PastColumn::creation;
+  const char* const past_column = past_by == PastColumn::end    ? "t.end_time_ns"
+                                  : past_by == PastColumn::size ? "t.total_size"
+                                                                : "t.creation_time_ns";
+  std::optional<ValueRange> own_bounds;
   if (query.past && query.filter) {
-    if (by_end) {
+    if (past_by == PastColumn::end) {
       own_bounds = query.filter->end_range;
+    } else if (past_by == PastColumn::size) {
+      own_bounds = query.filter->size_range;
     } else if (query.filter->tally) {
       own_bounds = TimeRange{query.filter->tally->from, query.filter->tally->until};
     }
   }
   if (query.past) {
-    assert(by_end ? ordered_by_end(query) && own_bounds : ordered_by_creation(query));
-    TimeRange bounds = own_bounds.value_or(TimeRange{});
-    std::optional<EmTime>& side = query.past->ascending ? bounds.from : bounds.until;
+    assert(past_by == PastColumn::end    ? ordered_by_end(query) && own_bounds
+           : past_by == PastColumn::size ? ordered_by_size(query)
+                                         : ordered_by_creation(query));
+    ValueRange bounds = own_bounds.value_or(ValueRange{});
+    std::optional<std::int64_t>& side = query.past->ascending ? bounds.from : bounds.until;
     side = !side                   ? query.past->at
            : query.past->ascending ? std::max(*side, query.past->at)
                                    : std::min(*side, query.past->at);
@@ -1053,7 +1067,9 @@ bool current_sessions(const RecordQuery& query) {
 }  // namespace
 
 bool tallied(const RecordQuery& query) {
-  return current_sessions(query) && !query.resume && (!query.past || query.past->ascending) &&
+  return current_sessions(query) && !query.resume &&
+         (!query.past ||
+          (query.past->column == RecordQuery::Past::Column::creation && query.past->ascending)) &&
          (!query.filter || query.filter->tally);
 }
 
@@ -1064,6 +1080,11 @@ bool end_ranged(const RecordQuery& query) {
 bool size_ranged(const RecordQuery& query) {
   return current_sessions(query) && !query.past && !query.resume && query.filter &&
          query.filter->size_range;
+}
+
+bool size_ordered(const RecordQuery& query) {
+  return current_sessions(query) && !query.past && !query.resume &&
+         (!query.filter || query.filter->size_range) && ordered_by_size(query);
 }
 
 BucketTalliesSql bucket_tallies_sql(const RecordQuery& query) {

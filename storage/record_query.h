@@ -155,12 +155,16 @@ struct RecordQuery {
   // come after every other (the matches without a creation time come first); else those created
   // before `at`, which in descending order come after those created at or after it and before
   // the matches without a creation time, which are left out. The tallies count the first as
-  // they count a CreationTime bound. `by_end`: past an instant in end-time order instead, for an
-  // EndTime range sorted by EndTime (ordered_by_end()), whose matches all have an end time.
+  // they count a CreationTime bound. `column` end: past an instant in end-time order instead,
+  // for an EndTime range sorted by EndTime (ordered_by_end()), whose matches all have an end
+  // time. `column` size: past a TotalSize in size order (size_ordered()), `at` a size; the
+  // matches without a size come first in ascending order and are left out as those without a
+  // creation time are.
   struct Past {
-    EmTime at = 0;
+    enum class Column { creation, end, size };
+    std::int64_t at = 0;  // an instant (EmTime), or a size
     bool ascending = true;
-    bool by_end = false;
+    Column column = Column::creation;
   };
   std::optional<Past> past;
   // Bounds on the creation time that every match of an EndTime range has (end_ranged() queries,
@@ -184,6 +188,9 @@ bool ordered_by_creation(const RecordQuery& query);
 
 // Whether `query` lists sessions sorted by EndTime (and then in archive order).
 bool ordered_by_end(const RecordQuery& query);
+
+// Whether `query` lists sessions sorted by TotalSize (and then in archive order).
+bool ordered_by_size(const RecordQuery& query);
 
 struct RecordPage {
   std::vector<Record> records;
@@ -219,6 +226,11 @@ bool end_ranged(const RecordQuery& query);
 // they are now, with no collection's restriction, and is not resumed: the size tallies may count
 // its matches (storage/size_range.h).
 bool size_ranged(const RecordQuery& query);
+
+// Whether `query` asks for sessions sorted by TotalSize (and then in archive order), as they are
+// now, with no collection's restriction, filtered by a TotalSize range alone or not at all: the
+// size tallies may place a page deep into it (storage/size_range.h).
+bool size_ordered(const RecordQuery& query);
 
 // The tallies of the matches of `query` by bucket of creation time: rows (bucket, n), several a
 // bucket and in no order (grouped and sorted by the caller: the tallies' keys start with the

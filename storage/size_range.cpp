@@ -1,5 +1,6 @@
 #include "storage/size_range.h"
 
+#include <cassert>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -32,6 +33,25 @@ std::optional<std::int64_t> first_start_from(std::int64_t size) {
   const std::int64_t unit = bucket_unit(size);
   if (start > std::numeric_limits<std::int64_t>::max() - unit) return std::nullopt;
   return start + unit;
+}
+
+// The least size of the bucket keyed `bucket` (session_tallies.h, size_bucket()); nullopt for
+// bucket 0, the negative sizes. A key is the count of digits times 10,000 plus the first four.
+std::optional<std::int64_t> bucket_least(std::int64_t bucket) {
+  const std::int64_t digits = bucket / 10000;
+  std::int64_t least = bucket % 10000;
+  if (digits == 0) return std::nullopt;
+  for (std::int64_t d = digits; d > 4; --d) least *= 10;
+  return least;
+}
+
+// The least size past the bucket keyed `bucket`; nullopt past the largest size there is.
+std::optional<std::int64_t> least_past(std::int64_t bucket) {
+  const std::optional<std::int64_t> least = bucket_least(bucket);
+  if (!least) return 0;
+  const std::int64_t unit = bucket_unit(*least);
+  if (*least > std::numeric_limits<std::int64_t>::max() - unit) return std::nullopt;
+  return *least + unit;
 }
 
 }  // namespace
@@ -97,6 +117,41 @@ RecordQuery::SizeRangeRead size_range_read(SQLite::Database& db, const RecordQue
   sized.bind(1, kind_id(query.kind));
   sized.executeStep();
   return walked(sized.getColumn(0).getInt64()) < sorted ? Read::walk_creation : Read::sort_matches;
+}
+
+std::optional<RangeEdge> size_bucket_edge(SQLite::Database& db, const RecordQuery& query,
+                                          std::int64_t total, bool ascending, std::int64_t offset) {
+  assert(size_ordered(query));
+  const ValueRange range = query.filter ? *query.filter->size_range : ValueRange{};
+  if (range.until && *range.until == std::numeric_limits<std::int64_t>::min()) {
+    return std::nullopt;  // no size is below it
+  }
+  if (db.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0) return std::nullopt;
+  std::int64_t unsized = 0;
+  if (!query.filter && ascending) {
+    unsized = total - count_in_range(db, "total_size", query.kind, {}, size_tally_count);
+    if (unsized < 0) return std::nullopt;
+  }
+  // The buckets the range touches, the partial ones at its ends included.
+  ValueRange touched;
+  if (range.from) touched.from = size_bucket(*range.from);
+  if (range.until) touched.until = size_bucket(*range.until - 1) + 1;
+  const std::optional<std::int64_t> bucket =
+      bucket_passing(db, "session_size_tallies", query.kind, touched, ascending, offset, unsized);
+  if (!bucket) return std::nullopt;
+  std::optional<std::int64_t> at = ascending ? bucket_least(*bucket) : least_past(*bucket);
+  if (!at) return std::nullopt;
+  RangeEdge edge{*at, 0};
+  ValueRange before = range;
+  if (ascending) {
+    if (range.from && *range.from >= edge.at) return std::nullopt;  // the walk starts there
+    before.until = edge.at;
+  } else {
+    if (range.until && *range.until <= edge.at) return std::nullopt;
+    before.from = edge.at;
+  }
+  edge.before = unsized + count_in_range(db, "total_size", query.kind, before, size_tally_count);
+  return edge;
 }
 
 }  // namespace emarchive::storage

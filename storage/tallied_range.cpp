@@ -37,4 +37,40 @@ std::string tallied_range_count(std::string_view table, std::string_view column,
          " END";
 }
 
+std::int64_t count_in_range(SQLite::Database& db, std::string_view column, Kind kind,
+                            const ValueRange& range, TallyCountSql tally_count) {
+  const std::string c = "t." + std::string(column);
+  std::string plain =
+      "SELECT count(*) FROM sessions t WHERE t.kind_id = ? AND " + c + " IS NOT NULL";
+  std::vector<SqlValue> plain_params{std::int64_t{kind_id(kind)}};
+  append_range(c, range, plain, plain_params);
+  std::vector<SqlValue> params;
+  std::string sql = tally_count(kind, range, plain, plain_params, params);
+  if (sql.empty()) {
+    sql = std::move(plain);
+    params = std::move(plain_params);
+  }
+  SQLite::Statement statement(db, sql);
+  bind_all(statement, params);
+  statement.executeStep();
+  return statement.getColumn(0).getInt64();
+}
+
+std::optional<std::int64_t> bucket_passing(SQLite::Database& db, std::string_view table, Kind kind,
+                                           const ValueRange& buckets, bool ascending,
+                                           std::int64_t offset, std::int64_t skipped) {
+  std::string sql = "SELECT bucket, n FROM " + std::string(table) + " WHERE kind_id = ? AND n > 0";
+  std::vector<SqlValue> params{std::int64_t{kind_id(kind)}};
+  append_range("bucket", buckets, sql, params);
+  sql += ascending ? " ORDER BY bucket" : " ORDER BY bucket DESC";
+  SQLite::Statement statement(db, sql);
+  bind_all(statement, params);
+  std::int64_t sum = skipped;
+  while (statement.executeStep()) {
+    sum += statement.getColumn(1).getInt64();
+    if (sum > offset) return statement.getColumn(0).getInt64();
+  }
+  return std::nullopt;
+}
+
 }  // namespace emarchive::storage

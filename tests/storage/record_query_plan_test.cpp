@@ -375,7 +375,8 @@ TEST_F(RecordQueryPlan, ADeepPageOfAnEndTimeRangeWalksTheEndIndexFromAnEdge) {
   ASSERT_TRUE(request) << request.error().message;
   for (const bool ascending : {false, true}) {
     RecordQuery query = request->query;
-    query.past = RecordQuery::Past{*parse_em_time("2025-02-07T00:00:00Z"), ascending, true};
+    query.past = RecordQuery::Past{*parse_em_time("2025-02-07T00:00:00Z"), ascending,
+                                   RecordQuery::Past::Column::end};
     query.count = false;
     const RecordQuerySql sql = record_query_sql(query);
     // One bound a side ranges the index, the tighter of the edge and the range's own; the

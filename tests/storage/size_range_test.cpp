@@ -4,7 +4,7 @@
 // below 10,000 (a bucket each), zero, negative sizes and the largest ones, however the sessions
 // arrive and change; a bulk load sets the tallies aside and counts them afresh; `verify` holds them
 // to a count; an archive of schema version 20 gets them; one of version 22 gets the size in its
-// creation index.
+// creation index. Sorted by size, a deep page starts at a bucket's edge.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -372,6 +373,90 @@ TEST_F(SizeRange, APageIsWalkedOrSortedByWhatItReads) {
             std::string(kTallyTriggers.front()) + "', '')");  // rolled back below
     EXPECT_EQ(size_range_read(db, q, total, {false, 0, 3}), Read::as_planned);
   }
+}
+
+// Sorted by TotalSize, all the task sessions or a range of sizes, a page deep into the answer
+// starts at a size-tally bucket's edge: every page, both ways and from either end, is the one an
+// OFFSET from the first match reads, with the sessions without a size first in ascending order
+// and last in descending, ties in archive order; with the tallies set aside the pages are read
+// from the first match, the same.
+TEST_F(SizeRange, ADeepPageSortedBySizeStartsAtABucketsEdge) {
+  store_history();
+  // 3,000 more: some 300 sizes between 10,000 and 13,000 (buckets of ten, each size thrice or
+  // more), and every 97th without a size, every 89th negative.
+  std::vector<Record> more;
+  for (int i = 0; i < 3000; ++i) {
+    std::optional<std::int64_t> size = 10000 + std::int64_t{i} * 7919 % 1000 * 3;
+    if (i % 97 == 5) size.reset();
+    if (i % 89 == 3) size = -std::int64_t{i};
+    more.push_back(task(Kind::BackupTaskSession, 1000 + i, size));
+  }
+  store(more);
+  SQLite::Database db = sql();
+  for (const char* filter : {"", "TotalSize>=10500", "TotalSize<12000",
+                             "TotalSize>=10501;TotalSize<12997", "TotalSize>=-1000"}) {
+    for (const bool descending : {false, true}) {
+      RecordQuery sorted = query(filter, "TotalSize");
+      sorted.sort.descending = descending;
+      ASSERT_TRUE(size_ordered(sorted)) << filter;
+      const auto [all, total] = page(sorted);
+      ASSERT_EQ(std::ssize(all), total) << filter;
+      ASSERT_GT(total, 1500) << filter;
+      // The whole answer, read from its first match, in size order.
+      const std::vector<Row> rows = task_rows();
+      std::map<std::string, std::optional<std::int64_t>> size_of;
+      for (const auto& [size, created, uid] : rows) size_of[uid] = size;
+      for (std::size_t i = 1; i < all.size(); ++i) {
+        const std::optional<std::int64_t> a = size_of[all[i - 1]];
+        const std::optional<std::int64_t> b = size_of[all[i]];
+        EXPECT_TRUE(descending ? (!b || (a && *a >= *b)) : (!a || (b && *a <= *b)))
+            << filter << " at " << i;
+      }
+      for (const std::int64_t offset : {std::int64_t{1000}, std::int64_t{1001}, total / 2 - 7,
+                                        total / 2, total - 1200, total - 40}) {
+        RecordQuery q = sorted;
+        q.offset = offset;
+        q.limit = 50;
+        const auto from = all.begin() + offset;
+        const auto to = all.begin() + std::min<std::int64_t>(offset + 50, total);
+        EXPECT_EQ(page(q).first, std::vector<std::string>(from, to))
+            << filter << (descending ? " descending" : "") << " at " << offset;
+      }
+      // The edge is used: reading forwards or backwards, it lies before the page.
+      for (const bool ascending : {false, true}) {
+        SQLite::Transaction read(db);
+        const std::optional<RangeEdge> edge =
+            size_bucket_edge(db, sorted, total, ascending, total / 2);
+        ASSERT_TRUE(edge) << filter;
+        EXPECT_GT(edge->before, 0) << filter;
+        EXPECT_LE(edge->before, total / 2) << filter;
+      }
+    }
+  }
+  // From the edge, the size index is ranged by the tighter bound a side, the filter's own tested
+  // on each entry.
+  for (const bool ascending : {false, true}) {
+    RecordQuery from_edge = query("TotalSize>=10501;TotalSize<12997", "TotalSize");
+    from_edge.past = RecordQuery::Past{11000, ascending, RecordQuery::Past::Column::size};
+    const std::string plan = page_plan(db, from_edge);
+    EXPECT_NE(plan.find("INDEX sessions_kind_size_creation (kind_id=? AND total_size>? AND "
+                        "total_size<?)"),
+              std::string::npos)
+        << plan;
+    EXPECT_NE(record_query_sql(from_edge).select_ids.find("+t.total_size >= ?"), std::string::npos);
+  }
+  // Tallies set aside (as by a bulk load): no edge, the same pages.
+  RecordQuery sorted = query("", "TotalSize");
+  const auto [all, total] = page(sorted);
+  defer_query_indexes(db);
+  {
+    SQLite::Transaction read(db);
+    EXPECT_FALSE(size_bucket_edge(db, sorted, total, true, total / 2));
+  }
+  sorted.offset = total / 2;
+  sorted.limit = 50;
+  EXPECT_EQ(page(sorted).first,
+            std::vector<std::string>(all.begin() + total / 2, all.begin() + total / 2 + 50));
 }
 
 // Sessions that change size (into another bucket, to none, from none), one removed and one moved
