@@ -37,6 +37,13 @@ std::string size_bucket_sql(std::string_view column) {
 }
 
 std::array<TallyCount, 7> session_tally_counts() {
+  // Where nearly every session is counted, the table is scanned in its own order: SQLite would
+  // walk an index in kind order and read each session's row from it, a page at a time (over a
+  // million task sessions in sqlite3, four rounds: the tallies by creation bucket 3.8 to 6.7 s
+  // that way against 1.4 to 2.4 s scanned, the blank tallies 3.3 to 5.0 s against 1.3 to 1.9).
+  // The job tallies count only the sessions with a job, which may be few, and the size tallies
+  // read a covering index.
+  const std::string scanned = " FROM sessions NOT INDEXED";
   const std::string bucket = "creation_time_ns >> " + std::to_string(kTallyBucketShift);
   // Grouped as the tables' keys compare (NOCASE), so that 'Failed' and 'FAILED' share a row, and
   // compared so by `verify`, which sets these beside the tables' rows.
@@ -45,7 +52,8 @@ std::array<TallyCount, 7> session_tally_counts() {
   // Every tally is keyed by the kind, then what it is per (`per`, a column of sessions; the
   // sessions without one are not in it), then the Result, the bucket and the State. `grouped` is
   // `per` as the key compares it.
-  const auto tally = [&](std::string table, const std::string& per, const std::string& grouped) {
+  const auto tally = [&](std::string table, const std::string& per, const std::string& grouped,
+                         const std::string& from) {
     const std::string by = per.empty() ? "" : ", " + per;
     const std::string values = "kind_id" + (per.empty() ? "" : ", " + grouped) + ", " + result +
                                ", " + bucket + ", " + state;
@@ -55,23 +63,23 @@ std::array<TallyCount, 7> session_tally_counts() {
         "n",
         "n",
         "",
-        "SELECT " + values + ", count(*) FROM sessions WHERE creation_time_ns IS NOT NULL" +
+        "SELECT " + values + ", count(*)" + from + " WHERE creation_time_ns IS NOT NULL" +
             (per.empty() ? "" : " AND " + per + " IS NOT NULL") + " GROUP BY " + values};
   };
   // By end time, every session that has one (an entity: only an entity writes it). A duration
   // that overflows 64 bits becomes a REAL, which compares as the number it is.
   const std::string duration = "end_time_ns - creation_time_ns";
   const std::string end_bucket = "end_time_ns >> " + std::to_string(kTallyBucketShift);
-  TallyCount ends{
-      "session_end_tallies",
-      "kind_id, bucket",
-      "n, undated, shortest, longest",
-      "n, undated",
-      "c.shortest IS NOT NULL AND (k.shortest IS NULL OR k.longest IS NULL OR "
-      "k.shortest > c.shortest OR k.longest < c.longest)",
-      "SELECT kind_id, " + end_bucket + ", count(*), count(*) - count(creation_time_ns), min(" +
-          duration + "), max(" + duration +
-          ") FROM sessions WHERE end_time_ns IS NOT NULL GROUP BY kind_id, " + end_bucket};
+  TallyCount ends{"session_end_tallies",
+                  "kind_id, bucket",
+                  "n, undated, shortest, longest",
+                  "n, undated",
+                  "c.shortest IS NOT NULL AND (k.shortest IS NULL OR k.longest IS NULL OR "
+                  "k.shortest > c.shortest OR k.longest < c.longest)",
+                  "SELECT kind_id, " + end_bucket +
+                      ", count(*), count(*) - count(creation_time_ns), min(" + duration +
+                      "), max(" + duration + ")" + scanned +
+                      " WHERE end_time_ns IS NOT NULL GROUP BY kind_id, " + end_bucket};
   // By size, every session that has one (an entity, as for the end time).
   const std::string size_bucket = size_bucket_sql("total_size");
   TallyCount sizes{"session_size_tallies",
@@ -103,14 +111,14 @@ std::array<TallyCount, 7> session_tally_counts() {
                     blank_columns,
                     blank_columns,
                     "",
-                    "SELECT kind_id, " + bucket + ", " + blank_counts +
-                        " FROM sessions WHERE creation_time_ns IS NOT NULL AND (" + any_blank +
+                    "SELECT kind_id, " + bucket + ", " + blank_counts + scanned +
+                        " WHERE creation_time_ns IS NOT NULL AND (" + any_blank +
                         ") GROUP BY kind_id, " + bucket};
   return {{
-      tally("session_tallies", "", ""),
-      tally("session_server_tallies", "backup_server_id", "backup_server_id"),
-      tally("session_job_tallies", "job_name", "job_name COLLATE NOCASE"),
-      tally("session_job_id_tallies", "job_id", "job_id"),
+      tally("session_tallies", "", "", scanned),
+      tally("session_server_tallies", "backup_server_id", "backup_server_id", scanned),
+      tally("session_job_tallies", "job_name", "job_name COLLATE NOCASE", " FROM sessions"),
+      tally("session_job_id_tallies", "job_id", "job_id", " FROM sessions"),
       std::move(ends),
       std::move(sizes),
       std::move(blanks),
