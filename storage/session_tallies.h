@@ -77,8 +77,29 @@ inline constexpr std::array<BlankColumn, 6> kBlankColumns = {{{"name", true},
 // leave and come back together (storage/deferred_indexes.cpp): one tells.
 std::string tallies_set_aside_sql();
 
+// The sessions with a creation time grouped once by every key of the tallies by creation bucket
+// (the kind, the server, the job name and the job, the Result, the bucket, the State), with each
+// group's count and those of its blank values: the temporary table temp.session_groups, which the
+// counts of those tallies and of the blank tallies read (session_tally_counts()). One pass over
+// the sessions for the five tallies, where each read them all: over a million task sessions in
+// sqlite3, 3.0 s and 0.02 s more for the five sums against 5.6 s, and 4.7 s against 10.4 s where
+// each task session has a job. The constructor counts; the table is dropped when this goes. With
+// temp_store = FILE it stays out of memory (some 200,000 groups a million sessions with a job).
+class SessionGroups {
+ public:
+  explicit SessionGroups(SQLite::Database& db);
+  ~SessionGroups();
+  SessionGroups(const SessionGroups&) = delete;
+  SessionGroups& operator=(const SessionGroups&) = delete;
+
+ private:
+  SQLite::Database& db_;
+};
+
 // A tally table, its key's columns, the columns after them, and the SELECT that counts its rows
-// afresh from the sessions: the key's columns in order, then those.
+// afresh: the key's columns in order, then those. The counts of the tallies by creation bucket and
+// of the blank tallies read temp.session_groups, which a SessionGroups must hold while they run;
+// the others read the sessions.
 struct TallyCount {
   std::string table;
   std::string key;
@@ -94,7 +115,8 @@ struct TallyCount {
 std::array<TallyCount, 7> session_tally_counts();
 
 // Counts every session into the tallies afresh, replacing what they held. Call inside a write
-// transaction, with the tally triggers absent, and create them before it commits.
+// transaction, with the tally triggers absent and temp_store = FILE, and create the triggers
+// before it commits.
 void recount_session_tallies(SQLite::Database& db);
 
 }  // namespace emarchive::storage

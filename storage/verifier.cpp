@@ -101,6 +101,7 @@ class Verifier {
     if (db_.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0) return;
     report_.tallies_checked = true;
     const auto tallies = session_tally_counts();
+    const SessionGroups groups(db_);
     std::int64_t done = 0;
     progress("session tallies", done, std::ssize(tallies));
     for (const TallyCount& tally : tallies) {

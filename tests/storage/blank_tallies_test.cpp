@@ -302,6 +302,14 @@ TEST_F(BlankTallies, ABulkLoadCountsThemAfresh) {
   auto deferred = archive_->begin_bulk_load(std::uint64_t{1} << 40);
   ASSERT_TRUE(deferred) << deferred.error().message;
   store_history();
+  // And a session with every field set, alone in its bucket: no blank value there, no row.
+  Record full = full_record(Kind::BackupTaskSession, numbered_guid(8000));
+  set_field(full, "CreationTimeUTC", "2031-01-01T00:00:00Z");
+  set_field(full, "EndTimeUTC", "2031-01-01T01:00:00Z");
+  set_field(full, "Reason", "x");
+  set_field(full, "VmUid", "v");
+  set_field(full, "TotalSize", "7");
+  store({full});
   {
     SQLite::Database db = sql();
     EXPECT_EQ(count(db, "SELECT count(*) FROM session_blank_tallies"), 0);
@@ -312,6 +320,8 @@ TEST_F(BlankTallies, ABulkLoadCountsThemAfresh) {
   }
   ASSERT_TRUE(archive_->end_bulk_load());
   expect_all_right();
+  SQLite::Database db = sql();
+  EXPECT_EQ(count(db, "SELECT count(*) FROM session_blank_tallies WHERE n = 0"), 0);
 }
 
 // `verify` finds a count changed.
