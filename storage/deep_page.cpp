@@ -154,8 +154,9 @@ std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
     std::optional<std::int64_t> counted = tallied_before(db, sql, total, *edge, ascending);
     before = counted ? *counted : counted_before(db, query, total, *edge, ascending);
     rest.past = RecordQuery::Past{edge->at, ascending};
-  } else if (end_ranged(query) && ordered_by_end(query)) {
-    const std::optional<RangeEdge> edge = end_bucket_edge(db, query, ascending, window.offset);
+  } else if (end_ordered(query)) {
+    const std::optional<RangeEdge> edge =
+        end_bucket_edge(db, query, total, ascending, window.offset);
     if (!edge) return std::nullopt;
     before = edge->before;
     rest.past = RecordQuery::Past{edge->at, ascending, RecordQuery::Past::Column::end};
@@ -177,8 +178,8 @@ std::optional<std::vector<std::int64_t>> read_deep_page(SQLite::Database& db,
   // Reading backwards in creation order, the matches without a creation time come after the
   // rest, and `rest` leaves them out: a page that reaches them is read from the first match
   // instead. Pages that far are read forwards from the other end (page_window()), so this is
-  // rare. Every match of an EndTime range has an end time; in size order, the matches without a
-  // size are as those without a creation time.
+  // rare. In end-time or size order, the matches without an end time or a size are as those
+  // without a creation time.
   if (!ascending && static_cast<std::int64_t>(ids.size()) < window.limit) return std::nullopt;
   return ids;
 }

@@ -5,10 +5,10 @@
 // (storage/record_query.h, tallied()), in creation order, the page's walk starts instead at the
 // edge of the tally bucket (19.5 hours) it falls in: the tallies say which bucket that is and
 // how many matches come before its edge (where they may hold more than the matches, one count
-// says), and the walk skips only the matches of that bucket before the page. An EndTime range
-// sorted by EndTime starts at the edge of an end-tally bucket alike (storage/end_time_range.h),
-// and sessions sorted by TotalSize, all or a TotalSize range, at a size-tally bucket's edge
-// (storage/size_range.h).
+// says), and the walk skips only the matches of that bucket before the page. Sessions sorted by
+// EndTime, all or an EndTime range, start at the edge of an end-tally bucket alike
+// (storage/end_time_range.h), and sorted by TotalSize, all or a TotalSize range, at a size-tally
+// bucket's edge (storage/size_range.h).
 
 #include <SQLiteCpp/SQLiteCpp.h>
 

@@ -83,13 +83,18 @@ std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery
 }
 
 std::optional<RangeEdge> end_bucket_edge(SQLite::Database& db, const RecordQuery& query,
-                                         bool ascending, std::int64_t offset) {
-  assert(end_ranged(query) && ordered_by_end(query));
-  const TimeRange& range = *query.filter->end_range;
+                                         std::int64_t total, bool ascending, std::int64_t offset) {
+  assert(end_ordered(query));
+  const TimeRange range = query.filter ? *query.filter->end_range : TimeRange{};
   if (range.until && *range.until == kMin) return std::nullopt;  // nothing ends before it
   if (db.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0) return std::nullopt;
-  const std::optional<EmTime> bucket = bucket_passing(db, "session_end_tallies", query.kind,
-                                                      touched_buckets(range), ascending, offset, 0);
+  std::int64_t unended = 0;
+  if (!query.filter && ascending) {
+    unended = total - count_in_range(db, "end_time_ns", query.kind, {}, end_tally_count);
+    if (unended < 0) return std::nullopt;
+  }
+  const std::optional<EmTime> bucket = bucket_passing(
+      db, "session_end_tallies", query.kind, touched_buckets(range), ascending, offset, unended);
   if (!bucket) return std::nullopt;
   RangeEdge edge;
   TimeRange before = range;
@@ -103,7 +108,7 @@ std::optional<RangeEdge> end_bucket_edge(SQLite::Database& db, const RecordQuery
     if (range.until && *range.until <= edge.at) return std::nullopt;
     before.from = edge.at;
   }
-  edge.before = count_in_range(db, "end_time_ns", query.kind, before, end_tally_count);
+  edge.before = unended + count_in_range(db, "end_time_ns", query.kind, before, end_tally_count);
   return edge;
 }
 

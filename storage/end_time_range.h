@@ -5,7 +5,8 @@
 // and longest durations put on its matches' creation times. Its own index, sessions_kind_end, is
 // in end-time order: a page in creation order from it sorted every match (2.8 s at ten million
 // task sessions, half of them matching), and its count read every match's entry (163 ms). Sorted
-// by EndTime, a page deep into the range starts at the edge of an end-tally bucket.
+// by EndTime, a page deep into the range, or into every session, starts at the edge of an
+// end-tally bucket.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -39,11 +40,14 @@ std::string end_tally_count(Kind kind, const TimeRange& range, const std::string
 // transaction that reads the page.
 std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery& query);
 
-// Where a page deep into `query` (an end_ranged() query, ordered_by_end()) starts its walk, read
-// in ascending end-time order or not: `at`, the start (ascending) or the end of the end-tally
-// bucket in which the tallies' running sum in reading order passes `offset`, and `before`, the
-// matches that come before `at` in that order, counted exactly (the tallies of the buckets
-// between, and the index in the partial bucket at the range's end). The walk then reads the
+// Where a page deep into `query` (an end_ordered() query with `total` matches: an EndTime range
+// or every session, sorted by EndTime) starts its walk, read in ascending end-time order or not:
+// `at`, the start (ascending) or the end of the end-tally bucket in which the tallies' running
+// sum in reading order passes `offset`, and `before`, the matches that come before `at` in that
+// order, counted exactly (the tallies of the buckets between, and the index in the partial
+// bucket at the range's end). Without a filter, the sessions without an end time come first in
+// ascending order: the query's total less the kind's sessions with one, which all match (only an
+// entity has an end time). The walk then reads the
 // page's bucket up to the page, and the matches of the partial bucket at the range's end if that
 // is the next (its tallies also hold sessions outside the range), not the `offset` before the
 // page (half of ten million task sessions that ended in a range: 0.86 to 1.03 s for the middle
@@ -52,6 +56,6 @@ std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery
 // walk from the range's end is as short), or where no edge lies past the bucket (the last
 // instant there is). Call in the read transaction that reads the page.
 std::optional<RangeEdge> end_bucket_edge(SQLite::Database& db, const RecordQuery& query,
-                                         bool ascending, std::int64_t offset);
+                                         std::int64_t total, bool ascending, std::int64_t offset);
 
 }  // namespace emarchive::storage

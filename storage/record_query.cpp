@@ -946,7 +946,7 @@ RecordQuerySql record_query_sql(const RecordQuery& query) {
     }
   }
   if (query.past) {
-    assert(past_by == PastColumn::end    ? ordered_by_end(query) && own_bounds
+    assert(past_by == PastColumn::end    ? ordered_by_end(query)
            : past_by == PastColumn::size ? ordered_by_size(query)
                                          : ordered_by_creation(query));
     ValueRange bounds = own_bounds.value_or(ValueRange{});
@@ -1080,6 +1080,11 @@ bool end_ranged(const RecordQuery& query) {
 bool size_ranged(const RecordQuery& query) {
   return current_sessions(query) && !query.past && !query.resume && query.filter &&
          query.filter->size_range;
+}
+
+bool end_ordered(const RecordQuery& query) {
+  return current_sessions(query) && !query.past && !query.resume &&
+         (!query.filter || query.filter->end_range) && ordered_by_end(query);
 }
 
 bool size_ordered(const RecordQuery& query) {

@@ -155,11 +155,10 @@ struct RecordQuery {
   // come after every other (the matches without a creation time come first); else those created
   // before `at`, which in descending order come after those created at or after it and before
   // the matches without a creation time, which are left out. The tallies count the first as
-  // they count a CreationTime bound. `column` end: past an instant in end-time order instead,
-  // for an EndTime range sorted by EndTime (ordered_by_end()), whose matches all have an end
-  // time. `column` size: past a TotalSize in size order (size_ordered()), `at` a size; the
-  // matches without a size come first in ascending order and are left out as those without a
-  // creation time are.
+  // they count a CreationTime bound. `column` end: past an instant in end-time order instead
+  // (end_ordered()); `column` size: past a TotalSize in size order (size_ordered()), `at` a size.
+  // The matches without an end time, or without a size, come first in ascending order and are
+  // left out as those without a creation time are.
   struct Past {
     enum class Column { creation, end, size };
     std::int64_t at = 0;  // an instant (EmTime), or a size
@@ -231,6 +230,11 @@ bool size_ranged(const RecordQuery& query);
 // now, with no collection's restriction, filtered by a TotalSize range alone or not at all: the
 // size tallies may place a page deep into it (storage/size_range.h).
 bool size_ordered(const RecordQuery& query);
+
+// The same of EndTime: sessions sorted by it, as they are now, with no collection's restriction,
+// filtered by an EndTime range alone or not at all: the end tallies may place a page deep into it
+// (storage/end_time_range.h).
+bool end_ordered(const RecordQuery& query);
 
 // The tallies of the matches of `query` by bucket of creation time: rows (bucket, n), several a
 // bucket and in no order (grouped and sorted by the caller: the tallies' keys start with the

@@ -2,8 +2,9 @@
 // deep_page.h) and must hold what paging forward holds: in either creation order, read forward
 // or from the end, with sessions created in the same instant, on a bucket's edge, before 1970 and
 // not at all (known by reference only), with filters that exclude values or bound the creation
-// time inside a bucket, and while a bulk load has left the tallies behind. EndTime ranges sorted
-// by EndTime start at the edge of an end-tally bucket alike.
+// time inside a bucket, and while a bulk load has left the tallies behind. Sorted by EndTime or
+// by TotalSize, every session or a range of that field starts at the edge of an end-tally or a
+// size-tally bucket alike.
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -153,11 +154,12 @@ class DeepPage : public ArchiveTest {
     std::vector<std::pair<const char*, bool>> orders;
   };
 
-  // Every filter the creation tallies count in both creation orders (and the default), and
-  // EndTime ranges in both end orders, each page at offsets around the seek's threshold, the
-  // middle and the end, against the whole answer read at once. Returns how many of the pages
-  // read_deep_page() read, of the creation orders and of the end orders: about a tenth of them
-  // (those whose window starts 1,000 matches or more into the order it reads in).
+  // Every filter the creation tallies count in both creation orders (and the default), every
+  // session and EndTime ranges in both end orders, every session and TotalSize ranges in both
+  // size orders (four sizes, many ties, some sessions without one), each page at offsets around
+  // the seek's threshold, the middle and the end, against the whole answer read at once. Returns
+  // how many of the pages read_deep_page() read, of the creation, end and size orders: about a
+  // tenth of them (those whose window starts 1,000 matches or more into the order it reads in).
   std::vector<int> expect_deep_pages_hold_what_paging_forward_holds() {
     const std::string edge = std::string("\"") + kBucketEdge + "\"";
     const std::vector<std::string> filters = {
@@ -183,11 +185,13 @@ class DeepPage : public ArchiveTest {
     };
     const std::vector<Ordered> all_ordered = {
         {filters, {{nullptr, false}, {"CreationTime", false}, {"CreationTime", true}}},
-        {{"EndTime>=\"2025-09-01T06:00:00Z\";EndTime<\"2025-10-02T13:00:00Z\"",
+        {{"", "EndTime>=\"2025-09-01T06:00:00Z\";EndTime<\"2025-10-02T13:00:00Z\"",
           "EndTime>\"2025-09-02\"", "EndTime<=" + edge, "EndTime>=" + edge,
           "EndTime>" + edge + ";EndTime<\"2025-10-02\"", "EndTime<\"2025-09-20T00:00:00Z\"",
           "EndTime>=\"1969-12-21\";EndTime<\"2025-10-01\""},
          {{"EndTime", false}, {"EndTime", true}}},
+        {{"", "TotalSize>=1", "TotalSize<3", "TotalSize>=1;TotalSize<3"},
+         {{"TotalSize", false}, {"TotalSize", true}}},
     };
     SQLite::Database db = sql();
     std::vector<int> deep;
@@ -233,6 +237,7 @@ TEST_F(DeepPage, HoldsWhatPagingForwardHolds) {
   const std::vector<int> deep = expect_deep_pages_hold_what_paging_forward_holds();
   EXPECT_GT(deep[0], 100);
   EXPECT_GT(deep[1], 20);
+  EXPECT_GT(deep[2], 20);
 }
 
 TEST_F(DeepPage, ReadsFromTheBucketTheTalliesPutThePageIn) {
@@ -371,6 +376,7 @@ TEST_F(DeepPage, PagesStayRightWhileABulkLoadLeavesTheTalliesBehind) {
   const std::vector<int> deep = expect_deep_pages_hold_what_paging_forward_holds();
   EXPECT_GT(deep[0], 100);
   EXPECT_GT(deep[1], 20);
+  EXPECT_GT(deep[2], 20);
 }
 
 }  // namespace
