@@ -26,6 +26,17 @@ ValueRange touched_buckets(const TimeRange& range) {
   return buckets;
 }
 
+// The first instant of the end-tally bucket `bucket`.
+std::optional<EmTime> bucket_start(std::int64_t bucket) {
+  return bucket << kShift;
+}
+
+// The first instant past the end-tally bucket `bucket`; nullopt past the last instant there is.
+std::optional<EmTime> start_past(std::int64_t bucket) {
+  if (bucket >= kMax >> kShift) return std::nullopt;
+  return (bucket + 1) << kShift;
+}
+
 }  // namespace
 
 std::string end_tally_count(Kind kind, const TimeRange& range, const std::string& plain,
@@ -85,31 +96,12 @@ std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery
 std::optional<RangeEdge> end_bucket_edge(SQLite::Database& db, const RecordQuery& query,
                                          std::int64_t total, bool ascending, std::int64_t offset) {
   assert(end_ordered(query));
-  const TimeRange range = query.filter ? *query.filter->end_range : TimeRange{};
-  if (range.until && *range.until == kMin) return std::nullopt;  // nothing ends before it
-  if (db.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0) return std::nullopt;
-  std::int64_t unended = 0;
-  if (!query.filter && ascending) {
-    unended = total - count_in_range(db, "end_time_ns", query.kind, {}, end_tally_count);
-    if (unended < 0) return std::nullopt;
-  }
-  const std::optional<EmTime> bucket = bucket_passing(
-      db, "session_end_tallies", query.kind, touched_buckets(range), ascending, offset, unended);
-  if (!bucket) return std::nullopt;
-  RangeEdge edge;
-  TimeRange before = range;
-  if (ascending) {
-    edge.at = *bucket << kShift;
-    if (range.from && *range.from >= edge.at) return std::nullopt;  // the walk starts there
-    before.until = edge.at;
-  } else {
-    if (*bucket >= kMax >> kShift) return std::nullopt;
-    edge.at = (*bucket + 1) << kShift;
-    if (range.until && *range.until <= edge.at) return std::nullopt;
-    before.from = edge.at;
-  }
-  edge.before = unended + count_in_range(db, "end_time_ns", query.kind, before, end_tally_count);
-  return edge;
+  constexpr TalliedColumn kEnds{
+      "session_end_tallies", "end_time_ns", end_tally_count,
+      touched_buckets,       bucket_start,  start_past,
+  };
+  return tallied_edge(db, kEnds, query.kind, query.filter ? query.filter->end_range : std::nullopt,
+                      total, ascending, offset);
 }
 
 }  // namespace emarchive::storage

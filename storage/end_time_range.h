@@ -41,20 +41,20 @@ std::string end_tally_count(Kind kind, const TimeRange& range, const std::string
 std::optional<TimeRange> creation_bounds(SQLite::Database& db, const RecordQuery& query);
 
 // Where a page deep into `query` (an end_ordered() query with `total` matches: an EndTime range
-// or every session, sorted by EndTime) starts its walk, read in ascending end-time order or not:
-// `at`, the start (ascending) or the end of the end-tally bucket in which the tallies' running
-// sum in reading order passes `offset`, and `before`, the matches that come before `at` in that
-// order, counted exactly (the tallies of the buckets between, and the index in the partial
-// bucket at the range's end). Without a filter, the sessions without an end time come first in
-// ascending order: the query's total less the kind's sessions with one, which all match (only an
-// entity has an end time). The walk then reads the
-// page's bucket up to the page, and the matches of the partial bucket at the range's end if that
-// is the next (its tallies also hold sessions outside the range), not the `offset` before the
-// page (half of ten million task sessions that ended in a range: 0.86 to 1.03 s for the middle
-// page sorted by EndTime, 2.1 to 7.5 ms from the edge). nullopt where the tallies are not current,
-// put no bucket past `offset` or put the page in the range's first bucket in reading order (the
-// walk from the range's end is as short), or where no edge lies past the bucket (the last
-// instant there is). Call in the read transaction that reads the page.
+// or every session, sorted by EndTime) starts its walk, read in ascending end-time order or not,
+// as tallied_edge() (storage/tallied_range.h) finds it in the end tallies: `at`, the start
+// (ascending) or the end of the end-tally bucket in which the tallies' running sum in reading order
+// passes `offset`, and `before`, the matches that come before `at` in that order, counted exactly
+// (the tallies of the buckets between, and the index in the partial bucket at the range's end).
+// Without a filter, the sessions without an end time come first in ascending order: the query's
+// total less the kind's sessions with one, which all match (only an entity has an end time). The
+// walk then reads the page's bucket up to the page, and the matches of the partial bucket at the
+// range's end if that is the next (its tallies also hold sessions outside the range), not the
+// `offset` before the page (half of ten million task sessions that ended in a range: 0.86 to 1.03 s
+// for the middle page sorted by EndTime, 2.1 to 7.5 ms from the edge). nullopt where the tallies
+// are not current, put no bucket past `offset` or put the page in the range's first bucket in
+// reading order (the walk from the range's end is as short), or where no edge lies past the bucket
+// (the last instant there is). Call in the read transaction that reads the page.
 std::optional<RangeEdge> end_bucket_edge(SQLite::Database& db, const RecordQuery& query,
                                          std::int64_t total, bool ascending, std::int64_t offset);
 

@@ -54,6 +54,15 @@ std::optional<std::int64_t> least_past(std::int64_t bucket) {
   return *least + unit;
 }
 
+// The keys of the size-tally buckets `range` touches, the partial ones at its ends included. Not
+// for a range that ends at the least size there is.
+ValueRange touched_buckets(const ValueRange& range) {
+  ValueRange touched;
+  if (range.from) touched.from = size_bucket(*range.from);
+  if (range.until) touched.until = size_bucket(*range.until - 1) + 1;
+  return touched;
+}
+
 }  // namespace
 
 std::string size_tally_count(Kind kind, const ValueRange& range, const std::string& plain,
@@ -122,36 +131,13 @@ RecordQuery::SizeRangeRead size_range_read(SQLite::Database& db, const RecordQue
 std::optional<RangeEdge> size_bucket_edge(SQLite::Database& db, const RecordQuery& query,
                                           std::int64_t total, bool ascending, std::int64_t offset) {
   assert(size_ordered(query));
-  const ValueRange range = query.filter ? *query.filter->size_range : ValueRange{};
-  if (range.until && *range.until == std::numeric_limits<std::int64_t>::min()) {
-    return std::nullopt;  // no size is below it
-  }
-  if (db.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0) return std::nullopt;
-  std::int64_t unsized = 0;
-  if (!query.filter && ascending) {
-    unsized = total - count_in_range(db, "total_size", query.kind, {}, size_tally_count);
-    if (unsized < 0) return std::nullopt;
-  }
-  // The buckets the range touches, the partial ones at its ends included.
-  ValueRange touched;
-  if (range.from) touched.from = size_bucket(*range.from);
-  if (range.until) touched.until = size_bucket(*range.until - 1) + 1;
-  const std::optional<std::int64_t> bucket =
-      bucket_passing(db, "session_size_tallies", query.kind, touched, ascending, offset, unsized);
-  if (!bucket) return std::nullopt;
-  std::optional<std::int64_t> at = ascending ? bucket_least(*bucket) : least_past(*bucket);
-  if (!at) return std::nullopt;
-  RangeEdge edge{*at, 0};
-  ValueRange before = range;
-  if (ascending) {
-    if (range.from && *range.from >= edge.at) return std::nullopt;  // the walk starts there
-    before.until = edge.at;
-  } else {
-    if (range.until && *range.until <= edge.at) return std::nullopt;
-    before.from = edge.at;
-  }
-  edge.before = unsized + count_in_range(db, "total_size", query.kind, before, size_tally_count);
-  return edge;
+  constexpr TalliedColumn kSizes{
+      "session_size_tallies", "total_size", size_tally_count,
+      touched_buckets,        bucket_least, least_past,
+  };
+  return tallied_edge(db, kSizes, query.kind,
+                      query.filter ? query.filter->size_range : std::nullopt, total, ascending,
+                      offset);
 }
 
 }  // namespace emarchive::storage

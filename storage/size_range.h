@@ -52,8 +52,8 @@ RecordQuery::SizeRangeRead size_range_read(SQLite::Database& db, const RecordQue
                                            std::int64_t total, const PageWindow& window);
 
 // Where a page deep into `query` (a size_ordered() query with `total` matches) starts its walk,
-// read in ascending size order or not, as end_bucket_edge() finds it for an EndTime range
-// (storage/end_time_range.h): `at`, the least size of the size-tally bucket in which the tallies'
+// read in ascending size order or not, as tallied_edge() (storage/tallied_range.h) finds it in
+// the size tallies: `at`, the least size of the size-tally bucket in which the tallies'
 // running sum in reading order passes `offset` (ascending), or the least size past it, and
 // `before`, the matches before `at` in that order, counted exactly. Without a filter, the
 // sessions without a size come first in ascending order: the query's total less the kind's

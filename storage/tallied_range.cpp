@@ -1,5 +1,7 @@
 #include "storage/tallied_range.h"
 
+#include <limits>
+
 #include "storage/session_tallies.h"
 #include "storage/sqlite_support.h"
 
@@ -56,6 +58,10 @@ std::int64_t count_in_range(SQLite::Database& db, std::string_view column, Kind 
   return statement.getColumn(0).getInt64();
 }
 
+namespace {
+
+// The first of `table`'s buckets of `kind` among the keys `buckets` in which the running sum of n
+// in reading order (ascending or not), from `skipped`, passes `offset`; nullopt if none does.
 std::optional<std::int64_t> bucket_passing(SQLite::Database& db, std::string_view table, Kind kind,
                                            const ValueRange& buckets, bool ascending,
                                            std::int64_t offset, std::int64_t skipped) {
@@ -71,6 +77,38 @@ std::optional<std::int64_t> bucket_passing(SQLite::Database& db, std::string_vie
     if (sum > offset) return statement.getColumn(0).getInt64();
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<RangeEdge> tallied_edge(SQLite::Database& db, const TalliedColumn& column, Kind kind,
+                                      const std::optional<ValueRange>& range, std::int64_t total,
+                                      bool ascending, std::int64_t offset) {
+  const ValueRange bounds = range.value_or(ValueRange{});
+  if (bounds.until && *bounds.until == std::numeric_limits<std::int64_t>::min()) {
+    return std::nullopt;  // no value is below it
+  }
+  if (db.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0) return std::nullopt;
+  std::int64_t without = 0;  // the matches without a value, before every bucket
+  if (!range && ascending) {
+    without = total - count_in_range(db, column.column, kind, {}, column.count);
+    if (without < 0) return std::nullopt;
+  }
+  const std::optional<std::int64_t> bucket =
+      bucket_passing(db, column.table, kind, column.touched(bounds), ascending, offset, without);
+  if (!bucket) return std::nullopt;
+  const std::optional<std::int64_t> at =
+      ascending ? column.least(*bucket) : column.least_past(*bucket);
+  if (!at) return std::nullopt;
+  ValueRange before = bounds;
+  if (ascending) {
+    if (bounds.from && *bounds.from >= *at) return std::nullopt;  // the walk starts there
+    before.until = *at;
+  } else {
+    if (bounds.until && *bounds.until <= *at) return std::nullopt;
+    before.from = *at;
+  }
+  return RangeEdge{*at, without + count_in_range(db, column.column, kind, before, column.count)};
 }
 
 }  // namespace emarchive::storage

@@ -55,15 +55,33 @@ struct RangeEdge {
   std::int64_t before = 0;
 };
 
-// The bucket where a page deep into a range of such a column, read in the column's order
-// (ascending or not), may start its walk: the first of `table`'s buckets of `kind` among the
-// keys `buckets` (those the range touches) in which the running sum of n in reading order, from
-// `skipped` (the matches before every bucket), passes `offset`; nullopt if none does. The
-// buckets at the range's ends also hold sessions outside it: the sum passes `offset` no later
-// than the matches do, so the page lies at or past the bucket's edge in reading order, and the
-// caller counts the matches before that edge exactly.
-std::optional<std::int64_t> bucket_passing(SQLite::Database& db, std::string_view table, Kind kind,
-                                           const ValueRange& buckets, bool ascending,
-                                           std::int64_t offset, std::int64_t skipped);
+// A column of sessions that tallies by bucket of it hold, as a page deep into its order reads them.
+struct TalliedColumn {
+  std::string_view table;   // the tallies, (kind_id, bucket, n)
+  std::string_view column;  // of sessions
+  TallyCountSql count;      // a range of it counted from the tallies
+  // The keys of the buckets a range touches, the partial ones at its ends included. Not for a
+  // range that ends at the least value there is.
+  ValueRange (*touched)(const ValueRange& range);
+  // The least value of a bucket, and the least past it; nullopt where there is none.
+  std::optional<std::int64_t> (*least)(std::int64_t bucket);
+  std::optional<std::int64_t> (*least_past)(std::int64_t bucket);
+};
+
+// Where a page deep into the sessions of `kind` sorted by `column`, those with a value in `range`
+// or (nullopt) every one, `total` matches in all, starts its walk, read in ascending order of the
+// column or not: `at`, the least value of the bucket in which the tallies' running sum in reading
+// order passes `offset` (ascending), or the least value past it, and `before`, the matches that
+// come before `at` in that order, counted exactly (the tallies of the buckets between, and the
+// index in the partial bucket at the range's end). Without a range, the sessions without a value
+// come first in ascending order: `total` less the kind's sessions with one, which all match (only
+// an entity writes such a column). The buckets at the range's ends also hold sessions outside it:
+// the sum passes `offset` no later than the matches do, so the page lies at or past the edge.
+// nullopt where the tallies are not current, put no bucket past `offset` or put the page in the
+// range's first bucket in reading order (the walk from the range's end is as short), or where
+// the bucket has no such least value. Call in the read transaction that counted `total`.
+std::optional<RangeEdge> tallied_edge(SQLite::Database& db, const TalliedColumn& column, Kind kind,
+                                      const std::optional<ValueRange>& range, std::int64_t total,
+                                      bool ascending, std::int64_t offset);
 
 }  // namespace emarchive::storage

@@ -386,10 +386,10 @@ TEST_F(SizeRange, ADeepPageSortedBySizeStartsAtABucketsEdge) {
   // more), and every 97th without a size, every 89th negative.
   std::vector<Record> more;
   for (int i = 0; i < 3000; ++i) {
-    std::optional<std::int64_t> size = 10000 + std::int64_t{i} * 7919 % 1000 * 3;
-    if (i % 97 == 5) size.reset();
-    if (i % 89 == 3) size = -std::int64_t{i};
-    more.push_back(task(Kind::BackupTaskSession, 1000 + i, size));
+    Record r = task(Kind::BackupTaskSession, 1000 + i, 10000 + std::int64_t{i} * 7919 % 1000 * 3);
+    if (i % 97 == 5) set_field(r, "TotalSize", std::nullopt);
+    if (i % 89 == 3) set_field(r, "TotalSize", std::to_string(-i));
+    more.push_back(std::move(r));
   }
   store(more);
   SQLite::Database db = sql();
