@@ -780,8 +780,7 @@ std::string tally_count(Kind kind, const TallyTerms& terms, const std::string& p
 
   count_params.insert(count_params.end(), params.begin(), params.end());
   count_params.insert(count_params.end(), tally_params.begin(), tally_params.end());
-  return "SELECT CASE WHEN " + tallies_set_aside_sql() + " THEN (" + plain + ") ELSE " + sum +
-         " END";
+  return tallied_or_plain_sql(plain, sum);
 }
 
 // ORDER BY's terms: by the field (or the default), descending or not, then in archive order

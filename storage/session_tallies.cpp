@@ -172,6 +172,15 @@ std::string tallies_set_aside_sql() {
          std::string(kTallyTriggers.front()) + "')";
 }
 
+bool tallies_set_aside(SQLite::Database& db) {
+  return db.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0;
+}
+
+std::string tallied_or_plain_sql(const std::string& plain, const std::string& tallied) {
+  return "SELECT CASE WHEN " + tallies_set_aside_sql() + " THEN (" + plain + ") ELSE " + tallied +
+         " END";
+}
+
 void recount_session_tallies(SQLite::Database& db) {
   const SessionGroups groups(db);
   for (const TallyCount& tally : session_tally_counts()) {

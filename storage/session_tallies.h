@@ -76,6 +76,11 @@ inline constexpr std::array<BlankColumn, 6> kBlankColumns = {{{"name", true},
 // set their triggers aside in deferred_indexes, and counts read the index instead. The triggers
 // leave and come back together (storage/deferred_indexes.cpp): one tells.
 std::string tallies_set_aside_sql();
+// Whether they are set aside now.
+bool tallies_set_aside(SQLite::Database& db);
+// A count that reads the tallies (`tallied`, an SQL expression) while they are current, and
+// `plain` (a SELECT) while they are set aside: the query both make.
+std::string tallied_or_plain_sql(const std::string& plain, const std::string& tallied);
 
 // The sessions with a creation time grouped once by every key of the tallies by creation bucket
 // (the kind, the server, the job name and the job, the Result, the bucket, the State), with each

@@ -101,7 +101,7 @@ RecordQuery::SizeRangeRead size_range_read(SQLite::Database& db, const RecordQue
     return Read::as_planned;
   }
   // Not while the tallies are set aside: a bulk load's indexes may be missing then.
-  if (db.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0) return Read::as_planned;
+  if (tallies_set_aside(db)) return Read::as_planned;
   // Costs in entries walked.
   constexpr double kSortedCost = 1.6;
   constexpr double kKeptCost = 25;

@@ -35,8 +35,7 @@ std::string tallied_range_count(std::string_view table, std::string_view column,
   if (whole.values.until && (!range.until || *whole.values.until < *range.until)) {
     count_between({whole.values.until, range.until});
   }
-  return "SELECT CASE WHEN " + tallies_set_aside_sql() + " THEN (" + plain + ") ELSE " + sum +
-         " END";
+  return tallied_or_plain_sql(plain, sum);
 }
 
 std::int64_t count_in_range(SQLite::Database& db, std::string_view column, Kind kind,
@@ -88,7 +87,7 @@ std::optional<RangeEdge> tallied_edge(SQLite::Database& db, const TalliedColumn&
   if (bounds.until && *bounds.until == std::numeric_limits<std::int64_t>::min()) {
     return std::nullopt;  // no value is below it
   }
-  if (db.execAndGet("SELECT " + tallies_set_aside_sql()).getInt() != 0) return std::nullopt;
+  if (tallies_set_aside(db)) return std::nullopt;
   std::int64_t without = 0;  // the matches without a value, before every bucket
   if (!range && ascending) {
     without = total - count_in_range(db, column.column, kind, {}, column.count);
