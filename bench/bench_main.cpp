@@ -13,6 +13,9 @@
 //       Median latency of Archive::query for the first, the last and the middle page of the
 //       filter's matches (without one, of every record of the type), compiled the way the query
 //       service compiles it (api/query_request.h).
+//   floor --from FILE --db FILE
+//       SQLite's floor for an import: the rows of the archive FILE copied into a new archive by
+//       SQL alone, within a bulk load (bench/sqlite_floor.h).
 
 #include <algorithm>
 #include <chrono>
@@ -32,6 +35,8 @@
 #include <pugixml.hpp>
 
 #include "api/query_request.h"
+#include "bench/clock.h"
+#include "bench/sqlite_floor.h"
 #include "model/codec.h"
 #include "model/em_time.h"
 #include "sim/history.h"
@@ -41,11 +46,6 @@ namespace emarchive::bench {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -315,9 +315,17 @@ int run(int argc, char** argv) {
   q->add_option("--page-size", query_config.page_size, "Page size")->check(CLI::PositiveNumber);
   q->add_option("--runs", query_config.runs, "Timed runs per page")->check(CLI::PositiveNumber);
 
+  std::string floor_from;
+  std::string floor_db;
+  CLI::App* floor =
+      app.add_subcommand("floor", "Copy an archive's rows into a new one by SQL (import's floor)");
+  floor->add_option("--from", floor_from, "Archive to copy")->required();
+  floor->add_option("--db", floor_db, "New archive to create")->required();
+
   CLI11_PARSE(app, argc, argv);
   if (*gen) return generate(generate_config);
   if (*pugi) return pugixml_baseline(paths);
+  if (*floor) return sqlite_floor(floor_from, floor_db);
   return query(query_config);
 }
 
