@@ -136,6 +136,11 @@ void check_structure(SQLite::Database& db) {
 
 }  // namespace
 
+void configure_connection(SQLite::Database& db, const OpenOptions& options) {
+  configure(db, options);
+  if (!options.read_only) enable_wal(db, options.busy_timeout_ms);
+}
+
 void prepare_database_engine() {
   // SQLITE_MISUSE once SQLite is initialised: the statistics then stay on, which is only slower.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);

@@ -25,4 +25,10 @@ struct OpenedDatabase {
 // read: invalid_input). Does not throw.
 Expected<OpenedDatabase> open_database(const std::string& path, const OpenOptions& options);
 
+// Configures `db`, a further connection to an archive that open_database() opened, as it
+// configures its own (foreign keys, temp store, cache, WAL), with none of its checks, migrations
+// or rebuilds of deferred indexes: for the benchmark's copy beside an open bulk load
+// (bench/sqlite_floor.h). Throws SQLite::Exception.
+void configure_connection(SQLite::Database& db, const OpenOptions& options);
+
 }  // namespace emarchive::storage
